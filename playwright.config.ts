@@ -1,0 +1,30 @@
+import { defineConfig } from '@playwright/test';
+import { chromiumPath, webgpuArgs } from './e2e/browser';
+
+const port = 4173;
+
+export default defineConfig({
+  testDir: 'e2e',
+  // One worker: the machines that run this have 2 cores and SwiftShader emulates the GPU on them.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 180_000,
+  expect: { timeout: 60_000 },
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://localhost:${port}/`,
+    browserName: 'chromium',
+    launchOptions: { executablePath: chromiumPath, args: webgpuArgs },
+    viewport: { width: 1280, height: 900 },
+    trace: 'off',
+  },
+  webServer: {
+    command: `npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+});

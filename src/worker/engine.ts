@@ -1,0 +1,85 @@
+/**
+ * The worker's command handler, free of any Worker API so it can be tested in Node: it receives
+ * commands, does the work through injected dependencies, and emits events through `post`.
+ */
+import {
+  PROTOCOL_VERSION,
+  assertNever,
+  type BackendInfo,
+  type BackendRequest,
+  type Command,
+  type WorkerEvent,
+} from './protocol';
+
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+export interface EngineDeps {
+  initBackend(requested: BackendRequest): Promise<BackendInfo>;
+  runGpuCheck(size: number, iterations: number): Promise<{ ms: number; gflops: number }>;
+}
+
+/** Largest GPU-check matrix side accepted: 2048² floats are 16 MB per operand. */
+const MAX_GPU_CHECK_SIZE = 2048;
+
+export class Engine {
+  private backend: BackendInfo | undefined;
+
+  constructor(
+    private readonly post: Post,
+    private readonly deps: EngineDeps,
+  ) {}
+
+  async handle(cmd: Command): Promise<void> {
+    try {
+      await this.dispatch(cmd);
+    } catch (e) {
+      this.post({
+        type: 'error',
+        runId: 'runId' in cmd ? cmd.runId : undefined,
+        code: cmd.type === 'init' ? 'backend' : 'internal',
+        message: (e as Error).message ?? String(e),
+      });
+    }
+  }
+
+  private async dispatch(cmd: Command): Promise<void> {
+    switch (cmd.type) {
+      case 'init':
+        if (cmd.protocolVersion !== PROTOCOL_VERSION) {
+          this.post({
+            type: 'error',
+            code: 'protocol-version',
+            message: `Protocol mismatch: the page speaks version ${cmd.protocolVersion}, the worker version ${PROTOCOL_VERSION}. Reload the page (a cached worker from another build is running).`,
+          });
+          return;
+        }
+        this.backend = await this.deps.initBackend(cmd.backend);
+        this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION, backend: this.backend });
+        return;
+      case 'gpuCheck': {
+        if (!this.requireReady(cmd.runId)) return;
+        const { size, iterations } = cmd;
+        if (!Number.isInteger(size) || size < 16 || size > MAX_GPU_CHECK_SIZE || !Number.isInteger(iterations) || iterations < 1 || iterations > 100) {
+          this.post({
+            type: 'error',
+            runId: cmd.runId,
+            code: 'bad-command',
+            message: `gpuCheck: size must be an integer in [16, ${MAX_GPU_CHECK_SIZE}] and iterations in [1, 100]; got size ${size}, iterations ${iterations}.`,
+          });
+          return;
+        }
+        const r = await this.deps.runGpuCheck(size, iterations);
+        this.post({ type: 'gpuCheckResult', runId: cmd.runId, size, iterations, ms: r.ms, gflops: r.gflops });
+        return;
+      }
+      default:
+        assertNever(cmd);
+    }
+  }
+
+  private requireReady(runId: string): boolean {
+    if (this.backend) return true;
+    this.post({ type: 'error', runId, code: 'not-initialised', message: 'The worker has not been initialised: send init first.' });
+    return false;
+  }
+}
