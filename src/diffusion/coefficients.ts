@@ -99,7 +99,11 @@ export function stepCoefficients(
   useClippedModelOutput = false,
 ): StepCoefficients {
   if (typeof eta !== 'number' || !(eta >= 0 && eta <= 1)) {
-    throw new SchedulerConfigError('eta', eta, 'allowed: a number from 0 (deterministic DDIM) to 1 (DDPM-like noise)');
+    throw new SchedulerConfigError(
+      'eta',
+      eta,
+      'allowed: a number from 0 (deterministic DDIM) to 1 (DDPM-like noise)',
+    );
   }
   const variance = stepVariance(s, t, prevT);
   const alphaBar = s.alphasCumprod[t];
@@ -167,10 +171,14 @@ export function applyStep(
 ): { prevSample: Float32Array; predOriginalSample: Float32Array } {
   const n = sample.length;
   if (modelOutput.length !== n) {
-    throw new RangeError(`step: modelOutput has ${modelOutput.length} values but sample has ${n}; they must match`);
+    throw new RangeError(
+      `step: modelOutput has ${modelOutput.length} values but sample has ${n}; they must match`,
+    );
   }
   if (c.sigma > 0 && (noise === null || noise.length !== n)) {
-    throw new RangeError(`step at t = ${c.t}: needs ${n} noise values, got ${noise === null ? 'none' : noise.length}`);
+    throw new RangeError(
+      `step at t = ${c.t}: needs ${n} noise values, got ${noise === null ? 'none' : noise.length}`,
+    );
   }
   const prevSample = new Float32Array(n);
   const predOriginalSample = new Float32Array(n);
@@ -220,6 +228,8 @@ export function checkTimestep(s: ScheduleTables, t: number): void {
 function checkStep(s: ScheduleTables, t: number, prevT: number): void {
   checkTimestep(s, t);
   if (!Number.isSafeInteger(prevT) || prevT < -1 || prevT >= t) {
-    throw new RangeError(`previous timestep ${prevT} for t = ${t} is not allowed; it must be an integer in −1..${t - 1}`);
+    throw new RangeError(
+      `previous timestep ${prevT} for t = ${t} is not allowed; it must be an integer in −1..${t - 1}`,
+    );
   }
 }

@@ -85,7 +85,8 @@ export class SchedulerConfigError extends Error {
 
 /** Renders a config value for an error message, compactly (long arrays are elided). */
 export function show(value: unknown): string {
-  if (Array.isArray(value) && value.length > 6) return `[${value.slice(0, 3).map(show).join(', ')}, … (${value.length} entries)]`;
+  if (Array.isArray(value) && value.length > 6)
+    return `[${value.slice(0, 3).map(show).join(', ')}, … (${value.length} entries)]`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
@@ -104,7 +105,8 @@ const oneOf = (values: readonly string[]) => `allowed: ${values.map((v) => JSON.
 
 /** Throws {@link SchedulerConfigError} unless `kind` is 'ddpm' or 'ddim'. */
 export function checkKind(kind: unknown): asserts kind is SchedulerKind {
-  if (kind !== 'ddpm' && kind !== 'ddim') throw new SchedulerConfigError('kind', kind, oneOf(['ddpm', 'ddim']));
+  if (kind !== 'ddpm' && kind !== 'ddim')
+    throw new SchedulerConfigError('kind', kind, oneOf(['ddpm', 'ddim']));
 }
 
 /**
@@ -118,7 +120,11 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
   }
   for (const key of Object.keys(partial)) {
     if (!(SCHEDULER_CONFIG_KEYS as readonly string[]).includes(key)) {
-      throw new SchedulerConfigError(key, (partial as Record<string, unknown>)[key], `unknown key; ${oneOf(SCHEDULER_CONFIG_KEYS)}`);
+      throw new SchedulerConfigError(
+        key,
+        (partial as Record<string, unknown>)[key],
+        `unknown key; ${oneOf(SCHEDULER_CONFIG_KEYS)}`,
+      );
     }
   }
   const c: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG };
@@ -144,7 +150,10 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
     }
     c.trained_betas = [...tb];
   }
-  if (c.variance_type === ('learned' as VarianceType) || c.variance_type === ('learned_range' as VarianceType)) {
+  if (
+    c.variance_type === ('learned' as VarianceType) ||
+    c.variance_type === ('learned_range' as VarianceType)
+  ) {
     throw new SchedulerConfigError(
       'variance_type',
       c.variance_type,
@@ -154,12 +163,17 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
   member('variance_type', c.variance_type, ENUMS.variance_type);
   boolean('clip_sample', c.clip_sample);
   finite('clip_sample_range', c.clip_sample_range);
-  if (!(c.clip_sample_range > 0)) throw new SchedulerConfigError('clip_sample_range', c.clip_sample_range, 'allowed: a number > 0');
+  if (!(c.clip_sample_range > 0))
+    throw new SchedulerConfigError('clip_sample_range', c.clip_sample_range, 'allowed: a number > 0');
   member('prediction_type', c.prediction_type, ENUMS.prediction_type);
   member('timestep_spacing', c.timestep_spacing, ENUMS.timestep_spacing);
   integer('steps_offset', c.steps_offset, 0);
   if (c.steps_offset >= c.num_train_timesteps) {
-    throw new SchedulerConfigError('steps_offset', c.steps_offset, `allowed: 0 ≤ steps_offset < num_train_timesteps (${c.num_train_timesteps})`);
+    throw new SchedulerConfigError(
+      'steps_offset',
+      c.steps_offset,
+      `allowed: 0 ≤ steps_offset < num_train_timesteps (${c.num_train_timesteps})`,
+    );
   }
   boolean('set_alpha_to_one', c.set_alpha_to_one);
   return c;
@@ -172,7 +186,8 @@ function integer(key: string, v: unknown, min: number): void {
 }
 
 function finite(key: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new SchedulerConfigError(key, v, 'allowed: a finite number');
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new SchedulerConfigError(key, v, 'allowed: a finite number');
 }
 
 function boolean(key: string, v: unknown): void {

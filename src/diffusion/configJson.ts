@@ -27,7 +27,10 @@ export interface SchedulerConfigFile {
 const CLASS_NAMES: Record<SchedulerKind, string> = { ddpm: 'DDPMScheduler', ddim: 'DDIMScheduler' };
 
 /** The one key of ours each diffusers class lacks: DDIM has no variance_type, DDPM no set_alpha_to_one. */
-const NOT_IN_CLASS: Record<SchedulerKind, keyof SchedulerConfig> = { ddpm: 'set_alpha_to_one', ddim: 'variance_type' };
+const NOT_IN_CLASS: Record<SchedulerKind, keyof SchedulerConfig> = {
+  ddpm: 'set_alpha_to_one',
+  ddim: 'variance_type',
+};
 
 /**
  * diffusers keys for features this lab does not implement, accepted while they leave the schedule
@@ -35,14 +38,24 @@ const NOT_IN_CLASS: Record<SchedulerKind, keyof SchedulerConfig> = { ddpm: 'set_
  * rejected), so any number is inert for them.
  */
 const INERT_KEYS: Record<string, { inert: (v: unknown) => boolean; allowed: string }> = {
-  thresholding: { inert: (v) => v === false, allowed: 'allowed: false (dynamic thresholding is not implemented)' },
-  dynamic_thresholding_ratio: { inert: isFiniteNumber, allowed: 'allowed: a number (unused without thresholding)' },
+  thresholding: {
+    inert: (v) => v === false,
+    allowed: 'allowed: false (dynamic thresholding is not implemented)',
+  },
+  dynamic_thresholding_ratio: {
+    inert: isFiniteNumber,
+    allowed: 'allowed: a number (unused without thresholding)',
+  },
   sample_max_value: { inert: isFiniteNumber, allowed: 'allowed: a number (unused without thresholding)' },
   rescale_betas_zero_snr: {
     inert: (v) => v === false,
-    allowed: 'allowed: false (zero-terminal-SNR rescaling is not implemented; use squaredcos_cap_v2 for ᾱ_T ≈ 0)',
+    allowed:
+      'allowed: false (zero-terminal-SNR rescaling is not implemented; use squaredcos_cap_v2 for ᾱ_T ≈ 0)',
   },
-  tensor_format: { inert: (v) => typeof v === 'string', allowed: 'allowed: a string (legacy diffusers key, unused)' },
+  tensor_format: {
+    inert: (v) => typeof v === 'string',
+    allowed: 'allowed: a string (legacy diffusers key, unused)',
+  },
   predict_epsilon: {
     inert: (v) => v === true,
     allowed: 'allowed: true; false is the legacy spelling of prediction_type "sample": write that instead',
@@ -60,7 +73,11 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfigFile {
     try {
       obj = JSON.parse(json);
     } catch (e) {
-      throw new SchedulerConfigError('scheduler_config.json', json.slice(0, 40), `not valid JSON: ${(e as Error).message}`);
+      throw new SchedulerConfigError(
+        'scheduler_config.json',
+        json.slice(0, 40),
+        `not valid JSON: ${(e as Error).message}`,
+      );
     }
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -68,7 +85,8 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfigFile {
   }
   const { _class_name: className, ...rest } = obj as Record<string, unknown>;
   const kind = (Object.keys(CLASS_NAMES) as SchedulerKind[]).find((k) => CLASS_NAMES[k] === className);
-  if (kind === undefined) throw new SchedulerConfigError('_class_name', className, 'allowed: "DDPMScheduler", "DDIMScheduler"');
+  if (kind === undefined)
+    throw new SchedulerConfigError('_class_name', className, 'allowed: "DDPMScheduler", "DDIMScheduler"');
 
   const partial: Record<string, unknown> = {};
   const extras: Record<string, unknown> = {};
@@ -96,7 +114,11 @@ export function toSchedulerConfigJson(
   const full = resolveSchedulerConfig(config);
   for (const key of Object.keys(extras)) {
     if (key === '_class_name' || (SCHEDULER_CONFIG_KEYS as readonly string[]).includes(key)) {
-      throw new SchedulerConfigError(key, extras[key], 'not allowed in extras; it is written from kind and config');
+      throw new SchedulerConfigError(
+        key,
+        extras[key],
+        'not allowed in extras; it is written from kind and config',
+      );
     }
   }
   checkExtras(extras);

@@ -45,7 +45,9 @@ export function describeSchedule(config: Partial<SchedulerConfig>): ScheduleDesc
   const alphaBar = cumulativeAlphas(betas);
   const sqrtAlphaBar = alphaBar.map(Math.sqrt);
   const snrDb = alphaBar.map((ab) => 10 * Math.log10(ab / (1 - ab)));
-  const posteriorVariance = betas.map((b, t) => (t === 0 ? 0 : (b * (1 - alphaBar[t - 1])) / (1 - alphaBar[t])));
+  const posteriorVariance = betas.map((b, t) =>
+    t === 0 ? 0 : (b * (1 - alphaBar[t - 1])) / (1 - alphaBar[t]),
+  );
   const warnings: ScheduleWarning[] = [];
 
   const badBeta = betas.findIndex((b) => !(b > 0 && b < 1));
@@ -53,7 +55,7 @@ export function describeSchedule(config: Partial<SchedulerConfig>): ScheduleDesc
     const count = betas.filter((b) => !(b > 0 && b < 1)).length;
     warnings.push({
       code: 'betas-out-of-range',
-      message: `betas[${badBeta}] = ${fmt(betas[badBeta])} lies outside (0, 1) (${count} of ${T} betas do): β = 0 makes the first step noiseless and ε unrecoverable, β ≥ 1 destroys the signal in one step and makes √ᾱ undefined.`,
+      message: `betas[${badBeta}] = ${betas[badBeta]} lies outside (0, 1) (${count} of ${T} betas do): β = 0 makes the first step noiseless and ε unrecoverable, β ≥ 1 destroys the signal in one step and makes √ᾱ undefined.`,
       fix:
         c.trained_betas !== null
           ? 'Keep every trained_betas entry strictly between 0 and 1.'
@@ -95,10 +97,18 @@ export function describeSchedule(config: Partial<SchedulerConfig>): ScheduleDesc
 export function scaleLinearBetasToT(config: Partial<SchedulerConfig>, T: number): Partial<SchedulerConfig> {
   const c = resolveSchedulerConfig(config);
   if (c.trained_betas !== null) {
-    throw new SchedulerConfigError('trained_betas', c.trained_betas, 'must be null to scale betas; trained betas are taken as given');
+    throw new SchedulerConfigError(
+      'trained_betas',
+      c.trained_betas,
+      'must be null to scale betas; trained betas are taken as given',
+    );
   }
   if (c.beta_schedule === 'squaredcos_cap_v2') {
-    throw new SchedulerConfigError('beta_schedule', c.beta_schedule, 'scaling needs linear or scaled_linear; the cosine schedule already adapts to T');
+    throw new SchedulerConfigError(
+      'beta_schedule',
+      c.beta_schedule,
+      'scaling needs linear or scaled_linear; the cosine schedule already adapts to T',
+    );
   }
   resolveSchedulerConfig({ ...config, num_train_timesteps: T }); // T must suit the rest of the config
   const factor = PAPER_T / T;

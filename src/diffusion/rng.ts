@@ -40,9 +40,12 @@ export class Rng {
         `Rng state ${JSON.stringify(state)} is not allowed; expected [s0, s1, s2, s3, hasSpare, spare] with four uint32 words`,
       );
     }
-    if (state.slice(0, 4).every((w) => w === 0)) throw new RangeError('Rng state words are all 0, which xoshiro128** cannot leave');
+    if (state.slice(0, 4).every((w) => w === 0))
+      throw new RangeError('Rng state words are all 0, which xoshiro128** cannot leave');
     if ((state[4] !== 0 && state[4] !== 1) || typeof state[5] !== 'number' || !Number.isFinite(state[5])) {
-      throw new RangeError(`Rng state spare flag ${state[4]} / value ${state[5]} is not allowed; expected 0 or 1 and a finite number`);
+      throw new RangeError(
+        `Rng state spare flag ${state[4]} / value ${state[5]} is not allowed; expected 0 or 1 and a finite number`,
+      );
     }
     const rng = new Rng(0);
     [rng.s0, rng.s1, rng.s2, rng.s3] = state.map((w) => w | 0);
@@ -52,7 +55,14 @@ export class Rng {
 
   /** The full state as plain JSON-safe numbers: four uint32 words, a spare-normal flag and its value. */
   getState(): number[] {
-    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spare === null ? 0 : 1, this.spare ?? 0];
+    return [
+      this.s0 >>> 0,
+      this.s1 >>> 0,
+      this.s2 >>> 0,
+      this.s3 >>> 0,
+      this.spare === null ? 0 : 1,
+      this.spare ?? 0,
+    ];
   }
 
   /** The next 32 random bits as an unsigned integer. */

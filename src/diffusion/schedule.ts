@@ -25,9 +25,11 @@ export function computeBetas(config: SchedulerConfig): Float64Array {
     case 'scaled_linear':
       return linspace(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), T).map((r) => r * r);
     case 'squaredcos_cap_v2': {
-      const alphaBarOf = (u: number) => Math.cos(((u + COSINE_OFFSET) / (1 + COSINE_OFFSET)) * (Math.PI / 2)) ** 2;
+      const alphaBarOf = (u: number) =>
+        Math.cos(((u + COSINE_OFFSET) / (1 + COSINE_OFFSET)) * (Math.PI / 2)) ** 2;
       const betas = new Float64Array(T);
-      for (let t = 0; t < T; t++) betas[t] = Math.min(1 - alphaBarOf((t + 1) / T) / alphaBarOf(t / T), COSINE_MAX_BETA);
+      for (let t = 0; t < T; t++)
+        betas[t] = Math.min(1 - alphaBarOf((t + 1) / T) / alphaBarOf(t / T), COSINE_MAX_BETA);
       return betas;
     }
   }
@@ -52,8 +54,9 @@ export function cumulativeAlphas(betas: Float64Array): Float64Array {
 export function checkBetas(config: SchedulerConfig, betas: Float64Array): void {
   const bad = betas.findIndex((b) => !(b > 0 && b < 1));
   if (bad < 0) return;
-  const where = `gives betas[${bad}] = ${betas[bad]}; every beta must lie in (0, 1)`;
-  if (config.trained_betas !== null) throw new SchedulerConfigError('trained_betas', config.trained_betas, where);
+  const where = `it gives betas[${bad}] = ${betas[bad]}; every beta must lie in (0, 1)`;
+  if (config.trained_betas !== null)
+    throw new SchedulerConfigError('trained_betas', config.trained_betas, where);
   // Linear and scaled_linear betas are monotone in t, so a bad value sits at an end of the range.
   const key = bad === 0 ? 'beta_start' : 'beta_end';
   throw new SchedulerConfigError(key, config[key], where);

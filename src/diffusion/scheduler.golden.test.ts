@@ -62,7 +62,10 @@ interface Golden {
 }
 
 const golden = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../scripts/reference/fixtures/scheduler_golden.json', import.meta.url)), 'utf8'),
+  readFileSync(
+    fileURLToPath(new URL('../../scripts/reference/fixtures/scheduler_golden.json', import.meta.url)),
+    'utf8',
+  ),
 ) as Golden;
 
 const TOLERANCE = 1e-5;
@@ -75,13 +78,17 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, whe
     const error = Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), 1e-8);
     if (error > largest.error) largest = { error, where: `${where}[${i}]` };
     if (!(error <= TOLERANCE)) {
-      throw new Error(`${where}[${i}]: got ${actual[i]}, reference ${expected[i]} (relative error ${error.toExponential(2)})`);
+      throw new Error(
+        `${where}[${i}]: got ${actual[i]}, reference ${expected[i]} (relative error ${error.toExponential(2)})`,
+      );
     }
   }
 }
 
 afterAll(() => {
-  console.log(`largest relative error against the reference: ${largest.error.toExponential(2)} at ${largest.where}`);
+  console.log(
+    `largest relative error against the reference: ${largest.error.toExponential(2)} at ${largest.where}`,
+  );
 });
 
 describe('schedules against the reference', () => {
@@ -120,7 +127,8 @@ describe('inference timesteps against the reference', () => {
 describe('sampling loops against the reference (toy model m = x·t/(t+1))', () => {
   it.each(golden.loops)('$kind: $name', (c) => {
     const scheduler = createScheduler(c.kind, c.config);
-    if (c.num_inference_steps !== undefined) expect(scheduler.setTimesteps(c.num_inference_steps)).toEqual(c.timesteps);
+    if (c.num_inference_steps !== undefined)
+      expect(scheduler.setTimesteps(c.num_inference_steps)).toEqual(c.timesteps);
     let x: Float32Array = Float32Array.from(c.x_T);
     c.timesteps.forEach((t, i) => {
       expect(scheduler.previousTimestep(t)).toBe(c.prev_timesteps[i]);
@@ -138,7 +146,11 @@ describe('sampling loops against the reference (toy model m = x·t/(t+1))', () =
   });
 
   it('covers every schedule, variance type, prediction type, spacing and η of the brief', () => {
-    const configs = golden.loops.map((c) => ({ ...resolveSchedulerConfig(c.config), kind: c.kind, eta: c.eta }));
+    const configs = golden.loops.map((c) => ({
+      ...resolveSchedulerConfig(c.config),
+      kind: c.kind,
+      eta: c.eta,
+    }));
     const schedules = new Set(configs.map((c) => (c.trained_betas !== null ? 'trained' : c.beta_schedule)));
     expect([...schedules].sort()).toEqual(['linear', 'scaled_linear', 'squaredcos_cap_v2', 'trained']);
     const ddpm = configs.filter((c) => c.kind === 'ddpm');

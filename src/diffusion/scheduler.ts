@@ -2,7 +2,13 @@
  * The DDPM / DDIM scheduler: diffusers' `DDPMScheduler` and `DDIMScheduler` semantics on typed
  * arrays. It holds no network; `step()` takes whatever the network predicted.
  */
-import { applyStep, checkTimestep, stepCoefficients, stepVariance, type ScheduleTables } from './coefficients';
+import {
+  applyStep,
+  checkTimestep,
+  stepCoefficients,
+  stepVariance,
+  type ScheduleTables,
+} from './coefficients';
 import { checkKind, resolveSchedulerConfig, type SchedulerConfig, type SchedulerKind } from './config';
 import type { Rng } from './rng';
 import { checkBetas, computeBetas, cumulativeAlphas } from './schedule';
@@ -92,15 +98,24 @@ class NoiseScheduler implements Scheduler {
     }
     const index = this.timesteps.indexOf(t);
     if (index < 0) {
-      const shown = this.timesteps.length > 8 ? `${this.timesteps.slice(0, 8).join(', ')}, …` : this.timesteps.join(', ');
-      throw new RangeError(`timestep ${t} is not one of the ${this.timesteps.length} set by setTimesteps: [${shown}]`);
+      const shown =
+        this.timesteps.length > 8 ? `${this.timesteps.slice(0, 8).join(', ')}, …` : this.timesteps.join(', ');
+      throw new RangeError(
+        `timestep ${t} is not one of the ${this.timesteps.length} set by setTimesteps: [${shown}]`,
+      );
     }
     return previousTimestep(this.timesteps, index);
   }
 
   step(modelOutput: Float32Array, t: number, sample: Float32Array, opts: StepOptions = {}): StepResult {
     checkTimestep(this, t);
-    const c = stepCoefficients(this, t, this.previousTimestep(t), opts.eta ?? 0, opts.useClippedModelOutput ?? false);
+    const c = stepCoefficients(
+      this,
+      t,
+      this.previousTimestep(t),
+      opts.eta ?? 0,
+      opts.useClippedModelOutput ?? false,
+    );
     if (opts.noise !== undefined && opts.rng !== undefined) {
       throw new Error('step: pass either opts.noise or opts.rng, not both');
     }
@@ -141,10 +156,17 @@ class NoiseScheduler implements Scheduler {
   }
 
   /** Checks t and the lengths, then returns [√ᾱ_t, √(1−ᾱ_t)]. */
-  private forwardCoefficients(t: number, x0: Float32Array, eps: Float32Array, what: string): [number, number] {
+  private forwardCoefficients(
+    t: number,
+    x0: Float32Array,
+    eps: Float32Array,
+    what: string,
+  ): [number, number] {
     checkTimestep(this, t);
     if (x0.length !== eps.length) {
-      throw new RangeError(`${what}: x0 has ${x0.length} values but the noise has ${eps.length}; they must match`);
+      throw new RangeError(
+        `${what}: x0 has ${x0.length} values but the noise has ${eps.length}; they must match`,
+      );
     }
     const alphaBar = this.alphasCumprod[t];
     return [Math.sqrt(alphaBar), Math.sqrt(1 - alphaBar)];
