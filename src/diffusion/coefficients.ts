@@ -59,7 +59,7 @@ const MIN_VARIANCE = 1e-20;
  * ᾱ at `prevT`. Before t = 0 (prevT = −1) there is no noise left: ᾱ = 1, except in DDIM with
  * set_alpha_to_one false, which reuses ᾱ_0 (DDIM paper's code).
  */
-export function alphaBarAt(s: ScheduleTables, prevT: number): number {
+function alphaBarAt(s: ScheduleTables, prevT: number): number {
   if (prevT >= 0) return s.alphasCumprod[prevT];
   return s.kind === 'ddim' && !s.config.set_alpha_to_one ? s.alphasCumprod[0] : 1;
 }

@@ -34,6 +34,7 @@ describe('scheduler config', () => {
     trained_betas[0] = 0.9;
     expect(Array.from(s.betas)).toEqual([0.1, 0.2, 0.3]);
     expect(s.alphasCumprod[2]).toBeCloseTo(0.9 * 0.8 * 0.7, 15);
+    expect(Object.isFrozen(s.config) && Object.isFrozen(s.config.trained_betas)).toBe(true);
   });
 
   const invalid: [Partial<SchedulerConfig> | Record<string, unknown>, string, RegExp][] = [

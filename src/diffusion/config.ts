@@ -84,7 +84,7 @@ export class SchedulerConfigError extends Error {
 }
 
 /** Renders a config value for an error message, compactly (long arrays are elided). */
-export function show(value: unknown): string {
+function show(value: unknown): string {
   if (Array.isArray(value) && value.length > 6)
     return `[${value.slice(0, 3).map(show).join(', ')}, … (${value.length} entries)]`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;

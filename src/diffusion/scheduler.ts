@@ -71,7 +71,9 @@ export function createScheduler(kind: SchedulerKind, config: Partial<SchedulerCo
   const full = resolveSchedulerConfig(config);
   const betas = computeBetas(full);
   checkBetas(full, betas);
-  return new NoiseScheduler(kind, full, betas);
+  // Frozen: the tables were derived from it, so editing it afterwards would make them lie.
+  if (full.trained_betas !== null) Object.freeze(full.trained_betas);
+  return new NoiseScheduler(kind, Object.freeze(full), betas);
 }
 
 class NoiseScheduler implements Scheduler {
@@ -92,6 +94,7 @@ class NoiseScheduler implements Scheduler {
   }
 
   previousTimestep(t: number): number {
+    checkTimestep(this, t);
     if (this.timesteps === null) {
       if (this.kind === 'ddim') throw new Error('DDIM step: call setTimesteps(numInferenceSteps) first');
       return t - 1;
@@ -108,7 +111,6 @@ class NoiseScheduler implements Scheduler {
   }
 
   step(modelOutput: Float32Array, t: number, sample: Float32Array, opts: StepOptions = {}): StepResult {
-    checkTimestep(this, t);
     const c = stepCoefficients(
       this,
       t,
@@ -140,10 +142,10 @@ class NoiseScheduler implements Scheduler {
   trainingTarget(x0: Float32Array, eps: Float32Array, t: number): Float32Array {
     switch (this.config.prediction_type) {
       case 'epsilon':
-        this.forwardCoefficients(t, x0, eps, 'trainingTarget');
+        this.forwardCoefficients(t, x0, eps, 'trainingTarget'); // only to validate t and lengths
         return eps.slice();
       case 'sample':
-        this.forwardCoefficients(t, x0, eps, 'trainingTarget');
+        this.forwardCoefficients(t, x0, eps, 'trainingTarget'); // only to validate t and lengths
         return x0.slice();
       case 'v_prediction':
         return this.velocity(x0, eps, t);
