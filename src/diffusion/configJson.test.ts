@@ -116,15 +116,9 @@ describe('scheduler_config.json', () => {
     [[] as unknown as Record<string, unknown>, 'scheduler_config.json', /expected a JSON object/],
   ];
   it.each(rejected)('rejects %j, naming %s', (json, key, message) => {
-    let error: unknown;
-    try {
-      parseSchedulerConfig(json);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(SchedulerConfigError);
-    expect((error as SchedulerConfigError).key).toBe(key);
-    expect((error as Error).message).toMatch(message);
+    const parse = () => parseSchedulerConfig(json);
+    expect(parse).toThrow(SchedulerConfigError);
+    expect(parse).toThrow(expect.objectContaining({ key, message: expect.stringMatching(message) }));
   });
 
   it('refuses extras that would override kind or config, or that are not inert', () => {

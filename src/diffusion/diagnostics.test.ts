@@ -21,7 +21,7 @@ describe('describeSchedule', () => {
     expect(warning.code).toBe('signal-left-at-T');
     // design/DDPM.md §4: √ᾱ_T ≈ 0.28 and ᾱ_T ≈ 0.080 at T = 250.
     expect(warning.message).toMatch(/^√ᾱ_T = 0\.28\d at t = T = 250 \(ᾱ_T = 0\.079\d\)/);
-    expect(warning.message).toMatch(/28% of the signal .*pure noise N\(0, I\)/);
+    expect(warning.message).toMatch(/28% of the signal's amplitude .*pure noise N\(0, I\)/);
     expect(warning.fix).toBe(
       'Scale betas by 1000/T (beta_start 0.0004, beta_end 0.08 for T = 250) or use squaredcos_cap_v2.',
     );

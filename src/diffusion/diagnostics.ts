@@ -74,7 +74,7 @@ export function describeSchedule(config: Partial<SchedulerConfig>): ScheduleDesc
   if (!(sqrtAbT <= MAX_SQRT_ALPHA_BAR_T)) {
     warnings.push({
       code: 'signal-left-at-T',
-      message: `√ᾱ_T = ${fmt(sqrtAbT)} at t = T = ${T} (ᾱ_T = ${fmt(alphaBar[T - 1])}): ${pct(sqrtAbT)} of the signal is still there at the last step, so sampling that starts from pure noise N(0, I) starts off the training distribution. Aim for √ᾱ_T < ${MAX_SQRT_ALPHA_BAR_T} (the paper's 1000 steps give 0.0064).`,
+      message: `√ᾱ_T = ${fmt(sqrtAbT)} at t = T = ${T} (ᾱ_T = ${fmt(alphaBar[T - 1])}): ${pct(sqrtAbT)} of the signal's amplitude is still there at the last step, so sampling that starts from pure noise N(0, I) starts off the training distribution. Aim for √ᾱ_T < ${MAX_SQRT_ALPHA_BAR_T} (the paper's 1000 steps give 0.0064).`,
       fix: signalFix(c),
     });
   }
