@@ -17,6 +17,8 @@ interface RawEntry {
   declaredSize?: number;
   crc?: number;
   flags?: number;
+  /** Bytes to store as the entry's data instead of `data` (deflated when method is 8). */
+  compressed?: Uint8Array;
   /** Point this central record at the local header of an earlier entry (overlapping-file bombs). */
   sameDataAs?: number;
 }
@@ -30,7 +32,7 @@ function makeZip(entries: RawEntry[]): Uint8Array {
   entries.forEach((e, i) => {
     const name = utf8(e.name);
     const method = e.method ?? 0;
-    const body = method === 8 ? deflateSync(e.data) : e.data;
+    const body = e.compressed ?? (method === 8 ? deflateSync(e.data) : e.data);
     const fields = (h: DataView, base: number) => {
       h.setUint16(base + 0, e.flags ?? 0x800, true);
       h.setUint16(base + 2, method, true);
@@ -85,6 +87,10 @@ describe('readZip', () => {
     const files = readZip(makeZip([{ name: 'a.txt', data }, { name: 'dir\\b.txt', data, method: 8 }]));
     expect(files.get('a.txt')).toEqual(data);
     expect(files.get('dir/b.txt')).toEqual(data);
+  });
+  it('reads an empty deflated entry that has no compressed bytes at all', () => {
+    const zip = makeZip([{ name: 'empty', data: new Uint8Array(0), method: 8, compressed: new Uint8Array(0) }]);
+    expect(readZip(zip).get('empty')).toEqual(new Uint8Array(0));
   });
   it('rejects archives whose declared sizes or entry count are over the limits, before inflating', () => {
     const big = { name: 'x', data: new Uint8Array(10), declaredSize: 600_000_000 };

@@ -164,6 +164,9 @@ function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array
   if (e.method === 0) {
     if (e.compressedSize !== e.size) throw new ZipError(`${where}: stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
     data = compressed.slice();
+  } else if (e.method === 8 && e.size === 0 && e.compressedSize === 0) {
+    // Some archivers mark empty files as deflated without writing even an empty block.
+    data = new Uint8Array(0);
   } else if (e.method === 8) {
     try {
       data = inflateExact(compressed, e.size, 'deflate');
