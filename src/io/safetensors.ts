@@ -18,6 +18,8 @@
  * header padded with spaces to a multiple of 8 bytes.
  */
 
+import { describeValue, isPlainObject } from './json';
+
 /** Largest header the reader accepts, as in the reference implementation. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -126,11 +128,8 @@ function parseHeader(
   } catch (e) {
     throw new SafetensorsError(`header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new SafetensorsError(
-      `header must be a JSON object, got ${Array.isArray(json) ? 'an array' : String(json === null ? null : typeof json)}`,
-    );
-  }
+  if (!isPlainObject(json))
+    throw new SafetensorsError(`header must be a JSON object, got ${describeValue(json)}`);
   let metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(json)) {
@@ -142,8 +141,7 @@ function parseHeader(
 }
 
 function parseMetadata(value: unknown): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new SafetensorsError(`${METADATA_KEY} must be an object of strings`);
+  if (!isPlainObject(value)) throw new SafetensorsError(`${METADATA_KEY} must be an object of strings`);
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string')
       throw new SafetensorsError(`${METADATA_KEY}["${k}"] must be a string, got ${JSON.stringify(v)}`);
@@ -153,7 +151,7 @@ function parseMetadata(value: unknown): Record<string, string> {
 
 function parseEntry(name: string, value: unknown, dataBytes: number): Entry {
   const where = `tensor "${name}"`;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
+  if (!isPlainObject(value))
     throw new SafetensorsError(`${where}: entry must be an object with dtype, shape and data_offsets`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
