@@ -153,7 +153,7 @@ function parseEntry(name: string, value: unknown, dataBytes: number): Entry {
   const where = `tensor "${name}"`;
   if (!isPlainObject(value))
     throw new SafetensorsError(`${where}: entry must be an object with dtype, shape and data_offsets`);
-  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+  const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
     throw new SafetensorsError(
       `${where}: dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
