@@ -239,14 +239,9 @@ export function unetConfigToJson(config: UNetConfig): Json {
   return out;
 }
 
-/** Number of resolution levels (each but the last ends in a ×2 downsample). */
-export function levelCount(config: UNetConfig): number {
-  return config.block_out_channels.length;
-}
-
 /** Both image sides must be multiples of this: each level but the last halves them. */
 export function sideMultiple(config: UNetConfig): number {
-  return 2 ** (levelCount(config) - 1);
+  return 2 ** (config.block_out_channels.length - 1);
 }
 
 /** Whether the weights load into diffusers' UNet2DModel unchanged (false once a lab-only key is set). */
