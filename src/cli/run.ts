@@ -1,5 +1,6 @@
 /** The CLI's dispatcher: picks the subcommand, turns every failure into one line and exit code 1. */
 import { UsageError } from './args';
+import { DATA_USAGE, dataCommand } from './data';
 import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
 import { SAMPLE_USAGE, sampleCommand } from './sample';
@@ -9,9 +10,10 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   info: infoCommand,
   forward: forwardCommand,
   sample: sampleCommand,
+  data: dataCommand,
 };
 
-const USAGE = ['usage:', `  ${INFO_USAGE}`, `  ${FORWARD_USAGE}`, `  ${SAMPLE_USAGE}`, 'global flags: --debug (stack traces), --help'].join('\n');
+const USAGE = ['usage:', `  ${INFO_USAGE}`, `  ${FORWARD_USAGE}`, `  ${SAMPLE_USAGE}`, `  ${DATA_USAGE}`, 'global flags: --debug (stack traces), --help'].join('\n');
 
 /** Runs one command line (without `node` and the script); returns the exit code. */
 export async function runCli(argv: readonly string[], out: Output): Promise<number> {
