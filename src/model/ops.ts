@@ -41,7 +41,15 @@ export function conv(
   opts: { stride?: 1 | 2; pad: [number, number, number, number] },
 ): tf.Tensor4D {
   const [t, b, l, r] = opts.pad;
-  const padded = t || b || l || r ? tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]]) : x;
+  const padded =
+    t || b || l || r
+      ? tf.pad(x, [
+          [0, 0],
+          [t, b],
+          [l, r],
+          [0, 0],
+        ])
+      : x;
   const y = convValid(opts.stride ?? 1)(padded, ctx.param(`${prefix}.weight`)) as tf.Tensor4D;
   return tf.add(y, ctx.param(`${prefix}.bias`));
 }
@@ -80,7 +88,12 @@ function convValid(stride: number): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
  * ci images with n channels, by dy, read as an ho×wo filter from n to co channels, dilated by the
  * stride s. Its output covers at least the k×k taps (one extra row/column with symmetric padding).
  */
-function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: [number, number, number, number], stride: number): tf.Tensor4D {
+function filterGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  wShape: [number, number, number, number],
+  stride: number,
+): tf.Tensor4D {
   const [kh, kw, ci, co] = wShape;
   const images = tf.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
   const filter = tf.transpose(dy, [1, 2, 0, 3]); // [ho, wo, n, co]
