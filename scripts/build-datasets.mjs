@@ -32,7 +32,8 @@ function buildMnist() {
   const labels = [];
   for (let digit = 0; digit < 10; digit++) {
     const { data } = JSON.parse(readFileSync(join(digitsDir, `${digit}.json`), 'utf8'));
-    if (data.length % 784 !== 0) throw new Error(`mnist ${digit}.json: ${data.length} values is not a multiple of 784`);
+    if (data.length % 784 !== 0)
+      throw new Error(`mnist ${digit}.json: ${data.length} values is not a multiple of 784`);
     const bytes = Buffer.alloc(data.length);
     data.forEach((v, i) => {
       if (!(v >= 0 && v <= 1)) throw new Error(`mnist ${digit}.json: value ${v} at ${i} is outside [0, 1]`);
@@ -56,7 +57,9 @@ function copyFashion() {
   const dir = join(out, 'fashion-mnist');
   const files = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
   if (!files.every((f) => existsSync(join(src, f)))) {
-    console.log(`fashion-mnist: ${src} not found (apt-get install dataset-fashion-mnist); keeping the committed files`);
+    console.log(
+      `fashion-mnist: ${src} not found (apt-get install dataset-fashion-mnist); keeping the committed files`,
+    );
     return;
   }
   mkdirSync(dir, { recursive: true });

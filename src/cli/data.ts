@@ -48,7 +48,9 @@ export async function runDataCommand(args: string[], io: DataCommandIo = process
   if (paths.length === 0) return usage(io, 'no PATH given');
   try {
     const sources = (await Promise.all(paths.map(sourcesAt))).flat();
-    const { pair, warnings } = await loadDataset(sources, { name: paths.length === 1 ? basename(paths[0]) : undefined });
+    const { pair, warnings } = await loadDataset(sources, {
+      name: paths.length === 1 ? basename(paths[0]) : undefined,
+    });
     for (const w of warnings) io.err(`warning: ${w}`);
     io.out(JSON.stringify(summarize(cls === undefined ? pair : filterClass(pair, cls))));
     return 0;
@@ -94,7 +96,10 @@ function fileSource(name: string, path: string, size: number): ByteSource {
   return { name, size, chunks: () => createReadStream(path, { highWaterMark: 4 << 20 }) };
 }
 
-const invokedDirectly = process.argv[1] !== undefined && /[\\/]cli[\\/]data\.[cm]?[jt]s$/.test(process.argv[1]) && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  /[\\/]cli[\\/]data\.[cm]?[jt]s$/.test(process.argv[1]) &&
+  realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly)
   void runDataCommand(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

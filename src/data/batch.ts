@@ -17,7 +17,8 @@ export function sampleBatch(ds: Dataset, indices: ArrayLike<number>, flip?: Arra
   const out = new Uint8Array(indices.length * bytes);
   for (let b = 0; b < indices.length; b++) {
     const i = indices[b];
-    if (!Number.isInteger(i) || i < 0 || i >= ds.count) throw new DatasetError(ds.name, `batch index ${i} is outside 0..${ds.count - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= ds.count)
+      throw new DatasetError(ds.name, `batch index ${i} is outside 0..${ds.count - 1}`);
     const src = ds.images.subarray(i * bytes, (i + 1) * bytes);
     if (!flip?.[b]) {
       out.set(src, b * bytes);
@@ -76,9 +77,15 @@ export const UNIT_RANGE = { scale: 2 / 255, offset: -1 } as const;
 
 export function normalization(ds: Dataset, kind: 'unit' | 'meanStd'): Normalization {
   const c = ds.channels;
-  if (kind === 'unit') return { kind, scale: new Array<number>(c).fill(UNIT_RANGE.scale), offset: new Array<number>(c).fill(UNIT_RANGE.offset) };
+  if (kind === 'unit')
+    return {
+      kind,
+      scale: new Array<number>(c).fill(UNIT_RANGE.scale),
+      offset: new Array<number>(c).fill(UNIT_RANGE.offset),
+    };
   const { mean, std } = channelStats(ds);
   const flat = std.findIndex((s) => s === 0);
-  if (flat >= 0) throw new DatasetError(ds.name, `channel ${flat} has zero variance; mean/std normalisation is undefined`);
+  if (flat >= 0)
+    throw new DatasetError(ds.name, `channel ${flat} has zero variance; mean/std normalisation is undefined`);
   return { kind, scale: std.map((s) => 1 / (255 * s)), offset: mean.map((m, ch) => -m / std[ch]) };
 }

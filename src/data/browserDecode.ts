@@ -6,7 +6,10 @@ import type { DecodeImage } from './decode';
 
 export const browserDecodeImage: DecodeImage = async (bytes) => {
   // Colour-space conversion and premultiplication would change the bytes the learner gave us.
-  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), {
+    premultiplyAlpha: 'none',
+    colorSpaceConversion: 'none',
+  });
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const ctx = canvas.getContext('2d');

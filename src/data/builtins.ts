@@ -60,7 +60,18 @@ export const BUILTINS: readonly BuiltinDataset[] = [
     height: 28,
     width: 28,
     channels: 1,
-    classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+    classNames: [
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ],
     // Every shoe in the data points left; flipping would add shoes the data never shows.
     allowsFlip: false,
     licence: 'MIT (Zalando SE)',
@@ -73,7 +84,8 @@ export const BUILTINS: readonly BuiltinDataset[] = [
   {
     id: 'shapes',
     title: 'Shapes',
-    description: 'Procedural 32×32 colour images: circles, squares, triangles and stripes on varied backgrounds.',
+    description:
+      'Procedural 32×32 colour images: circles, squares, triangles and stripes on varied backgrounds.',
     count: 10_000,
     height: 32,
     width: 32,
@@ -104,7 +116,11 @@ export function httpFetcher(baseUrl: string): FetchFile {
 
 export function builtinInfo(id: string): BuiltinDataset {
   const info = BUILTINS.find((b) => b.id === id);
-  if (!info) throw new DatasetError(id, `is not a built-in dataset; choose one of ${BUILTINS.map((b) => b.id).join(', ')}`);
+  if (!info)
+    throw new DatasetError(
+      id,
+      `is not a built-in dataset; choose one of ${BUILTINS.map((b) => b.id).join(', ')}`,
+    );
   return info;
 }
 
@@ -119,13 +135,19 @@ export interface BuiltinOptions {
 /** Loads a built-in dataset; shipped files go through the same idx loader as a learner's own. */
 export async function loadBuiltin(id: BuiltinId, options: BuiltinOptions = {}): Promise<DatasetPair> {
   const info = builtinInfo(id);
-  if (info.files.length === 0) return { train: generateShapes({ count: options.count ?? info.count, seed: options.seed ?? 0 }) };
+  if (info.files.length === 0)
+    return { train: generateShapes({ count: options.count ?? info.count, seed: options.seed ?? 0 }) };
   const { fetchFile } = options;
   if (!fetchFile) throw new DatasetError(id, 'needs a fetchFile to read its shipped files');
-  const sources = await Promise.all(info.files.map(async (f) => bytesSource(f.path, await fetchFile(f.path))));
+  const sources = await Promise.all(
+    info.files.map(async (f) => bytesSource(f.path, await fetchFile(f.path))),
+  );
   const { pair } = await loadDataset(sources, { name: id });
   const { train } = pair;
   if (train.count !== info.count || train.height !== info.height || train.width !== info.width || pair.test)
-    throw new DatasetError(id, `shipped files hold ${train.count} ${train.height}×${train.width} images, the manifest says ${info.count} ${info.height}×${info.width}`);
+    throw new DatasetError(
+      id,
+      `shipped files hold ${train.count} ${train.height}×${train.width} images, the manifest says ${info.count} ${info.height}×${info.width}`,
+    );
   return { train: { ...train, classNames: info.classNames, allowsFlip: info.allowsFlip } };
 }

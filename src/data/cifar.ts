@@ -13,7 +13,18 @@ const PIXELS = SIDE * SIDE;
 const IMAGE_BYTES = PIXELS * 3;
 
 /** The official class names, used when only `.bin` batches arrive without `batches.meta.txt`. */
-export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+export const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+];
 
 /** One parsed batch file. */
 export interface CifarBatch {
@@ -64,7 +75,10 @@ export class CifarBatchReader {
   ) {
     if (bytes === 0 || bytes % CIFAR_RECORD_BYTES !== 0) {
       const what = member ? `tar member ${member} is` : 'is';
-      throw new DatasetError(file, `${what} ${bytes.toLocaleString('en-US')} bytes, not a multiple of the 3,073-byte CIFAR-10 record`);
+      throw new DatasetError(
+        file,
+        `${what} ${bytes.toLocaleString('en-US')} bytes, not a multiple of the 3,073-byte CIFAR-10 record`,
+      );
     }
     this.count = bytes / CIFAR_RECORD_BYTES;
     this.images = new Uint8Array(this.count * IMAGE_BYTES);
@@ -97,11 +111,18 @@ export class CifarBatchReader {
   }
 
   private record(src: Uint8Array, at: number): void {
-    if (this.n >= this.count) throw new DatasetError(this.file, `holds more than the ${this.count} CIFAR-10 records its size announced`);
+    if (this.n >= this.count)
+      throw new DatasetError(
+        this.file,
+        `holds more than the ${this.count} CIFAR-10 records its size announced`,
+      );
     const label = src[at];
     if (label > 9) {
       const where = this.member ? `tar member ${this.member}, ` : '';
-      throw new DatasetError(this.file, `${where}record ${this.n} has label ${label}; CIFAR-10 labels are 0-9 (is this CIFAR-100?)`);
+      throw new DatasetError(
+        this.file,
+        `${where}record ${this.n} has label ${label}; CIFAR-10 labels are 0-9 (is this CIFAR-100?)`,
+      );
     }
     this.labels[this.n] = label;
     const out = this.images;
@@ -121,7 +142,11 @@ export class CifarBatchReader {
  * Joins batches into a train/test pair, batches in name order (data_batch_1 before _2 whatever
  * order the archive or the file picker used). `classNames` come from `batches.meta.txt` if given.
  */
-export function assembleCifar(name: string, batches: readonly CifarBatch[], classNames: string[] = CIFAR10_CLASSES): DatasetPair {
+export function assembleCifar(
+  name: string,
+  batches: readonly CifarBatch[],
+  classNames: string[] = CIFAR10_CLASSES,
+): DatasetPair {
   const sorted = [...batches].sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
   const split = (s: 'train' | 'test'): Dataset | undefined => {
     const parts = sorted.filter((b) => b.split === s);
@@ -129,7 +154,10 @@ export function assembleCifar(name: string, batches: readonly CifarBatch[], clas
     const labels = concat(parts.map((p) => p.labels));
     const maxLabel = labels.reduce((m, l) => Math.max(m, l), 0);
     if (maxLabel >= classNames.length)
-      throw new DatasetError(name, `label ${maxLabel} has no class name (batches.meta.txt lists ${classNames.length})`);
+      throw new DatasetError(
+        name,
+        `label ${maxLabel} has no class name (batches.meta.txt lists ${classNames.length})`,
+      );
     return {
       name,
       images: concat(parts.map((p) => p.images)),

@@ -21,7 +21,10 @@ export const MAX_FILE_BYTES = 1024 ** 3;
 export function checkSize(name: string, bytes: number): void {
   if (!Number.isFinite(bytes) || bytes < 0) throw new DatasetError(name, `size ${bytes} is not a byte count`);
   if (bytes > MAX_FILE_BYTES)
-    throw new DatasetError(name, `${formatBytes(bytes)} is larger than the ${formatBytes(MAX_FILE_BYTES)} limit for a dataset file`);
+    throw new DatasetError(
+      name,
+      `${formatBytes(bytes)} is larger than the ${formatBytes(MAX_FILE_BYTES)} limit for a dataset file`,
+    );
 }
 
 /** Human-readable byte counts for messages (binary units, as file managers show them). */

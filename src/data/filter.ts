@@ -9,7 +9,10 @@ export function classIndex(ds: Dataset, cls: string | number): number {
     if (byName >= 0) return byName;
     if (/^\d+$/.test(cls.trim())) return classIndex(ds, Number(cls));
   } else if (Number.isInteger(cls) && cls >= 0 && cls < ds.classNames.length) return cls;
-  throw new DatasetError(ds.name, `has no class ${JSON.stringify(cls)}; classes are ${ds.classNames.join(', ')}`);
+  throw new DatasetError(
+    ds.name,
+    `has no class ${JSON.stringify(cls)}; classes are ${ds.classNames.join(', ')}`,
+  );
 }
 
 function keepLabel(ds: Dataset, label: number): Dataset {
@@ -30,6 +33,10 @@ function keepLabel(ds: Dataset, label: number): Dataset {
 export function filterClass(pair: DatasetPair, cls: string | number): DatasetPair {
   const label = classIndex(pair.train, cls);
   const train = keepLabel(pair.train, label);
-  if (train.count === 0) throw new DatasetError(pair.train.name, `has no training images of class ${pair.train.classNames[label]}`);
+  if (train.count === 0)
+    throw new DatasetError(
+      pair.train.name,
+      `has no training images of class ${pair.train.classNames[label]}`,
+    );
   return pair.test ? { train, test: keepLabel(pair.test, label) } : { train };
 }

@@ -73,6 +73,8 @@ describe('GunzipStream', () => {
   });
 
   it('stops a stream that decompresses past its limit', () => {
-    expect(() => gunzipChunks('bomb.gz', gz, 4096, 100_000)).toThrow(/bomb\.gz: decompresses to more than the 97\.7 KiB limit/);
+    expect(() => gunzipChunks('bomb.gz', gz, 4096, 100_000)).toThrow(
+      /bomb\.gz: decompresses to more than the 97\.7 KiB limit/,
+    );
   });
 });

@@ -31,7 +31,10 @@ export class GunzipStream {
     this.inflater = new Gunzip((chunk, final) => {
       this.bytesOut += chunk.length;
       if (this.bytesOut > this.maxBytes)
-        throw new DatasetError(this.name, `decompresses to more than the ${formatBytes(this.maxBytes)} limit for a dataset file`);
+        throw new DatasetError(
+          this.name,
+          `decompresses to more than the ${formatBytes(this.maxBytes)} limit for a dataset file`,
+        );
       this.crc.update(chunk);
       if (final) this.ended = true;
       if (chunk.length > 0) this.onData(chunk);
@@ -42,7 +45,8 @@ export class GunzipStream {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.bytesIn === 0 && chunk.length >= 2 && !isGzip(chunk)) throw new DatasetError(this.name, 'is not a gzip file (no 1f 8b magic number)');
+    if (this.bytesIn === 0 && chunk.length >= 2 && !isGzip(chunk))
+      throw new DatasetError(this.name, 'is not a gzip file (no 1f 8b magic number)');
     this.bytesIn += chunk.length;
     this.keepTail(chunk);
     this.inflate(chunk, false);
@@ -51,7 +55,8 @@ export class GunzipStream {
   /** Ends the stream and checks that it was whole: complete deflate data, matching CRC-32 and length. */
   finish(): void {
     this.inflate(new Uint8Array(0), true);
-    if (!this.ended || this.tailLength < 8) throw new DatasetError(this.name, 'gzip stream is truncated (it ends before its trailer)');
+    if (!this.ended || this.tailLength < 8)
+      throw new DatasetError(this.name, 'gzip stream is truncated (it ends before its trailer)');
     // A multi-member file has one trailer per member; fflate hides the boundaries, so only the
     // common single-member case can be checked end to end.
     if (this.members > 1) return;
@@ -59,7 +64,10 @@ export class GunzipStream {
     const crc = view.getUint32(0, true);
     const size = view.getUint32(4, true);
     if (size !== this.bytesOut % 2 ** 32)
-      throw new DatasetError(this.name, `gzip stream is truncated or corrupt: trailer says ${size} bytes, got ${this.bytesOut}`);
+      throw new DatasetError(
+        this.name,
+        `gzip stream is truncated or corrupt: trailer says ${size} bytes, got ${this.bytesOut}`,
+      );
     if (crc !== this.crc.digest())
       throw new DatasetError(this.name, 'gzip data is corrupt (CRC-32 mismatch): download the file again');
   }

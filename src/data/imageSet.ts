@@ -35,7 +35,10 @@ export function classifyPath(path: string): { split: 'train' | 'test'; className
   const isSplit = (f: string) => /^(train|test)$/i.test(f);
   const splitFolder = [...folders].reverse().find(isSplit);
   const classFolder = [...folders].reverse().find((f) => f !== '' && !isSplit(f));
-  return { split: splitFolder?.toLowerCase() === 'test' ? 'test' : 'train', className: classFolder ?? UNFOLDERED_CLASS };
+  return {
+    split: splitFolder?.toLowerCase() === 'test' ? 'test' : 'train',
+    className: classFolder ?? UNFOLDERED_CLASS,
+  };
 }
 
 interface Decoded {
@@ -47,7 +50,12 @@ interface Decoded {
 }
 
 /** Decodes, fits and labels the images; undecodable ones are skipped and reported in `warnings`. */
-export async function assembleImageSet(name: string, files: readonly ImageFile[], options: ImageSetOptions, warnings: string[]): Promise<DatasetPair> {
+export async function assembleImageSet(
+  name: string,
+  files: readonly ImageFile[],
+  options: ImageSetOptions,
+  warnings: string[],
+): Promise<DatasetPair> {
   const { size } = options;
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 1024))
     throw new DatasetError(name, `image size ${size} must be an integer from 1 to 1024`);
@@ -63,18 +71,26 @@ export async function assembleImageSet(name: string, files: readonly ImageFile[]
     }
     let rgb = toRgb(rgba.data, rgba.height, rgba.width);
     if (size !== undefined) rgb = areaResize(centreCropSquare(rgb), size, size);
-    else if (decoded.length > 0 && (rgb.height !== decoded[0].rgb.height || rgb.width !== decoded[0].rgb.width))
+    else if (
+      decoded.length > 0 &&
+      (rgb.height !== decoded[0].rgb.height || rgb.width !== decoded[0].rgb.width)
+    )
       throw new DatasetError(
         name,
         `images have mixed sizes (${decoded[0].file} is ${decoded[0].rgb.width}×${decoded[0].rgb.height}, ${f.file} is ${rgb.width}×${rgb.height}); choose a size to resize them to`,
       );
     decoded.push({ file: f.file, ...classifyPath(f.path), rgb, gray: isGray(rgb.data) });
   }
-  if (failed.length > 0) warnings.push(listWarning(`skipped ${failed.length} image file(s) that could not be decoded`, failed));
-  if (decoded.length === 0) throw new DatasetError(name, `holds no usable images (${files.length} image file(s), none decodable)`);
+  if (failed.length > 0)
+    warnings.push(listWarning(`skipped ${failed.length} image file(s) that could not be decoded`, failed));
+  if (decoded.length === 0)
+    throw new DatasetError(name, `holds no usable images (${files.length} image file(s), none decodable)`);
 
-  const classNames = [...new Set(decoded.map((d) => d.className))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (classNames.length > 256) throw new DatasetError(name, `has ${classNames.length} class folders; at most 256 are supported`);
+  const classNames = [...new Set(decoded.map((d) => d.className))].sort((a, b) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  );
+  if (classNames.length > 256)
+    throw new DatasetError(name, `has ${classNames.length} class folders; at most 256 are supported`);
   const channels = options.channels ?? (decoded.every((d) => d.gray) ? 1 : 3);
   const { height, width } = decoded[0].rgb;
   const make = (split: 'train' | 'test'): Dataset | undefined => {
@@ -84,7 +100,18 @@ export async function assembleImageSet(name: string, files: readonly ImageFile[]
     const images = new Uint8Array(items.length * bytes);
     items.forEach((d, i) => images.set(channels === 3 ? d.rgb.data : toGray(d.rgb.data), i * bytes));
     const labels = Uint8Array.from(items, (d) => classNames.indexOf(d.className));
-    return { name, images, labels, count: items.length, height, width, channels, classNames, allowsFlip: options.allowsFlip ?? true, split };
+    return {
+      name,
+      images,
+      labels,
+      count: items.length,
+      height,
+      width,
+      channels,
+      classNames,
+      allowsFlip: options.allowsFlip ?? true,
+      split,
+    };
   };
   const train = make('train');
   const test = make('test');
@@ -95,11 +122,13 @@ export async function assembleImageSet(name: string, files: readonly ImageFile[]
 /** RGBA → RGB over a black background, so transparent pixels read as background 0. */
 function toRgb(rgba: Uint8Array | Uint8ClampedArray, height: number, width: number): Pixels {
   const n = height * width;
-  if (rgba.length !== n * 4) throw new Error(`decoder returned ${rgba.length} bytes for ${width}×${height} RGBA`);
+  if (rgba.length !== n * 4)
+    throw new Error(`decoder returned ${rgba.length} bytes for ${width}×${height} RGBA`);
   const out = new Uint8Array(n * 3);
   for (let p = 0; p < n; p++) {
     const a = rgba[p * 4 + 3];
-    for (let c = 0; c < 3; c++) out[p * 3 + c] = a === 255 ? rgba[p * 4 + c] : Math.round((rgba[p * 4 + c] * a) / 255);
+    for (let c = 0; c < 3; c++)
+      out[p * 3 + c] = a === 255 ? rgba[p * 4 + c] : Math.round((rgba[p * 4 + c] * a) / 255);
   }
   return { data: out, height, width, channels: 3 };
 }
@@ -112,7 +141,8 @@ function isGray(rgb: Uint8Array): boolean {
 /** ITU-R BT.601 luma, the weights PIL's "L" mode and most grayscale conversions use. */
 function toGray(rgb: Uint8Array): Uint8Array {
   const out = new Uint8Array(rgb.length / 3);
-  for (let p = 0; p < out.length; p++) out[p] = Math.round(0.299 * rgb[p * 3] + 0.587 * rgb[p * 3 + 1] + 0.114 * rgb[p * 3 + 2]);
+  for (let p = 0; p < out.length; p++)
+    out[p] = Math.round(0.299 * rgb[p * 3] + 0.587 * rgb[p * 3 + 1] + 0.114 * rgb[p * 3 + 2]);
   return out;
 }
 

@@ -49,7 +49,10 @@ interface Found {
 }
 
 /** Loads one dataset from one or more files. */
-export async function loadDataset(sources: readonly ByteSource[], options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadDataset(
+  sources: readonly ByteSource[],
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   if (sources.length === 0) throw new DatasetError(options.name ?? 'input', 'no files given');
   const name = options.name ?? (sources.length === 1 ? sources[0].name : `${sources.length} files`);
   for (const s of sources) checkSize(s.name, s.size);
@@ -61,15 +64,31 @@ export async function loadDataset(sources: readonly ByteSource[], options: LoadO
   for (const source of sources) await readSource(source, progress, found);
 
   const warnings: string[] = [];
-  if (found.skipped.length > 0) warnings.push(listWarning(`skipped ${found.skipped.length} file(s) that are not dataset files`, found.skipped));
-  const kinds = [found.cifar.length > 0 && 'CIFAR-10 batches', found.idx.length > 0 && 'idx files', found.images.length > 0 && 'images'].filter(Boolean);
-  if (kinds.length > 1) throw new DatasetError(name, `mixes ${kinds.join(' and ')}; load one dataset at a time`);
+  if (found.skipped.length > 0)
+    warnings.push(
+      listWarning(`skipped ${found.skipped.length} file(s) that are not dataset files`, found.skipped),
+    );
+  const kinds = [
+    found.cifar.length > 0 && 'CIFAR-10 batches',
+    found.idx.length > 0 && 'idx files',
+    found.images.length > 0 && 'images',
+  ].filter(Boolean);
+  if (kinds.length > 1)
+    throw new DatasetError(name, `mixes ${kinds.join(' and ')}; load one dataset at a time`);
   if (found.cifar.length > 0) return { pair: assembleCifar(name, found.cifar, found.cifarNames), warnings };
   if (found.idx.length > 0) return { pair: assembleIdx(name, found.idx), warnings };
   if (found.images.length > 0) {
     if (!options.decodeImage)
-      throw new DatasetError(name, `holds ${found.images.length} encoded image(s) but no image decoder is available here (image sets load in the browser)`);
-    const pair = await assembleImageSet(name, found.images, { decodeImage: options.decodeImage, size: options.size, channels: options.channels }, warnings);
+      throw new DatasetError(
+        name,
+        `holds ${found.images.length} encoded image(s) but no image decoder is available here (image sets load in the browser)`,
+      );
+    const pair = await assembleImageSet(
+      name,
+      found.images,
+      { decodeImage: options.decodeImage, size: options.size, channels: options.channels },
+      warnings,
+    );
     return { pair, warnings };
   }
   const skipped = found.skipped.length > 0 ? ` (skipped: ${found.skipped.slice(0, 5).join(', ')})` : '';
@@ -179,7 +198,8 @@ function classifyBytes(file: string, path: string, bytes: Uint8Array, found: Fou
     } else classifyBytes(file, path.replace(/\.gz$/i, ''), inner, found);
     return;
   }
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return classifyZip(file, bytes, found);
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)
+    return classifyZip(file, bytes, found);
   if (isIdx(bytes)) {
     found.idx.push(parseIdx(file, bytes));
     return;
@@ -220,7 +240,10 @@ function classifyZip(file: string, bytes: Uint8Array, found: Found): void {
     });
   } catch (err) {
     if (err instanceof DatasetError) throw err;
-    throw new DatasetError(file, `zip archive is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`);
+    throw new DatasetError(
+      file,
+      `zip archive is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   for (const [path, data] of Object.entries(members)) classifyBytes(`${file}/${path}`, path, data, found);
 }

@@ -22,7 +22,11 @@ export function centreCropSquare(img: Pixels): Pixels {
   const left = Math.floor((img.width - side) / 2);
   const c = img.channels;
   const out = new Uint8Array(side * side * c);
-  for (let y = 0; y < side; y++) out.set(img.data.subarray(((top + y) * img.width + left) * c, ((top + y) * img.width + left + side) * c), y * side * c);
+  for (let y = 0; y < side; y++)
+    out.set(
+      img.data.subarray(((top + y) * img.width + left) * c, ((top + y) * img.width + left + side) * c),
+      y * side * c,
+    );
   return { data: out, height: side, width: side, channels: c };
 }
 
@@ -88,7 +92,8 @@ export function padTo(img: Pixels, height: number, width: number): Pixels {
   const left = Math.floor((width - img.width) / 2);
   const c = img.channels;
   const out = new Uint8Array(height * width * c);
-  for (let y = 0; y < img.height; y++) out.set(img.data.subarray(y * img.width * c, (y + 1) * img.width * c), ((top + y) * width + left) * c);
+  for (let y = 0; y < img.height; y++)
+    out.set(img.data.subarray(y * img.width * c, (y + 1) * img.width * c), ((top + y) * width + left) * c);
   return { data: out, height, width, channels: c };
 }
 
@@ -101,17 +106,26 @@ export type FitMode = 'auto' | 'pad' | 'resize';
  * the images are larger than `size`.
  */
 export function padOrResize(ds: Dataset, size: number, mode: FitMode = 'auto'): Dataset {
-  if (!Number.isInteger(size) || size < 1) throw new DatasetError(ds.name, `target size ${size} is not a positive integer`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new DatasetError(ds.name, `target size ${size} is not a positive integer`);
   if (ds.height === size && ds.width === size) return ds;
   const fits = ds.height <= size && ds.width <= size;
   if (mode === 'pad' && !fits)
-    throw new DatasetError(ds.name, `${ds.height}×${ds.width} images cannot be padded to ${size}×${size}; resize them instead`);
+    throw new DatasetError(
+      ds.name,
+      `${ds.height}×${ds.width} images cannot be padded to ${size}×${size}; resize them instead`,
+    );
   const pad = mode === 'pad' || (mode === 'auto' && fits);
   const c = ds.channels;
   const inBytes = ds.height * ds.width * c;
   const images = new Uint8Array(ds.count * size * size * c);
   for (let i = 0; i < ds.count; i++) {
-    const img = { data: ds.images.subarray(i * inBytes, (i + 1) * inBytes), height: ds.height, width: ds.width, channels: c };
+    const img = {
+      data: ds.images.subarray(i * inBytes, (i + 1) * inBytes),
+      height: ds.height,
+      width: ds.width,
+      channels: c,
+    };
     const fitted = pad ? padTo(img, size, size) : areaResize(centreCropSquare(img), size, size);
     images.set(fitted.data, i * size * size * c);
   }

@@ -53,7 +53,10 @@ function shapeTest(kind: number, rand: () => number): (u: number, v: number) => 
   const angle = rand() * 2 * Math.PI;
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
-  const local = (u: number, v: number): [number, number] => [(u - cx) * cos + (v - cy) * sin, -(u - cx) * sin + (v - cy) * cos];
+  const local = (u: number, v: number): [number, number] => [
+    (u - cx) * cos + (v - cy) * sin,
+    -(u - cx) * sin + (v - cy) * cos,
+  ];
   switch (kind) {
     case 0:
       return (u, v) => (u - cx) ** 2 + (v - cy) ** 2 < r * r;
@@ -77,7 +80,7 @@ function shapeTest(kind: number, rand: () => number): (u: number, v: number) => 
       const period = 0.1 + 0.06 * rand();
       return (u, v) => {
         const [x] = local(u, v);
-        return (u - cx) ** 2 + (v - cy) ** 2 < (r * 1.3) ** 2 && ((x / period) % 1 + 1) % 1 < 0.5;
+        return (u - cx) ** 2 + (v - cy) ** 2 < (r * 1.3) ** 2 && (((x / period) % 1) + 1) % 1 < 0.5;
       };
     }
   }
@@ -94,7 +97,8 @@ function drawImage(out: Uint8Array, at: number, size: number, kind: number, rand
   // are wider than a pixel's diagonal), so only edge pixels pay for supersampling.
   const side = size + 1;
   const corners = new Uint8Array(side * side);
-  for (let y = 0; y <= size; y++) for (let x = 0; x <= size; x++) corners[y * side + x] = inside(x / size, y / size) ? 1 : 0;
+  for (let y = 0; y <= size; y++)
+    for (let x = 0; x <= size; x++) corners[y * side + x] = inside(x / size, y / size) ? 1 : 0;
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
       const k = y * side + x;
@@ -103,10 +107,12 @@ function drawImage(out: Uint8Array, at: number, size: number, kind: number, rand
       if (sum !== 0 && sum !== 4) {
         let hits = 0;
         for (let sy = 0; sy < SUPER; sy++)
-          for (let sx = 0; sx < SUPER; sx++) if (inside((x + (sx + 0.5) / SUPER) / size, (y + (sy + 0.5) / SUPER) / size)) hits++;
+          for (let sx = 0; sx < SUPER; sx++)
+            if (inside((x + (sx + 0.5) / SUPER) / size, (y + (sy + 0.5) / SUPER) / size)) hits++;
         cover = hits / (SUPER * SUPER);
       }
-      const g = 0.5 + ((x / size - 0.5) * Math.cos(gAngle) + (y / size - 0.5) * Math.sin(gAngle)) / Math.SQRT2;
+      const g =
+        0.5 + ((x / size - 0.5) * Math.cos(gAngle) + (y / size - 0.5) * Math.sin(gAngle)) / Math.SQRT2;
       const o = at + (y * size + x) * 3;
       for (let c = 0; c < 3; c++) {
         const bg = bgA[c] + (bgB[c] - bgA[c]) * g;
@@ -118,8 +124,10 @@ function drawImage(out: Uint8Array, at: number, size: number, kind: number, rand
 /** Generates `count` Shapes images; classes cycle (image i is class i mod 4), so they stay balanced. */
 export function generateShapes(options: ShapesOptions): Dataset {
   const { count, seed, size = 32 } = options;
-  if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new DatasetError('shapes', `count ${count} must be an integer from 1 to 100,000`);
-  if (!Number.isInteger(size) || size < 4 || size > 256) throw new DatasetError('shapes', `size ${size} must be an integer from 4 to 256`);
+  if (!Number.isInteger(count) || count < 1 || count > 100_000)
+    throw new DatasetError('shapes', `count ${count} must be an integer from 1 to 100,000`);
+  if (!Number.isInteger(size) || size < 4 || size > 256)
+    throw new DatasetError('shapes', `size ${size} must be an integer from 4 to 256`);
   if (!Number.isInteger(seed)) throw new DatasetError('shapes', `seed ${seed} must be an integer`);
   const bytes = size * size * 3;
   const images = new Uint8Array(count * bytes);
@@ -127,7 +135,24 @@ export function generateShapes(options: ShapesOptions): Dataset {
   for (let i = 0; i < count; i++) {
     const kind = i % SHAPE_CLASSES.length;
     labels[i] = kind;
-    drawImage(images, i * bytes, size, kind, prng(Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(i, 0x9e3779b1)));
+    drawImage(
+      images,
+      i * bytes,
+      size,
+      kind,
+      prng(Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(i, 0x9e3779b1)),
+    );
   }
-  return { name: 'shapes', images, labels, count, height: size, width: size, channels: 3, classNames: [...SHAPE_CLASSES], allowsFlip: true, split: 'train' };
+  return {
+    name: 'shapes',
+    images,
+    labels,
+    count,
+    height: size,
+    width: size,
+    channels: 3,
+    classNames: [...SHAPE_CLASSES],
+    allowsFlip: true,
+    split: 'train',
+  };
 }

@@ -11,7 +11,8 @@ export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
     name,
     size: bytes.length,
     async *chunks() {
-      for (let i = 0; i < bytes.length; i += CHUNK_BYTES) yield bytes.subarray(i, Math.min(bytes.length, i + CHUNK_BYTES));
+      for (let i = 0; i < bytes.length; i += CHUNK_BYTES)
+        yield bytes.subarray(i, Math.min(bytes.length, i + CHUNK_BYTES));
     },
   };
 }
@@ -47,7 +48,10 @@ export class ProgressCounter {
  * Streams a source's chunks after refusing it by size; each chunk is counted once consumed.
  * Every loader reads through here, so no file is read before `checkSize` has seen it.
  */
-export async function* readChunks(source: ByteSource, progress?: ProgressCounter): AsyncGenerator<Uint8Array> {
+export async function* readChunks(
+  source: ByteSource,
+  progress?: ProgressCounter,
+): AsyncGenerator<Uint8Array> {
   checkSize(source.name, source.size);
   for await (const chunk of source.chunks()) {
     yield chunk;

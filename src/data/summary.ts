@@ -30,5 +30,7 @@ export function summarizeSplit(ds: Dataset): SplitSummary {
 }
 
 export function summarize(pair: DatasetPair): DatasetSummary {
-  return pair.test ? { train: summarizeSplit(pair.train), test: summarizeSplit(pair.test) } : { train: summarizeSplit(pair.train) };
+  return pair.test
+    ? { train: summarizeSplit(pair.train), test: summarizeSplit(pair.test) }
+    : { train: summarizeSplit(pair.train) };
 }

@@ -10,7 +10,9 @@ interface TarFixture {
   files: { name: string; base64: string }[];
   archives: Record<string, string>;
 }
-const fixture = JSON.parse(readFileSync(join(process.cwd(), 'scripts/reference/fixtures/data_tar.json'), 'utf8')) as TarFixture;
+const fixture = JSON.parse(
+  readFileSync(join(process.cwd(), 'scripts/reference/fixtures/data_tar.json'), 'utf8'),
+) as TarFixture;
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 /** Reads a whole archive in chunks of `chunk` bytes; returns the regular files in order. */
@@ -31,10 +33,14 @@ function readTar(name: string, tar: Uint8Array, chunk: number): { name: string; 
 describe('TarReader', () => {
   const expected = fixture.files.map((f) => ({ name: f.name, data: b64(f.base64) }));
 
-  it.each(['ustar', 'gnu', 'pax'])('reads the regular files of a Python-written %s archive (long names, skipping dirs and links)', (format) => {
-    const tar = new Uint8Array(gunzipSync(b64(fixture.archives[format])));
-    for (const chunk of [1, 100, 512, 513, tar.length]) expect(readTar(`${format}.tar`, tar, chunk)).toEqual(expected);
-  });
+  it.each(['ustar', 'gnu', 'pax'])(
+    'reads the regular files of a Python-written %s archive (long names, skipping dirs and links)',
+    (format) => {
+      const tar = new Uint8Array(gunzipSync(b64(fixture.archives[format])));
+      for (const chunk of [1, 100, 512, 513, tar.length])
+        expect(readTar(`${format}.tar`, tar, chunk)).toEqual(expected);
+    },
+  );
 
   it('reports a member cut short by the end of the archive, with its size', () => {
     const tar = tarArchive([{ name: 'data_batch_1.bin', data: new Uint8Array(3000) }]);
@@ -45,13 +51,20 @@ describe('TarReader', () => {
 
   it('reports an archive cut inside a header', () => {
     const tar = tarArchive([{ name: 'a', data: new Uint8Array(10) }]);
-    expect(() => readTar('cut.tar', tar.subarray(0, 1024 + 100), 512)).toThrow(/cut\.tar: tar archive is truncated inside a header at byte 1124/);
+    expect(() => readTar('cut.tar', tar.subarray(0, 1024 + 100), 512)).toThrow(
+      /cut\.tar: tar archive is truncated inside a header at byte 1124/,
+    );
   });
 
   it('rejects a header whose checksum does not match (corruption), naming the offset', () => {
-    const tar = tarArchive([{ name: 'a', data: new Uint8Array(10) }, { name: 'b', data: new Uint8Array(10) }]);
+    const tar = tarArchive([
+      { name: 'a', data: new Uint8Array(10) },
+      { name: 'b', data: new Uint8Array(10) },
+    ]);
     tar[1024 + 5] ^= 1;
     expect(() => readTar('bad.tar', tar, 4096)).toThrow(DatasetError);
-    expect(() => readTar('bad.tar', tar, 4096)).toThrow('bad.tar: is not a tar archive or is corrupt (bad header checksum at byte 1024)');
+    expect(() => readTar('bad.tar', tar, 4096)).toThrow(
+      'bad.tar: is not a tar archive or is corrupt (bad header checksum at byte 1024)',
+    );
   });
 });

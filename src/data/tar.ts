@@ -95,7 +95,8 @@ export class TarReader {
         s.buf.set(chunk.subarray(pos, pos + n), s.filled);
         s.filled += n;
         if (s.filled === s.buf.length) {
-          this.nextName = s.type === 'pax' ? paxPath(s.buf) ?? this.nextName : cString(s.buf, 0, s.buf.length);
+          this.nextName =
+            s.type === 'pax' ? (paxPath(s.buf) ?? this.nextName) : cString(s.buf, 0, s.buf.length);
           this.afterData(s.buf.length);
         }
         return n;
@@ -119,12 +120,25 @@ export class TarReader {
       return;
     }
     const at = this.headerAt;
-    if (!checksumOk(h)) throw new DatasetError(this.archive, `is not a tar archive or is corrupt (bad header checksum at byte ${at})`);
+    if (!checksumOk(h))
+      throw new DatasetError(
+        this.archive,
+        `is not a tar archive or is corrupt (bad header checksum at byte ${at})`,
+      );
     const size = readSize(h, this.archive, at);
     const type = String.fromCharCode(h[156]);
     if (type === 'x' || type === 'L') {
-      if (size > MAX_META_BYTES) throw new DatasetError(this.archive, `tar ${type === 'x' ? 'pax' : 'long-name'} header at byte ${at} claims ${size} bytes`);
-      this.state = { kind: 'meta', type: type === 'x' ? 'pax' : 'longname', buf: new Uint8Array(size), filled: 0 };
+      if (size > MAX_META_BYTES)
+        throw new DatasetError(
+          this.archive,
+          `tar ${type === 'x' ? 'pax' : 'long-name'} header at byte ${at} claims ${size} bytes`,
+        );
+      this.state = {
+        kind: 'meta',
+        type: type === 'x' ? 'pax' : 'longname',
+        buf: new Uint8Array(size),
+        filled: 0,
+      };
       if (size === 0) this.afterData(0);
       return;
     }
@@ -159,7 +173,8 @@ function readSize(h: Uint8Array, archive: string, at: number): number {
   // GNU base-256 sizes (high bit set) are only used past 8 GiB, far beyond any file the lab reads.
   if (h[124] & 0x80) throw new DatasetError(archive, `tar member at byte ${at} is larger than 8 GiB`);
   const size = parseOctal(h, 124, 12);
-  if (Number.isNaN(size)) throw new DatasetError(archive, `tar header at byte ${at} has a size field that is not octal`);
+  if (Number.isNaN(size))
+    throw new DatasetError(archive, `tar header at byte ${at} has a size field that is not octal`);
   return size;
 }
 

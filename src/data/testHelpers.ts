@@ -13,7 +13,8 @@ export function tarArchive(entries: readonly { name: string; data: Uint8Array }[
   for (const { name, data } of entries) {
     const h = new Uint8Array(512);
     h.set(enc.encode(name).subarray(0, 100), 0);
-    const field = (at: number, width: number, value: number) => h.set(enc.encode(value.toString(8).padStart(width - 1, '0')), at);
+    const field = (at: number, width: number, value: number) =>
+      h.set(enc.encode(value.toString(8).padStart(width - 1, '0')), at);
     field(100, 8, 0o644);
     field(108, 8, 0);
     field(116, 8, 0);
@@ -31,11 +32,15 @@ export function tarArchive(entries: readonly { name: string; data: Uint8Array }[
 }
 
 /** CIFAR-10 binary records; pixel value of image i, channel c, pixel p is `pixel(i, c, p)`. */
-export function cifarRecords(labels: readonly number[], pixel: (i: number, c: number, p: number) => number): Uint8Array {
+export function cifarRecords(
+  labels: readonly number[],
+  pixel: (i: number, c: number, p: number) => number,
+): Uint8Array {
   const out = new Uint8Array(labels.length * 3073);
   labels.forEach((label, i) => {
     out[i * 3073] = label;
-    for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) out[i * 3073 + 1 + c * 1024 + p] = pixel(i, c, p);
+    for (let c = 0; c < 3; c++)
+      for (let p = 0; p < 1024; p++) out[i * 3073 + 1 + c * 1024 + p] = pixel(i, c, p);
   });
   return out;
 }
