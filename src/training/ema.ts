@@ -53,8 +53,9 @@ export class Ema {
     this.fresh = true;
   }
 
-  dispose(): void {
-    this.averaged.dispose();
+  /** Frees the average; `keepModel` leaves the averaged U-Net alive for whoever still samples it. */
+  dispose(keepModel = false): void {
+    if (!keepModel) this.averaged.dispose();
     this.flat.dispose();
   }
 

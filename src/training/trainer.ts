@@ -200,9 +200,10 @@ export class Trainer {
     this.order.load(state.order);
   }
 
-  dispose(): void {
-    this.model.dispose();
-    this.ema?.dispose();
+  /** Frees every tensor of the run, except `keep` (a sampling model someone still shows). */
+  dispose(keep?: UNet): void {
+    if (keep !== this.model) this.model.dispose();
+    this.ema?.dispose(keep !== undefined && keep !== this.model);
     this.adam.dispose();
     this.tables.dispose();
   }

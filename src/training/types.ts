@@ -2,6 +2,7 @@
  * What a training run reports, as plain data (no tfjs): the worker protocol sends these and the
  * CLI writes them to metrics.jsonl, so the page can import them.
  */
+import type { RunConfig } from '../config/runConfig';
 
 /** Mean ε-MSE per timestep bucket: bucket i covers t in [i·T/20, (i+1)·T/20), a rolling window per bucket. */
 export interface LossPerT {
@@ -50,4 +51,25 @@ export interface TrainMetrics {
   backend: string;
   /** Every step since the previous trainProgress (so charts miss none), oldest first. */
   points: MetricPoint[];
+}
+
+/** A saved checkpoint, as listed. */
+export interface CheckpointInfo {
+  id: string;
+  runId: string;
+  step: number;
+  /** Date.now() at save time. */
+  savedAt: number;
+  bytes: number;
+  backend: string;
+  config: RunConfig;
+}
+
+/** Images as bytes: `count` images of height×width×channels, NHWC, row-major. */
+export interface ImageBatch {
+  count: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  pixels: Uint8Array;
 }

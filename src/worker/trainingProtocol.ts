@@ -6,18 +6,9 @@
 import type { BuiltinId } from '../data/builtins';
 import type { DatasetSummary } from '../data/summary';
 import type { DatasetId, RunConfig } from '../config/runConfig';
-import type { MetricPoint, TrainMetrics } from '../training/types';
+import type { CheckpointInfo, ImageBatch, MetricPoint, TrainMetrics } from '../training/types';
 
-export type { LossPerT, MetricPoint, TrainMetrics } from '../training/types';
-
-/** Images as bytes: `count` images of height×width×channels, NHWC, row-major. */
-export interface ImageBatch {
-  count: number;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  pixels: Uint8Array;
-}
+export type { CheckpointInfo, ImageBatch, LossPerT, MetricPoint, TrainMetrics } from '../training/types';
 
 /** Where a dataset comes from. Built-ins are fetched from `baseUrl` (the page's `document.baseURI`). */
 export type DatasetSource =
@@ -61,18 +52,6 @@ export interface TrainReason {
   message: string;
   /** What to try, for the guards. */
   advice?: string;
-}
-
-/** A saved checkpoint, as listed. */
-export interface CheckpointInfo {
-  id: string;
-  runId: string;
-  step: number;
-  /** Date.now() at save time. */
-  savedAt: number;
-  bytes: number;
-  backend: string;
-  config: RunConfig;
 }
 
 export type TrainingCommand =
