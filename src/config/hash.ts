@@ -3,7 +3,7 @@
  * base is written, readably: `#preset=paper&training.batchSize=64&model.block_out_channels=32,64`.
  * The base is the defaults or the run preset that gives the shortest hash.
  */
-import { presetConfig } from '../model/presets';
+import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
 import { RUN_PRESET_NAMES, isRunPresetName, runPreset, type RunPresetName } from './presets';
 import { RUN_CONFIG_SECTIONS, defaultRunConfig, type RunConfig, type RunConfigOverrides, type RunConfigSection } from './runConfig';
 import { applyOverrides, validateRunConfig, type RunConfigIssue } from './validate';
@@ -74,6 +74,11 @@ export function decodeRunConfigHash(hash: string): DecodedRunConfigHash {
     const hint = section === 'model' && key !== 'preset' ? modelBase(base, entries)[key] : (base[section] as unknown as Record<string, unknown>)[key];
     ((overrides[section] ??= {}) as Record<string, unknown>)[key] = parseValue(raw, hint, NULLABLE_STRINGS.has(path));
     fromHash.add(path);
+  }
+  const modelPreset = overrides.model?.preset;
+  if (modelPreset !== undefined && modelPreset !== 'custom' && !(UNET_PRESET_NAMES as string[]).includes(modelPreset)) {
+    errors.push({ path: 'model.preset', message: `model.preset = "${modelPreset}" is not a U-Net preset; presets: ${UNET_PRESET_NAMES.join(', ')}, custom` });
+    delete overrides.model?.preset;
   }
   const first = validateRunConfig(applyOverrides(base, overrides));
   if ('config' in first) return { config: first.config, preset, errors };
