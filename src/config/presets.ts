@@ -65,7 +65,7 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
     model: { preset: 'tiny', sample_size: 8, block_out_channels: [16, 32], norm_num_groups: 4 },
     training: {
       batchSize: 8,
-      lr: 1e-3,
+      lr: 3e-3,
       warmupSteps: 0,
       emaDecay: 0.99,
       targetSteps: 100,
