@@ -39,7 +39,9 @@ export class IdbCheckpointStore implements CheckpointStore {
     const finished = done(tx);
     const latest = tx.objectStore(LATEST);
     const previous = (await request(latest.get(info.runId))) as CheckpointInfo | undefined;
-    tx.objectStore(RECORDS).put(bytes.slice().buffer, info.id);
+    // A checkpoint can be hundreds of MB: store its buffer without a copy when it is exactly the array.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    tx.objectStore(RECORDS).put(whole ? bytes.buffer : bytes.slice().buffer, info.id);
     latest.put(info, info.runId);
     if (previous && previous.id !== info.id) tx.objectStore(RECORDS).delete(previous.id);
     await finished;

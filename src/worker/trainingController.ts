@@ -176,13 +176,15 @@ export class TrainingController {
       previewRequested: false,
       loop: null,
     };
-    this.run.lastGood = encodeCheckpoint(this.checkpointMeta(this.run), await trainer.captureState());
-    this.setSlot(this.run);
+    const run = this.run;
+    run.lastGood = encodeCheckpoint(this.checkpointMeta(run), await trainer.captureState());
+    if (this.run !== run) return; // reset while the first state was being read
+    this.setSlot(run);
     if (checkpoint) this.post({ type: 'trainHistory', runId, points: metrics.points() });
     const reason: TrainReason = checkpoint
       ? { code: 'resumed', message: `Resumed from step ${trainer.step} (saved on ${checkpoint.meta.backend}).` }
       : { code: 'started', message: `Training on ${this.deps.backend()}.` };
-    this.startLoop(this.run, reason);
+    this.startLoop(run, reason);
   }
 
   private startLoop(run: Run, reason: TrainReason): void {
