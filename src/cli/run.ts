@@ -4,6 +4,7 @@ import { DATA_USAGE, dataCommand } from './data';
 import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
 import { SAMPLE_USAGE, sampleCommand } from './sample';
+import { TRAIN_USAGE, trainCommand } from './train';
 import type { Output } from './output';
 
 const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise<number>> = {
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   forward: forwardCommand,
   sample: sampleCommand,
   data: dataCommand,
+  train: trainCommand,
 };
 
 const USAGE = [
@@ -19,6 +21,7 @@ const USAGE = [
   `  ${FORWARD_USAGE}`,
   `  ${SAMPLE_USAGE}`,
   `  ${DATA_USAGE}`,
+  `  ${TRAIN_USAGE}`,
   'global flags: --debug (stack traces), --help',
 ].join('\n');
 
