@@ -1,0 +1,122 @@
+/**
+ * The whole scoring job as the worker and the CLI run it: split the dataset, get the classifier
+ * (from the cache, or trained and cached), draw N held-out real images, score N samples.
+ */
+import type { Dataset, DatasetPair } from '../data/types';
+import type { ClassifierCache } from './classifierCache';
+import type { Classifier, ImageSet } from './classifier';
+import { deserializeClassifier, serializeClassifier } from './classifierFile';
+import { scoreSamples, type SampleScore } from './score';
+import { drawImages, scoringSplit } from './split';
+import {
+  DEFAULT_RECIPE,
+  checkRecipe,
+  trainClassifier,
+  type ClassifierRecipe,
+  type TrainHooks,
+} from './trainClassifier';
+
+/** A classifier ready to score, and where it came from. */
+export interface ReadyClassifier {
+  classifier: Classifier;
+  key: string;
+  /** True when it was loaded from the cache rather than trained. */
+  cached: boolean;
+  /** A cache entry that could not be read (and was replaced by a freshly trained classifier). */
+  warnings: string[];
+}
+
+/** SHA-256 (hex) of a dataset's content: size, class names, pixels and labels. */
+export async function dataHash(ds: Dataset): Promise<string> {
+  const bytes = ds.height * ds.width * ds.channels;
+  const header = new TextEncoder().encode(
+    JSON.stringify([ds.count, ds.height, ds.width, ds.channels, ds.classNames]),
+  );
+  // Hashing the parts separately avoids concatenating a 150 MB CIFAR-10 split.
+  const parts = await Promise.all(
+    [header, ds.images.subarray(0, ds.count * bytes), ds.labels.subarray(0, ds.count)].map((part) =>
+      sha256(part),
+    ),
+  );
+  return hex(await sha256(new Uint8Array(parts.flatMap((p) => [...p]))));
+}
+
+/**
+ * The cache key: the dataset's id (readable, for whoever looks into the store), its content hash
+ * and the recipe, so new data or a changed recipe never gets a stale classifier.
+ */
+export async function classifierCacheKey(
+  datasetId: string,
+  train: Dataset,
+  recipe: ClassifierRecipe,
+): Promise<string> {
+  const recipeHash = hex(await sha256(new TextEncoder().encode(JSON.stringify(recipe)))).slice(0, 16);
+  return `${datasetId}/${await dataHash(train)}/${recipeHash}`;
+}
+
+/** Loads the classifier for `train` from the cache, or trains one and caches it. */
+export async function ensureClassifier(
+  datasetId: string,
+  train: Dataset,
+  cache: ClassifierCache,
+  recipe: ClassifierRecipe = DEFAULT_RECIPE,
+  hooks: TrainHooks = {},
+): Promise<ReadyClassifier> {
+  checkRecipe(recipe);
+  const key = await classifierCacheKey(datasetId, train, recipe);
+  const warnings: string[] = [];
+  const bytes = await cache.get(key);
+  if (bytes) {
+    try {
+      return { classifier: deserializeClassifier(bytes), key, cached: true, warnings };
+    } catch (e) {
+      warnings.push(`cached classifier ${key} is unreadable (${(e as Error).message}); retrained it`);
+    }
+  }
+  const classifier = await trainClassifier(train, recipe, hooks);
+  await cache.put(key, await serializeClassifier(classifier));
+  return { classifier, key, cached: false, warnings };
+}
+
+/** One scoring of generated images against a dataset. */
+export interface DatasetScoreRequest {
+  /** Names the dataset in the cache key (built-in id or file name). */
+  datasetId: string;
+  /** The dataset at the samples' size (pad or resize it first, as for training). */
+  pair: DatasetPair;
+  samples: ImageSet;
+  n: number;
+  /** Draws the held-out real images. */
+  seed: number;
+  cache: ClassifierCache;
+  recipe?: ClassifierRecipe;
+  /** Progress and cancellation of the classifier's training, when it is not cached. */
+  hooks?: TrainHooks;
+}
+
+/** The score plus where the classifier came from. */
+export interface DatasetScore extends SampleScore {
+  classifierCached: boolean;
+  warnings: string[];
+}
+
+/** Runs the whole job; see the module comment. The classifier is freed before it returns. */
+export async function scoreAgainstDataset(req: DatasetScoreRequest): Promise<DatasetScore> {
+  const split = scoringSplit(req.pair);
+  const real = drawImages(split.heldOut, req.n, req.seed);
+  const ready = await ensureClassifier(req.datasetId, split.train, req.cache, req.recipe, req.hooks);
+  try {
+    const score = await scoreSamples(ready.classifier, req.samples, real, req.n);
+    return { ...score, classifierCached: ready.cached, warnings: ready.warnings };
+  } finally {
+    ready.classifier.dispose();
+  }
+}
+
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
