@@ -111,7 +111,7 @@ describe('sample-quality score on MNIST digits', () => {
     const request = {
       datasetId: 'mnist-14px',
       pair: { train, test },
-      samples,
+      samples: async () => samples,
       n: 100,
       seed: 3,
       cache,
@@ -123,6 +123,23 @@ describe('sample-quality score on MNIST digits', () => {
     expect(first).toMatchObject({ classifierCached: true, warnings: [], n: 100 });
     const direct = await scoreSamples(classifier, samples, drawImages(test, 100, 3), 100);
     expect(first).toEqual({ ...direct, classifierCached: true, warnings: [] });
+  });
+
+  it('fails before generating anything when the held-out split has fewer than N images', async () => {
+    const samples = vi.fn(async () => halfA);
+    const request = {
+      datasetId: 'mnist-14px',
+      pair: { train, test },
+      samples,
+      n: 2 * N + 1,
+      seed: 0,
+      cache,
+      recipe: TEST_RECIPE,
+    };
+    await expect(scoreAgainstDataset(request)).rejects.toThrow(
+      'mnist: cannot draw 401 held-out real images from 400; choose 1 to 400',
+    );
+    expect(samples).not.toHaveBeenCalled();
   });
 
   it('refuses too few images and images of another size, naming the numbers', async () => {

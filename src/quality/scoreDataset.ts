@@ -1,6 +1,8 @@
 /**
- * The whole scoring job as the worker and the CLI run it: split the dataset, get the classifier
- * (from the cache, or trained and cached), draw N held-out real images, score N samples.
+ * The whole scoring job as the worker and the CLI run it: split the dataset, draw N held-out real
+ * images, get the classifier (from the cache, or trained and cached), then generate and score N
+ * samples. Generating comes last, so a dataset too small for N or a classifier that cannot be
+ * trained fails before the expensive part.
  */
 import type { Dataset, DatasetPair } from '../data/types';
 import type { ClassifierCache } from './classifierCache';
@@ -84,7 +86,8 @@ export interface DatasetScoreRequest {
   datasetId: string;
   /** The dataset at the samples' size (pad or resize it first, as for training). */
   pair: DatasetPair;
-  samples: ImageSet;
+  /** Makes the N generated images; called once the real images and the classifier are ready. */
+  samples: () => Promise<ImageSet>;
   n: number;
   /** Draws the held-out real images. */
   seed: number;
@@ -106,7 +109,7 @@ export async function scoreAgainstDataset(req: DatasetScoreRequest): Promise<Dat
   const real = drawImages(split.heldOut, req.n, req.seed);
   const ready = await ensureClassifier(req.datasetId, split.train, req.cache, req.recipe, req.hooks);
   try {
-    const score = await scoreSamples(ready.classifier, req.samples, real, req.n);
+    const score = await scoreSamples(ready.classifier, await req.samples(), real, req.n);
     return { ...score, classifierCached: ready.cached, warnings: ready.warnings };
   } finally {
     ready.classifier.dispose();
