@@ -14,15 +14,13 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseSchedulerConfig } from '../diffusion';
-import type { DatasetPair } from '../data/types';
 import { loadDataset } from '../data/load';
-import { padOrResize } from '../data/resize';
-import { parseUNetConfig, type UNetConfig } from '../model/config';
+import { parseUNetConfig } from '../model/config';
 import { UNet } from '../model/unet';
 import type { ClassifierCache } from '../quality/classifierCache';
-import { MAX_SCORE_IMAGES, sampleMany } from '../quality/sampleMany';
-import { FCD_LABEL } from '../quality/score';
-import { scoreAgainstDataset } from '../quality/scoreDataset';
+import { sampleMany } from '../quality/sampleMany';
+import { FCD_LABEL, MAX_SCORE_IMAGES } from '../quality/scoreTypes';
+import { fitToModel, scoreAgainstDataset } from '../quality/scoreDataset';
 import { DEFAULT_RECIPE } from '../quality/trainClassifier';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
@@ -85,7 +83,7 @@ export async function scoreCommand(argv: readonly string[], out: Output): Promis
 
   const { pair, warnings } = await loadDataset(await sourcesAt(dataPath), { name: basename(dataPath) });
   for (const w of warnings) out.stderr(`warning: ${w}`);
-  const fitted = fitToModel(pair, config, dataPath);
+  const fitted = fitToModel(pair, config);
 
   await useBackend(backend);
   const model = new UNet(config, { seed: 0 });
@@ -126,22 +124,6 @@ export async function scoreCommand(argv: readonly string[], out: Output): Promis
     model.dispose();
   }
   return 0;
-}
-
-/** The dataset as the model sees it: padded or resized to its square sample size, with its channel count. */
-function fitToModel(pair: DatasetPair, config: UNetConfig, dataPath: string): DatasetPair {
-  const size = config.sample_size;
-  const side = Array.isArray(size) ? (size[0] === size[1] ? size[0] : null) : size;
-  if (side === null)
-    throw new UsageError(
-      `score: the model's sample_size ${JSON.stringify(size)} is not square; the score fits data to square images only`,
-    );
-  if (pair.train.channels !== config.in_channels)
-    throw new UsageError(
-      `score: ${dataPath} has ${pair.train.channels}-channel images but the model makes ${config.in_channels}-channel ones`,
-    );
-  const fit = (ds: DatasetPair['train']) => padOrResize(ds, side);
-  return pair.test ? { train: fit(pair.train), test: fit(pair.test) } : { train: fit(pair.train) };
 }
 
 /** Calls `report` with 10, 20, … 100 as progress passes each tenth. */

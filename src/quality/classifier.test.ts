@@ -4,6 +4,7 @@ import { Rng } from '../diffusion/rng';
 import { Classifier, parameterShapes, patchConv, type ClassifierConfig, type ImageSet } from './classifier';
 import { CLASSIFIER_FORMAT, deserializeClassifier, serializeClassifier } from './classifierFile';
 import { QualityError } from './errors';
+import { weightsOf } from './testData';
 
 const CONFIG: ClassifierConfig = {
   height: 12,
@@ -25,12 +26,6 @@ function randomImages(count: number, seed: number, config = CONFIG): ImageSet {
     width,
     channels,
   };
-}
-
-async function weightsOf(c: Classifier): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const [name, { data }] of await c.getWeights()) out[name] = [...data];
-  return out;
 }
 
 beforeAll(async () => {

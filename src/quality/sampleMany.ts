@@ -5,16 +5,11 @@
  * how they were chunked. No frames are recorded.
  */
 import type { SchedulerConfig } from '../diffusion';
-import { MAX_IMAGES, type SampleOptions } from '../sampling/options';
+import { MAX_IMAGES } from '../sampling/options';
 import { sample, seededNoise, type DenoisingModel } from '../sampling/runner';
 import type { ImageSet } from './classifier';
 import { QualityError } from './errors';
-
-/** How each image is sampled; the count, the seed and the frame settings are the scorer's. */
-export type ScoreSampling = Omit<SampleOptions, 'numImages' | 'seed' | 'frameBudgetBytes' | 'frameFormat'>;
-
-/** Most images a score compares: features of 10,000 images per side are what Inception FID uses. */
-export const MAX_SCORE_IMAGES = 10_000;
+import { MAX_SCORE_IMAGES, type ScoreSampling } from './scoreTypes';
 
 /** Progress (steps over all runs) and cancellation. */
 export interface SampleManyHooks {

@@ -8,21 +8,7 @@ import type { Classifier, ImageSet } from './classifier';
 import { QualityError } from './errors';
 import { featureStats, frechetDistance } from './frechet';
 import { inceptionScore } from './inceptionScore';
-
-/** How the UI and the CLI label the distance: its numbers depend on the lab's own classifier. */
-export const FCD_LABEL = 'FCD — not comparable to Inception FID';
-
-/** One scoring. */
-export interface SampleScore {
-  /** Fréchet distance between classifier features of the samples and of the real images. */
-  fcd: number;
-  /** exp(E KL(p(y|x) ‖ p(y))) of the samples, from 1 to the number of classes. */
-  classifierScore: number;
-  /** The same score of the real images: what the samples would reach if indistinguishable from data. */
-  realClassifierScore: number;
-  /** Images of each kind that were compared. */
-  n: number;
-}
+import type { SampleScore } from './scoreTypes';
 
 /** Scores the first `n` of `samples` against the first `n` of `realHeldOut` (n ≥ 2). */
 export async function scoreSamples(

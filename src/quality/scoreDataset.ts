@@ -5,10 +5,14 @@
  * trained fails before the expensive part.
  */
 import type { Dataset, DatasetPair } from '../data/types';
+import { padOrResize } from '../data/resize';
+import type { UNetConfig } from '../model/config';
 import type { ClassifierCache } from './classifierCache';
+import { QualityError } from './errors';
 import type { Classifier, ImageSet } from './classifier';
 import { deserializeClassifier, serializeClassifier } from './classifierFile';
-import { scoreSamples, type SampleScore } from './score';
+import { scoreSamples } from './score';
+import type { SampleScore } from './scoreTypes';
 import { drawImages, scoringSplit } from './split';
 import {
   DEFAULT_RECIPE,
@@ -78,6 +82,32 @@ export async function ensureClassifier(
   const classifier = await trainClassifier(train, recipe, hooks);
   await cache.put(key, await serializeClassifier(classifier));
   return { classifier, key, cached: false, warnings };
+}
+
+/**
+ * The dataset as the model sees it: each split padded or resized to the model's square sample
+ * size (as for training: 28×28 digits are padded to 32×32), refused when the channel counts differ.
+ */
+export function fitToModel(
+  pair: DatasetPair,
+  config: Pick<UNetConfig, 'sample_size' | 'in_channels'>,
+): DatasetPair {
+  const size = config.sample_size;
+  if (size === null)
+    throw new QualityError(
+      'score: the model config has no sample_size, so the image size to compare is unknown',
+    );
+  const side = Array.isArray(size) ? (size[0] === size[1] ? size[0] : null) : size;
+  if (side === null)
+    throw new QualityError(
+      `score: the model's sample_size ${JSON.stringify(size)} is not square; the score fits data to square images only`,
+    );
+  if (pair.train.channels !== config.in_channels)
+    throw new QualityError(
+      `score: ${pair.train.name} has ${pair.train.channels}-channel images but the model makes ${config.in_channels}-channel ones`,
+    );
+  const fit = (ds: Dataset) => padOrResize(ds, side);
+  return pair.test ? { train: fit(pair.train), test: fit(pair.test) } : { train: fit(pair.train) };
 }
 
 /** One scoring of generated images against a dataset. */

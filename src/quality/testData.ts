@@ -1,12 +1,15 @@
 /**
- * Small real datasets for the quality tests: built-in MNIST digits from `public/`, shrunk to 14×14
- * so a classifier trains in seconds on the CPU backend. Test-only: nothing in the app imports this.
+ * Small datasets for the quality tests: built-in MNIST digits from `public/`, shrunk to 14×14 so a
+ * classifier trains in seconds on the CPU backend, and a toy task. Test-only: nothing in the app
+ * imports this.
  */
 import type { Dataset } from '../data/types';
+import { Rng } from '../diffusion/rng';
 import { loadBuiltin, type FetchFile } from '../data/builtins';
 import { padOrResize } from '../data/resize';
 import { subset } from './split';
-import type { ClassifierRecipe } from './trainClassifier';
+import type { Classifier } from './classifier';
+import { DEFAULT_RECIPE, type ClassifierRecipe } from './trainClassifier';
 
 /** A recipe for 14×14 digits: four halvings of the padded 16×16 input reach 1×1. */
 export const TEST_RECIPE: ClassifierRecipe = {
@@ -40,4 +43,41 @@ export async function mnistDigits(
     train: small(pick(0, trainCount), 'train'),
     test: small(pick(Math.floor(stride / 2), testCount), 'test'),
   };
+}
+
+/** Dark (0–99) and bright (156–255) 8×8 grey images, alternating: a task a few steps can learn. */
+export function darkAndBright(count: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 2);
+  const images = new Uint8Array(count * 64);
+  for (let i = 0; i < count; i++)
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = labels[i] ? 156 + rng.int(100) : rng.int(100);
+  return {
+    name: 'toy',
+    images,
+    labels,
+    count,
+    height: 8,
+    width: 8,
+    channels: 1,
+    classNames: ['dark', 'bright'],
+    allowsFlip: true,
+  };
+}
+
+/** A recipe for the toy images: two halvings of 8×8, a few steps. */
+export const TOY_RECIPE: ClassifierRecipe = {
+  ...DEFAULT_RECIPE,
+  seed: 4,
+  steps: 6,
+  batchSize: 16,
+  convChannels: [4, 8],
+  featureDim: 8,
+};
+
+/** Every parameter's values as plain arrays, for equality checks. */
+export async function weightsOf(c: Classifier): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [name, { data }] of await c.getWeights()) out[name] = [...data];
+  return out;
 }

@@ -1,46 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/types';
-import { Rng } from '../diffusion/rng';
-import type { Classifier } from './classifier';
-import { MemoryClassifierCache } from './classifierCache';
-import { classifierCacheKey, dataHash, ensureClassifier } from './scoreDataset';
-import { DEFAULT_RECIPE, trainClassifier, type ClassifierRecipe } from './trainClassifier';
-
-/** Dark (0–99) and bright (156–255) 8×8 grey images, alternating: a task a few steps can learn. */
-function darkAndBright(count: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const labels = Uint8Array.from({ length: count }, (_, i) => i % 2);
-  const images = new Uint8Array(count * 64);
-  for (let i = 0; i < count; i++)
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = labels[i] ? 156 + rng.int(100) : rng.int(100);
-  return {
-    name: 'toy',
-    images,
-    labels,
-    count,
-    height: 8,
-    width: 8,
-    channels: 1,
-    classNames: ['dark', 'bright'],
-    allowsFlip: true,
-  };
-}
-
-const RECIPE: ClassifierRecipe = {
-  ...DEFAULT_RECIPE,
-  seed: 4,
-  steps: 6,
-  batchSize: 16,
-  convChannels: [4, 8],
-  featureDim: 8,
-};
-
-async function weightsOf(c: Classifier): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const [name, { data }] of await c.getWeights()) out[name] = [...data];
-  c.dispose();
-  return out;
-}
+import { TOY_RECIPE as RECIPE, darkAndBright, weightsOf } from './testData';
+import { trainClassifier } from './trainClassifier';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -50,8 +10,11 @@ describe('classifier training', () => {
   it('is deterministic for a seed on the CPU backend and differs between seeds', async () => {
     const data = darkAndBright(40, 1);
     const runs: Record<string, number[]>[] = [];
-    for (const seed of [4, 4, 5])
-      runs.push(await weightsOf(await trainClassifier(data, { ...RECIPE, seed })));
+    for (const seed of [4, 4, 5]) {
+      const classifier = await trainClassifier(data, { ...RECIPE, seed });
+      runs.push(await weightsOf(classifier));
+      classifier.dispose();
+    }
     const [a, b, c] = runs;
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
@@ -106,42 +69,5 @@ describe('classifier training', () => {
     await expect(trainClassifier(darkAndBright(8, 1), { ...RECIPE, learningRate: -1 })).rejects.toThrow(
       'classifier recipe learningRate = -1 is not allowed; expected a number in (0, 1]',
     );
-  });
-});
-
-describe('classifier cache', () => {
-  it('trains once, then restores the same classifier from the cache', async () => {
-    const cache = new MemoryClassifierCache();
-    const data = darkAndBright(32, 4);
-    const first = await ensureClassifier('toy', data, cache, RECIPE);
-    const second = await ensureClassifier('toy', data, cache, RECIPE);
-    expect([first.cached, second.cached]).toEqual([false, true]);
-    expect(second.key).toBe(first.key);
-    expect(await weightsOf(second.classifier)).toEqual(await weightsOf(first.classifier));
-  });
-
-  it('retrains over an unreadable entry and says so', async () => {
-    const cache = new MemoryClassifierCache();
-    const data = darkAndBright(32, 4);
-    const key = await classifierCacheKey('toy', data, RECIPE);
-    await cache.put(key, new Uint8Array([1, 2, 3]));
-    const ready = await ensureClassifier('toy', data, cache, RECIPE);
-    expect(ready.cached).toBe(false);
-    expect(ready.warnings).toEqual([expect.stringContaining(`cached classifier ${key} is unreadable (`)]);
-    expect((await cache.get(key))?.length).toBeGreaterThan(3);
-    ready.classifier.dispose();
-  });
-
-  it('keys by dataset id, content and recipe', async () => {
-    const data = darkAndBright(16, 5);
-    const changed = { ...data, images: data.images.slice() };
-    changed.images[100] ^= 1;
-    expect(await dataHash(data)).toMatch(/^[0-9a-f]{64}$/);
-    expect(await dataHash(changed)).not.toBe(await dataHash(data));
-    expect(await dataHash({ ...data, labels: data.labels.map((l) => 1 - l) })).not.toBe(await dataHash(data));
-    const key = await classifierCacheKey('toy', data, RECIPE);
-    expect(key.startsWith(`toy/${await dataHash(data)}/`)).toBe(true);
-    expect(await classifierCacheKey('other', data, RECIPE)).not.toBe(key);
-    expect(await classifierCacheKey('toy', data, { ...RECIPE, steps: 7 })).not.toBe(key);
   });
 });
