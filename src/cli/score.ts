@@ -102,7 +102,7 @@ export async function scoreCommand(argv: readonly string[], out: Output): Promis
       },
       samples: () => {
         out.stderr(
-          `score: sampling ${num} images (${sampler}, ${steps} steps, seed ${seed}, ${backend} backend)`,
+          `score: sampling ${num} images (${sampler}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}, ${backend} backend)`,
         );
         return sampleMany(model, schedule, { sampler, numInferenceSteps: steps }, num, seed, {
           onProgress: tenths((pct) => out.stderr(`score: sampling ${pct}%`)),

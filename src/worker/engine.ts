@@ -10,14 +10,18 @@ import {
   type Command,
   type WorkerEvent,
 } from './protocol';
+import { MemoryClassifierCache, type ClassifierCache } from '../quality/classifierCache';
 import { ModelCommands } from './modelCommands';
 import { ModelSlot } from './modelSlot';
+import { ScoreCommands, type LoadedDataset } from './scoreCommands';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export interface EngineDeps {
   initBackend(requested: BackendRequest): Promise<BackendInfo>;
   runGpuCheck(size: number, iterations: number): Promise<{ ms: number; gflops: number }>;
+  /** Where score classifiers are kept: IndexedDB in the worker; in memory when left out (tests). */
+  classifierCache?: ClassifierCache;
 }
 
 /** Largest GPU-check matrix side accepted: 2048² floats are 16 MB per operand. */
@@ -28,12 +32,17 @@ export class Engine {
   /** The current model: set by imports here and by the training controller. */
   readonly modelSlot = new ModelSlot();
   private readonly models: ModelCommands;
+  /** The loaded dataset the score measures against: the training controller sets it on `loadDataset`. */
+  dataset: LoadedDataset | null = null;
+  private readonly scores: ScoreCommands;
 
   constructor(
     private readonly post: Post,
     private readonly deps: EngineDeps,
   ) {
     this.models = new ModelCommands(post, this.modelSlot);
+    const cache = deps.classifierCache ?? new MemoryClassifierCache();
+    this.scores = new ScoreCommands(post, this.modelSlot, () => this.dataset, cache);
   }
 
   async handle(cmd: Command): Promise<void> {
@@ -84,7 +93,7 @@ export class Engine {
           await this.models.run(cmd.runId, () => this.models.sample(cmd.runId, cmd.options));
         return;
       case 'cancel':
-        this.models.cancel(cmd.runId);
+        if (!this.models.cancel(cmd.runId)) this.scores.cancel(cmd.runId);
         return;
       case 'importModel':
         if (this.requireReady(cmd.runId))
@@ -93,6 +102,9 @@ export class Engine {
       case 'exportPipeline':
         if (this.requireReady(cmd.runId))
           await this.models.run(cmd.runId, () => this.models.exportPipeline(cmd.runId));
+        return;
+      case 'score':
+        if (this.requireReady(cmd.runId)) await this.scores.run(cmd.runId, cmd.options);
         return;
       default:
         assertNever(cmd);

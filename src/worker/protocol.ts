@@ -12,6 +12,7 @@
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { ImageShape } from '../sampling/frames';
 import type { FrameFormat, SampleOptions } from '../sampling/options';
+import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -50,7 +51,13 @@ export type Command =
   /** Loads a model from user files (what `src/io` reads); answered by `modelLoaded`. */
   | { type: 'importModel'; runId: string; files: ModelFile[] }
   /** Zips the current model as a diffusers pipeline; answered by `exportReady`. */
-  | { type: 'exportPipeline'; runId: string };
+  | { type: 'exportPipeline'; runId: string }
+  /**
+   * Scores N samples of the current model against N held-out images of the loaded dataset
+   * (see `scoreProgress`, `scoreDone`); `cancel` stops it. The first score of a dataset trains
+   * the score's classifier, later ones load it from IndexedDB.
+   */
+  | { type: 'score'; runId: string; options: ScoreOptions };
 
 /** One user file; `name` is its path inside the dropped folder (or just the file name). */
 export interface ModelFile {
@@ -127,12 +134,25 @@ export type WorkerEvent =
     }
   | { type: 'modelLoaded'; runId: string; model: ModelSummary }
   | { type: 'exportReady'; runId: string; fileName: string; bytes: ArrayBuffer }
+  /** `classifier`: training the score's classifier (cache miss only); `sampling`: steps over all sampling runs. */
+  | { type: 'scoreProgress'; runId: string; phase: 'classifier' | 'sampling'; done: number; total: number }
+  /** The numbers, with `label` to show beside the FCD ("not comparable to Inception FID"). */
+  | {
+      type: 'scoreDone';
+      runId: string;
+      score: SampleScore;
+      label: string;
+      classifierCached: boolean;
+      warnings: string[];
+      totalMs: number;
+    }
   | { type: 'error'; runId?: string; code: ErrorCode; message: string };
 
 /**
- * `cancelled`: a run stopped on request. `busy`: another sampling run is active. `no-model`: sample
- * or export before any model was trained or imported. `bad-model`: an import failed (the previous
- * model stays loaded). `export-refused`: the model cannot be written as a diffusers pipeline.
+ * `cancelled`: a run stopped on request. `busy`: another sampling (or score) run is active.
+ * `no-model`: sample, score or export before any model was trained or imported. `bad-model`: an
+ * import failed (the previous model stays loaded). `export-refused`: the model cannot be written
+ * as a diffusers pipeline. `no-dataset`: a score before any dataset was loaded.
  */
 export type ErrorCode =
   | 'protocol-version'
@@ -144,7 +164,8 @@ export type ErrorCode =
   | 'busy'
   | 'no-model'
   | 'bad-model'
-  | 'export-refused';
+  | 'export-refused'
+  | 'no-dataset';
 
 /** Compile-time exhaustiveness check for `switch` statements over the unions above. */
 export function assertNever(x: never): never {
