@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetPair } from '../data/types';
-import { MemoryClassifierCache } from './classifierCache';
+import { MemoryClassifierCache, type ClassifierCache } from './classifierCache';
 import { QualityError } from './errors';
 import { classifierCacheKey, dataHash, ensureClassifier, fitToModel } from './scoreDataset';
 import { TOY_RECIPE as RECIPE, darkAndBright, weightsOf } from './testData';
@@ -31,6 +31,19 @@ describe('classifier cache', () => {
     expect(ready.cached).toBe(false);
     expect(ready.warnings).toEqual([expect.stringContaining(`cached classifier ${key} is unreadable (`)]);
     expect((await cache.get(key))?.length).toBeGreaterThan(3);
+    ready.classifier.dispose();
+  });
+
+  it('still returns the trained classifier when the cache cannot store it', async () => {
+    const full: ClassifierCache = {
+      get: async () => undefined,
+      put: async () => Promise.reject(new Error('QuotaExceededError')),
+    };
+    const ready = await ensureClassifier('toy', darkAndBright(32, 4), full, RECIPE);
+    expect(ready.cached).toBe(false);
+    expect(ready.warnings).toEqual([
+      'could not cache the classifier (QuotaExceededError); the next score trains it again',
+    ]);
     ready.classifier.dispose();
   });
 

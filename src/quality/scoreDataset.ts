@@ -28,7 +28,7 @@ export interface ReadyClassifier {
   key: string;
   /** True when it was loaded from the cache rather than trained. */
   cached: boolean;
-  /** A cache entry that could not be read (and was replaced by a freshly trained classifier). */
+  /** Cache trouble: an unreadable entry (replaced by a freshly trained classifier), a failed write. */
   warnings: string[];
 }
 
@@ -80,7 +80,12 @@ export async function ensureClassifier(
     }
   }
   const classifier = await trainClassifier(train, recipe, hooks);
-  await cache.put(key, await serializeClassifier(classifier));
+  try {
+    await cache.put(key, await serializeClassifier(classifier));
+  } catch (e) {
+    // A full disk or quota costs the next score a retraining, not this score its result.
+    warnings.push(`could not cache the classifier (${(e as Error).message}); the next score trains it again`);
+  }
   return { classifier, key, cached: false, warnings };
 }
 
