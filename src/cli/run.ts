@@ -13,7 +13,14 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   score: scoreCommand,
 };
 
-const USAGE = ['usage:', `  ${INFO_USAGE}`, `  ${FORWARD_USAGE}`, `  ${SAMPLE_USAGE}`, `  ${SCORE_USAGE}`, 'global flags: --debug (stack traces), --help'].join('\n');
+const USAGE = [
+  'usage:',
+  `  ${INFO_USAGE}`,
+  `  ${FORWARD_USAGE}`,
+  `  ${SAMPLE_USAGE}`,
+  `  ${SCORE_USAGE}`,
+  'global flags: --debug (stack traces), --help',
+].join('\n');
 
 /** Runs one command line (without `node` and the script); returns the exit code. */
 export async function runCli(argv: readonly string[], out: Output): Promise<number> {
@@ -30,7 +37,8 @@ export async function runCli(argv: readonly string[], out: Output): Promise<numb
   const [name, ...args] = rest;
   try {
     const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!command)
+      throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
     return await command(args, out);
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
