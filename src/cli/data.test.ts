@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { runDataCommand } from './data';
+import { runCli } from './run';
 import { cifarRecords, idxFile } from '../data/testHelpers';
 
 const SUBSET = '../shared/data/cifar10/cifar-10-binary-subset.tar.gz';
@@ -11,7 +11,7 @@ const SUBSET = '../shared/data/cifar10/cifar-10-binary-subset.tar.gz';
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runDataCommand(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(['data', ...args], { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
   return { code, out, err };
 }
 
@@ -72,11 +72,11 @@ describe('ddpm-lab data', () => {
       code: 1,
       out: [],
       err: [
-        'ddpm-lab data: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record',
+        'ddpm-lab: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record',
       ],
     });
     expect((await run([join(dir, 'missing.tar.gz')])).err).toEqual([
-      `ddpm-lab data: ${join(dir, 'missing.tar.gz')}: no such file or folder`,
+      `ddpm-lab: ${join(dir, 'missing.tar.gz')}: no such file or folder`,
     ]);
     const mixed = join(dir, 'mixed');
     mkdirSync(mixed);
@@ -91,16 +91,14 @@ describe('ddpm-lab data', () => {
     expect(err).toEqual(['warning: skipped 1 file(s) that are not dataset files: notes.md']);
   });
 
-  it('exits 2 on bad usage', async () => {
-    expect((await run([])).code).toBe(2);
-    expect((await run([SUBSET, '--frobnicate'])).err[0]).toBe('ddpm-lab data: unknown option --frobnicate');
-    expect((await run([SUBSET, '--class'])).err[0]).toBe(
-      'ddpm-lab data: --class needs a class name or index',
-    );
+  it('exits 1 on bad usage, naming the problem', async () => {
+    expect((await run([])).code).toBe(1);
+    expect((await run([SUBSET, '--frobnicate'])).err[0]).toMatch(/^ddpm-lab: data: unknown flag --frobnicate/);
+    expect((await run([SUBSET, '--class'])).err[0]).toBe('ddpm-lab: data: --class needs a value');
   });
 
-  it('runs standalone: npx tsx src/cli/data.ts PATH', async () => {
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/cli/data.ts', SUBSET], {
+  it('runs as the ddpm-lab command', async () => {
+    const { stdout } = await promisify(execFile)('node', ['bin/ddpm-lab.mjs', 'data', SUBSET], {
       cwd: process.cwd(),
     });
     expect(stdout.trim().split('\n')).toHaveLength(1);

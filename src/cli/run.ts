@@ -1,5 +1,6 @@
 /** The CLI's dispatcher: picks the subcommand, turns every failure into one line and exit code 1. */
 import { UsageError } from './args';
+import { DATA_USAGE, dataCommand } from './data';
 import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
 import { SAMPLE_USAGE, sampleCommand } from './sample';
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   info: infoCommand,
   forward: forwardCommand,
   sample: sampleCommand,
+  data: dataCommand,
   score: scoreCommand,
 };
 
@@ -18,6 +20,7 @@ const USAGE = [
   `  ${INFO_USAGE}`,
   `  ${FORWARD_USAGE}`,
   `  ${SAMPLE_USAGE}`,
+  `  ${DATA_USAGE}`,
   `  ${SCORE_USAGE}`,
   'global flags: --debug (stack traces), --help',
 ].join('\n');

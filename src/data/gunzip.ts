@@ -4,7 +4,7 @@
  * decompressed size (a small file can inflate to gigabytes).
  */
 import { Gunzip } from 'fflate';
-import { Crc32 } from './crc32';
+import { crc32 } from '../io/crc32';
 import { DatasetError, MAX_FILE_BYTES, formatBytes } from './errors';
 
 /** Whether bytes start with the gzip magic number (1f 8b). */
@@ -15,7 +15,7 @@ export function isGzip(head: Uint8Array): boolean {
 /** Push compressed chunks in, get decompressed chunks out through `onData`; call `finish()` at the end. */
 export class GunzipStream {
   private readonly inflater: Gunzip;
-  private readonly crc = new Crc32();
+  private crc = 0;
   private readonly tail = new Uint8Array(8);
   private tailLength = 0;
   private bytesIn = 0;
@@ -35,7 +35,7 @@ export class GunzipStream {
           this.name,
           `decompresses to more than the ${formatBytes(this.maxBytes)} limit for a dataset file`,
         );
-      this.crc.update(chunk);
+      this.crc = crc32(chunk, this.crc);
       if (final) this.ended = true;
       if (chunk.length > 0) this.onData(chunk);
     });
@@ -68,7 +68,7 @@ export class GunzipStream {
         this.name,
         `gzip stream is truncated or corrupt: trailer says ${size} bytes, got ${this.bytesOut}`,
       );
-    if (crc !== this.crc.digest())
+    if (crc !== this.crc)
       throw new DatasetError(this.name, 'gzip data is corrupt (CRC-32 mismatch): download the file again');
   }
 

@@ -1,28 +1,47 @@
 /**
- * CRC-32 (ISO 3309 / ITU-T V.42, polynomial 0xEDB88320 reflected), the checksum PNG chunks and
- * zip entries carry. Table-driven, one table built on first use.
+ * CRC-32 (ISO 3309 / IEEE 802.3, polynomial 0xEDB88320 reflected): the checksum PNG chunks, zip
+ * entries and gzip trailers carry. Slicing-by-8 (about 1 ms per MB), since the zip reader checks
+ * every weight file and the gzip reader every dataset archive.
  */
 
-let table: Uint32Array | undefined;
+const TABLE = buildTable();
 
-function crcTable(): Uint32Array {
-  if (table) return table;
-  table = new Uint32Array(256);
+function buildTable(): Int32Array {
+  const table = new Int32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    table[n] = c;
   }
+  for (let n = 0; n < 256; n++)
+    for (let t = 1; t < 8; t++) {
+      const prev = table[(t - 1) * 256 + n];
+      table[t * 256 + n] = (prev >>> 8) ^ table[prev & 255];
+    }
   return table;
 }
 
 /**
  * Continues a CRC-32 over `bytes`; pass the previous result as `crc` to checksum data that comes in
- * pieces (a PNG chunk's type, then its data). Returns an unsigned 32-bit value.
+ * pieces (a PNG chunk's type, then its data; a gzip stream chunk by chunk). Returns an unsigned
+ * 32-bit value.
  */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  const t = crcTable();
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+export function crc32(d: Uint8Array, crc = 0): number {
+  const t = TABLE;
+  let c = ~crc;
+  let i = 0;
+  for (const end = d.length - 8; i <= end; i += 8) {
+    c ^= d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24);
+    c =
+      t[1792 + (c & 255)] ^
+      t[1536 + ((c >>> 8) & 255)] ^
+      t[1280 + ((c >>> 16) & 255)] ^
+      t[1024 + (c >>> 24)] ^
+      t[768 + d[i + 4]] ^
+      t[512 + d[i + 5]] ^
+      t[256 + d[i + 6]] ^
+      t[d[i + 7]];
+  }
+  for (; i < d.length; i++) c = t[(c ^ d[i]) & 255] ^ (c >>> 8);
   return ~c >>> 0;
 }
