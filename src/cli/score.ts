@@ -44,7 +44,7 @@ const FLAGS = {
 };
 
 /** Where trained classifiers are kept between runs. */
-export function classifierCacheDir(): string {
+function classifierCacheDir(): string {
   return join(tmpdir(), 'ddpm-lab-classifiers');
 }
 
