@@ -9,26 +9,14 @@ import type { Dataset } from '../data/types';
 import { idxFile } from '../data/testHelpers';
 import { toSchedulerConfigJson } from '../diffusion';
 import { pipelineFiles } from '../io/pipeline';
-import { parseUNetConfig, unetConfigToJson } from '../model/config';
+import { unetConfigToJson } from '../model/config';
 import { UNet } from '../model/unet';
-import { mnistDigits } from '../quality/testData';
+import { DIGIT_UNET_CONFIG, mnistDigits } from '../quality/testData';
 import { runCli } from './run';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/ddpm-lab.mjs', import.meta.url).pathname;
 const fromDisk: FetchFile = async (path) => new Uint8Array(readFileSync(join(process.cwd(), 'public', path)));
-
-/** A random 1-channel 16×16 U-Net: its samples are not digits, which is what a score should say. */
-const CONFIG = parseUNetConfig({
-  sample_size: 16,
-  in_channels: 1,
-  out_channels: 1,
-  block_out_channels: [8, 16],
-  down_block_types: ['DownBlock2D', 'DownBlock2D'],
-  up_block_types: ['UpBlock2D', 'UpBlock2D'],
-  layers_per_block: 1,
-  norm_num_groups: 4,
-});
 
 let dir: string;
 let pipeline: string;
@@ -68,9 +56,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ddpm-lab-score-'));
   mkdirSync(join(dir, 'tmp'));
   pipeline = join(dir, 'pipeline');
-  const model = new UNet(CONFIG, { seed: 3 });
+  const model = new UNet(DIGIT_UNET_CONFIG, { seed: 3 });
   const files = pipelineFiles({
-    unetConfig: unetConfigToJson(CONFIG),
+    unetConfig: unetConfigToJson(DIGIT_UNET_CONFIG),
     schedulerConfig: toSchedulerConfigJson('ddpm', { num_train_timesteps: 20 }),
     tensors: await model.getStateDict(),
   });

@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../data/types';
 import { Rng } from '../diffusion/rng';
+import { parseUNetConfig } from '../model/config';
 import { loadBuiltin, type FetchFile } from '../data/builtins';
 import { padOrResize } from '../data/resize';
 import { subset } from './split';
@@ -81,3 +82,15 @@ export async function weightsOf(c: Classifier): Promise<Record<string, number[]>
   for (const [name, { data }] of await c.getWeights()) out[name] = [...data];
   return out;
 }
+
+/** A random 1-channel 16×16 U-Net for the digits above (14×14, padded to its size): its samples are not digits. */
+export const DIGIT_UNET_CONFIG = parseUNetConfig({
+  sample_size: 16,
+  in_channels: 1,
+  out_channels: 1,
+  block_out_channels: [8, 16],
+  down_block_types: ['DownBlock2D', 'DownBlock2D'],
+  up_block_types: ['UpBlock2D', 'UpBlock2D'],
+  layers_per_block: 1,
+  norm_num_groups: 4,
+});

@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { FetchFile } from '../data/builtins';
 import { parseSchedulerConfig, toSchedulerConfigJson } from '../diffusion';
-import { parseUNetConfig } from '../model/config';
 import { UNet } from '../model/unet';
 import { MemoryClassifierCache } from '../quality/classifierCache';
 import { FCD_LABEL, type ScoreOptions } from '../quality/scoreTypes';
-import { TEST_RECIPE, mnistDigits } from '../quality/testData';
+import { DIGIT_UNET_CONFIG, TEST_RECIPE, mnistDigits } from '../quality/testData';
 import { Engine } from './engine';
 import { ModelSlot } from './modelSlot';
 import { PROTOCOL_VERSION, type WorkerEvent } from './protocol';
@@ -15,17 +14,6 @@ import { ScoreCommands, type LoadedDataset } from './scoreCommands';
 
 const fromDisk: FetchFile = async (path) => new Uint8Array(readFileSync(join(process.cwd(), 'public', path)));
 
-/** A random 1-channel 16×16 U-Net: the 14×14 digits are padded to its size. */
-const CONFIG = parseUNetConfig({
-  sample_size: 16,
-  in_channels: 1,
-  out_channels: 1,
-  block_out_channels: [8, 16],
-  down_block_types: ['DownBlock2D', 'DownBlock2D'],
-  up_block_types: ['UpBlock2D', 'UpBlock2D'],
-  layers_per_block: 1,
-  norm_num_groups: 4,
-});
 const OPTIONS: ScoreOptions = { num: 16, seed: 1, sampling: { sampler: 'ddim', numInferenceSteps: 1 } };
 
 let model: UNet;
@@ -33,7 +21,7 @@ let dataset: LoadedDataset;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  model = new UNet(CONFIG, { seed: 2 });
+  model = new UNet(DIGIT_UNET_CONFIG, { seed: 2 });
   const { train, test } = await mnistDigits(fromDisk, 200, 60);
   dataset = { id: 'digits', pair: { train, test } };
 });
