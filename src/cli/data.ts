@@ -50,7 +50,7 @@ async function statPath(path: string) {
 }
 
 /** A file as a streamed source; a folder as its files (hidden ones skipped), named by their path inside it. */
-async function sourcesAt(path: string): Promise<ByteSource[]> {
+export async function sourcesAt(path: string): Promise<ByteSource[]> {
   const info = await statPath(path);
   if (!info.isDirectory()) return [fileSource(basename(path), path, info.size)];
   const files: ByteSource[] = [];

@@ -5,6 +5,7 @@ import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
 import { SAMPLE_USAGE, sampleCommand } from './sample';
 import { TRAIN_USAGE, trainCommand } from './train';
+import { SCORE_USAGE, scoreCommand } from './score';
 import type { Output } from './output';
 
 const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise<number>> = {
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   sample: sampleCommand,
   data: dataCommand,
   train: trainCommand,
+  score: scoreCommand,
 };
 
 const USAGE = [
@@ -22,6 +24,7 @@ const USAGE = [
   `  ${SAMPLE_USAGE}`,
   `  ${DATA_USAGE}`,
   `  ${TRAIN_USAGE}`,
+  `  ${SCORE_USAGE}`,
   'global flags: --debug (stack traces), --help',
 ].join('\n');
 

@@ -16,12 +16,16 @@ import { DatasetCommands, type DatasetDeps } from './datasetCommands';
 import { ModelCommands } from './modelCommands';
 import { ModelSlot } from './modelSlot';
 import { TrainingController, type TrainingDeps } from './trainingController';
+import { MemoryClassifierCache, type ClassifierCache } from '../quality/classifierCache';
+import { ScoreCommands } from './scoreCommands';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export interface EngineDeps {
   initBackend(requested: BackendRequest): Promise<BackendInfo>;
   runGpuCheck(size: number, iterations: number): Promise<{ ms: number; gflops: number }>;
+  /** Where score classifiers are kept: IndexedDB in the worker; in memory when left out (tests). */
+  classifierCache?: ClassifierCache;
   /** Training's surroundings; by default checkpoints stay in memory and a device loss is not recovered. */
   training?: Partial<TrainingDeps>;
   /** How datasets are fetched and images decoded (the worker passes the browser's decoder). */
@@ -51,6 +55,7 @@ export class Engine {
   readonly modelSlot = new ModelSlot();
   private readonly models: ModelCommands;
   private readonly training: TrainingController;
+  private readonly scores: ScoreCommands;
 
   constructor(
     private readonly post: Post,
@@ -59,6 +64,8 @@ export class Engine {
     this.models = new ModelCommands(post, this.modelSlot);
     const datasets = new DatasetCommands(post, deps.datasets);
     this.training = new TrainingController(post, this.modelSlot, datasets, trainingDeps(deps.training));
+    const cache = deps.classifierCache ?? new MemoryClassifierCache();
+    this.scores = new ScoreCommands(post, this.modelSlot, () => datasets.current(), cache);
   }
 
   /** Resolves when the training loop, if any, has stopped (tests). */
@@ -114,7 +121,7 @@ export class Engine {
           await this.models.run(cmd.runId, () => this.models.sample(cmd.runId, cmd.options));
         return;
       case 'cancel':
-        this.models.cancel(cmd.runId);
+        if (!this.models.cancel(cmd.runId)) this.scores.cancel(cmd.runId);
         return;
       case 'importModel':
         if (this.requireReady(cmd.runId))
@@ -139,6 +146,9 @@ export class Engine {
       case 'listCheckpoints':
       case 'deleteCheckpoint':
         await this.training.handle(cmd);
+        return;
+      case 'score':
+        if (this.requireReady(cmd.runId)) await this.scores.run(cmd.runId, cmd.options);
         return;
       default:
         assertNever(cmd);

@@ -8,6 +8,7 @@ import { recoverFromDeviceLoss, watchDeviceLoss } from './deviceLoss';
 import { Engine } from './engine';
 import { runGpuCheck } from './gpuCheck';
 import type { Command, WorkerEvent } from './protocol';
+import { IndexedDbClassifierCache } from '../quality/classifierCache';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -23,6 +24,7 @@ const engine = new Engine((event: WorkerEvent, transfer?: Transferable[]) => sel
   runGpuCheck,
   training: { store: new IdbCheckpointStore(), recoverFromDeviceLoss },
   datasets: { decodeImage: browserDecodeImage },
+  classifierCache: new IndexedDbClassifierCache(indexedDB),
 });
 
 self.onmessage = (e: MessageEvent<Command>) => {

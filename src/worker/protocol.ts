@@ -13,6 +13,7 @@ import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { ImageShape } from '../sampling/frames';
 import type { FrameFormat, SampleOptions } from '../sampling/options';
 import type { TrainingCommand, TrainingEvent } from './trainingProtocol';
+import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
 export type * from './trainingProtocol';
 
@@ -55,6 +56,12 @@ export type Command =
   | { type: 'importModel'; runId: string; files: ModelFile[] }
   /** Zips the current model as a diffusers pipeline; answered by `exportReady`. */
   | { type: 'exportPipeline'; runId: string }
+  /**
+   * Scores N samples of the current model against N held-out images of the loaded dataset
+   * (see `scoreProgress`, `scoreDone`); `cancel` stops it. The first score of a dataset trains
+   * the score's classifier, later ones load it from IndexedDB.
+   */
+  | { type: 'score'; runId: string; options: ScoreOptions }
   | TrainingCommand;
 
 /** One user file; `name` is its path inside the dropped folder (or just the file name). */
@@ -132,6 +139,18 @@ export type WorkerEvent =
     }
   | { type: 'modelLoaded'; runId: string; model: ModelSummary }
   | { type: 'exportReady'; runId: string; fileName: string; bytes: ArrayBuffer }
+  /** `classifier`: training the score's classifier (cache miss only); `sampling`: steps over all sampling runs. */
+  | { type: 'scoreProgress'; runId: string; phase: 'classifier' | 'sampling'; done: number; total: number }
+  /** The numbers, with `label` to show beside the FCD ("not comparable to Inception FID"). */
+  | {
+      type: 'scoreDone';
+      runId: string;
+      score: SampleScore;
+      label: string;
+      classifierCached: boolean;
+      warnings: string[];
+      totalMs: number;
+    }
   | { type: 'error'; runId?: string; code: ErrorCode; message: string }
   | TrainingEvent;
 
@@ -140,9 +159,10 @@ export type WorkerEvent =
  * dataset loaded, or not the one the config asks for, or unreadable files. `no-run`: a training
  * control for a run that is not the current one. `checkpoint`: a checkpoint is missing or
  * unreadable.
- * `cancelled`: a run stopped on request. `busy`: another sampling run is active. `no-model`: sample
- * or export before any model was trained or imported. `bad-model`: an import failed (the previous
- * model stays loaded). `export-refused`: the model cannot be written as a diffusers pipeline.
+ * `cancelled`: a run stopped on request. `busy`: another sampling (or score) run is active.
+ * `no-model`: sample, score or export before any model was trained or imported. `bad-model`: an
+ * import failed (the previous model stays loaded). `export-refused`: the model cannot be written
+ * as a diffusers pipeline. `no-dataset`: a score before any dataset was loaded.
  */
 export type ErrorCode =
   | 'protocol-version'
@@ -158,7 +178,8 @@ export type ErrorCode =
   | 'bad-config'
   | 'dataset'
   | 'no-run'
-  | 'checkpoint';
+  | 'checkpoint'
+  | 'no-dataset';
 
 /** Compile-time exhaustiveness check for `switch` statements over the unions above. */
 export function assertNever(x: never): never {
