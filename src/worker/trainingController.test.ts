@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { applyOverrides, presetRunConfig, type RunConfig, type RunConfigOverrides } from '../config';
 import { generateShapes } from '../data/shapes';
 import { idxFile } from '../data/testHelpers';
+import { readZip } from '../io/zip';
+import { decodeCheckpoint } from '../training/checkpoint';
 import { MemoryCheckpointStore } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
 import { Engine } from './engine';
@@ -95,8 +97,27 @@ describe('training controller: a run end to end', () => {
     expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.pixels).toHaveLength(2 * 8 * 8 * 3);
     await send({ type: 'stop', runId: 'r1' });
     expect((await waitFor('trainState', (e) => e.status === 'stopped')).step).toBe(4);
+    await send({ type: 'exportRun', runId: 'r1' });
+    const exported = await waitFor('runExported');
+    expect(exported.fileName).toBe('ddpm-run-r1-step4.zip');
+    const zip = readZip(new Uint8Array(exported.bytes));
+    expect([...zip.keys()].sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl', 'run.json', 'scheduler_config.json']);
+    expect(JSON.parse(new TextDecoder().decode(zip.get('run.json')))).toEqual(config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }));
+    expect(new TextDecoder().decode(zip.get('metrics.jsonl')).trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([1, 2, 3, 4]);
+    expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
+
+    await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });
+    expect((await waitFor('datasetPreview')).preview).toMatchObject({ count: 3, height: 8, width: 8, channels: 3 });
+    await send({ type: 'previewDataset', runId: 'd3', seed: 5, count: 0 });
+    expect((await waitFor('error', (e) => e.runId === 'd3')).message).toContain('count 0 must be an integer from 1 to 256');
+
     await send({ type: 'reset', runId: 'r1' });
     expect((await waitFor('trainState', (e) => e.status === 'idle')).reason?.code).toBe('user');
+    const listed = of('checkpoints').length;
+    await send({ type: 'deleteCheckpoint', checkpointId: of('checkpointSaved').at(-1)!.checkpoint.id });
+    await send({ type: 'listCheckpoints' });
+    await waitFor('checkpoints', () => of('checkpoints').length > listed + 1);
+    expect(of('checkpoints').at(-1)!.checkpoints).toEqual([]);
     expect(engine.modelSlot.current()?.origin).toEqual({ kind: 'trained', runId: 'r1' });
   });
 
