@@ -7,7 +7,11 @@ function both(f: () => tf.Tensor): [Float32Array, Float32Array, number[]] {
   const reference = tf.tidy(f);
   installFastCpuKernels();
   const fast = tf.tidy(f);
-  const out: [Float32Array, Float32Array, number[]] = [reference.dataSync() as Float32Array, fast.dataSync() as Float32Array, fast.shape];
+  const out: [Float32Array, Float32Array, number[]] = [
+    reference.dataSync() as Float32Array,
+    fast.dataSync() as Float32Array,
+    fast.shape,
+  ];
   expect(fast.shape).toEqual(reference.shape);
   tf.dispose([reference, fast]);
   return out;
@@ -23,9 +27,18 @@ describe('fast CPU Slice', () => {
   it('copies non-contiguous slices of every rank exactly, -1 sizes included', () => {
     const x4 = tf.range(0, 2 * 3 * 4 * 5).reshape([2, 3, 4, 5]);
     for (const [begin, size] of [
-      [[0, 1, 1, 2], [2, 2, 3, 3]],
-      [[1, 0, 0, 0], [1, -1, -1, 2]],
-      [[0, 0, 2, 0], [2, 3, 1, 5]],
+      [
+        [0, 1, 1, 2],
+        [2, 2, 3, 3],
+      ],
+      [
+        [1, 0, 0, 0],
+        [1, -1, -1, 2],
+      ],
+      [
+        [0, 0, 2, 0],
+        [2, 3, 1, 5],
+      ],
     ] as [number[], number[]][]) {
       const [reference, fast] = both(() => tf.slice(x4, begin, size));
       expect(Array.from(fast)).toEqual(Array.from(reference));

@@ -10,7 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 
 interface CpuBackend {
   data: { get(id: tf.DataId): { values: Float32Array | Int32Array | Uint8Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array | Uint8Array): tf.TensorInfo;
+  makeTensorInfo(
+    shape: number[],
+    dtype: tf.DataType,
+    values: Float32Array | Int32Array | Uint8Array,
+  ): tf.TensorInfo;
 }
 
 interface SliceAttrs {
