@@ -20,19 +20,34 @@ function runWorker(page: Page, url: string, script: [Command, string, string?][]
       const seen: WorkerEvent[] = [];
       const steps: [Command, string, string?][] = [
         [{ type: 'init', protocolVersion: version, backend: 'webgpu' }, 'ready'],
-        [{ type: 'loadDataset', runId: 'd', source: { kind: 'builtin', id: 'shapes', baseUrl: document.baseURI } }, 'datasetLoaded'],
+        [
+          {
+            type: 'loadDataset',
+            runId: 'd',
+            source: { kind: 'builtin', id: 'shapes', baseUrl: document.baseURI },
+          },
+          'datasetLoaded',
+        ],
         ...script,
       ];
       await new Promise<void>((resolve, reject) => {
         let at = 0;
         const ends = (ev: WorkerEvent) => {
           const [, type, reason] = steps[at];
-          return ev.type === type && (reason === undefined || (ev.type === 'trainState' && ev.reason?.code === reason));
+          return (
+            ev.type === type &&
+            (reason === undefined || (ev.type === 'trainState' && ev.reason?.code === reason))
+          );
         };
         worker.onmessage = (e: MessageEvent<WorkerEvent>) => {
           const ev = e.data;
-          seen.push(ev.type === 'datasetLoaded' || ev.type === 'trainPreview' ? ({ ...ev, preview: undefined, grid: undefined } as unknown as WorkerEvent) : ev);
-          if (ev.type === 'error' || (ev.type === 'trainState' && ev.reason?.code === 'error')) reject(new Error(JSON.stringify(ev)));
+          seen.push(
+            ev.type === 'datasetLoaded' || ev.type === 'trainPreview'
+              ? ({ ...ev, preview: undefined, grid: undefined } as unknown as WorkerEvent)
+              : ev,
+          );
+          if (ev.type === 'error' || (ev.type === 'trainState' && ev.reason?.code === 'error'))
+            reject(new Error(JSON.stringify(ev)));
           else if (ends(ev)) {
             at++;
             if (at === steps.length) resolve();
@@ -49,9 +64,12 @@ function runWorker(page: Page, url: string, script: [Command, string, string?][]
 }
 
 const lossAt = (events: WorkerEvent[], step: number) =>
-  events.flatMap((e) => (e.type === 'trainProgress' ? e.metrics.points : [])).find((p) => p.step === step)?.loss;
+  events.flatMap((e) => (e.type === 'trainProgress' ? e.metrics.points : [])).find((p) => p.step === step)
+    ?.loss;
 
-test('trains the tiny preset on WebGPU in the worker, saves to IndexedDB, and resumes exactly in a fresh worker', async ({ page }) => {
+test('trains the tiny preset on WebGPU in the worker, saves to IndexedDB, and resumes exactly in a fresh worker', async ({
+  page,
+}) => {
   const appWorker = page.waitForEvent('worker');
   await page.goto('/');
   const url = (await appWorker).url();
@@ -59,7 +77,9 @@ test('trains the tiny preset on WebGPU in the worker, saves to IndexedDB, and re
     training: { targetSteps: 3, batchSize: 4, previewEverySteps: 3, previewImages: 2, previewSteps: 2 },
   });
 
-  const first = await runWorker(page, url, [[{ type: 'train', runId: 'e2e', config }, 'trainState', 'target-reached']]);
+  const first = await runWorker(page, url, [
+    [{ type: 'train', runId: 'e2e', config }, 'trainState', 'target-reached'],
+  ]);
   const ready = first.find((e) => e.type === 'ready');
   expect(ready?.type === 'ready' && ready.backend.name).toBe('webgpu');
   const points = first.flatMap((e) => (e.type === 'trainProgress' ? e.metrics.points : []));
@@ -67,7 +87,11 @@ test('trains the tiny preset on WebGPU in the worker, saves to IndexedDB, and re
   for (const p of points) expect(Number.isFinite(p.loss) && p.loss > 0).toBe(true);
   expect(first.some((e) => e.type === 'trainPreview' && e.step === 3)).toBe(true);
   const saved = first.find((e) => e.type === 'checkpointSaved');
-  expect(saved?.type === 'checkpointSaved' && saved.checkpoint).toMatchObject({ runId: 'e2e', step: 3, backend: 'webgpu' });
+  expect(saved?.type === 'checkpointSaved' && saved.checkpoint).toMatchObject({
+    runId: 'e2e',
+    step: 3,
+    backend: 'webgpu',
+  });
   const id = saved?.type === 'checkpointSaved' ? saved.checkpoint.id : '';
 
   // A reloaded page: list, resume from step 3 and train one more step.
@@ -80,7 +104,17 @@ test('trains the tiny preset on WebGPU in the worker, saves to IndexedDB, and re
   const listed = resumed.find((e) => e.type === 'checkpoints');
   expect(listed?.type === 'checkpoints' && listed.checkpoints.find((c) => c.id === id)?.step).toBe(3);
 
-  const straight = await runWorker(page, url, [[{ type: 'train', runId: 'straight', config: { ...config, training: { ...config.training, targetSteps: 4 } } }, 'trainState', 'target-reached']]);
+  const straight = await runWorker(page, url, [
+    [
+      {
+        type: 'train',
+        runId: 'straight',
+        config: { ...config, training: { ...config.training, targetSteps: 4 } },
+      },
+      'trainState',
+      'target-reached',
+    ],
+  ]);
   expect(lossAt(straight, 3)).toBe(lossAt(first, 3));
   expect(lossAt(resumed, 4)).toBe(lossAt(straight, 4));
 });

@@ -13,7 +13,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { toSchedulerConfigJson } from '../diffusion';
-import { FILE_DATASETS, isRunPresetName, parseRunConfig, presetRunConfig, RUN_PRESET_NAMES, type RunConfig } from '../config';
+import {
+  FILE_DATASETS,
+  isRunPresetName,
+  parseRunConfig,
+  presetRunConfig,
+  RUN_PRESET_NAMES,
+  type RunConfig,
+} from '../config';
 import { loadBuiltin, type BuiltinId } from '../data/builtins';
 import { loadDataset } from '../data/load';
 import { bytesSource } from '../data/source';
@@ -32,7 +39,16 @@ import type { Output } from './output';
 export const TRAIN_USAGE =
   'ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--seed S] [--backend cpu|webgpu] [--data PATH] [--log-every K]';
 
-const FLAGS = { config: true, preset: true, steps: true, out: true, seed: true, backend: true, data: true, 'log-every': true };
+const FLAGS = {
+  config: true,
+  preset: true,
+  steps: true,
+  out: true,
+  seed: true,
+  backend: true,
+  data: true,
+  'log-every': true,
+};
 
 /** The repository root, where public/datasets lives. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,13 +56,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Trains, writes the model folder, metrics.jsonl and run.json; prints one summary line. */
 export async function trainCommand(argv: readonly string[], out: Output): Promise<number> {
   const args = parseArgs(argv, FLAGS, 'train');
-  if (args.positionals.length) throw new UsageError(`train takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${TRAIN_USAGE}`);
+  if (args.positionals.length)
+    throw new UsageError(
+      `train takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${TRAIN_USAGE}`,
+    );
   const flag = (name: string) => args.flags.get(name) as string | undefined;
   const config = readConfig(flag('config'), flag('preset'));
   config.training.targetSteps = integer(requireFlag(args, 'steps', 'train'), 'steps', 1, 100_000_000);
   if (flag('seed') !== undefined) config.training.seed = integer(flag('seed')!, 'seed', 0, 2 ** 32 - 1);
   const checked = parseRunConfig(config);
-  const logEvery = flag('log-every') === undefined ? 1 : integer(flag('log-every')!, 'log-every', 1, 100_000_000);
+  const logEvery =
+    flag('log-every') === undefined ? 1 : integer(flag('log-every')!, 'log-every', 1, 100_000_000);
   const outDir = requireFlag(args, 'out', 'train');
   const backend = parseBackend(flag('backend'));
 
@@ -66,11 +86,19 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     while (trainer.step < checked.training.targetSteps) {
       const report = await trainer.trainStep();
       if ('nonFinite' in report)
-        throw new Error(`step ${report.step + 1}: the loss or gradient is not finite (loss ${report.loss}, gradient norm ${report.gradNorm}); lower the learning rate or turn on gradient clipping`);
+        throw new Error(
+          `step ${report.step + 1}: the loss or gradient is not finite (loss ${report.loss}, gradient norm ${report.gradNorm}); lower the learning rate or turn on gradient clipping`,
+        );
       const point = metrics.record(report, performance.now());
       last = { loss: point.loss, smoothed: point.smoothedLoss };
       if (report.step % logEvery === 0 || report.step === checked.training.targetSteps) {
-        const p = metrics.progress({ targetStep: checked.training.targetSteps, epoch: trainer.epoch, batchSize: checked.training.batchSize, memory: tf.memory(), backend });
+        const p = metrics.progress({
+          targetStep: checked.training.targetSteps,
+          epoch: trainer.epoch,
+          batchSize: checked.training.batchSize,
+          memory: tf.memory(),
+          backend,
+        });
         if (p)
           lines.push(
             JSON.stringify({
@@ -93,7 +121,11 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       unetConfig: unetConfigToJson(model.config),
       schedulerConfig: toSchedulerConfigJson('ddpm', trainer.scheduler.config, {}),
       tensors: await model.getStateDict(),
-      metadata: { producer: 'diffusion-lab', weights: trainer.ema ? 'ema' : 'raw', step: String(trainer.step) },
+      metadata: {
+        producer: 'diffusion-lab',
+        weights: trainer.ema ? 'ema' : 'raw',
+        step: String(trainer.step),
+      },
     });
     if (!model.diffusersCompatible) {
       files.delete('model_index.json');
@@ -113,15 +145,30 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   }
   const ms = (performance.now() - started) / checked.training.targetSteps;
   out.stdout(
-    JSON.stringify({ out: outDir, steps: checked.training.targetSteps, loss: last.loss, smoothed_loss: last.smoothed, ms_per_step: Number(ms.toFixed(1)), backend, weights: trainer.ema ? 'ema' : 'raw', diffusers_compatible: checked.model.lab_norm_after_conv_in === null }),
+    JSON.stringify({
+      out: outDir,
+      steps: checked.training.targetSteps,
+      loss: last.loss,
+      smoothed_loss: last.smoothed,
+      ms_per_step: Number(ms.toFixed(1)),
+      backend,
+      weights: trainer.ema ? 'ema' : 'raw',
+      diffusers_compatible: checked.model.lab_norm_after_conv_in === null,
+    }),
   );
   return 0;
 }
 
 function readConfig(path: string | undefined, preset: string | undefined): RunConfig {
-  if ((path === undefined) === (preset === undefined)) throw new UsageError(`train: give exactly one of --config run.json or --preset NAME; usage: ${TRAIN_USAGE}`);
+  if ((path === undefined) === (preset === undefined))
+    throw new UsageError(
+      `train: give exactly one of --config run.json or --preset NAME; usage: ${TRAIN_USAGE}`,
+    );
   if (preset !== undefined) {
-    if (!isRunPresetName(preset)) throw new UsageError(`train: --preset ${preset} is not a preset; presets: ${RUN_PRESET_NAMES.join(', ')}`);
+    if (!isRunPresetName(preset))
+      throw new UsageError(
+        `train: --preset ${preset} is not a preset; presets: ${RUN_PRESET_NAMES.join(', ')}`,
+      );
     return presetRunConfig(preset);
   }
   let json: unknown;
@@ -136,14 +183,19 @@ function readConfig(path: string | undefined, preset: string | undefined): RunCo
 async function loadData(config: RunConfig, path: string | undefined): Promise<DatasetPair> {
   const id = config.data.dataset;
   if (path === undefined) {
-    if (FILE_DATASETS.includes(id)) throw new UsageError(`train: data.dataset is "${id}": give its files with --data PATH`);
-    return loadBuiltin(id as BuiltinId, { fetchFile: async (file) => readFileSync(join(ROOT, 'public', file)) });
+    if (FILE_DATASETS.includes(id))
+      throw new UsageError(`train: data.dataset is "${id}": give its files with --data PATH`);
+    return loadBuiltin(id as BuiltinId, {
+      fetchFile: async (file) => readFileSync(join(ROOT, 'public', file)),
+    });
   }
   const { pair, warnings } = await loadDataset(sourcesAt(path));
   if (warnings.length) process.stderr.write(`warning: ${warnings.join('; ')}\n`);
   const found = datasetIdOfFiles(pair.train);
   if (FILE_DATASETS.includes(id) && found !== id)
-    throw new UsageError(`train: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`);
+    throw new UsageError(
+      `train: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
+    );
   return pair;
 }
 
@@ -159,6 +211,7 @@ function sourcesAt(path: string) {
 
 function integer(value: string, name: string, min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`train: --${name} ${value} must be an integer from ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`train: --${name} ${value} must be an integer from ${min} to ${max}`);
   return n;
 }

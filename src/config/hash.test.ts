@@ -1,9 +1,16 @@
-import { RUN_PRESET_NAMES, decodeRunConfigHash, defaultRunConfig, encodeRunConfigHash, presetRunConfig } from './index';
+import {
+  RUN_PRESET_NAMES,
+  decodeRunConfigHash,
+  defaultRunConfig,
+  encodeRunConfigHash,
+  presetRunConfig,
+} from './index';
 
 describe('run config in the URL hash', () => {
   it('the defaults encode to nothing and a preset to its name', () => {
     expect(encodeRunConfigHash(defaultRunConfig())).toBe('');
-    for (const name of RUN_PRESET_NAMES) expect(encodeRunConfigHash(presetRunConfig(name))).toBe(`#preset=${name}`);
+    for (const name of RUN_PRESET_NAMES)
+      expect(encodeRunConfigHash(presetRunConfig(name))).toBe(`#preset=${name}`);
   });
 
   it('writes only the differences, readably, from the closest base', () => {
@@ -11,7 +18,9 @@ describe('run config in the URL hash', () => {
     c.training.batchSize = 64;
     c.model.block_out_channels = [64, 128, 128, 128];
     c.data.classFilter = 'horse';
-    expect(encodeRunConfigHash(c)).toBe('#preset=paper&data.classFilter=horse&model.block_out_channels=64,128,128,128&training.batchSize=64');
+    expect(encodeRunConfigHash(c)).toBe(
+      '#preset=paper&data.classFilter=horse&model.block_out_channels=64,128,128,128&training.batchSize=64',
+    );
     const d = defaultRunConfig();
     d.training.lr = 1e-3;
     expect(encodeRunConfigHash(d)).toBe('#training.lr=0.001');
@@ -48,17 +57,28 @@ describe('run config in the URL hash', () => {
 
   it('also reads a hash without "#" and with percent-encoding', () => {
     expect(decodeRunConfigHash('training.batchSize=%36%34').config.training.batchSize).toBe(64);
-    expect(decodeRunConfigHash('#data.classFilter=T-shirt%2Ftop').config.data.classFilter).toBe('T-shirt/top');
+    expect(decodeRunConfigHash('#data.classFilter=T-shirt%2Ftop').config.data.classFilter).toBe(
+      'T-shirt/top',
+    );
   });
 
   it('leaves out bad fields, applies the rest, and names each problem', () => {
-    const { config, preset, errors } = decodeRunConfigHash('#preset=tiny&training.batchSize=0&foo.bar=1&training.nope=2&training.lr=0.01&model.dropout=2');
+    const { config, preset, errors } = decodeRunConfigHash(
+      '#preset=tiny&training.batchSize=0&foo.bar=1&training.nope=2&training.lr=0.01&model.dropout=2',
+    );
     expect(preset).toBe('tiny');
     expect(config.training.lr).toBe(0.01);
     expect(config.training.batchSize).toBe(presetRunConfig('tiny').training.batchSize);
     expect(config.model.dropout).toBe(0);
-    expect(errors.map((e) => e.path).sort()).toEqual(['foo.bar', 'model.dropout', 'training.batchSize', 'training.nope']);
-    expect(errors.find((e) => e.path === 'training.batchSize')?.message).toContain('an integer from 1 to 4096');
+    expect(errors.map((e) => e.path).sort()).toEqual([
+      'foo.bar',
+      'model.dropout',
+      'training.batchSize',
+      'training.nope',
+    ]);
+    expect(errors.find((e) => e.path === 'training.batchSize')?.message).toContain(
+      'an integer from 1 to 4096',
+    );
   });
 
   it('reports an unknown preset and falls back to the defaults', () => {
@@ -70,7 +90,19 @@ describe('run config in the URL hash', () => {
   });
 
   it('never throws, whatever the hash holds', () => {
-    const junk = ['#%', '#=', '#&&&', '#training', '#training.=1', '#.x=1', '#model.preset=', '#diffusion.num_train_timesteps=abc', '#%E0%A4%A=1', '#sampling.steps=1e400', `#${'a'.repeat(5000)}`];
+    const junk = [
+      '#%',
+      '#=',
+      '#&&&',
+      '#training',
+      '#training.=1',
+      '#.x=1',
+      '#model.preset=',
+      '#diffusion.num_train_timesteps=abc',
+      '#%E0%A4%A=1',
+      '#sampling.steps=1e400',
+      `#${'a'.repeat(5000)}`,
+    ];
     for (const hash of junk) {
       const { config } = decodeRunConfigHash(hash);
       expect(config.training.batchSize).toBeGreaterThan(0);

@@ -50,7 +50,13 @@ const LEARNER: RunConfigOverrides = {
   data: PAPER.data,
   model: { ...PAPER.model, lab_norm_after_conv_in: 'batch' },
   diffusion: { ...PAPER.diffusion, num_train_timesteps: 250, scale_betas_to_T: false },
-  training: { ...PAPER.training, sharedT: true, batchSize: 64, normalization: 'meanstd', targetSteps: 44_531 },
+  training: {
+    ...PAPER.training,
+    sharedT: true,
+    batchSize: 64,
+    normalization: 'meanstd',
+    targetSteps: 44_531,
+  },
   sampling: { ...PAPER.sampling, steps: 250 },
 };
 
@@ -94,7 +100,14 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
   'cifar-small': {
     data: { dataset: 'cifar10' },
     model: { preset: 'cifar-small' },
-    training: { batchSize: 64, lr: 2e-4, warmupSteps: 1000, emaDecay: 0.9995, flip: true, targetSteps: 100_000 },
+    training: {
+      batchSize: 64,
+      lr: 2e-4,
+      warmupSteps: 1000,
+      emaDecay: 0.9995,
+      flip: true,
+      targetSteps: 100_000,
+    },
     sampling: { sampler: 'ddim', steps: 100 },
   },
 };

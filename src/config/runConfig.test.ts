@@ -27,7 +27,8 @@ function sqrtAlphaBarT(config = defaultRunConfig()): number {
 describe('run config defaults and presets', () => {
   it('the defaults and every preset validate', () => {
     expect(validateRunConfig(defaultRunConfig())).toEqual({ config: defaultRunConfig() });
-    for (const name of RUN_PRESET_NAMES) expect('config' in validateRunConfig(presetRunConfig(name))).toBe(true);
+    for (const name of RUN_PRESET_NAMES)
+      expect('config' in validateRunConfig(presetRunConfig(name))).toBe(true);
   });
 
   it('the defaults are frozen; copies are not', () => {
@@ -82,14 +83,20 @@ describe('run config defaults and presets', () => {
     expect(c.training.normalization).toBe('meanstd');
     expect(c.model.lab_norm_after_conv_in).toBe('batch');
     // Everything else is the paper's.
-    expect({ ...c.training, sharedT: false, batchSize: 128, normalization: 'unit', targetSteps: 0 }).toEqual({ ...paper.training, targetSteps: 0 });
+    expect({ ...c.training, sharedT: false, batchSize: 128, normalization: 'unit', targetSteps: 0 }).toEqual({
+      ...paper.training,
+      targetSteps: 0,
+    });
     expect({ ...c.model, lab_norm_after_conv_in: null }).toEqual(paper.model);
     // T = 250 with the paper's betas leaves ᾱ_T ≈ 0.080 (√ᾱ_T ≈ 0.28).
     expect(sqrtAlphaBarT(c) ** 2).toBeCloseTo(0.08, 2);
   });
 
   it('scale_betas_to_T scales linear betas by 1000/T so ᾱ_T stays near 0', () => {
-    const c = parseRunConfig({ diffusion: { num_train_timesteps: 250, scale_betas_to_T: true }, sampling: { steps: 250 } });
+    const c = parseRunConfig({
+      diffusion: { num_train_timesteps: 250, scale_betas_to_T: true },
+      sampling: { steps: 250 },
+    });
     expect(effectiveSchedulerConfig(c.diffusion)).toMatchObject({ beta_start: 0.0004, beta_end: 0.08 });
     expect(sqrtAlphaBarT(c)).toBeLessThan(0.01);
   });
@@ -103,9 +110,19 @@ describe('run config defaults and presets', () => {
 
 describe('run config validation', () => {
   it('names the field, the value and the allowed range, and reports every problem at once', () => {
-    const errors = errorsOf({ training: { batchSize: 0, lr: -1, normalization: 'zscore' }, sampling: { eta: 2 } });
-    expect(errors.map((e) => e.path)).toEqual(['training.batchSize', 'training.lr', 'training.normalization', 'sampling.eta']);
-    expect(errors[0].message).toBe('training.batchSize = 0 is not allowed; allowed: an integer from 1 to 4096');
+    const errors = errorsOf({
+      training: { batchSize: 0, lr: -1, normalization: 'zscore' },
+      sampling: { eta: 2 },
+    });
+    expect(errors.map((e) => e.path)).toEqual([
+      'training.batchSize',
+      'training.lr',
+      'training.normalization',
+      'sampling.eta',
+    ]);
+    expect(errors[0].message).toBe(
+      'training.batchSize = 0 is not allowed; allowed: an integer from 1 to 4096',
+    );
     expect(errors[2].message).toContain('"unit", "meanstd"');
   });
 
@@ -123,8 +140,13 @@ describe('run config validation', () => {
   });
 
   it('checks settings that depend on each other', () => {
-    expect(errorsOf({ diffusion: { num_train_timesteps: 100 } }).map((e) => e.path)).toEqual(['sampling.steps']);
-    const cosine = errorsOf({ diffusion: { beta_schedule: 'squaredcos_cap_v2', num_train_timesteps: 500 }, sampling: { steps: 100 } });
+    expect(errorsOf({ diffusion: { num_train_timesteps: 100 } }).map((e) => e.path)).toEqual([
+      'sampling.steps',
+    ]);
+    const cosine = errorsOf({
+      diffusion: { beta_schedule: 'squaredcos_cap_v2', num_train_timesteps: 500 },
+      sampling: { steps: 100 },
+    });
     expect(cosine[0].path).toBe('diffusion.scale_betas_to_T');
     expect(cosine[0].message).toContain('cosine');
   });
@@ -144,8 +166,13 @@ describe('run config validation', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(RunConfigError);
-    expect((error as RunConfigError).issues.map((i) => i.path).sort()).toEqual(['training.seed', 'training.useEma']);
+    expect((error as RunConfigError).issues.map((i) => i.path).sort()).toEqual([
+      'training.seed',
+      'training.useEma',
+    ]);
     expect((error as Error).message).toContain('training.seed = -1 is not allowed');
-    expect((error as Error).message).toContain('training.useEma = "yes" is not allowed; allowed: true or false');
+    expect((error as Error).message).toContain(
+      'training.useEma = "yes" is not allowed; allowed: true or false',
+    );
   });
 });

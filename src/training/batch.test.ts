@@ -63,7 +63,9 @@ describe('training data', () => {
 
   it('refuses images with other channels than the model takes', () => {
     const config = parseRunConfig({ model: { preset: 'cifar-small' }, training: { batchSize: 2 } });
-    expect(() => prepareTrainingData({ train: digits(4) }, config)).toThrow(/1 channel\(s\) but the model takes in_channels = 3/);
+    expect(() => prepareTrainingData({ train: digits(4) }, config)).toThrow(
+      /1 channel\(s\) but the model takes in_channels = 3/,
+    );
   });
 
   it('uploads bytes and normalises them on the GPU', async () => {
@@ -73,7 +75,11 @@ describe('training data', () => {
     expect(values[0]).toBe(-1);
     expect(values[1]).toBe(1);
     expect(values[2]).toBeCloseTo(-0.6, 6);
-    const rgb = uploadBatch(Uint8Array.from([10, 20, 30]), [1, 1, 1, 3], { kind: 'meanStd', scale: [1, 2, 3], offset: [0, 1, 2] });
+    const rgb = uploadBatch(Uint8Array.from([10, 20, 30]), [1, 1, 1, 3], {
+      kind: 'meanStd',
+      scale: [1, 2, 3],
+      offset: [0, 1, 2],
+    });
     expect(Array.from(await rgb.data())).toEqual([10, 41, 92]);
     tf.dispose([unit, rgb]);
   });

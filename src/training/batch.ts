@@ -24,7 +24,11 @@ export class TrainingDataError extends Error {
 
 /** The data.dataset id of user files: 'cifar10' when they look like it (32×32 RGB, its ten classes), else 'files'. */
 export function datasetIdOfFiles(train: Dataset): DatasetId {
-  const cifar = train.height === 32 && train.width === 32 && train.channels === 3 && train.classNames.join() === CIFAR10_CLASSES.join();
+  const cifar =
+    train.height === 32 &&
+    train.width === 32 &&
+    train.channels === 3 &&
+    train.classNames.join() === CIFAR10_CLASSES.join();
   return cifar ? 'cifar10' : 'files';
 }
 
@@ -118,9 +122,16 @@ export class EpochOrder {
 }
 
 /** A B×H×W×C byte batch on the GPU as model inputs: x = byte·scale[c] + offset[c]. */
-export function uploadBatch(bytes: Uint8Array, shape: [number, number, number, number], norm: Normalization): tf.Tensor4D {
+export function uploadBatch(
+  bytes: Uint8Array,
+  shape: [number, number, number, number],
+  norm: Normalization,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const raw = tf.tensor4d(Int32Array.from(bytes), shape, 'int32');
-    return tf.add(tf.mul(tf.cast(raw, 'float32'), tf.tensor1d(norm.scale)), tf.tensor1d(norm.offset)) as tf.Tensor4D;
+    return tf.add(
+      tf.mul(tf.cast(raw, 'float32'), tf.tensor1d(norm.scale)),
+      tf.tensor1d(norm.offset),
+    ) as tf.Tensor4D;
   });
 }

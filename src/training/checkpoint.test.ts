@@ -15,7 +15,14 @@ const state: TrainerState = {
     ['adam.m', { shape: [3], data: Float32Array.from([0, 1, Math.fround(0.1)]) }],
   ]),
 };
-const meta = { runId: 'run-1', step: 12, savedAt: 1234, backend: 'cpu', config: defaultRunConfig(), metrics: new RunMetrics(1000).state() };
+const meta = {
+  runId: 'run-1',
+  step: 12,
+  savedAt: 1234,
+  backend: 'cpu',
+  config: defaultRunConfig(),
+  metrics: new RunMetrics(1000).state(),
+};
 
 describe('checkpoint bytes', () => {
   it('round-trip every tensor bit for bit and all the metadata', () => {
@@ -33,14 +40,22 @@ describe('checkpoint bytes', () => {
     const future = writeSafetensors(new Map([['w', { shape: [1], data: [1] }]]), {
       diffusion_lab: JSON.stringify({ format: 'diffusion-lab-checkpoint', version: 99 }),
     });
-    expect(() => decodeCheckpoint(future)).toThrow('checkpoint version 99 is not supported; this lab reads version 1');
+    expect(() => decodeCheckpoint(future)).toThrow(
+      'checkpoint version 99 is not supported; this lab reads version 1',
+    );
   });
 });
 
 describe('memory checkpoint store', () => {
   it('keeps the latest checkpoint per run, newest run first', async () => {
     const store = new MemoryCheckpointStore();
-    const desc = (runId: string, step: number, savedAt: number) => ({ runId, step, savedAt, backend: 'cpu', config: defaultRunConfig() });
+    const desc = (runId: string, step: number, savedAt: number) => ({
+      runId,
+      step,
+      savedAt,
+      backend: 'cpu',
+      config: defaultRunConfig(),
+    });
     const a1 = await store.save(desc('a', 1, 10), Uint8Array.from([1]));
     const a2 = await store.save(desc('a', 2, 20), Uint8Array.from([2, 2]));
     const b1 = await store.save(desc('b', 5, 15), Uint8Array.from([3]));

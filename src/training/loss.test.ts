@@ -25,13 +25,20 @@ describe('forward process on the GPU', () => {
       for (const schedule of [{}, { beta_schedule: 'squaredcos_cap_v2' as const }]) {
         const scheduler = createScheduler('ddpm', { ...schedule, prediction_type: predictionType });
         const tables = noiseTables(scheduler);
-        const { xt, target } = noisyInputAndTarget(tf.tensor4d(x0, [B, H, W, C]), tf.tensor4d(eps, [B, H, W, C]), tf.tensor1d(t, 'int32'), tables);
+        const { xt, target } = noisyInputAndTarget(
+          tf.tensor4d(x0, [B, H, W, C]),
+          tf.tensor4d(eps, [B, H, W, C]),
+          tf.tensor1d(t, 'int32'),
+          tables,
+        );
         const gpuXt = (await xt.data()) as Float32Array;
         const gpuTarget = (await target.data()) as Float32Array;
         for (let b = 0; b < B; b++) {
           const sl = (a: Float32Array) => a.subarray(b * per, (b + 1) * per);
           expect(maxRelError(sl(gpuXt), scheduler.addNoise(sl(x0), sl(eps), t[b]))).toBeLessThan(1e-5);
-          expect(maxRelError(sl(gpuTarget), scheduler.trainingTarget(sl(x0), sl(eps), t[b]))).toBeLessThan(1e-5);
+          expect(maxRelError(sl(gpuTarget), scheduler.trainingTarget(sl(x0), sl(eps), t[b]))).toBeLessThan(
+            1e-5,
+          );
         }
         tables.dispose();
         tf.dispose([xt, target]);

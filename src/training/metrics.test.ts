@@ -4,7 +4,15 @@ import { MAX_HISTORY, RunMetrics } from './runMetrics';
 import type { StepReport } from './trainer';
 
 function report(step: number, loss: number, t: number[] = [0]): StepReport {
-  return { step, loss, gradNorm: 1, lr: 1e-3, emaDecay: 0.5, t: Int32Array.from(t), perExampleLoss: Float32Array.from(t.map(() => loss)) };
+  return {
+    step,
+    loss,
+    gradNorm: 1,
+    lr: 1e-3,
+    emaDecay: 0.5,
+    t: Int32Array.from(t),
+    perExampleLoss: Float32Array.from(t.map(() => loss)),
+  };
 }
 
 describe('loss per timestep', () => {
@@ -55,7 +63,13 @@ describe('run metrics', () => {
     const m = new RunMetrics(1000);
     m.record(report(1, 1), 0);
     m.record(report(2, 0.5), 500);
-    const ctx = { targetStep: 10, epoch: 0.5, batchSize: 4, memory: { numTensors: 1, numBytes: 2 }, backend: 'cpu' };
+    const ctx = {
+      targetStep: 10,
+      epoch: 0.5,
+      batchSize: 4,
+      memory: { numTensors: 1, numBytes: 2 },
+      backend: 'cpu',
+    };
     const p = m.progress(ctx);
     expect(p?.points.map((q) => q.step)).toEqual([1, 2]);
     expect(p?.stepsPerSec).toBe(2);

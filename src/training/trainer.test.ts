@@ -42,30 +42,40 @@ const RECIPES: [string, RunConfigOverrides][] = [
 ];
 
 describe('trainer: determinism and exact resume', () => {
-  it.each(RECIPES)('%s: the same seed gives the same losses, and a resumed run equals an uninterrupted one', async (_name, overrides) => {
-    const straight = makeTrainer(overrides);
-    const expected = (await steps(straight, 4)).map((r) => r.loss);
-    straight.dispose();
+  it.each(RECIPES)(
+    '%s: the same seed gives the same losses, and a resumed run equals an uninterrupted one',
+    async (_name, overrides) => {
+      const straight = makeTrainer(overrides);
+      const expected = (await steps(straight, 4)).map((r) => r.loss);
+      straight.dispose();
 
-    const first = makeTrainer(overrides);
-    const before = (await steps(first, 2)).map((r) => r.loss);
-    expect(before).toEqual(expected.slice(0, 2));
-    const metrics = new RunMetrics(1000);
-    const bytes = encodeCheckpoint(
-      { runId: 'r', step: first.step, savedAt: 0, backend: tf.getBackend(), config: first.config, metrics: metrics.state() },
-      await first.captureState(),
-    );
-    first.dispose();
+      const first = makeTrainer(overrides);
+      const before = (await steps(first, 2)).map((r) => r.loss);
+      expect(before).toEqual(expected.slice(0, 2));
+      const metrics = new RunMetrics(1000);
+      const bytes = encodeCheckpoint(
+        {
+          runId: 'r',
+          step: first.step,
+          savedAt: 0,
+          backend: tf.getBackend(),
+          config: first.config,
+          metrics: metrics.state(),
+        },
+        await first.captureState(),
+      );
+      first.dispose();
 
-    const resumed = makeTrainer(overrides);
-    const { meta, state } = decodeCheckpoint(bytes);
-    expect(meta.step).toBe(2);
-    resumed.restoreState(state);
-    const after = (await steps(resumed, 2)).map((r) => r.loss);
-    expect(after).toEqual(expected.slice(2));
-    expect(resumed.step).toBe(4);
-    resumed.dispose();
-  });
+      const resumed = makeTrainer(overrides);
+      const { meta, state } = decodeCheckpoint(bytes);
+      expect(meta.step).toBe(2);
+      resumed.restoreState(state);
+      const after = (await steps(resumed, 2)).map((r) => r.loss);
+      expect(after).toEqual(expected.slice(2));
+      expect(resumed.step).toBe(4);
+      resumed.dispose();
+    },
+  );
 
   it('draws one t per example, or one shared t per batch', async () => {
     const perExample = makeTrainer({ training: { batchSize: 8 } });
@@ -106,7 +116,9 @@ describe('trainer: determinism and exact resume', () => {
     const state = await small.captureState();
     small.dispose();
     const wide = makeTrainer({ model: { block_out_channels: [16, 48] }, training: { batchSize: 4 } });
-    expect(() => wide.restoreState(state)).toThrow(/checkpoint tensor \S+ has shape \[.*\], the model needs \[/);
+    expect(() => wide.restoreState(state)).toThrow(
+      /checkpoint tensor \S+ has shape \[.*\], the model needs \[/,
+    );
     wide.dispose();
   });
 });
@@ -125,7 +137,13 @@ describe('trainer: learning on a handful of images (tiny preset, CPU backend)', 
     const ds = trainer.data.dataset;
     const per = ds.height * ds.width * ds.channels;
     return tf.tidy(() => {
-      const x0 = tf.sub(tf.mul(tf.tensor4d(Float32Array.from(ds.images.subarray(0, per)), [1, ds.height, ds.width, ds.channels]), 2 / 255), 1);
+      const x0 = tf.sub(
+        tf.mul(
+          tf.tensor4d(Float32Array.from(ds.images.subarray(0, per)), [1, ds.height, ds.width, ds.channels]),
+          2 / 255,
+        ),
+        1,
+      );
       const eps = tf.randomNormal(x0.shape, 0, 1, 'float32', 11);
       const xt = tf.add(tf.mul(x0, Math.sqrt(alphaBar)), tf.mul(eps, Math.sqrt(1 - alphaBar))) as tf.Tensor4D;
       const epsHat = trainer.model.apply(xt, tf.tensor1d([t]), { training: false });
@@ -140,7 +158,7 @@ describe('trainer: learning on a handful of images (tiny preset, CPU backend)', 
     for (const r of await steps(trainer, 2)) losses.push(r.loss);
     tensorsAfter.push(tf.memory().numTensors);
     for (let i = 2; i < STEPS; i++) {
-      losses.push(((await steps(trainer, 1))[0]).loss);
+      losses.push((await steps(trainer, 1))[0].loss);
       tensorsAfter.push(tf.memory().numTensors);
     }
     denoiseAfter = await denoiseError(trainer);

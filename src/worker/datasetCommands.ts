@@ -70,13 +70,16 @@ export class DatasetCommands {
     }
     this.loaded = loaded;
     const preview = randomImages(loaded.pair.train, 0, DATASET_PREVIEW_COUNT);
-    this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [preview.pixels.buffer]);
+    this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [
+      preview.pixels.buffer,
+    ]);
   }
 
   /** Another random sample of the loaded training images. */
   preview(runId: string, seed: number, count: number): void {
     if (!this.loaded) throw new Error('previewDataset: no dataset is loaded; send loadDataset first');
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`previewDataset: seed ${seed} must be a non-negative integer`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`previewDataset: seed ${seed} must be a non-negative integer`);
     if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW)
       throw new Error(`previewDataset: count ${count} must be an integer from 1 to ${MAX_PREVIEW}`);
     const preview = randomImages(this.loaded.pair.train, seed, count);

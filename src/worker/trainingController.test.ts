@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { applyOverrides, presetRunConfig, type RunConfig, type RunConfigOverrides } from '../config';
 import { generateShapes } from '../data/shapes';
 import { idxFile } from '../data/testHelpers';
+import { readZip } from '../io/zip';
+import { decodeCheckpoint } from '../training/checkpoint';
 import { MemoryCheckpointStore } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
 import { Engine } from './engine';
@@ -45,15 +47,22 @@ async function setup(training: Partial<TrainingDeps> = {}) {
   const send = (cmd: Command) => engine.handle(cmd);
   await send({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'cpu' });
   /** Resolves with the first event from `from` on that matches. */
-  const waitFor = async <T extends WorkerEvent['type']>(type: T, match: (e: EventOf<T>) => boolean = () => true, from = 0): Promise<EventOf<T>> => {
+  const waitFor = async <T extends WorkerEvent['type']>(
+    type: T,
+    match: (e: EventOf<T>) => boolean = () => true,
+    from = 0,
+  ): Promise<EventOf<T>> => {
     for (let waited = 0; waited < 240_000; waited += 20) {
-      const found = events.slice(from).find((e): e is EventOf<T> => e.type === type && match(e as EventOf<T>));
+      const found = events
+        .slice(from)
+        .find((e): e is EventOf<T> => e.type === type && match(e as EventOf<T>));
       if (found) return found;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`no ${type} event; got ${events.map((e) => e.type).join(', ')}`);
   };
-  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is EventOf<T> => e.type === type);
+  const of = <T extends WorkerEvent['type']>(type: T) =>
+    events.filter((e): e is EventOf<T> => e.type === type);
   return { engine, events, send, waitFor, of };
 }
 
@@ -64,14 +73,28 @@ describe('training controller: a run end to end', () => {
     const { engine, send, waitFor, of } = await setup();
     await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
     const loaded = await waitFor('datasetLoaded');
-    expect(loaded.dataset).toMatchObject({ id: 'files', height: 8, width: 8, channels: 3, summary: { train: { images: 8 } } });
+    expect(loaded.dataset).toMatchObject({
+      id: 'files',
+      height: 8,
+      width: 8,
+      channels: 3,
+      summary: { train: { images: 8 } },
+    });
     expect(loaded.preview).toMatchObject({ count: 8, height: 8, width: 8, channels: 3 });
     expect(loaded.preview.pixels).toHaveLength(8 * 8 * 8 * 3);
 
-    await send({ type: 'train', runId: 'r1', config: config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }) });
+    await send({
+      type: 'train',
+      runId: 'r1',
+      config: config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }),
+    });
     const done = await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
     expect(done).toMatchObject({ runId: 'r1', status: 'paused', step: 3, targetStep: 3, backend: 'cpu' });
-    expect(of('trainState').map((e) => e.status).slice(0, 2)).toEqual(['starting', 'running']);
+    expect(
+      of('trainState')
+        .map((e) => e.status)
+        .slice(0, 2),
+    ).toEqual(['starting', 'running']);
     const progress = of('trainProgress');
     const last = progress.at(-1)!.metrics;
     expect(last).toMatchObject({ step: 3, targetStep: 3, backend: 'cpu', emaDecay: expect.any(Number) });
@@ -80,8 +103,17 @@ describe('training controller: a run end to end', () => {
     expect(last.memory.numTensors).toBeGreaterThan(0);
     expect(progress.flatMap((p) => p.metrics.points.map((q) => q.step))).toEqual([1, 2, 3]);
     const preview = await waitFor('trainPreview');
-    expect(preview).toMatchObject({ runId: 'r1', step: 2, usedEma: true, grid: { count: 2, height: 8, width: 8, channels: 3 } });
-    expect((await waitFor('checkpointSaved')).checkpoint).toMatchObject({ runId: 'r1', step: 3, backend: 'cpu' });
+    expect(preview).toMatchObject({
+      runId: 'r1',
+      step: 2,
+      usedEma: true,
+      grid: { count: 2, height: 8, width: 8, channels: 3 },
+    });
+    expect((await waitFor('checkpointSaved')).checkpoint).toMatchObject({
+      runId: 'r1',
+      step: 3,
+      backend: 'cpu',
+    });
     expect(engine.modelSlot.current()?.origin).toEqual({ kind: 'trained', runId: 'r1' });
     expect((await waitFor('modelLoaded')).model.origin).toBe('trained');
 
@@ -95,8 +127,47 @@ describe('training controller: a run end to end', () => {
     expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.pixels).toHaveLength(2 * 8 * 8 * 3);
     await send({ type: 'stop', runId: 'r1' });
     expect((await waitFor('trainState', (e) => e.status === 'stopped')).step).toBe(4);
+    await send({ type: 'exportRun', runId: 'r1' });
+    const exported = await waitFor('runExported');
+    expect(exported.fileName).toBe('ddpm-run-r1-step4.zip');
+    const zip = readZip(new Uint8Array(exported.bytes));
+    expect([...zip.keys()].sort()).toEqual([
+      'checkpoint.safetensors',
+      'metrics.jsonl',
+      'run.json',
+      'scheduler_config.json',
+    ]);
+    expect(JSON.parse(new TextDecoder().decode(zip.get('run.json')))).toEqual(
+      config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }),
+    );
+    expect(
+      new TextDecoder()
+        .decode(zip.get('metrics.jsonl'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).step),
+    ).toEqual([1, 2, 3, 4]);
+    expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
+
+    await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });
+    expect((await waitFor('datasetPreview')).preview).toMatchObject({
+      count: 3,
+      height: 8,
+      width: 8,
+      channels: 3,
+    });
+    await send({ type: 'previewDataset', runId: 'd3', seed: 5, count: 0 });
+    expect((await waitFor('error', (e) => e.runId === 'd3')).message).toContain(
+      'count 0 must be an integer from 1 to 256',
+    );
+
     await send({ type: 'reset', runId: 'r1' });
     expect((await waitFor('trainState', (e) => e.status === 'idle')).reason?.code).toBe('user');
+    const listed = of('checkpoints').length;
+    await send({ type: 'deleteCheckpoint', checkpointId: of('checkpointSaved').at(-1)!.checkpoint.id });
+    await send({ type: 'listCheckpoints' });
+    await waitFor('checkpoints', () => of('checkpoints').length > listed + 1);
+    expect(of('checkpoints').at(-1)!.checkpoints).toEqual([]);
     expect(engine.modelSlot.current()?.origin).toEqual({ kind: 'trained', runId: 'r1' });
   });
 
@@ -168,13 +239,25 @@ describe('training controller: controls and guards', () => {
   it('says why it cannot start: no dataset, a bad config, a dataset smaller than the batch', async () => {
     const { send, waitFor } = await setup();
     await send({ type: 'train', runId: 'a', config: config() });
-    expect(await waitFor('error', (e) => e.runId === 'a')).toMatchObject({ code: 'dataset', message: expect.stringContaining('send loadDataset first') });
+    expect(await waitFor('error', (e) => e.runId === 'a')).toMatchObject({
+      code: 'dataset',
+      message: expect.stringContaining('send loadDataset first'),
+    });
     await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
-    await send({ type: 'train', runId: 'b', config: { ...config(), training: { ...config().training, lr: -1 } } });
-    expect(await waitFor('error', (e) => e.runId === 'b')).toMatchObject({ code: 'bad-config', message: expect.stringContaining('training.lr = -1') });
+    await send({
+      type: 'train',
+      runId: 'b',
+      config: { ...config(), training: { ...config().training, lr: -1 } },
+    });
+    expect(await waitFor('error', (e) => e.runId === 'b')).toMatchObject({
+      code: 'bad-config',
+      message: expect.stringContaining('training.lr = -1'),
+    });
     await send({ type: 'train', runId: 'c', config: config({ data: { dataset: 'mnist' } }) });
-    expect((await waitFor('error', (e) => e.runId === 'c')).message).toContain('asks for dataset "mnist" but "files" is loaded');
+    expect((await waitFor('error', (e) => e.runId === 'c')).message).toContain(
+      'asks for dataset "mnist" but "files" is loaded',
+    );
     await send({ type: 'train', runId: 'e', config: config({ training: { batchSize: 16 } }) });
     const state = await waitFor('trainState', (e) => e.runId === 'e');
     expect(state).toMatchObject({ status: 'idle', reason: { code: 'dataset-too-small' } });
@@ -186,7 +269,11 @@ describe('training controller: controls and guards', () => {
     const { engine, send, waitFor } = await setup();
     await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
-    await send({ type: 'train', runId: 'n', config: config({ training: { useEma: false, targetSteps: 1000 } }) });
+    await send({
+      type: 'train',
+      runId: 'n',
+      config: config({ training: { useEma: false, targetSteps: 1000 } }),
+    });
     await waitFor('trainProgress');
     const bias = engine.modelSlot.current()!.model.variable('conv_out.bias');
     bias.assign(tf.fill(bias.shape, NaN));
@@ -206,7 +293,11 @@ describe('training controller: controls and guards', () => {
     const { engine, send, waitFor } = await setup({ recoverFromDeviceLoss });
     await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
-    await send({ type: 'train', runId: 'g', config: config({ training: { useEma: false, targetSteps: 3 } }) });
+    await send({
+      type: 'train',
+      runId: 'g',
+      config: config({ training: { useEma: false, targetSteps: 3 } }),
+    });
     await waitFor('trainProgress');
     deviceLost = true;
     engine.modelSlot.current()!.model.variable('conv_in.weight').dispose();
