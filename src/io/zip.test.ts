@@ -96,7 +96,7 @@ describe('readZip', () => {
     rejects(makeZip([{ name: 'x', data: new Uint8Array(100) }]), /over the 50-byte limit/, { maxTotalBytes: 50 });
   });
   it('stops an entry that inflates past its declared size (a lying zip bomb)', () => {
-    const zeros = new Uint8Array(8 * 1024 * 1024);
+    const zeros = new Uint8Array(1024 * 1024);
     rejects(makeZip([{ name: 'bomb.bin', data: zeros, method: 8, declaredSize: 1000 }]), /entry "bomb.bin": data inflates to more than the expected 1000 bytes/);
     rejects(makeZip([{ name: 'short.bin', data: zeros.subarray(0, 100), method: 8, declaredSize: 1000 }]), /entry "short.bin": data inflates to 100 bytes, expected 1000/);
   });
