@@ -1,0 +1,56 @@
+import { useId } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+
+/** One logged step of the loss curve. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+  smoothed: number;
+}
+
+interface Props {
+  points: readonly LossPoint[];
+  logScale: boolean;
+  onLogScale(on: boolean): void;
+}
+
+/** Raw and smoothed training loss against step, optionally on a log axis. */
+export function LossChart({ points, logScale, onLogScale }: Props) {
+  const id = useId();
+  const last = points[points.length - 1];
+  // A log axis cannot show 0 or negatives; a loss of exactly 0 would only come from a broken run.
+  const data = logScale ? points.filter((p) => p.loss > 0 && p.smoothed > 0) : points;
+  return (
+    <figure
+      className="chart"
+      aria-labelledby={`${id}-cap`}
+      data-testid="loss-chart"
+      data-points={points.length}
+      data-first-smoothed={points[0]?.smoothed}
+      data-last-smoothed={last?.smoothed}
+    >
+      <figcaption id={`${id}-cap`}>
+        Loss {last ? `· step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})` : ''}
+      </figcaption>
+      <label className="inline">
+        <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log scale
+      </label>
+      <LineChart width={560} height={220} data={data} margin={{ top: 5, right: 12, bottom: 5, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
+        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
+        <YAxis
+          scale={logScale ? 'log' : 'linear'}
+          domain={['auto', 'auto']}
+          allowDataOverflow
+          tick={{ fontSize: 11 }}
+          width={48}
+          tickFormatter={(v: number) => v.toPrecision(2)}
+        />
+        <Tooltip formatter={(v) => Number(v).toPrecision(4)} labelFormatter={(l) => `step ${l}`} />
+        <Legend />
+        <Line dataKey="loss" name="loss" dot={false} stroke="#8884" isAnimationActive={false} />
+        <Line dataKey="smoothed" name="smoothed" dot={false} stroke="#0969da" strokeWidth={2} isAnimationActive={false} />
+      </LineChart>
+    </figure>
+  );
+}
