@@ -1,12 +1,7 @@
 import { useId } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { LossPoint } from '../../store/metricsStore';
 
-/** One logged step of the loss curve. */
-export interface LossPoint {
-  step: number;
-  loss: number;
-  smoothed: number;
-}
 
 interface Props {
   points: readonly LossPoint[];

@@ -1,16 +1,11 @@
 import { useId, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
+import type { LossPerTCurve } from '../../store/metricsStore';
 
-/** Mean loss in each of the equal t-buckets over [0, T), as the trainer reports it. */
-export interface LossPerT {
-  step: number;
-  /** NaN (or null) where a bucket has seen no example yet. */
-  buckets: readonly (number | null)[];
-}
 
 interface Props {
-  current: LossPerT | undefined;
-  snapshot: LossPerT | undefined;
+  current: LossPerTCurve | undefined;
+  snapshot: LossPerTCurve | undefined;
   T: number;
   onSnapshot(): void;
 }

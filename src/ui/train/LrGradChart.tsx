@@ -1,11 +1,7 @@
 import { useId } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { LrGradPoint } from '../../store/metricsStore';
 
-export interface LrGradPoint {
-  step: number;
-  lr: number;
-  gradNorm: number;
-}
 
 /** Learning rate (warm-up) and gradient norm before clipping, with the clip threshold for reference. */
 export function LrGradChart({ points, clipNorm }: { points: readonly LrGradPoint[]; clipNorm: number | undefined }) {

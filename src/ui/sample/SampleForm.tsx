@@ -1,0 +1,97 @@
+import type { VarianceType } from '../../diffusion';
+import type { SchedulerKind } from '../../diffusion';
+import { MAX_IMAGES } from '../../sampling/options';
+import { Field } from '../Field';
+
+/** Everything the Sample form sets. */
+export interface SampleSettings {
+  sampler: SchedulerKind;
+  numInferenceSteps: number;
+  eta: number;
+  numImages: number;
+  seed: number;
+  clip: boolean;
+  weights: 'ema' | 'raw';
+  varianceType: VarianceType;
+}
+
+export type SampleErrors = Partial<Record<keyof SampleSettings, string>>;
+
+interface Props {
+  settings: SampleSettings;
+  errors: SampleErrors;
+  /** The model's T, the most steps either sampler can take. */
+  T: number;
+  hasEma: boolean;
+  onChange(patch: Partial<SampleSettings>): void;
+}
+
+const VARIANCES: { value: VarianceType; text: string }[] = [
+  { value: 'fixed_large', text: 'σ²_t = β_t (fixed_large, the released checkpoint)' },
+  { value: 'fixed_small', text: 'σ²_t = β̃_t (fixed_small)' },
+  { value: 'fixed_large_log', text: 'fixed_large_log' },
+  { value: 'fixed_small_log', text: 'fixed_small_log' },
+];
+
+const num = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));
+
+/** Sampler settings: DDPM (variance type) or DDIM (steps, η), images, seed, weights, x₀ clipping. */
+export function SampleForm({ settings: s, errors, T, hasEma, onChange }: Props) {
+  return (
+    <div className="form-grid">
+      <Field label="Sampler" help="DDPM: ancestral sampling, Ho et al. 2020 Algorithm 2 (the paper uses all 1000 steps). DDIM: Song et al. 2020, deterministic at η = 0, good with few steps.">
+        {(id, d) => (
+          <select id={id} aria-describedby={d} value={s.sampler} onChange={(e) => onChange({ sampler: e.target.value as SchedulerKind })}>
+            <option value="ddpm">DDPM</option>
+            <option value="ddim">DDIM</option>
+          </select>
+        )}
+      </Field>
+      <Field label="Steps" error={errors.numInferenceSteps} help={`Reverse steps, 1 to T = ${T}. The paper samples with all T; DDIM with 50–100 is typical.`}>
+        {(id, d) => (
+          <input id={id} aria-describedby={d} aria-invalid={!!errors.numInferenceSteps} type="number" min={1} max={T} value={Number.isNaN(s.numInferenceSteps) ? '' : s.numInferenceSteps} onChange={(e) => onChange({ numInferenceSteps: num(e.target.value) })} />
+        )}
+      </Field>
+      {s.sampler === 'ddpm' ? (
+        <Field label="Variance σ²_t" help="Ho et al. 2020 §3.2: β_t and β̃_t gave similar results; google/ddpm-cifar10-32 uses fixed_large.">
+          {(id, d) => (
+            <select id={id} aria-describedby={d} value={s.varianceType} onChange={(e) => onChange({ varianceType: e.target.value as VarianceType })}>
+              {VARIANCES.map((v) => (
+                <option key={v.value} value={v.value}>
+                  {v.text}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      ) : (
+        <Field label="η" error={errors.eta} help="DDIM's noise scale (Song et al. 2020 eq. 16): 0 deterministic, 1 the DDPM posterior variance.">
+          {(id, d) => (
+            <input id={id} aria-describedby={d} aria-invalid={!!errors.eta} type="number" min={0} max={1} step={0.1} value={Number.isNaN(s.eta) ? '' : s.eta} onChange={(e) => onChange({ eta: num(e.target.value) })} />
+          )}
+        </Field>
+      )}
+      <Field label="Images" error={errors.numImages} help={`1 to ${MAX_IMAGES} images, sampled together.`}>
+        {(id, d) => (
+          <input id={id} aria-describedby={d} aria-invalid={!!errors.numImages} type="number" min={1} max={MAX_IMAGES} value={Number.isNaN(s.numImages) ? '' : s.numImages} onChange={(e) => onChange({ numImages: num(e.target.value) })} />
+        )}
+      </Field>
+      <Field label="Seed" error={errors.seed} help="Seeds x_T and every step's noise: the same seed and weights give the same images.">
+        {(id, d) => (
+          <input id={id} aria-describedby={d} aria-invalid={!!errors.seed} type="number" step={1} value={Number.isNaN(s.seed) ? '' : s.seed} onChange={(e) => onChange({ seed: num(e.target.value) })} />
+        )}
+      </Field>
+      <Field label="Weights" help="The paper samples with the EMA of the weights (decay 0.9999); raw weights are noisier early in training.">
+        {(id, d) => (
+          <select id={id} aria-describedby={d} value={hasEma ? s.weights : 'raw'} disabled={!hasEma} onChange={(e) => onChange({ weights: e.target.value as 'ema' | 'raw' })}>
+            <option value="ema">EMA</option>
+            <option value="raw">raw</option>
+          </select>
+        )}
+      </Field>
+      <Field label="Clip x₀ to [−1, 1]" help="The paper clips the predicted x₀ to the data range at every step (clip_sample in diffusers).">
+        {(id, d) => <input id={id} aria-describedby={d} type="checkbox" checked={s.clip} onChange={(e) => onChange({ clip: e.target.checked })} />}
+      </Field>
+    </div>
+  );
+}
