@@ -1,21 +1,7 @@
-import type { VarianceType } from '../../diffusion';
-import type { SchedulerKind } from '../../diffusion';
+import type { SchedulerKind, VarianceType } from '../../diffusion';
+import type { SampleErrors, SampleSettings } from '../../store/sampleSettings';
 import { MAX_IMAGES } from '../../sampling/options';
 import { Field } from '../Field';
-
-/** Everything the Sample form sets. */
-export interface SampleSettings {
-  sampler: SchedulerKind;
-  numInferenceSteps: number;
-  eta: number;
-  numImages: number;
-  seed: number;
-  clip: boolean;
-  weights: 'ema' | 'raw';
-  varianceType: VarianceType;
-}
-
-export type SampleErrors = Partial<Record<keyof SampleSettings, string>>;
 
 interface Props {
   settings: SampleSettings;
