@@ -4,7 +4,7 @@
  * active dataset in place and says why.
  */
 import { create } from 'zustand';
-import type { ImageBatch } from '../ui/pixels';
+import type { ImageBatch } from './imageBatch';
 
 /** What the page knows of a loaded dataset. */
 export interface DatasetInfo {

@@ -5,15 +5,10 @@
  */
 import type { RasterImage } from '../io/image';
 import { tileImages } from '../io/imageGrid';
+import type { ImageBatch } from '../store/imageBatch';
 
-/** A batch of `count` equally sized images stored back to back. */
-export interface ImageBatch {
-  data: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-}
+export type { ImageBatch };
+
 
 /** Gutter between grid tiles, in image pixels. */
 export const GUTTER = 1;
