@@ -25,7 +25,9 @@ const image = (w: number, h: number, channels: 1 | 2 | 3 | 4, seed: number): Ras
     const x = Math.floor(i / channels) % w;
     const y = Math.floor(i / channels / w);
     // Half smooth, half noisy, so the encoder picks different filters on different rows.
-    return y < h / 2 ? (x * 5 + y * 3 + (i % channels) * 60 + seed * 17) & 0xff : ((i + seed) * 2654435761) >>> 24;
+    return y < h / 2
+      ? (x * 5 + y * 3 + (i % channels) * 60 + seed * 17) & 0xff
+      : ((i + seed) * 2654435761) >>> 24;
   }),
 });
 const save = (name: string, bytes: Uint8Array, raw?: RasterImage[]) => {
@@ -33,14 +35,21 @@ const save = (name: string, bytes: Uint8Array, raw?: RasterImage[]) => {
   raw?.forEach((img, i) => writeFileSync(join(dir, `${name}.${i}.raw`), img.data));
 };
 
-for (const c of [1, 2, 3, 4] as const) save(`png_${c}ch.png`, encodePng(image(37, 23, c, c)), [image(37, 23, c, c)]);
+for (const c of [1, 2, 3, 4] as const)
+  save(`png_${c}ch.png`, encodePng(image(37, 23, c, c)), [image(37, 23, c, c)]);
 const apngFrames = [0, 1, 2].map((s) => image(20, 12, 4, s));
 save('anim.apng', encodeApng(apngFrames, { delaysMs: [100, 200, 300] }), apngFrames);
 const gray = [0, 1].map((s) => image(90, 70, 1, s));
 save('gray.gif', encodeGif(gray, { delaysMs: 80 }), gray);
-const grid = tileImages([0, 1, 2, 3, 4].map((s) => image(8, 8, 3, s)), { gutter: 2 });
+const grid = tileImages(
+  [0, 1, 2, 3, 4].map((s) => image(8, 8, 3, s)),
+  { gutter: 2 },
+);
 save('grid.png', encodePng(grid), [grid]);
-const few = [0, 1].map((s) => ({ ...image(16, 16, 3, 0), data: image(16, 16, 3, 0).data.map((v) => (v & 0xe0) | s) }));
+const few = [0, 1].map((s) => ({
+  ...image(16, 16, 3, 0),
+  data: image(16, 16, 3, 0).data.map((v) => (v & 0xe0) | s),
+}));
 save('rgb_exact.gif', encodeGif(few, { delaysMs: 50, loop: false }), few);
 save('rgb_quantised.gif', encodeGif([image(64, 64, 3, 5)], { delaysMs: 50 }), [image(64, 64, 3, 5)]);
 const conv = Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i) * 1e-3);

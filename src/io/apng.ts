@@ -14,7 +14,10 @@ import { pngHeader, pngImageData } from './png';
 import { PNG_SIGNATURE, pngChunk } from './pngChunks';
 
 /** Encodes frames as an animated PNG; throws `RangeError` for mismatched frames or bad delays. */
-export function encodeApng(frames: readonly RasterImage[], opts: AnimationOptions & { level?: DeflateOptions['level'] }): Uint8Array {
+export function encodeApng(
+  frames: readonly RasterImage[],
+  opts: AnimationOptions & { level?: DeflateOptions['level'] },
+): Uint8Array {
   const delays = checkFrames(frames, opts, 'encodeApng', 0xffff);
   const { width, height, channels } = frames[0];
   const actl = new Uint8Array(8);

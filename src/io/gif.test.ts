@@ -51,7 +51,11 @@ function decodeGif(bytes: Uint8Array): DecodedGif {
   return { width, height, palette, loops, frames };
 }
 
-function lzwDecode(data: Uint8Array, minCodeSize: number, pixels: number): { indices: Uint8Array; clears: number } {
+function lzwDecode(
+  data: Uint8Array,
+  minCodeSize: number,
+  pixels: number,
+): { indices: Uint8Array; clears: number } {
   const clear = 1 << minCodeSize;
   const eoi = clear + 1;
   let dict: number[][] = [];
@@ -88,25 +92,37 @@ function lzwDecode(data: Uint8Array, minCodeSize: number, pixels: number): { ind
   return { indices: Uint8Array.from(out), clears };
 }
 
-const image = (w: number, h: number, channels: 1 | 3, f: (x: number, y: number, c: number) => number): RasterImage => ({
+const image = (
+  w: number,
+  h: number,
+  channels: 1 | 3,
+  f: (x: number, y: number, c: number) => number,
+): RasterImage => ({
   width: w,
   height: h,
   channels,
-  data: Uint8Array.from({ length: w * h * channels }, (_, i) => f(Math.floor(i / channels) % w, Math.floor(i / channels / w), i % channels) & 0xff),
+  data: Uint8Array.from(
+    { length: w * h * channels },
+    (_, i) => f(Math.floor(i / channels) % w, Math.floor(i / channels / w), i % channels) & 0xff,
+  ),
 });
-const pixels = (g: DecodedGif, frame: number) => Array.from(g.frames[frame].indices, (i) => Array.from(g.palette.subarray(3 * i, 3 * i + 3))).flat();
-const rgbAt = (g: DecodedGif, frame: number, p: number) => Array.from(g.palette.subarray(3 * g.frames[frame].indices[p], 3 * g.frames[frame].indices[p] + 3));
+const pixels = (g: DecodedGif, frame: number) =>
+  Array.from(g.frames[frame].indices, (i) => Array.from(g.palette.subarray(3 * i, 3 * i + 3))).flat();
+const rgbAt = (g: DecodedGif, frame: number, p: number) =>
+  Array.from(g.palette.subarray(3 * g.frames[frame].indices[p], 3 * g.frames[frame].indices[p] + 3));
 
 describe('encodeGif', () => {
   it('stores gray frames exactly, through table resets of the 12-bit LZW', () => {
     // Noise keeps the LZW table filling up, so the encoder must emit clear codes mid-frame.
-    const noise = image(96, 80, 1, (x, y) => ((x * 7919 + y * 104729) ^ (x * y)) * 2654435761 >>> 24);
+    const noise = image(96, 80, 1, (x, y) => (((x * 7919 + y * 104729) ^ (x * y)) * 2654435761) >>> 24);
     const ramp = image(96, 80, 1, (x, y) => x + y);
     const gif = decodeGif(encodeGif([noise, ramp], { delaysMs: [100, 250] }));
     expect([gif.width, gif.height, gif.frames.length, gif.loops]).toEqual([96, 80, 2, true]);
     expect(gif.frames.map((f) => f.delayCs)).toEqual([10, 25]);
     expect(gif.frames[0].clears).toBeGreaterThan(1);
-    [noise, ramp].forEach((img, f) => expect(pixels(gif, f)).toEqual(Array.from(img.data, (v) => [v, v, v]).flat()));
+    [noise, ramp].forEach((img, f) =>
+      expect(pixels(gif, f)).toEqual(Array.from(img.data, (v) => [v, v, v]).flat()),
+    );
   });
   it('stores RGB frames exactly when all frames together use at most 256 colours', () => {
     const a = image(20, 10, 3, (x, y, c) => [x * 12, y * 25, 7][c]);
@@ -131,7 +147,9 @@ describe('encodeGif', () => {
     const gif = decodeGif(encodeGif([img], { delaysMs: 40, palette }));
     for (let p = 0; p < 256; p++) {
       const px = Array.from(img.data.subarray(3 * p, 3 * p + 3));
-      const distances = [0, 1, 2, 3, 4].map((e) => px.reduce((s, v, c) => s + (v - palette[3 * e + c]) ** 2, 0));
+      const distances = [0, 1, 2, 3, 4].map((e) =>
+        px.reduce((s, v, c) => s + (v - palette[3 * e + c]) ** 2, 0),
+      );
       expect(distances[gif.frames[0].indices[p]]).toBe(Math.min(...distances));
     }
   });
@@ -144,11 +162,17 @@ describe('encodeGif', () => {
   });
   it('rejects frames GIF cannot hold', () => {
     const rgba = { width: 2, height: 2, channels: 4 as const, data: new Uint8Array(16) };
-    expect(() => encodeGif([rgba], { delaysMs: 10 })).toThrow(/encodeGif: frames have 4 channels; GIF takes gray \(1\) or RGB \(3\)/);
+    expect(() => encodeGif([rgba], { delaysMs: 10 })).toThrow(
+      /encodeGif: frames have 4 channels; GIF takes gray \(1\) or RGB \(3\)/,
+    );
     const wide = { width: 70_000, height: 1, channels: 1 as const, data: new Uint8Array(70_000) };
-    expect(() => encodeGif([wide], { delaysMs: 10 })).toThrow(/70000×1 is larger than GIF's 65535 px per side/);
+    expect(() => encodeGif([wide], { delaysMs: 10 })).toThrow(
+      /70000×1 is larger than GIF's 65535 px per side/,
+    );
     const one = image(1, 1, 3, () => 0);
-    expect(() => encodeGif([one], { delaysMs: 10, palette: new Uint8Array(4) })).toThrow(/palette of 4 bytes must hold 1–256 RGB triplets/);
+    expect(() => encodeGif([one], { delaysMs: 10, palette: new Uint8Array(4) })).toThrow(
+      /palette of 4 bytes must hold 1–256 RGB triplets/,
+    );
     expect(() => encodeGif([one], { delaysMs: -1 })).toThrow(/delay -1 ms of frame 0/);
   });
 });

@@ -26,8 +26,10 @@ const MAX_DELAY_CS = 0xffff;
 export function encodeGif(frames: readonly RasterImage[], opts: GifOptions): Uint8Array {
   const delays = checkFrames(frames, opts, 'encodeGif', MAX_DELAY_CS * 10);
   const { width, height, channels } = frames[0];
-  if (channels !== 1 && channels !== 3) throw new RangeError(`encodeGif: frames have ${channels} channels; GIF takes gray (1) or RGB (3)`);
-  if (width > MAX_SIDE || height > MAX_SIDE) throw new RangeError(`encodeGif: ${width}×${height} is larger than GIF's ${MAX_SIDE} px per side`);
+  if (channels !== 1 && channels !== 3)
+    throw new RangeError(`encodeGif: frames have ${channels} channels; GIF takes gray (1) or RGB (3)`);
+  if (width > MAX_SIDE || height > MAX_SIDE)
+    throw new RangeError(`encodeGif: ${width}×${height} is larger than GIF's ${MAX_SIDE} px per side`);
   const { palette, indices } = indexFrames(frames, opts.palette);
   const tableBits = Math.max(1, Math.ceil(Math.log2(palette.length / 3)));
   const table = new Uint8Array(3 << tableBits);
@@ -36,7 +38,8 @@ export function encodeGif(frames: readonly RasterImage[], opts: GifOptions): Uin
   const parts: Uint8Array[] = [new TextEncoder().encode('GIF89a')];
   // Logical screen: size, global table present with 2^tableBits entries, 8-bit colour resolution.
   parts.push(new Uint8Array([...u16(width), ...u16(height), 0x80 | (7 << 4) | (tableBits - 1), 0, 0]), table);
-  if (opts.loop !== false) parts.push(new Uint8Array([0x21, 0xff, 11, ...new TextEncoder().encode('NETSCAPE2.0'), 3, 1, 0, 0, 0]));
+  if (opts.loop !== false)
+    parts.push(new Uint8Array([0x21, 0xff, 11, ...new TextEncoder().encode('NETSCAPE2.0'), 3, 1, 0, 0, 0]));
   indices.forEach((frame, i) => {
     const delay = Math.min(MAX_DELAY_CS, Math.max(MIN_DELAY_CS, Math.round(delays[i] / 10)));
     parts.push(new Uint8Array([0x21, 0xf9, 4, 0, ...u16(delay), 0, 0]));

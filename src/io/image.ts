@@ -17,8 +17,11 @@ export function checkRaster(image: RasterImage, where: string): void {
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`${where}: size ${width}×${height} must be positive integers`);
   }
-  if (![1, 2, 3, 4].includes(channels)) throw new RangeError(`${where}: channels ${channels} must be 1, 2, 3 or 4`);
+  if (![1, 2, 3, 4].includes(channels))
+    throw new RangeError(`${where}: channels ${channels} must be 1, 2, 3 or 4`);
   if (data.length !== width * height * channels) {
-    throw new RangeError(`${where}: ${width}×${height}×${channels} needs ${width * height * channels} bytes of data, got ${data.length}`);
+    throw new RangeError(
+      `${where}: ${width}×${height}×${channels} needs ${width * height * channels} bytes of data, got ${data.length}`,
+    );
   }
 }

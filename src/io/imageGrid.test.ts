@@ -1,13 +1,20 @@
 import type { RasterImage } from './image';
 import { tileImages } from './imageGrid';
 
-const solid = (value: number, w = 2, h = 3, channels: 1 | 3 = 1): RasterImage => ({ width: w, height: h, channels, data: new Uint8Array(w * h * channels).fill(value) });
+const solid = (value: number, w = 2, h = 3, channels: 1 | 3 = 1): RasterImage => ({
+  width: w,
+  height: h,
+  channels,
+  data: new Uint8Array(w * h * channels).fill(value),
+});
 
 describe('tileImages', () => {
   it('lays out tiles row by row with a 1 px gutter and background in empty cells', () => {
     const grid = tileImages([solid(1), solid(2), solid(3)], { background: 0 });
     expect([grid.width, grid.height, grid.channels]).toEqual([2 * 2 + 1, 3 * 2 + 1, 1]);
-    const rows = Array.from({ length: grid.height }, (_, y) => Array.from(grid.data.subarray(y * grid.width, (y + 1) * grid.width)).join(''));
+    const rows = Array.from({ length: grid.height }, (_, y) =>
+      Array.from(grid.data.subarray(y * grid.width, (y + 1) * grid.width)).join(''),
+    );
     expect(rows).toEqual(['11022', '11022', '11022', '00000', '33000', '33000', '33000']);
   });
   it('honours columns, a 2 px gutter and RGB tiles', () => {
@@ -27,6 +34,8 @@ describe('tileImages', () => {
     expect(() => tileImages([solid(1), solid(1, 3)])).toThrow(/image 1 is 3×3×1, image 0 is 2×3×1/);
     expect(() => tileImages([solid(1)], { columns: 0 })).toThrow(/columns 0 must be a positive integer/);
     expect(() => tileImages([solid(1)], { gutter: 3 as 1 })).toThrow(/gutter 3 must be 1 or 2 px/);
-    expect(() => tileImages([solid(1)], { background: 256 })).toThrow(/background 256 must be an integer 0–255/);
+    expect(() => tileImages([solid(1)], { background: 256 })).toThrow(
+      /background 256 must be an integer 0–255/,
+    );
   });
 });

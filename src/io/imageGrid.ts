@@ -21,15 +21,20 @@ export function tileImages(images: readonly RasterImage[], opts: GridOptions = {
   images.forEach((img, i) => {
     checkRaster(img, `tileImages: image ${i}`);
     if (img.width !== w || img.height !== h || img.channels !== channels) {
-      throw new RangeError(`tileImages: image ${i} is ${img.width}×${img.height}×${img.channels}, image 0 is ${w}×${h}×${channels}`);
+      throw new RangeError(
+        `tileImages: image ${i} is ${img.width}×${img.height}×${img.channels}, image 0 is ${w}×${h}×${channels}`,
+      );
     }
   });
   const columns = opts.columns ?? Math.ceil(Math.sqrt(images.length));
   const gutter = opts.gutter ?? 1;
   const background = opts.background ?? 255;
-  if (!Number.isInteger(columns) || columns < 1) throw new RangeError(`tileImages: columns ${columns} must be a positive integer`);
-  if (gutter !== 1 && gutter !== 2) throw new RangeError(`tileImages: gutter ${String(gutter)} must be 1 or 2 px`);
-  if (!Number.isInteger(background) || background < 0 || background > 255) throw new RangeError(`tileImages: background ${background} must be an integer 0–255`);
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new RangeError(`tileImages: columns ${columns} must be a positive integer`);
+  if (gutter !== 1 && gutter !== 2)
+    throw new RangeError(`tileImages: gutter ${String(gutter)} must be 1 or 2 px`);
+  if (!Number.isInteger(background) || background < 0 || background > 255)
+    throw new RangeError(`tileImages: background ${background} must be an integer 0–255`);
 
   const cols = Math.min(columns, images.length);
   const rows = Math.ceil(images.length / cols);
@@ -40,7 +45,8 @@ export function tileImages(images: readonly RasterImage[], opts: GridOptions = {
   images.forEach((img, i) => {
     const x0 = (i % cols) * (w + gutter);
     const y0 = Math.floor(i / cols) * (h + gutter);
-    for (let y = 0; y < h; y++) data.set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes), ((y0 + y) * width + x0) * channels);
+    for (let y = 0; y < h; y++)
+      data.set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes), ((y0 + y) * width + x0) * channels);
   });
   return { width, height, channels, data };
 }

@@ -17,7 +17,14 @@ import { concatBytes } from './bytes';
 import { checkRaster } from './image';
 import type { RasterImage } from './image';
 import { InflateError, inflateExact } from './inflateExact';
-import { PNG_SIGNATURE, PngError, filterScanlines, pngChunk, readPngChunks, unfilterScanlines } from './pngChunks';
+import {
+  PNG_SIGNATURE,
+  PngError,
+  filterScanlines,
+  pngChunk,
+  readPngChunks,
+  unfilterScanlines,
+} from './pngChunks';
 
 export { PngError } from './pngChunks';
 
@@ -38,7 +45,13 @@ export interface DecodePngOptions {
 const COLOR_TYPE_OF_CHANNELS = [0, 0, 4, 2, 6] as const;
 /** Samples per pixel of each colour type (palette: one index). */
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ALLOWED_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const ALLOWED_DEPTHS: Record<number, number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 /** Adam7 passes: [x0, y0, dx, dy]. */
 const ADAM7 = [
   [0, 0, 8, 8],
@@ -70,7 +83,12 @@ export function pngImageData(image: RasterImage, level: DeflateOptions['level'] 
 /** Encodes an 8-bit image as a PNG file. Throws a `RangeError` for inconsistent image fields. */
 export function encodePng(image: RasterImage, opts: { level?: DeflateOptions['level'] } = {}): Uint8Array {
   checkRaster(image, 'encodePng');
-  const parts = [PNG_SIGNATURE, pngHeader(image.width, image.height, image.channels), pngChunk('IDAT', pngImageData(image, opts.level)), pngChunk('IEND', new Uint8Array(0))];
+  const parts = [
+    PNG_SIGNATURE,
+    pngHeader(image.width, image.height, image.channels),
+    pngChunk('IDAT', pngImageData(image, opts.level)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ];
   return concatBytes(parts);
 }
 
@@ -88,11 +106,20 @@ function parseHeader(data: Uint8Array, maxPixels: number): Header {
   const width = view.getUint32(0);
   const height = view.getUint32(4);
   const [depth, colorType, compression, filter, interlace] = data.subarray(8);
-  if (width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) throw new PngError(`IHDR size ${width}×${height} is invalid (1 to 2^31−1 each)`);
-  if (width * height > maxPixels) throw new PngError(`image is ${width}×${height} = ${width * height} pixels, over the ${maxPixels}-pixel limit`);
-  if (!ALLOWED_DEPTHS[colorType]) throw new PngError(`IHDR colour type ${colorType} is invalid (0, 2, 3, 4 or 6)`);
-  if (!ALLOWED_DEPTHS[colorType].includes(depth)) throw new PngError(`IHDR bit depth ${depth} is invalid for colour type ${colorType} (allowed: ${ALLOWED_DEPTHS[colorType].join(', ')})`);
-  if (compression !== 0 || filter !== 0) throw new PngError(`IHDR compression ${compression} / filter method ${filter} are not 0`);
+  if (width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff)
+    throw new PngError(`IHDR size ${width}×${height} is invalid (1 to 2^31−1 each)`);
+  if (width * height > maxPixels)
+    throw new PngError(
+      `image is ${width}×${height} = ${width * height} pixels, over the ${maxPixels}-pixel limit`,
+    );
+  if (!ALLOWED_DEPTHS[colorType])
+    throw new PngError(`IHDR colour type ${colorType} is invalid (0, 2, 3, 4 or 6)`);
+  if (!ALLOWED_DEPTHS[colorType].includes(depth))
+    throw new PngError(
+      `IHDR bit depth ${depth} is invalid for colour type ${colorType} (allowed: ${ALLOWED_DEPTHS[colorType].join(', ')})`,
+    );
+  if (compression !== 0 || filter !== 0)
+    throw new PngError(`IHDR compression ${compression} / filter method ${filter} are not 0`);
   if (interlace > 1) throw new PngError(`IHDR interlace method ${interlace} is invalid (0 or 1)`);
   return { width, height, depth, colorType, interlaced: interlace === 1 };
 }
@@ -108,17 +135,20 @@ export function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): Decod
   for (let i = 1; i < chunks.length; i++) {
     const { type, data } = chunks[i];
     if (type === 'IDAT') {
-      if (idat.length > 0 && chunks[i - 1].type !== 'IDAT') throw new PngError('IDAT chunks are not consecutive');
+      if (idat.length > 0 && chunks[i - 1].type !== 'IDAT')
+        throw new PngError('IDAT chunks are not consecutive');
       idat.push(data);
     } else if (type === 'PLTE') palette = checkPalette(data, h, palette !== undefined, idat.length > 0);
     else if (type === 'tRNS') {
       if (h.colorType === 3) {
         if (!palette || idat.length > 0) throw new PngError('tRNS must come after PLTE and before IDAT');
-        if (data.length > palette.length / 3) throw new PngError(`tRNS has ${data.length} entries but the palette only ${palette.length / 3}`);
+        if (data.length > palette.length / 3)
+          throw new PngError(`tRNS has ${data.length} entries but the palette only ${palette.length / 3}`);
         alpha = data;
       }
     } else if (type === 'IHDR') throw new PngError('IHDR appears twice');
-    else if (type !== 'IEND' && type.charCodeAt(0) < 0x61) throw new PngError(`unknown critical chunk ${type}`);
+    else if (type !== 'IEND' && type.charCodeAt(0) < 0x61)
+      throw new PngError(`unknown critical chunk ${type}`);
   }
   if (idat.length === 0) throw new PngError('no IDAT chunk: the file holds no image data');
   if (h.colorType === 3 && !palette) throw new PngError('palette image (colour type 3) has no PLTE chunk');
@@ -133,14 +163,21 @@ export function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): Decod
   });
   let raw: Uint8Array;
   try {
-    raw = inflateExact(idat.length === 1 ? idat[0] : concatBytes(idat), passes.reduce((n, p) => n + p.bytes, 0), 'zlib');
+    raw = inflateExact(
+      idat.length === 1 ? idat[0] : concatBytes(idat),
+      passes.reduce((n, p) => n + p.bytes, 0),
+      'zlib',
+    );
   } catch (e) {
     if (e instanceof InflateError) throw new PngError(`image data: ${e.message}`);
     throw e;
   }
 
   const outChannels = h.colorType === 3 ? (alpha ? 4 : 3) : samples;
-  const out = h.depth === 16 ? new Uint16Array(h.width * h.height * outChannels) : new Uint8Array(h.width * h.height * outChannels);
+  const out =
+    h.depth === 16
+      ? new Uint16Array(h.width * h.height * outChannels)
+      : new Uint8Array(h.width * h.height * outChannels);
   let offset = 0;
   for (const pass of passes) {
     if (pass.bytes === 0) continue;
@@ -151,7 +188,9 @@ export function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): Decod
       for (let x = 0; x < pass.w; x++) {
         const dst = (outRow + pass.x0 + x * pass.dx) * outChannels;
         if (h.colorType === 3) writePaletteEntry(out, dst, sample(row, x, h.depth), palette!, alpha);
-        else for (let c = 0; c < samples; c++) out[dst + c] = scaled(sample(row, x * samples + c, h.depth), h.depth);
+        else
+          for (let c = 0; c < samples; c++)
+            out[dst + c] = scaled(sample(row, x * samples + c, h.depth), h.depth);
       }
     }
     offset += pass.bytes;
@@ -163,10 +202,12 @@ export function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): Decod
 }
 
 function checkPalette(data: Uint8Array, h: Header, seen: boolean, afterIdat: boolean): Uint8Array {
-  if (h.colorType === 0 || h.colorType === 4) throw new PngError(`PLTE is not allowed in a gray image (colour type ${h.colorType})`);
+  if (h.colorType === 0 || h.colorType === 4)
+    throw new PngError(`PLTE is not allowed in a gray image (colour type ${h.colorType})`);
   if (seen || afterIdat) throw new PngError('PLTE appears twice or after IDAT');
   const entries = data.length / 3;
-  if (!Number.isInteger(entries) || entries < 1 || entries > 256) throw new PngError(`PLTE is ${data.length} bytes; it must hold 1–256 RGB entries`);
+  if (!Number.isInteger(entries) || entries < 1 || entries > 256)
+    throw new PngError(`PLTE is ${data.length} bytes; it must hold 1–256 RGB entries`);
   return data;
 }
 
@@ -183,8 +224,17 @@ function scaled(v: number, depth: number): number {
   return depth < 8 ? v * (255 / ((1 << depth) - 1)) : v;
 }
 
-function writePaletteEntry(out: Uint8Array | Uint16Array, dst: number, index: number, palette: Uint8Array, alpha: Uint8Array | undefined): void {
-  if (index * 3 >= palette.length) throw new PngError(`palette index ${index} is out of range (the palette has ${palette.length / 3} entries)`);
+function writePaletteEntry(
+  out: Uint8Array | Uint16Array,
+  dst: number,
+  index: number,
+  palette: Uint8Array,
+  alpha: Uint8Array | undefined,
+): void {
+  if (index * 3 >= palette.length)
+    throw new PngError(
+      `palette index ${index} is out of range (the palette has ${palette.length / 3} entries)`,
+    );
   out[dst] = palette[index * 3];
   out[dst + 1] = palette[index * 3 + 1];
   out[dst + 2] = palette[index * 3 + 2];

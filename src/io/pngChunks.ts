@@ -35,19 +35,28 @@ export function pngChunk(type: string, data: Uint8Array): Uint8Array {
 
 /** Splits a PNG into chunks, up to and including IEND; throws {@link PngError} on any damage. */
 export function readPngChunks(bytes: Uint8Array): PngChunk[] {
-  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw new PngError('not a PNG file (bad signature)');
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b))
+    throw new PngError('not a PNG file (bad signature)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: PngChunk[] = [];
-  for (let p = 8; ; ) {
-    if (p + 12 > bytes.length) throw new PngError(`file is truncated: it ends at byte ${bytes.length} before the IEND chunk`);
+  for (let p = 8; ;) {
+    if (p + 12 > bytes.length)
+      throw new PngError(`file is truncated: it ends at byte ${bytes.length} before the IEND chunk`);
     const length = view.getUint32(p);
     const typeBytes = bytes.subarray(p + 4, p + 8);
     const type = String.fromCharCode(...typeBytes);
-    if (!/^[A-Za-z]{4}$/.test(type)) throw new PngError(`chunk at byte ${p} has an invalid type ${JSON.stringify(type)}`);
-    if (length > MAX_CHUNK || p + 12 + length > bytes.length) throw new PngError(`${type} chunk at byte ${p} claims ${length} bytes, past the end of the ${bytes.length}-byte file`);
+    if (!/^[A-Za-z]{4}$/.test(type))
+      throw new PngError(`chunk at byte ${p} has an invalid type ${JSON.stringify(type)}`);
+    if (length > MAX_CHUNK || p + 12 + length > bytes.length)
+      throw new PngError(
+        `${type} chunk at byte ${p} claims ${length} bytes, past the end of the ${bytes.length}-byte file`,
+      );
     const stored = view.getUint32(p + 8 + length);
     const actual = crc32(bytes.subarray(p + 4, p + 8 + length));
-    if (stored !== actual) throw new PngError(`${type} chunk at byte ${p} is corrupt: CRC ${actual.toString(16)} ≠ stored ${stored.toString(16)}`);
+    if (stored !== actual)
+      throw new PngError(
+        `${type} chunk at byte ${p} is corrupt: CRC ${actual.toString(16)} ≠ stored ${stored.toString(16)}`,
+      );
     chunks.push({ type, data: bytes.subarray(p + 8, p + 8 + length) });
     if (type === 'IEND') return chunks;
     p += 12 + length;
@@ -80,7 +89,16 @@ export function filterScanlines(raw: Uint8Array, height: number, rowBytes: numbe
       for (let i = 0; i < rowBytes; i++) {
         const a = i >= bpp ? row[i - bpp] : 0;
         const c = i >= bpp ? up[i - bpp] : 0;
-        const predictor = type === 0 ? 0 : type === 1 ? a : type === 2 ? up[i] : type === 3 ? (a + up[i]) >> 1 : paeth(a, up[i], c);
+        const predictor =
+          type === 0
+            ? 0
+            : type === 1
+              ? a
+              : type === 2
+                ? up[i]
+                : type === 3
+                  ? (a + up[i]) >> 1
+                  : paeth(a, up[i], c);
         const v = (row[i] - predictor) & 0xff;
         candidate[i] = v;
         cost += v < 128 ? v : 256 - v;
@@ -99,7 +117,13 @@ export function filterScanlines(raw: Uint8Array, height: number, rowBytes: numbe
  * Reverses the filters in place on `height` scanlines starting at `offset` (each a filter byte
  * plus `rowBytes`); returns nothing, throws {@link PngError} for an unknown filter type.
  */
-export function unfilterScanlines(data: Uint8Array, offset: number, height: number, rowBytes: number, bpp: number): void {
+export function unfilterScanlines(
+  data: Uint8Array,
+  offset: number,
+  height: number,
+  rowBytes: number,
+  bpp: number,
+): void {
   const stride = rowBytes + 1;
   for (let y = 0; y < height; y++) {
     const start = offset + y * stride + 1;
@@ -110,10 +134,12 @@ export function unfilterScanlines(data: Uint8Array, offset: number, height: numb
       case 0:
         break;
       case 1:
-        for (let i = bpp; i < rowBytes; i++) data[start + i] = (data[start + i] + data[start + i - bpp]) & 0xff;
+        for (let i = bpp; i < rowBytes; i++)
+          data[start + i] = (data[start + i] + data[start + i - bpp]) & 0xff;
         break;
       case 2:
-        if (!first) for (let i = 0; i < rowBytes; i++) data[start + i] = (data[start + i] + data[prev + i]) & 0xff;
+        if (!first)
+          for (let i = 0; i < rowBytes; i++) data[start + i] = (data[start + i] + data[prev + i]) & 0xff;
         break;
       case 3:
         for (let i = 0; i < rowBytes; i++) {

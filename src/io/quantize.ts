@@ -23,14 +23,16 @@ export function indexFrames(frames: readonly RasterImage[], fixedPalette?: Uint8
     return { palette, indices: frames.map((f) => f.data) };
   }
   const histogram = new Map<number, number>();
-  for (const f of frames) for (let i = 0; i < f.data.length; i += 3) {
-    const rgb = (f.data[i] << 16) | (f.data[i + 1] << 8) | f.data[i + 2];
-    histogram.set(rgb, (histogram.get(rgb) ?? 0) + 1);
-  }
+  for (const f of frames)
+    for (let i = 0; i < f.data.length; i += 3) {
+      const rgb = (f.data[i] << 16) | (f.data[i + 1] << 8) | f.data[i + 2];
+      histogram.set(rgb, (histogram.get(rgb) ?? 0) + 1);
+    }
   const { palette, indexOf } = histogram.size <= MAX_COLORS ? exactPalette(histogram) : medianCut(histogram);
   const indices = frames.map((f) => {
     const out = new Uint8Array(f.width * f.height);
-    for (let p = 0; p < out.length; p++) out[p] = indexOf.get((f.data[3 * p] << 16) | (f.data[3 * p + 1] << 8) | f.data[3 * p + 2])!;
+    for (let p = 0; p < out.length; p++)
+      out[p] = indexOf.get((f.data[3 * p] << 16) | (f.data[3 * p + 1] << 8) | f.data[3 * p + 2])!;
     return out;
   });
   return { palette, indices };
@@ -75,14 +77,16 @@ function medianCut(histogram: Map<number, number>): { palette: Uint8Array; index
   while (boxes.length < MAX_COLORS) {
     // Split the box with the widest colour range along that range, at the pixel-weighted median.
     let pick = -1;
-    for (let b = 0; b < boxes.length; b++) if (boxes[b].end - boxes[b].start > 1 && (pick < 0 || boxes[b].spread > boxes[pick].spread)) pick = b;
+    for (let b = 0; b < boxes.length; b++)
+      if (boxes[b].end - boxes[b].start > 1 && (pick < 0 || boxes[b].spread > boxes[pick].spread)) pick = b;
     if (pick < 0) break;
     const { start, end, axis } = boxes[pick];
     order.subarray(start, end).sort((a, b) => channel(a, axis) - channel(b, axis));
     let total = 0;
     for (let k = start; k < end; k++) total += counts[order[k]];
     let split = start + 1;
-    for (let acc = counts[order[start]]; split < end - 1 && acc < total / 2; split++) acc += counts[order[split]];
+    for (let acc = counts[order[start]]; split < end - 1 && acc < total / 2; split++)
+      acc += counts[order[split]];
     boxes.splice(pick, 1);
     addBox(start, split);
     addBox(split, end);
@@ -98,7 +102,10 @@ function medianCut(histogram: Map<number, number>): { palette: Uint8Array; index
       weight += counts[i];
       indexOf.set(colors[i], b);
     }
-    palette.set(sum.map((s) => Math.round(s / weight)), 3 * b);
+    palette.set(
+      sum.map((s) => Math.round(s / weight)),
+      3 * b,
+    );
   });
   return { palette, indexOf };
 }
@@ -120,7 +127,11 @@ function mapToPalette(frames: readonly RasterImage[], palette: Uint8Array): Inde
   const indices = frames.map((f) => {
     const c = f.channels;
     const out = new Uint8Array(f.width * f.height);
-    for (let p = 0; p < out.length; p++) out[p] = c === 1 ? nearest(f.data[p], f.data[p], f.data[p]) : nearest(f.data[3 * p], f.data[3 * p + 1], f.data[3 * p + 2]);
+    for (let p = 0; p < out.length; p++)
+      out[p] =
+        c === 1
+          ? nearest(f.data[p], f.data[p], f.data[p])
+          : nearest(f.data[3 * p], f.data[3 * p + 1], f.data[3 * p + 2]);
     return out;
   });
   return { palette, indices };

@@ -10,6 +10,7 @@ export {
   type DenoisingModel,
   type NormalSource,
   type SampleHooks,
+  type SamplePlan,
   type SampleResult,
 } from './runner';
 export { epsCoefficients, gpuStep, type GpuStepResult } from './gpuStep';

@@ -24,7 +24,12 @@ import {
   type SampleFrame,
 } from './frames';
 import { gpuStep } from './gpuStep';
-import { resolveSampleOptions, type ResolvedSampleOptions, type SampleOptions } from './options';
+import {
+  resolveSampleOptions,
+  type FrameFormat,
+  type ResolvedSampleOptions,
+  type SampleOptions,
+} from './options';
 
 /**
  * What the runner needs of a network: the U-Net (raw or EMA weights) or any function of (x_t, t)
@@ -40,8 +45,19 @@ export interface NormalSource {
   fillNormal(out: Float32Array): Float32Array;
 }
 
+/** What a run will produce, known before its first step (the timeline's size). */
+export interface SamplePlan {
+  shape: ImageShape;
+  timesteps: number[];
+  frameStride: number;
+  frameCount: number;
+  frameFormat: FrameFormat;
+}
+
 /** How a run talks to its caller. All optional. */
 export interface SampleHooks {
+  /** Called once, after the options are checked and before the first step. */
+  onStart?(plan: SamplePlan): void;
   /** Called after every step with (steps done, total steps). */
   onProgress?(done: number, total: number): void;
   /** Receives each recorded frame; the runner keeps no reference, so its buffers may be transferred. */
@@ -114,6 +130,9 @@ export async function sample(
     ? Array.from({ length: shape.numImages }, (_, i) => hooks.noiseFor!(i))
     : seededNoise(o.seed, shape.numImages);
 
+  const frames = frameCount(steps.length, stride);
+  hooks.onStart?.({ shape, timesteps, frameStride: stride, frameCount: frames, frameFormat: o.frameFormat });
+
   let x = upload(drawNoise(noise, shape), shape);
   try {
     for (let i = 0; i < steps.length; i++) {
@@ -141,7 +160,7 @@ export async function sample(
       shape,
       timesteps,
       frameStride: stride,
-      frameCount: frameCount(steps.length, stride),
+      frameCount: frames,
       timing: { totalMs, msPerStep: totalMs / steps.length },
     };
   } finally {
