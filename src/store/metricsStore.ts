@@ -1,28 +1,12 @@
 /**
- * Training metrics as the charts need them. The worker sends up to ~20 metric events a second;
- * every one goes into bounded series at once, but React sees them at most every
- * {@link CHART_INTERVAL_MS}, so charts redraw a few times a second however fast training runs.
+ * Training metrics as the charts need them. The worker sends up to ~20 metric events a second,
+ * each with every step since the last; every step goes into bounded series at once, but React sees
+ * them at most every {@link CHART_INTERVAL_MS}, so charts redraw a few times a second however fast
+ * training runs.
  */
 import { create } from 'zustand';
+import type { MetricPoint, TrainMetrics } from '../worker/trainingProtocol';
 import { DecimatedSeries, createThrottle } from './series';
-
-/** One metrics report, in the units the charts show. */
-export interface MetricsInput {
-  step: number;
-  targetSteps: number;
-  epoch: number;
-  loss: number;
-  smoothedLoss: number;
-  /** Mean loss per t-bucket over [0, T); null where a bucket has no data yet. */
-  lossPerT: readonly (number | null)[];
-  gradNorm: number;
-  lr: number;
-  stepsPerSec: number;
-  imagesPerSec: number;
-  etaSec: number | null;
-  numTensors?: number;
-  numBytes?: number;
-}
 
 export interface LossPoint {
   step: number;
@@ -47,46 +31,44 @@ export const MAX_CHART_POINTS = 600;
 export const CHART_INTERVAL_MS = 250;
 
 interface MetricsState {
-  latest: MetricsInput | undefined;
+  latest: TrainMetrics | undefined;
   loss: LossPoint[];
   lrGrad: LrGradPoint[];
   lossPerT: LossPerTCurve | undefined;
   /** An earlier loss-per-t curve to compare against: the first complete one, or one the learner kept. */
   snapshot: LossPerTCurve | undefined;
   logScale: boolean;
-  push(m: MetricsInput): void;
+  push(m: TrainMetrics): void;
   /** Publishes buffered points now (tests, and the end of a run). */
   flush(): void;
   takeSnapshot(): void;
   setLogScale(on: boolean): void;
   /** Restores the chart history of a resumed run. */
-  restore(history: readonly MetricsInput[]): void;
+  restore(history: readonly MetricPoint[]): void;
   clear(): void;
 }
 
 export const useMetrics = create<MetricsState>((set, get) => {
   const loss = new DecimatedSeries<LossPoint>(MAX_CHART_POINTS);
   const lrGrad = new DecimatedSeries<LrGradPoint>(MAX_CHART_POINTS);
-  let pending: MetricsInput | undefined;
+  let pending: TrainMetrics | undefined;
+  let dirty = false;
   const publish = () => {
+    if (!dirty) return;
+    dirty = false;
     const m = pending;
     pending = undefined;
-    if (!m) return;
-    const curve = { step: m.step, buckets: m.lossPerT };
-    const complete = m.lossPerT.length > 0 && m.lossPerT.every((v) => v !== null && Number.isFinite(v));
-    set({
-      latest: m,
-      loss: loss.points(),
-      lrGrad: lrGrad.points(),
-      lossPerT: curve,
-      snapshot: get().snapshot ?? (complete ? curve : undefined),
-    });
+    const series = { loss: loss.points(), lrGrad: lrGrad.points() };
+    if (!m) return set(series);
+    const curve = { step: m.step, buckets: m.lossPerT.mean };
+    const complete = curve.buckets.length > 0 && curve.buckets.every((v) => v !== null && Number.isFinite(v));
+    set({ ...series, latest: m, lossPerT: curve, snapshot: get().snapshot ?? (complete ? curve : undefined) });
   };
   const throttle = createThrottle(CHART_INTERVAL_MS, publish);
-  const record = (m: MetricsInput) => {
-    loss.push({ step: m.step, loss: m.loss, smoothed: m.smoothedLoss });
-    lrGrad.push({ step: m.step, lr: m.lr, gradNorm: m.gradNorm });
-    pending = m;
+  const record = (p: MetricPoint) => {
+    loss.push({ step: p.step, loss: p.loss, smoothed: p.smoothedLoss });
+    lrGrad.push({ step: p.step, lr: p.lr, gradNorm: p.gradNorm });
+    dirty = true;
   };
   return {
     latest: undefined,
@@ -96,7 +78,10 @@ export const useMetrics = create<MetricsState>((set, get) => {
     snapshot: undefined,
     logScale: true,
     push(m) {
-      record(m);
+      // Every step since the last report is in `points`, so the charts miss none.
+      m.points.forEach(record);
+      pending = m;
+      dirty = true;
       throttle.request();
     },
     flush() {
@@ -118,6 +103,7 @@ export const useMetrics = create<MetricsState>((set, get) => {
       loss.clear();
       lrGrad.clear();
       pending = undefined;
+      dirty = false;
       set({ latest: undefined, loss: [], lrGrad: [], lossPerT: undefined, snapshot: undefined });
     },
   };

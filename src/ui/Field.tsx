@@ -22,8 +22,7 @@ export function Field({ label, help, error, deviates, children }: Props) {
         {label}
         {help && (
           <span className="help-mark" aria-hidden>
-            {' '}
-            ⓘ
+            ?
           </span>
         )}
       </label>

@@ -4,8 +4,6 @@ import type { ImageBatch } from '../pixels';
 interface Props {
   name: string;
   preview: ImageBatch;
-  labels: Uint8Array;
-  classNames: readonly string[];
   /** Preview images chosen for the forward-process view. */
   selected: readonly number[];
   onToggle(index: number): void;
@@ -14,7 +12,7 @@ interface Props {
 }
 
 /** 64 random images of the active dataset; a click picks images for the forward-process view. */
-export function DatasetGrid({ name, preview, labels, classNames, selected, onToggle, onReshuffle, busy }: Props) {
+export function DatasetGrid({ name, preview, selected, onToggle, onReshuffle, busy }: Props) {
   const scale = preview.width <= 16 ? 5 : preview.width <= 28 ? 3 : 2;
   return (
     <section className="panel" aria-labelledby="grid-title">
@@ -28,7 +26,7 @@ export function DatasetGrid({ name, preview, labels, classNames, selected, onTog
         testId="dataset-grid"
         onTile={onToggle}
         marked={selected}
-        describe={(i) => `${classNames[labels[i]] ?? labels[i]}${selected.includes(i) ? ', selected' : ''}`}
+        describe={(i) => (selected.includes(i) ? 'selected for the forward process' : 'not selected')}
       />
       <div className="row">
         <button type="button" onClick={onReshuffle} disabled={busy}>

@@ -1,12 +1,7 @@
 import { useId, useRef, type ChangeEvent } from 'react';
 import type { BuiltinDataset } from '../../data/builtins';
+import type { LoadStatus } from '../../store/datasetStore';
 import { ProgressBar } from '../ProgressBar';
-
-/** Where a dataset load stands. */
-export type LoadStatus =
-  | { kind: 'idle' }
-  | { kind: 'loading'; name: string; bytesDone: number; bytesTotal: number }
-  | { kind: 'error'; message: string };
 
 interface Props {
   builtins: readonly BuiltinDataset[];

@@ -5,7 +5,7 @@ import type { FieldSpec } from './configFields';
 interface Props {
   spec: FieldSpec;
   config: unknown;
-  /** The paper's recipe, for the tooltip and for marking deviations. */
+  /** The paper's recipe, for the tooltip and for marking deviations (lab settings have none). */
   paper: unknown;
   error: string | undefined;
   disabled: boolean;
@@ -24,8 +24,8 @@ export function showValue(spec: FieldSpec, v: unknown): string {
 export function ConfigField({ spec, config, paper, error, disabled, onChange }: Props) {
   const value = getPath(config, spec.path);
   const paperValue = getPath(paper, spec.path);
-  const deviates = paperValue !== undefined && JSON.stringify(value) !== JSON.stringify(paperValue);
-  const help = `Paper: ${showValue(spec, paperValue)}. ${spec.source}`;
+  const deviates = !spec.lab && paperValue !== undefined && JSON.stringify(value) !== JSON.stringify(paperValue);
+  const help = spec.lab ? spec.source : `Paper: ${showValue(spec, paperValue)}. ${spec.source}`;
   const set = (v: unknown) => onChange(spec.path, v);
   return (
     <Field label={spec.label} help={help} error={error} deviates={deviates ? `paper: ${showValue(spec, paperValue)}` : undefined}>

@@ -1,8 +1,7 @@
-/** Where training stands, as the controls need it. */
-export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'done';
+import type { TrainStatus } from '../../worker/trainingProtocol';
 
 interface Props {
-  phase: TrainPhase;
+  phase: TrainStatus;
   /** A saved checkpoint that Resume would continue from. */
   resumeStep: number | undefined;
   /** Why training cannot start now (no dataset, invalid config), or undefined. */
@@ -42,11 +41,10 @@ export function TrainControls({ phase, resumeStep, blocked, onTrain, onPause, on
   );
 }
 
-const PHASE_TEXT: Record<TrainPhase, string> = {
+const PHASE_TEXT: Record<TrainStatus, string> = {
   idle: 'Ready to train.',
   starting: 'Starting: building the model and compiling shaders…',
   running: 'Training.',
   paused: 'Paused (checkpoint saved).',
-  stopped: 'Stopped.',
-  done: 'Reached the target step.',
+  stopped: 'Stopped: the weights stay for sampling and export.',
 };

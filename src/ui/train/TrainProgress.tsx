@@ -1,9 +1,9 @@
 import { useId, useState } from 'react';
-import type { MetricsInput } from '../../store/metricsStore';
+import type { TrainMetrics } from '../../worker/trainingProtocol';
 import { ProgressBar } from '../ProgressBar';
 
 interface Props {
-  progress: MetricsInput | undefined;
+  progress: TrainMetrics | undefined;
   onTarget(step: number): void;
 }
 
@@ -12,7 +12,7 @@ export function TrainProgress({ progress, onTarget }: Props) {
   const id = useId();
   const [draft, setDraft] = useState<string>();
   const p = progress;
-  const target = p?.targetSteps ?? 0;
+  const target = p?.targetStep ?? 0;
   const submit = () => {
     const n = Number(draft);
     if (draft !== undefined && Number.isInteger(n) && n > 0) onTarget(n);
@@ -51,9 +51,10 @@ export function TrainProgress({ progress, onTarget }: Props) {
             target step must be a whole number ≥ 1
           </span>
         )}
-        {p?.numTensors !== undefined && (
+        {p && (
           <span className="hint">
-            GPU memory: {p.numTensors} tensors, {((p.numBytes ?? 0) / 2 ** 20).toFixed(1)} MiB
+            {p.backend} · {p.memory.numTensors} tensors, {(p.memory.numBytes / 2 ** 20).toFixed(1)} MiB
+            {p.emaDecay !== null ? ` · EMA decay ${p.emaDecay.toFixed(4)}` : ''}
           </span>
         )}
       </div>

@@ -12,6 +12,8 @@ export interface FieldSpec {
   kind: FieldKind;
   /** Where the paper's value comes from; the form adds the value itself. */
   source: string;
+  /** A setting of the lab, not of the paper: its default is shown, and no deviation is marked. */
+  lab?: true;
   options?: readonly { value: string | null; text: string }[];
   step?: number;
   min?: number;
@@ -125,9 +127,9 @@ export const GROUPS: readonly FieldGroup[] = [
       { path: 'training.emaDecay', label: 'EMA decay', kind: 'number', step: 0.0001, min: 0, max: 1, source: `${HO} §4: 0.9999.` },
       { path: 'training.flip', label: 'Random horizontal flip', kind: 'checkbox', source: `${HO} Appendix B: random flips on CIFAR-10 (never for digits).` },
       { path: 'training.targetSteps', label: 'Target steps', kind: 'int', min: 1, source: `${HO} Appendix B: 800k steps on CIFAR-10 (about 2,000 epochs).` },
-      { path: 'training.seed', label: 'Seed', kind: 'int', source: 'Seeds weights, data order, t, noise and flips: the same seed repeats the run.' },
-      { path: 'training.previewEverySteps', label: 'Preview every (steps)', kind: 'int', min: 0, source: 'Lab setting: a fixed-seed DDIM grid every N steps; 0 turns it off.' },
-      { path: 'training.checkpointEverySec', label: 'Autosave every (s)', kind: 'int', min: 0, source: 'Lab setting: checkpoints to this browser (IndexedDB); 0 saves at pause and stop only.' },
+      { path: 'training.seed', lab: true, label: 'Seed', kind: 'int', source: 'Seeds weights, data order, t, noise and flips: the same seed repeats the run.' },
+      { path: 'training.previewEverySteps', lab: true, label: 'Preview every (steps)', kind: 'int', min: 0, source: 'Lab setting: a fixed-seed DDIM grid every N steps; 0 turns it off.' },
+      { path: 'training.checkpointEverySec', lab: true, label: 'Autosave every (s)', kind: 'int', min: 0, source: 'Lab setting: checkpoints to this browser (IndexedDB); 0 saves at pause and stop only.' },
     ],
   },
 ];

@@ -1,9 +1,5 @@
-/** Where an export stands. */
-export type ExportStatus =
-  | { kind: 'idle' }
-  | { kind: 'working'; what: string }
-  | { kind: 'done'; fileName: string; bytes: number }
-  | { kind: 'error'; message: string };
+import type { RunExport } from '../../store/trainStore';
+import type { ExportStatus } from '../../store/weightsStore';
 
 interface Props {
   /** Why nothing can be exported now (no model), or undefined. */
@@ -11,12 +7,14 @@ interface Props {
   /** Why the model cannot be a diffusers pipeline (the BatchNorm ablation), or undefined. */
   notDiffusers: string | undefined;
   status: ExportStatus;
+  runStatus: RunExport;
   onPipeline(): void;
-  onRun(): void;
+  /** Exports the whole run; absent while no training run exists. */
+  onRun?: () => void;
 }
 
 /** Downloads: the diffusers pipeline zip, and the whole run (config, metrics CSV, weights, EMA). */
-export function ExportPanel({ blocked, notDiffusers, status, onPipeline, onRun }: Props) {
+export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeline, onRun }: Props) {
   const busy = status.kind === 'working';
   return (
     <section className="panel" aria-labelledby="export-title">
@@ -25,9 +23,11 @@ export function ExportPanel({ blocked, notDiffusers, status, onPipeline, onRun }
         <button type="button" onClick={onPipeline} disabled={busy || !!blocked || !!notDiffusers}>
           Export diffusers pipeline (.zip)
         </button>
-        <button type="button" onClick={onRun} disabled={busy || !!blocked}>
-          Export run
-        </button>
+        {onRun && (
+          <button type="button" onClick={onRun} disabled={runStatus.kind === 'working'}>
+            Export run
+          </button>
+        )}
       </div>
       <p className="hint">
         The pipeline zip (<code>model_index.json</code>, <code>unet/</code>, <code>scheduler/</code>) loads with{' '}
@@ -40,6 +40,13 @@ export function ExportPanel({ blocked, notDiffusers, status, onPipeline, onRun }
       {status.kind === 'done' && (
         <p aria-live="polite" data-testid="export-done">
           Saved {status.fileName} ({(status.bytes / 2 ** 20).toFixed(2)} MiB).
+        </p>
+      )}
+      {runStatus.kind === 'working' && <p aria-live="polite">Preparing the run export…</p>}
+      {runStatus.kind === 'done' && <p aria-live="polite">Saved {runStatus.fileName}.</p>}
+      {runStatus.kind === 'error' && (
+        <p role="alert" className="error">
+          {runStatus.message}
         </p>
       )}
       {status.kind === 'error' && (

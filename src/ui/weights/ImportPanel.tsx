@@ -1,21 +1,9 @@
 import { useId, type ChangeEvent } from 'react';
-
-/** What the worker said about the model it holds. */
-export interface ModelInfo {
-  source: string;
-  parameters: number;
-  sampleSize: number;
-  channels: number;
-  diffusersCompatible: boolean;
-  /** T of the scheduler that came with the model, when one did. */
-  trainTimesteps: number | undefined;
-  warnings: string[];
-}
-
-export type ImportStatus = { kind: 'idle' } | { kind: 'working'; name: string } | { kind: 'error'; message: string };
+import type { ImportStatus } from '../../store/weightsStore';
+import type { ModelSummary } from '../../worker/protocol';
 
 interface Props {
-  model: ModelInfo | undefined;
+  model: ModelSummary | undefined;
   status: ImportStatus;
   onFiles(files: File[]): void;
 }
@@ -63,15 +51,22 @@ export function ImportPanel({ model, status, onFiles }: Props) {
       {model && (
         <dl className="model-info" data-testid="model-info">
           <dt>Model</dt>
-          <dd>{model.source}</dd>
-          <dt>Parameters</dt>
-          <dd>{model.parameters.toLocaleString('en')}</dd>
-          <dt>Images</dt>
           <dd>
-            {model.sampleSize}×{model.sampleSize}, {model.channels === 1 ? 'gray' : `${model.channels} channels`}
+            {model.origin === 'trained' ? 'trained here' : 'imported'}: {model.source.join(', ')}
+          </dd>
+          <dt>Parameters</dt>
+          <dd>{model.parameterCount.toLocaleString('en')}</dd>
+          <dt>U-Net</dt>
+          <dd>
+            {sideText(model.config.sample_size)}, {model.config.in_channels} channel{model.config.in_channels === 1 ? '' : 's'}, widths{' '}
+            {model.config.block_out_channels.join('/')}, {model.config.layers_per_block} per level
           </dd>
           <dt>Scheduler</dt>
-          <dd>{model.trainTimesteps ? `T = ${model.trainTimesteps}, from the bundle` : 'none in the bundle: the current config’s'}</dd>
+          <dd>
+            {model.scheduler
+              ? `${model.scheduler.kind.toUpperCase()}, T = ${model.scheduler.config.num_train_timesteps}, ${model.scheduler.config.beta_schedule} betas, from the bundle`
+              : 'none in the bundle: sampling uses the paper’s schedule'}
+          </dd>
           <dt>diffusers</dt>
           <dd>{model.diffusersCompatible ? 'compatible' : 'lab format only (BatchNorm ablation)'}</dd>
         </dl>
@@ -83,4 +78,9 @@ export function ImportPanel({ model, status, onFiles }: Props) {
       ))}
     </section>
   );
+}
+
+function sideText(size: number | [number, number] | null): string {
+  if (size === null) return 'any size';
+  return Array.isArray(size) ? `${size[0]}×${size[1]}` : `${size}×${size}`;
 }
