@@ -1,0 +1,30 @@
+/** Helpers the lab's browser tests share: opening the page on WebGPU, tabs, canvases, downloads. */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Opens the lab with a run config in the hash and waits until the worker runs on WebGPU. */
+export async function openLab(page: Page, hash = '#preset=tiny'): Promise<void> {
+  await page.goto(`./${hash}`);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+}
+
+export async function openTab(page: Page, name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights'): Promise<void> {
+  const tab = page.getByRole('tab', { name });
+  await tab.click();
+  await expect(tab).toHaveAttribute('aria-selected', 'true');
+}
+
+/** The pixels a canvas shows, as a data URL, to tell frames apart. */
+export function canvasPixels(canvas: Locator): Promise<string> {
+  return canvas.evaluate((el) => (el as HTMLCanvasElement).toDataURL());
+}
+
+/** Samples with the settings on the Sample tab and returns the checksum of the images. */
+export async function sampleAndWait(page: Page): Promise<string> {
+  // The click puts the run in progress at once, so a previous run's "Done" cannot satisfy the wait.
+  await page.getByRole('button', { name: 'Sample', exact: true }).click();
+  await expect(page.getByTestId('sample-status')).toContainText('Done', { timeout: 120_000 });
+  console.log('sample:', await page.getByTestId('sample-status').textContent());
+  const sum = await page.getByTestId('sample-result').getAttribute('data-checksum');
+  expect(sum).toMatch(/^[0-9a-f]{8}$/);
+  return sum!;
+}
