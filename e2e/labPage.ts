@@ -7,7 +7,10 @@ export async function openLab(page: Page, hash = '#preset=tiny'): Promise<void> 
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
 }
 
-export async function openTab(page: Page, name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights'): Promise<void> {
+export async function openTab(
+  page: Page,
+  name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights',
+): Promise<void> {
   const tab = page.getByRole('tab', { name });
   await tab.click();
   await expect(tab).toHaveAttribute('aria-selected', 'true');

@@ -5,10 +5,14 @@ import { readZip } from '../src/io/zip';
 import { canvasPixels, openLab, openTab, sampleAndWait } from './labPage';
 import { tinyPipelineZip, tinyTensorNames } from './tinyPipeline';
 
-test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export and re-import it', async ({ page }) => {
+test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export and re-import it', async ({
+  page,
+}) => {
   await openLab(page, '#preset=tiny&sampling.numImages=2');
   await openTab(page, 'Weights');
-  await page.getByTestId('import-files').setInputFiles({ name: 'tiny-pipeline.zip', mimeType: 'application/zip', buffer: tinyPipelineZip() });
+  await page
+    .getByTestId('import-files')
+    .setInputFiles({ name: 'tiny-pipeline.zip', mimeType: 'application/zip', buffer: tinyPipelineZip() });
   // An imported model is there to be sampled: the lab opens the Sample tab.
   await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
@@ -33,13 +37,18 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
   await expect(readout).toContainText('ᾱ_t =');
 
   await openTab(page, 'Weights');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Export diffusers pipeline/ }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: /Export diffusers pipeline/ }).click(),
+  ]);
   const zipped = readFileSync((await download.path())!);
   const files = readZip(new Uint8Array(zipped));
   const weights = readSafetensors(files.get('unet/diffusion_pytorch_model.safetensors')!);
   expect([...weights.tensors.keys()].sort()).toEqual(tinyTensorNames());
 
-  await page.getByTestId('import-files').setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: zipped });
+  await page
+    .getByTestId('import-files')
+    .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: zipped });
   await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
   expect(await sampleAndWait(page)).toBe(first);
 });
@@ -47,10 +56,18 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
 test('a checkpoint with a missing tensor explains itself and the loaded model stays', async ({ page }) => {
   await openLab(page);
   await openTab(page, 'Weights');
-  await page.getByTestId('import-files').setInputFiles({ name: 'tiny-pipeline.zip', mimeType: 'application/zip', buffer: tinyPipelineZip() });
+  await page
+    .getByTestId('import-files')
+    .setInputFiles({ name: 'tiny-pipeline.zip', mimeType: 'application/zip', buffer: tinyPipelineZip() });
   await openTab(page, 'Weights');
   await expect(page.getByTestId('model-info')).toContainText('tiny-pipeline.zip');
-  await page.getByTestId('import-files').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: tinyPipelineZip('conv_in.weight') });
+  await page
+    .getByTestId('import-files')
+    .setInputFiles({
+      name: 'broken.zip',
+      mimeType: 'application/zip',
+      buffer: tinyPipelineZip('conv_in.weight'),
+    });
   await expect(page.getByTestId('import-error')).toContainText('conv_in.weight');
   await expect(page.getByTestId('model-info')).toContainText('tiny-pipeline.zip');
 });

@@ -1,6 +1,10 @@
 import { diffPaths, getPath, setPath } from './configPath';
 
-const config = { training: { batchSize: 128, lr: 2e-4 }, model: { block_out_channels: [32, 64] }, data: { classFilter: null } };
+const config = {
+  training: { batchSize: 128, lr: 2e-4 },
+  model: { block_out_channels: [32, 64] },
+  data: { classFilter: null },
+};
 
 describe('configPath', () => {
   it('reads nested values and undefined for missing paths', () => {

@@ -23,7 +23,8 @@ export function setPath<T>(obj: T, path: string, value: unknown): T {
 
 /** Dotted paths of every leaf where `a` and `b` differ (arrays compare as a whole). */
 export function diffPaths(a: unknown, b: unknown, prefix = ''): string[] {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObj(a) || !isObj(b)) return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
   return keys.flatMap((k) => diffPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));

@@ -3,7 +3,11 @@ import { useConfig } from './configStore';
 import type { HashLocation } from './hashSync';
 
 function location(hash: string): HashLocation & { hash: string } {
-  const loc = { hash, read: () => loc.hash, replace: (h: string) => void (loc.hash = h === '' ? '' : `#${h}`) };
+  const loc = {
+    hash,
+    read: () => loc.hash,
+    replace: (h: string) => void (loc.hash = h === '' ? '' : `#${h}`),
+  };
   return loc;
 }
 
@@ -43,7 +47,9 @@ describe('useConfig', () => {
     const before = loc.hash;
     useConfig.getState().setField('training.lr', Number.NaN);
     const s = useConfig.getState();
-    expect(s.errors['training.lr']).toMatch(/training\.lr = null is not allowed; allowed: a number in \(0, 1\]/);
+    expect(s.errors['training.lr']).toMatch(
+      /training\.lr = null is not allowed; allowed: a number in \(0, 1\]/,
+    );
     expect(Number.isNaN(s.draft.training.lr)).toBe(true);
     expect(s.valid.training.lr).toBe(2e-4);
     expect(loc.hash).toBe(before);

@@ -64,12 +64,18 @@ export const useConfig = create<ConfigState>((set, get) => {
     onHashChange() {
       const decoded = sync?.external();
       if (!decoded) return;
-      set({ draft: decoded.config, valid: decoded.config, errors: {}, linkErrors: decoded.errors.map((e) => e.message) });
+      set({
+        draft: decoded.config,
+        valid: decoded.config,
+        errors: {},
+        linkErrors: decoded.errors.map((e) => e.message),
+      });
     },
     setField(path, value) {
       const draft = get().draft;
       // A U-Net preset restarts the model section from that preset (the config's own rule).
-      if (path === 'model.preset' && value !== 'custom') commit(applyOverrides(draft, { model: { preset: value as RunConfig['model']['preset'] } }));
+      if (path === 'model.preset' && value !== 'custom')
+        commit(applyOverrides(draft, { model: { preset: value as RunConfig['model']['preset'] } }));
       else commit(setPath(draft, path, value));
     },
     applyPreset(name) {

@@ -15,16 +15,30 @@ const info: DatasetInfo = {
   width: 32,
   channels: 3,
 };
-const wire = (count: number, fill = 0) => ({ count, height: 1, width: 1, channels: 1 as const, pixels: new Uint8Array(count).fill(fill) });
-const file = (name: string, size: number) => ({ name, webkitRelativePath: '', arrayBuffer: async () => new ArrayBuffer(size) });
+const wire = (count: number, fill = 0) => ({
+  count,
+  height: 1,
+  width: 1,
+  channels: 1 as const,
+  pixels: new Uint8Array(count).fill(fill),
+});
+const file = (name: string, size: number) => ({
+  name,
+  webkitRelativePath: '',
+  arrayBuffer: async () => new ArrayBuffer(size),
+});
 
-beforeEach(() => useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], previewRun: undefined }));
+beforeEach(() =>
+  useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], previewRun: undefined }),
+);
 
 async function loaded(count = 64) {
   const client = fakeClient();
   await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
   const runId = (client.sent[0] as { runId: string }).runId;
-  useDataset.getState().onEvent({ type: 'datasetLoaded', runId, dataset: info, preview: wire(count), warnings: [] });
+  useDataset
+    .getState()
+    .onEvent({ type: 'datasetLoaded', runId, dataset: info, preview: wire(count), warnings: [] });
   return client;
 }
 
@@ -42,12 +56,18 @@ describe('useDataset', () => {
   it('sends dropped files with their bytes transferred and reports progress', async () => {
     const client = fakeClient();
     await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
-    const cmd = client.sent[0] as { type: string; runId: string; source: { kind: string; files: { name: string }[] } };
+    const cmd = client.sent[0] as {
+      type: string;
+      runId: string;
+      source: { kind: string; files: { name: string }[] };
+    };
     expect(cmd.type).toBe('loadDataset');
     expect(cmd.source.kind).toBe('files');
     expect(cmd.source.files[0].name).toBe('cifar.tar.gz');
     expect(client.transfers[0]).toHaveLength(1);
-    useDataset.getState().onEvent({ type: 'datasetProgress', runId: cmd.runId, bytesDone: 40, bytesTotal: 100 });
+    useDataset
+      .getState()
+      .onEvent({ type: 'datasetProgress', runId: cmd.runId, bytesDone: 40, bytesTotal: 100 });
     expect(useDataset.getState().status).toMatchObject({ kind: 'loading', bytesDone: 40, bytesTotal: 100 });
   });
 
@@ -76,7 +96,9 @@ describe('useDataset', () => {
     expect(cmd).toMatchObject({ type: 'previewDataset', count: 64 });
     useDataset.getState().onEvent({ type: 'datasetPreview', runId: 'stale', seed: 1, preview: wire(64, 9) });
     expect(useDataset.getState().active?.preview.data[0]).toBe(0);
-    useDataset.getState().onEvent({ type: 'datasetPreview', runId: cmd.runId, seed: 1, preview: wire(64, 9) });
+    useDataset
+      .getState()
+      .onEvent({ type: 'datasetPreview', runId: cmd.runId, seed: 1, preview: wire(64, 9) });
     expect(useDataset.getState().active?.preview.data[0]).toBe(9);
     expect(useDataset.getState().previewRun).toBeUndefined();
   });

@@ -6,7 +6,13 @@
 import { create } from 'zustand';
 import type { DatasetId } from '../config';
 import { BUILTINS, type BuiltinId } from '../data/builtins';
-import type { DatasetInfo, DatasetSource, ImageBatch as WireBatch, TrainingCommand, TrainingEvent } from '../worker/trainingProtocol';
+import type {
+  DatasetInfo,
+  DatasetSource,
+  ImageBatch as WireBatch,
+  TrainingCommand,
+  TrainingEvent,
+} from '../worker/trainingProtocol';
 import { newRunId } from '../worker/client';
 import type { Command } from '../worker/protocol';
 import type { ImageBatch } from './imageBatch';
@@ -60,9 +66,16 @@ interface DatasetState {
   onError(runId: string, message: string): boolean;
 }
 
-const firstFew = (count: number) => Array.from({ length: Math.min(FORWARD_DEFAULT_COUNT, count) }, (_, i) => i);
+const firstFew = (count: number) =>
+  Array.from({ length: Math.min(FORWARD_DEFAULT_COUNT, count) }, (_, i) => i);
 
-const toBatch = (b: WireBatch): ImageBatch => ({ data: b.pixels, count: b.count, height: b.height, width: b.width, channels: b.channels });
+const toBatch = (b: WireBatch): ImageBatch => ({
+  data: b.pixels,
+  count: b.count,
+  height: b.height,
+  width: b.width,
+  channels: b.channels,
+});
 
 /** Per-class counts of a split summary, in class order. */
 function countsOf(perClass: Record<string, number>, classNames: readonly string[]): number[] {
@@ -108,23 +121,44 @@ export const useDataset = create<DatasetState>((set, get) => {
       if (!useLab.getState().client || get().status.kind === 'loading') return;
       const info = BUILTINS.find((b) => b.id === id);
       if (!info) return;
-      start(info.title, info.files.reduce((n, f) => n + f.bytes, 0), { kind: 'builtin', id, baseUrl: document.baseURI });
+      start(
+        info.title,
+        info.files.reduce((n, f) => n + f.bytes, 0),
+        { kind: 'builtin', id, baseUrl: document.baseURI },
+      );
     },
     async loadFiles(files) {
       if (!useLab.getState().client || files.length === 0 || get().status.kind === 'loading') return;
       try {
-        const payload = await Promise.all(files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await f.arrayBuffer() })));
+        const payload = await Promise.all(
+          files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await f.arrayBuffer() })),
+        );
         const total = payload.reduce((n, f) => n + f.bytes.byteLength, 0);
-        start(describeFiles(files), total, { kind: 'files', files: payload }, payload.map((f) => f.bytes));
+        start(
+          describeFiles(files),
+          total,
+          { kind: 'files', files: payload },
+          payload.map((f) => f.bytes),
+        );
       } catch (err) {
-        set({ status: { kind: 'error', message: `Could not read ${describeFiles(files)}: ${err instanceof Error ? err.message : String(err)}` } });
+        set({
+          status: {
+            kind: 'error',
+            message: `Could not read ${describeFiles(files)}: ${err instanceof Error ? err.message : String(err)}`,
+          },
+        });
       }
     },
     reshuffle() {
       if (!get().active || get().previewRun) return;
       const runId = newRunId();
       set({ previewRun: runId });
-      send({ type: 'previewDataset', runId, seed: Math.floor(Math.random() * 2 ** 31), count: PREVIEW_COUNT });
+      send({
+        type: 'previewDataset',
+        runId,
+        seed: Math.floor(Math.random() * 2 ** 31),
+        count: PREVIEW_COUNT,
+      });
     },
     toggle(index) {
       const { selected } = get();
@@ -136,7 +170,8 @@ export const useDataset = create<DatasetState>((set, get) => {
       switch (event.type) {
         case 'datasetProgress': {
           const s = get().status;
-          if (s.kind === 'loading' && s.runId === event.runId) set({ status: { ...s, bytesDone: event.bytesDone, bytesTotal: event.bytesTotal } });
+          if (s.kind === 'loading' && s.runId === event.runId)
+            set({ status: { ...s, bytesDone: event.bytesDone, bytesTotal: event.bytesTotal } });
           return;
         }
         case 'datasetLoaded': {
@@ -145,7 +180,8 @@ export const useDataset = create<DatasetState>((set, get) => {
           const view = datasetView(event.dataset, event.preview, event.warnings);
           set({ active: view, status: { kind: 'idle' }, selected: firstFew(view.preview.count) });
           // Dropped files decide the dataset: the config (and the link) now names what was loaded.
-          if (useConfig.getState().valid.data.dataset !== view.id) useConfig.getState().setField('data.dataset', view.id);
+          if (useConfig.getState().valid.data.dataset !== view.id)
+            useConfig.getState().setField('data.dataset', view.id);
           return;
         }
         case 'datasetPreview': {

@@ -15,8 +15,16 @@ describe('routeEvent', () => {
   it('gives a run’s error to the slice that started it', () => {
     useSample.setState({ status: { kind: 'running', runId: 's1', done: 0, total: 10 } });
     useWeights.setState({ exportStatus: { kind: 'working', runId: 'e1', what: 'the pipeline' } });
-    routeEvent({ type: 'error', runId: 'e1', code: 'export-refused', message: 'BatchNorm model: lab format only' });
-    expect(useWeights.getState().exportStatus).toEqual({ kind: 'error', message: 'BatchNorm model: lab format only' });
+    routeEvent({
+      type: 'error',
+      runId: 'e1',
+      code: 'export-refused',
+      message: 'BatchNorm model: lab format only',
+    });
+    expect(useWeights.getState().exportStatus).toEqual({
+      kind: 'error',
+      message: 'BatchNorm model: lab format only',
+    });
     expect(useSample.getState().status.kind).toBe('running');
     expect(useLab.getState().error).toBeUndefined();
   });

@@ -24,7 +24,10 @@ export function routeEvent(event: WorkerEvent): void {
       return;
     case 'error': {
       const { runId, code, message } = event;
-      if (runId !== undefined && (useSample.getState().onError(runId, code, message) || useWeights.getState().onError(runId, message)))
+      if (
+        runId !== undefined &&
+        (useSample.getState().onError(runId, code, message) || useWeights.getState().onError(runId, message))
+      )
         return;
       useLab.getState().onError(runId, message);
       return;

@@ -63,7 +63,8 @@ export const useLab = create<LabState>((set, get) => ({
   },
   onError(runId, message) {
     const check = get().gpuCheck;
-    if (runId && check.status === 'running' && check.runId === runId) set({ gpuCheck: { status: 'failed', message } });
+    if (runId && check.status === 'running' && check.runId === runId)
+      set({ gpuCheck: { status: 'failed', message } });
     else set({ error: message });
   },
 }));

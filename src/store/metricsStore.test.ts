@@ -1,7 +1,13 @@
 import type { MetricPoint, TrainMetrics } from '../worker/trainingProtocol';
 import { CHART_INTERVAL_MS, MAX_CHART_POINTS, useMetrics } from './metricsStore';
 
-const point = (step: number): MetricPoint => ({ step, loss: 1 / (step + 1), smoothedLoss: 1 / (step + 2), gradNorm: 2, lr: 1e-4 });
+const point = (step: number): MetricPoint => ({
+  step,
+  loss: 1 / (step + 1),
+  smoothedLoss: 1 / (step + 2),
+  gradNorm: 2,
+  lr: 1e-4,
+});
 
 const metrics = (steps: number[], mean: (number | null)[] = [0.5, null]): TrainMetrics => ({
   step: steps[steps.length - 1],

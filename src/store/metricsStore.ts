@@ -62,7 +62,12 @@ export const useMetrics = create<MetricsState>((set, get) => {
     if (!m) return set(series);
     const curve = { step: m.step, buckets: m.lossPerT.mean };
     const complete = curve.buckets.length > 0 && curve.buckets.every((v) => v !== null && Number.isFinite(v));
-    set({ ...series, latest: m, lossPerT: curve, snapshot: get().snapshot ?? (complete ? curve : undefined) });
+    set({
+      ...series,
+      latest: m,
+      lossPerT: curve,
+      snapshot: get().snapshot ?? (complete ? curve : undefined),
+    });
   };
   const throttle = createThrottle(CHART_INTERVAL_MS, publish);
   const record = (p: MetricPoint) => {

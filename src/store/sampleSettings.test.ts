@@ -26,6 +26,13 @@ describe('validateSampling', () => {
 
 describe('toSampleOptions', () => {
   it('maps the config section onto the runner’s options', () => {
-    expect(toSampleOptions(base)).toEqual({ sampler: 'ddim', numInferenceSteps: 50, eta: 0, numImages: 16, seed: 0, clip: true });
+    expect(toSampleOptions(base)).toEqual({
+      sampler: 'ddim',
+      numInferenceSteps: 50,
+      eta: 0,
+      numImages: 16,
+      seed: 0,
+      clip: true,
+    });
   });
 });

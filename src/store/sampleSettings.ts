@@ -11,7 +11,14 @@ export type SampleErrors = Partial<Record<keyof SamplingConfig, string>>;
 
 /** The runner's options for these settings. */
 export function toSampleOptions(s: SamplingConfig): SampleOptions {
-  return { sampler: s.sampler, numInferenceSteps: s.steps, eta: s.eta, numImages: s.numImages, seed: s.seed, clip: s.clip };
+  return {
+    sampler: s.sampler,
+    numInferenceSteps: s.steps,
+    eta: s.eta,
+    numImages: s.numImages,
+    seed: s.seed,
+    clip: s.clip,
+  };
 }
 
 /** The option each runner key stands for in the form, and a valid stand-in to look past it. */

@@ -32,7 +32,10 @@ function started() {
 describe('useSample', () => {
   it('sends the form’s settings as the runner’s options', () => {
     const { client } = started();
-    expect(client.sent[0]).toMatchObject({ type: 'sample', options: { sampler: 'ddim', numInferenceSteps: 10, numImages: 2, seed: 0, eta: 0, clip: true } });
+    expect(client.sent[0]).toMatchObject({
+      type: 'sample',
+      options: { sampler: 'ddim', numInferenceSteps: 10, numImages: 2, seed: 0, eta: 0, clip: true },
+    });
     expect(useSample.getState().status).toMatchObject({ kind: 'running', done: 0, total: 10 });
   });
 
@@ -41,14 +44,30 @@ describe('useSample', () => {
     const s = useSample.getState();
     s.onEvent({ type: 'sampleProgress', runId, done: 3, total: 10 });
     expect(useSample.getState().status).toMatchObject({ done: 3 });
-    s.onEvent({ type: 'sampleFrames', runId, shape, format: 'uint8', frameStride: 1, frames: [frame(0), frame(1)] });
+    s.onEvent({
+      type: 'sampleFrames',
+      runId,
+      shape,
+      format: 'uint8',
+      frameStride: 1,
+      frames: [frame(0), frame(1)],
+    });
     s.onEvent({ type: 'sampleFrames', runId, shape, format: 'uint8', frameStride: 1, frames: [frame(2)] });
     const tl = useTimeline.getState().timeline!;
     expect(tl.frames.map((f) => f.t)).toEqual([9, 8, 7]);
     expect(tl.xt[2][0]).toBe(2);
     expect(tl.totalSteps).toBe(10);
     const images = new Uint8Array(8).fill(77).buffer;
-    s.onEvent({ type: 'sampleDone', runId, images, shape, timesteps: [], frameStride: 1, frameCount: 3, timing: { totalMs: 50, msPerStep: 5 } });
+    s.onEvent({
+      type: 'sampleDone',
+      runId,
+      images,
+      shape,
+      timesteps: [],
+      frameStride: 1,
+      frameCount: 3,
+      timing: { totalMs: 50, msPerStep: 5 },
+    });
     const { status, result } = useSample.getState();
     expect(status).toMatchObject({ kind: 'done', msPerStep: 5 });
     expect(result?.batch).toMatchObject({ count: 2, height: 2, width: 2, channels: 1 });
@@ -67,7 +86,9 @@ describe('useSample', () => {
     const { client, runId } = started();
     useSample.getState().cancel();
     expect(client.sent[1]).toEqual({ type: 'cancel', runId });
-    expect(useSample.getState().onError(runId, 'cancelled', 'sampling cancelled after 3 of 10 steps')).toBe(true);
+    expect(useSample.getState().onError(runId, 'cancelled', 'sampling cancelled after 3 of 10 steps')).toBe(
+      true,
+    );
     expect(useSample.getState().status).toEqual({ kind: 'cancelled' });
     const second = started();
     useSample.getState().onError(second.runId, 'no-model', 'train or import a model first');

@@ -88,9 +88,20 @@ export const useSample = create<SampleState>((set, get) => {
         case 'sampleDone': {
           const { shape } = event;
           set({
-            status: { kind: 'done', runId: event.runId, totalMs: event.timing.totalMs, msPerStep: event.timing.msPerStep },
+            status: {
+              kind: 'done',
+              runId: event.runId,
+              totalMs: event.timing.totalMs,
+              msPerStep: event.timing.msPerStep,
+            },
             result: {
-              batch: { data: new Uint8Array(event.images), count: shape.numImages, height: shape.height, width: shape.width, channels: channels(shape.channels) },
+              batch: {
+                data: new Uint8Array(event.images),
+                count: shape.numImages,
+                height: shape.height,
+                width: shape.width,
+                channels: channels(shape.channels),
+              },
               settings: get().pending ?? useConfig.getState().valid.sampling,
             },
           });

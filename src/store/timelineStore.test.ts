@@ -1,6 +1,14 @@
 import { playbackTicker, useCursor, useTimeline } from './timelineStore';
 
-const meta = { runId: 'r1', numImages: 2, height: 2, width: 2, channels: 1 as const, totalSteps: 6, stride: 2 };
+const meta = {
+  runId: 'r1',
+  numImages: 2,
+  height: 2,
+  width: 2,
+  channels: 1 as const,
+  totalSteps: 6,
+  stride: 2,
+};
 const frame = (step: number) => ({ step, t: 999 - step, alphaBar: 0.5, sigma: 0.1 });
 const bytes = (v: number) => new Uint8Array(8).fill(v);
 const chunk = (steps: number[]) => ({

@@ -17,7 +17,15 @@ const checkpoint = (id: string, step: number, savedAt: number): CheckpointInfo =
 });
 
 beforeEach(() => {
-  useTrain.setState({ runId: undefined, status: 'idle', reason: null, error: undefined, preview: undefined, checkpoints: [], runExport: { kind: 'idle' } });
+  useTrain.setState({
+    runId: undefined,
+    status: 'idle',
+    reason: null,
+    error: undefined,
+    preview: undefined,
+    checkpoints: [],
+    runExport: { kind: 'idle' },
+  });
   useMetrics.getState().clear();
 });
 
@@ -40,10 +48,34 @@ describe('useTrain', () => {
     fakeClient();
     useTrain.getState().train(tiny);
     const runId = useTrain.getState().runId!;
-    const reason = { code: 'non-finite' as const, message: 'the loss became NaN at step 12', advice: 'lower the learning rate' };
-    useTrain.getState().onEvent({ type: 'trainState', runId: 'old', status: 'running', reason: null, step: 0, targetStep: 10, backend: 'webgpu' });
+    const reason = {
+      code: 'non-finite' as const,
+      message: 'the loss became NaN at step 12',
+      advice: 'lower the learning rate',
+    };
+    useTrain
+      .getState()
+      .onEvent({
+        type: 'trainState',
+        runId: 'old',
+        status: 'running',
+        reason: null,
+        step: 0,
+        targetStep: 10,
+        backend: 'webgpu',
+      });
     expect(useTrain.getState().status).toBe('starting');
-    useTrain.getState().onEvent({ type: 'trainState', runId, status: 'paused', reason, step: 12, targetStep: 10, backend: 'webgpu' });
+    useTrain
+      .getState()
+      .onEvent({
+        type: 'trainState',
+        runId,
+        status: 'paused',
+        reason,
+        step: 12,
+        targetStep: 10,
+        backend: 'webgpu',
+      });
     expect(useTrain.getState()).toMatchObject({ status: 'paused', reason });
   });
 
@@ -71,7 +103,9 @@ describe('useTrain', () => {
     useTrain.getState().exportRun();
     const e = useTrain.getState().runExport;
     if (e.kind !== 'working') throw new Error('expected an export in progress');
-    useTrain.getState().onEvent({ type: 'runExported', runId: e.runId, fileName: 'run.zip', bytes: new ArrayBuffer(3) });
+    useTrain
+      .getState()
+      .onEvent({ type: 'runExported', runId: e.runId, fileName: 'run.zip', bytes: new ArrayBuffer(3) });
     expect(useTrain.getState().runExport).toMatchObject({ kind: 'done', fileName: 'run.zip' });
     useTrain.getState().exportRun();
     const again = useTrain.getState().runExport as { runId: string };

@@ -7,7 +7,13 @@ import { create } from 'zustand';
 import type { RunConfig } from '../config';
 import { newRunId } from '../worker/client';
 import type { Command } from '../worker/protocol';
-import type { CheckpointInfo, TrainingCommand, TrainingEvent, TrainReason, TrainStatus } from '../worker/trainingProtocol';
+import type {
+  CheckpointInfo,
+  TrainingCommand,
+  TrainingEvent,
+  TrainReason,
+  TrainStatus,
+} from '../worker/trainingProtocol';
 import { useConfig } from './configStore';
 import type { ImageBatch } from './imageBatch';
 import { useLab } from './labStore';
@@ -15,7 +21,16 @@ import { useMetrics } from './metricsStore';
 
 type TrainEvent = Extract<
   TrainingEvent,
-  { type: 'trainState' | 'trainProgress' | 'trainHistory' | 'trainPreview' | 'checkpointSaved' | 'checkpoints' | 'runExported' }
+  {
+    type:
+      | 'trainState'
+      | 'trainProgress'
+      | 'trainHistory'
+      | 'trainPreview'
+      | 'checkpointSaved'
+      | 'checkpoints'
+      | 'runExported';
+  }
 >;
 
 export type RunExport =
@@ -53,7 +68,10 @@ function send(cmd: TrainingCommand): void {
 
 /** The newest checkpoint, which a reload offers to resume. */
 export function latestCheckpoint(list: readonly CheckpointInfo[]): CheckpointInfo | undefined {
-  return list.reduce<CheckpointInfo | undefined>((best, c) => (!best || c.savedAt > best.savedAt ? c : best), undefined);
+  return list.reduce<CheckpointInfo | undefined>(
+    (best, c) => (!best || c.savedAt > best.savedAt ? c : best),
+    undefined,
+  );
 }
 
 export const useTrain = create<TrainState>((set, get) => {
@@ -90,7 +108,13 @@ export const useTrain = create<TrainState>((set, get) => {
     resumeFrom(checkpoint) {
       useConfig.getState().replace(checkpoint.config);
       useMetrics.getState().clear();
-      set({ runId: checkpoint.runId, status: 'starting', reason: null, error: undefined, preview: undefined });
+      set({
+        runId: checkpoint.runId,
+        status: 'starting',
+        reason: null,
+        error: undefined,
+        preview: undefined,
+      });
       send({ type: 'train', runId: checkpoint.runId, config: checkpoint.config, resume: checkpoint.id });
     },
     listCheckpoints() {
@@ -108,12 +132,16 @@ export const useTrain = create<TrainState>((set, get) => {
           set({ checkpoints: event.checkpoints });
           return;
         case 'checkpointSaved':
-          set({ checkpoints: [...get().checkpoints.filter((c) => c.id !== event.checkpoint.id), event.checkpoint] });
+          set({
+            checkpoints: [...get().checkpoints.filter((c) => c.id !== event.checkpoint.id), event.checkpoint],
+          });
           return;
         case 'runExported': {
           const e = get().runExport;
           if (e.kind === 'working' && e.runId === event.runId)
-            set({ runExport: { kind: 'done', fileName: event.fileName, bytes: new Uint8Array(event.bytes) } });
+            set({
+              runExport: { kind: 'done', fileName: event.fileName, bytes: new Uint8Array(event.bytes) },
+            });
           return;
         }
       }
@@ -131,7 +159,19 @@ export const useTrain = create<TrainState>((set, get) => {
           return;
         case 'trainPreview': {
           const g = event.grid;
-          set({ preview: { step: event.step, usedEma: event.usedEma, batch: { data: g.pixels, count: g.count, height: g.height, width: g.width, channels: g.channels } } });
+          set({
+            preview: {
+              step: event.step,
+              usedEma: event.usedEma,
+              batch: {
+                data: g.pixels,
+                count: g.count,
+                height: g.height,
+                width: g.width,
+                channels: g.channels,
+              },
+            },
+          });
           return;
         }
       }

@@ -12,19 +12,39 @@ const file = (name: string, bytes: number[], webkitRelativePath = '') => ({
 const summary: ModelSummary = {
   origin: 'imported',
   source: ['pipe.zip'],
-  config: { sample_size: 16, in_channels: 3, out_channels: 3, block_out_channels: [32, 64], layers_per_block: 1, down_block_types: [], up_block_types: [] },
+  config: {
+    sample_size: 16,
+    in_channels: 3,
+    out_channels: 3,
+    block_out_channels: [32, 64],
+    layers_per_block: 1,
+    down_block_types: [],
+    up_block_types: [],
+  },
   parameterCount: 700_000,
   diffusersCompatible: true,
   scheduler: null,
   warnings: [],
 };
 
-beforeEach(() => useWeights.setState({ model: undefined, importStatus: { kind: 'idle' }, exportStatus: { kind: 'idle' }, lastExport: undefined }));
+beforeEach(() =>
+  useWeights.setState({
+    model: undefined,
+    importStatus: { kind: 'idle' },
+    exportStatus: { kind: 'idle' },
+    lastExport: undefined,
+  }),
+);
 
 describe('useWeights import', () => {
   it('sends the files with their folder paths, transferring the bytes', async () => {
     const client = fakeClient();
-    await useWeights.getState().importFiles([file('config.json', [1], 'ddpm/unet/config.json'), file('w.safetensors', [2, 3], 'ddpm/unet/w.safetensors')]);
+    await useWeights
+      .getState()
+      .importFiles([
+        file('config.json', [1], 'ddpm/unet/config.json'),
+        file('w.safetensors', [2, 3], 'ddpm/unet/w.safetensors'),
+      ]);
     const cmd = client.sent[0];
     expect(cmd.type).toBe('importModel');
     if (cmd.type !== 'importModel') return;
@@ -50,12 +70,17 @@ describe('useWeights import', () => {
     await useWeights.getState().importFiles([file('bad.safetensors', [0])]);
     const runId = (client.sent[0] as { runId: string }).runId;
     expect(useWeights.getState().onError(runId, 'unet: missing conv_in.weight')).toBe(true);
-    expect(useWeights.getState().importStatus).toEqual({ kind: 'error', message: 'unet: missing conv_in.weight' });
+    expect(useWeights.getState().importStatus).toEqual({
+      kind: 'error',
+      message: 'unet: missing conv_in.weight',
+    });
     expect(useWeights.getState().model).toBe(summary);
   });
 
   it('a model set by training updates the summary without touching the import state', () => {
-    useWeights.getState().onEvent({ type: 'modelLoaded', runId: 'train-1', model: { ...summary, origin: 'trained' } });
+    useWeights
+      .getState()
+      .onEvent({ type: 'modelLoaded', runId: 'train-1', model: { ...summary, origin: 'trained' } });
     expect(useWeights.getState().model?.origin).toBe('trained');
     expect(useWeights.getState().importStatus.kind).toBe('idle');
   });
@@ -66,9 +91,13 @@ describe('useWeights export', () => {
     const client = fakeClient();
     useWeights.getState().exportPipeline();
     const runId = (client.sent[0] as { runId: string }).runId;
-    useWeights.getState().onEvent({ type: 'exportReady', runId: 'other', fileName: 'x.zip', bytes: new ArrayBuffer(1) });
+    useWeights
+      .getState()
+      .onEvent({ type: 'exportReady', runId: 'other', fileName: 'x.zip', bytes: new ArrayBuffer(1) });
     expect(useWeights.getState().lastExport).toBeUndefined();
-    useWeights.getState().onEvent({ type: 'exportReady', runId, fileName: 'ddpm.zip', bytes: new ArrayBuffer(4) });
+    useWeights
+      .getState()
+      .onEvent({ type: 'exportReady', runId, fileName: 'ddpm.zip', bytes: new ArrayBuffer(4) });
     expect(useWeights.getState().exportStatus).toEqual({ kind: 'done', fileName: 'ddpm.zip', bytes: 4 });
     expect(useWeights.getState().lastExport?.bytes).toHaveLength(4);
   });

@@ -8,7 +8,8 @@ import type { ModelFile, ModelSummary, WorkerEvent } from '../worker/protocol';
 import { useLab } from './labStore';
 import { useUi } from './uiStore';
 
-export type ImportStatus = { kind: 'idle' } | { kind: 'working'; runId: string; name: string } | { kind: 'error'; message: string };
+export type ImportStatus =
+  { kind: 'idle' } | { kind: 'working'; runId: string; name: string } | { kind: 'error'; message: string };
 
 export type ExportStatus =
   | { kind: 'idle' }
@@ -57,9 +58,17 @@ export const useWeights = create<WeightsState>((set, get) => ({
       const payload: ModelFile[] = await Promise.all(
         files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await f.arrayBuffer() })),
       );
-      client.send({ type: 'importModel', runId, files: payload }, payload.map((f) => f.bytes));
+      client.send(
+        { type: 'importModel', runId, files: payload },
+        payload.map((f) => f.bytes),
+      );
     } catch (err) {
-      set({ importStatus: { kind: 'error', message: `Could not read ${describeFiles(files)}: ${err instanceof Error ? err.message : String(err)}` } });
+      set({
+        importStatus: {
+          kind: 'error',
+          message: `Could not read ${describeFiles(files)}: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      });
     }
   },
   exportPipeline() {
@@ -83,7 +92,10 @@ export const useWeights = create<WeightsState>((set, get) => ({
         const s = get().exportStatus;
         if (s.kind !== 'working' || s.runId !== event.runId) return;
         const bytes = new Uint8Array(event.bytes);
-        set({ exportStatus: { kind: 'done', fileName: event.fileName, bytes: bytes.length }, lastExport: { fileName: event.fileName, bytes } });
+        set({
+          exportStatus: { kind: 'done', fileName: event.fileName, bytes: bytes.length },
+          lastExport: { fileName: event.fileName, bytes },
+        });
         return;
       }
     }

@@ -61,7 +61,11 @@ export function App() {
       </main>
       <DropZone
         onFiles={(files) => void onDrop(files)}
-        hint={tab === 'weights' ? 'Drop a diffusers pipeline, unet folder, zip or .safetensors to import it' : 'Drop dataset files to load them'}
+        hint={
+          tab === 'weights'
+            ? 'Drop a diffusers pipeline, unet folder, zip or .safetensors to import it'
+            : 'Drop dataset files to load them'
+        }
       />
     </div>
   );

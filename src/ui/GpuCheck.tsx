@@ -18,7 +18,8 @@ export function GpuCheck() {
       {check.status === 'done' && (
         <span data-testid="gpu-check-result" data-gflops={check.gflops}>
           {' '}
-          <strong>{check.gflops.toFixed(1)} GFLOP/s</strong> ({check.ms.toFixed(0)} ms for {check.size}² matmuls)
+          <strong>{check.gflops.toFixed(1)} GFLOP/s</strong> ({check.ms.toFixed(0)} ms for {check.size}²
+          matmuls)
         </span>
       )}
       {check.status === 'failed' && (

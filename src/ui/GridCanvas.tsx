@@ -43,7 +43,12 @@ export function GridCanvas({ batch, scale, label, onTile, marked = [], describe,
     }
   };
   const onKey = (e: KeyboardEvent<HTMLCanvasElement>) => {
-    const moves: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns, ArrowDown: columns };
+    const moves: Record<string, number> = {
+      ArrowLeft: -1,
+      ArrowRight: 1,
+      ArrowUp: -columns,
+      ArrowDown: columns,
+    };
     if (e.key in moves) {
       setCursor((c) => Math.min(batch.count - 1, Math.max(0, c + moves[e.key])));
       e.preventDefault();

@@ -26,7 +26,9 @@ describe('pixels', () => {
     expect(Array.from(toRgba({ width: 2, height: 1, channels: 1, data: Uint8Array.of(7, 200) }))).toEqual([
       7, 7, 7, 255, 200, 200, 200, 255,
     ]);
-    expect(Array.from(toRgba({ width: 1, height: 1, channels: 3, data: Uint8Array.of(1, 2, 3) }))).toEqual([1, 2, 3, 255]);
+    expect(Array.from(toRgba({ width: 1, height: 1, channels: 3, data: Uint8Array.of(1, 2, 3) }))).toEqual([
+      1, 2, 3, 255,
+    ]);
   });
 
   it('tiles a batch with a one-pixel white gutter', () => {

@@ -9,7 +9,6 @@ import type { ImageBatch } from '../store/imageBatch';
 
 export type { ImageBatch };
 
-
 /** Gutter between grid tiles, in image pixels. */
 export const GUTTER = 1;
 

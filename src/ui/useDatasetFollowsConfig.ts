@@ -17,7 +17,14 @@ export function useDatasetFollowsConfig(): void {
   const loading = useDataset((s) => s.status.kind === 'loading');
   const attempted = useRef<string>(undefined);
   useEffect(() => {
-    if (!ready || loading || active === wanted || FILE_DATASETS.includes(wanted) || attempted.current === wanted) return;
+    if (
+      !ready ||
+      loading ||
+      active === wanted ||
+      FILE_DATASETS.includes(wanted) ||
+      attempted.current === wanted
+    )
+      return;
     attempted.current = wanted;
     useDataset.getState().loadBuiltin(wanted as BuiltinId);
   }, [ready, loading, active, wanted]);

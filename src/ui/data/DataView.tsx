@@ -21,7 +21,10 @@ export function DataView() {
   const { loadFiles, reshuffle, toggle } = useDataset.getState();
   const setField = useConfig.getState().setField;
   const schedule = useMemo(() => effectiveSchedulerConfig(diffusion), [diffusion]);
-  const forward = useMemo(() => (active && selected.length > 0 ? selectImages(active.preview, selected) : undefined), [active, selected]);
+  const forward = useMemo(
+    () => (active && selected.length > 0 ? selectImages(active.preview, selected) : undefined),
+    [active, selected],
+  );
   const needsFiles = FILE_DATASETS.includes(wanted) && active?.id !== wanted;
   return (
     <>
@@ -36,8 +39,9 @@ export function DataView() {
           />
           {needsFiles && (
             <p className="warning" role="status">
-              This setup trains on {wanted === 'cifar10' ? 'CIFAR-10: drop cifar-10-binary.tar.gz' : 'your own files: drop them'} on the page
-              or choose them above.
+              This setup trains on{' '}
+              {wanted === 'cifar10' ? 'CIFAR-10: drop cifar-10-binary.tar.gz' : 'your own files: drop them'}{' '}
+              on the page or choose them above.
             </p>
           )}
           {active && (
@@ -57,7 +61,14 @@ export function DataView() {
         </div>
         <div>
           {active ? (
-            <DatasetGrid name={active.name} preview={active.preview} selected={selected} onToggle={toggle} onReshuffle={reshuffle} busy={reshuffling} />
+            <DatasetGrid
+              name={active.name}
+              preview={active.preview}
+              selected={selected}
+              onToggle={toggle}
+              onReshuffle={reshuffle}
+              busy={reshuffling}
+            />
           ) : (
             <p className="hint">{status.kind === 'loading' ? 'Loading…' : 'No dataset loaded yet.'}</p>
           )}

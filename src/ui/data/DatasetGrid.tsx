@@ -32,7 +32,9 @@ export function DatasetGrid({ name, preview, selected, onToggle, onReshuffle, bu
         <button type="button" onClick={onReshuffle} disabled={busy}>
           Reshuffle
         </button>
-        <span className="hint">Click an image (or use the arrow keys and Enter) to add it to the forward process.</span>
+        <span className="hint">
+          Click an image (or use the arrow keys and Enter) to add it to the forward process.
+        </span>
       </div>
     </section>
   );

@@ -62,8 +62,8 @@ export function DatasetPicker({ builtins, activeId, status, onBuiltin, onFiles }
           onChange={onChange}
         />
         <p className="hint">
-          CIFAR-10 <code>cifar-10-binary.tar.gz</code> or its <code>.bin</code> batches, MNIST-style idx files (raw or
-          .gz), images or a zip of them (one folder per class). Or drop them anywhere on the page.
+          CIFAR-10 <code>cifar-10-binary.tar.gz</code> or its <code>.bin</code> batches, MNIST-style idx files
+          (raw or .gz), images or a zip of them (one folder per class). Or drop them anywhere on the page.
         </p>
       </div>
       {status.kind === 'loading' && (

@@ -26,7 +26,8 @@ export function ForwardProcess({ images, schedule }: Props) {
   const [seed, setSeed] = useState(0);
   const t = Math.min(tWanted, T - 1);
   const noisy = useMemo(() => {
-    if (!images || !described.ok || described.ok.warnings.some((w) => w.code === 'betas-out-of-range')) return undefined;
+    if (!images || !described.ok || described.ok.warnings.some((w) => w.code === 'betas-out-of-range'))
+      return undefined;
     try {
       return batchGrid({ ...images, data: noisyImages(images.data, schedule, t, seed) }, images.count);
     } catch {
@@ -58,8 +59,8 @@ export function ForwardProcess({ images, schedule }: Props) {
                 onChange={(e) => setT(Number(e.target.value))}
               />
               <output htmlFor={`${id}-t`} data-testid="forward-readout">
-                t = {t} · ᾱ_t = {s.alphaBar[t].toPrecision(3)} · √ᾱ_t = {s.sqrtAlphaBar[t].toPrecision(3)} · SNR{' '}
-                {s.snrDb[t].toFixed(1)} dB
+                t = {t} · ᾱ_t = {s.alphaBar[t].toPrecision(3)} · √ᾱ_t = {s.sqrtAlphaBar[t].toPrecision(3)} ·
+                SNR {s.snrDb[t].toFixed(1)} dB
               </output>
             </div>
             <div className="row">

@@ -17,7 +17,8 @@ export function ScheduleCharts({ schedule, t }: Props) {
     const T = schedule.alphaBar.length;
     const every = Math.ceil(T / MAX_POINTS);
     const rows: { t: number; alphaBar: number; snrDb: number }[] = [];
-    for (let s = 0; s < T; s += every) rows.push({ t: s, alphaBar: schedule.alphaBar[s], snrDb: schedule.snrDb[s] });
+    for (let s = 0; s < T; s += every)
+      rows.push({ t: s, alphaBar: schedule.alphaBar[s], snrDb: schedule.snrDb[s] });
     if (rows[rows.length - 1].t !== T - 1)
       rows.push({ t: T - 1, alphaBar: schedule.alphaBar[T - 1], snrDb: schedule.snrDb[T - 1] });
     return rows;

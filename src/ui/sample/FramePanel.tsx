@@ -44,7 +44,9 @@ export function FramePanel({ kind, single, scale }: Props) {
         ref={canvas}
         className="pixels"
         role="img"
-        aria-label={single ? `${title} of the followed sample` : `${title} of every sample; click one to follow it`}
+        aria-label={
+          single ? `${title} of the followed sample` : `${title} of every sample; click one to follow it`
+        }
         data-testid={`timeline-${kind}${single ? '-large' : ''}`}
         onClick={onClick}
         style={{ cursor: single ? undefined : 'pointer' }}

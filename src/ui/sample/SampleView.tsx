@@ -25,7 +25,9 @@ export function SampleView() {
   const T = model?.scheduler?.config.num_train_timesteps ?? configT;
   const errors = useMemo(() => {
     const fromConfig = Object.fromEntries(
-      Object.entries(configErrors).flatMap(([path, message]) => (path.startsWith('sampling.') ? [[path.slice(9), message]] : [])),
+      Object.entries(configErrors).flatMap(([path, message]) =>
+        path.startsWith('sampling.') ? [[path.slice(9), message]] : [],
+      ),
     );
     return { ...fromConfig, ...validateSampling(settings, T) };
   }, [settings, configErrors, T]);
@@ -37,53 +39,64 @@ export function SampleView() {
       <section className="panel" aria-labelledby="sample-title">
         <h2 id="sample-title">Sample</h2>
         {!model && <p className="hint">No model yet: train one (Train tab) or import one (Weights tab).</p>}
-        <SampleForm settings={settings} errors={errors} T={T} onChange={change} />
-        <div className="row">
-          <button type="button" onClick={sample} disabled={!model || invalid || running}>
-            Sample
-          </button>
-          <button type="button" onClick={cancel} disabled={!running}>
-            Cancel
-          </button>
-          {running && (
-            <ProgressBar
-              label="Sampling progress"
-              testId="sample-progress"
-              value={status.done}
-              max={status.total}
-              text={`step ${status.done} of ${status.total}`}
-            />
-          )}
-          {status.kind === 'done' && (
-            <span data-testid="sample-status">
-              Done in {(status.totalMs / 1000).toFixed(1)} s ({status.msPerStep.toFixed(0)} ms per step).
-            </span>
-          )}
-          {status.kind === 'cancelled' && <span data-testid="sample-status">Cancelled.</span>}
-        </div>
-        {status.kind === 'error' && (
-          <p role="alert" className="error" data-testid="sample-error">
-            {status.message}
-          </p>
-        )}
-        {result && (
-          <figure data-testid="sample-result" data-checksum={sum} data-seed={result.settings.seed}>
-            <GridCanvas
-              batch={result.batch}
-              scale={result.batch.width <= 16 ? 6 : 3}
-              label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
-            />
-            <figcaption>
-              {result.settings.sampler.toUpperCase()}, {result.settings.steps} steps, seed {result.settings.seed}{' '}
-              <button
-                type="button"
-                onClick={() => downloadBytes(encodePng(batchGrid(result.batch)), `samples-seed${result.settings.seed}.png`, 'image/png')}
-              >
-                Save grid as PNG
+        <div className="two-col">
+          <div>
+            <SampleForm settings={settings} errors={errors} T={T} onChange={change} />
+            <div className="row">
+              <button type="button" onClick={sample} disabled={!model || invalid || running}>
+                Sample
               </button>
-            </figcaption>
-          </figure>
-        )}
+              <button type="button" onClick={cancel} disabled={!running}>
+                Cancel
+              </button>
+              {running && (
+                <ProgressBar
+                  label="Sampling progress"
+                  testId="sample-progress"
+                  value={status.done}
+                  max={status.total}
+                  text={`step ${status.done} of ${status.total}`}
+                />
+              )}
+              {status.kind === 'done' && (
+                <span data-testid="sample-status">
+                  Done in {(status.totalMs / 1000).toFixed(1)} s ({status.msPerStep.toFixed(0)} ms per step).
+                </span>
+              )}
+              {status.kind === 'cancelled' && <span data-testid="sample-status">Cancelled.</span>}
+            </div>
+            {status.kind === 'error' && (
+              <p role="alert" className="error" data-testid="sample-error">
+                {status.message}
+              </p>
+            )}
+          </div>
+          {result && (
+            <figure data-testid="sample-result" data-checksum={sum} data-seed={result.settings.seed}>
+              <GridCanvas
+                batch={result.batch}
+                scale={result.batch.width <= 16 ? 6 : 3}
+                label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
+              />
+              <figcaption>
+                {result.settings.sampler.toUpperCase()}, {result.settings.steps} steps, seed{' '}
+                {result.settings.seed}{' '}
+                <button
+                  type="button"
+                  onClick={() =>
+                    downloadBytes(
+                      encodePng(batchGrid(result.batch)),
+                      `samples-seed${result.settings.seed}.png`,
+                      'image/png',
+                    )
+                  }
+                >
+                  Save grid as PNG
+                </button>
+              </figcaption>
+            </figure>
+          )}
+        </div>
       </section>
       <Timeline />
     </>

@@ -1,5 +1,10 @@
 import { useEffect, useId, useRef, type KeyboardEvent } from 'react';
-import { playbackTicker, useCursor, useTimeline, type Timeline as TimelineData } from '../../store/timelineStore';
+import {
+  playbackTicker,
+  useCursor,
+  useTimeline,
+  type Timeline as TimelineData,
+} from '../../store/timelineStore';
 import { recordingNote, SPEEDS, timelineKey } from '../../store/timelineIndex';
 import { FramePanel } from './FramePanel';
 import { FollowView } from './FollowView';
@@ -78,7 +83,12 @@ export function Timeline() {
         onKeyDown={onKey}
       >
         <div className="row">
-          <button type="button" onClick={() => cursor().setPlaying(!playing)} aria-pressed={playing} disabled={count < 2}>
+          <button
+            type="button"
+            onClick={() => cursor().setPlaying(!playing)}
+            aria-pressed={playing}
+            disabled={count < 2}
+          >
             {playing ? 'Pause' : 'Play'}
           </button>
           <button type="button" onClick={() => cursor().step(-1)} aria-label="Previous step">
@@ -99,7 +109,11 @@ export function Timeline() {
             +1
           </button>
           <label htmlFor={`${id}-speed`}>speed</label>
-          <select id={`${id}-speed`} value={speed} onChange={(e) => cursor().setSpeed(Number(e.target.value))}>
+          <select
+            id={`${id}-speed`}
+            value={speed}
+            onChange={(e) => cursor().setSpeed(Number(e.target.value))}
+          >
             {SPEEDS.map((s) => (
               <option key={s} value={s}>
                 {s}×
@@ -121,7 +135,13 @@ export function Timeline() {
             ))}
           </select>
         </div>
-        <output ref={text} htmlFor={`${id}-slider`} className="readout" data-testid="timeline-readout" aria-live="off" />
+        <output
+          ref={text}
+          htmlFor={`${id}-slider`}
+          className="readout"
+          data-testid="timeline-readout"
+          aria-live="off"
+        />
         <div className="row panels">
           <FramePanel kind="xt" single={false} scale={tl.numImages > 16 ? 2 : 4} />
           <FramePanel kind="x0" single={false} scale={tl.numImages > 16 ? 2 : 4} />

@@ -54,7 +54,9 @@ export function TimelineExport() {
       </button>
       <button
         type="button"
-        onClick={() => run(() => [encodePng(stripImage(tl, followed, STRIP_COLUMNS)), `strip-${what}.png`, 'image/png'])}
+        onClick={() =>
+          run(() => [encodePng(stripImage(tl, followed, STRIP_COLUMNS)), `strip-${what}.png`, 'image/png'])
+        }
       >
         PNG strip
       </button>

@@ -13,7 +13,13 @@ export const PANEL_TITLES: Record<PanelKind, string> = { xt: 'x_t', x0: 'predict
 
 /** One kind of one frame as a batch. */
 export function frameBatch(tl: Timeline, kind: PanelKind, frame: number): ImageBatch {
-  return { data: tl[kind][frame], count: tl.numImages, height: tl.height, width: tl.width, channels: tl.channels };
+  return {
+    data: tl[kind][frame],
+    count: tl.numImages,
+    height: tl.height,
+    width: tl.width,
+    channels: tl.channels,
+  };
 }
 
 /** A panel: the whole batch as a grid, or the followed sample alone. */
@@ -33,7 +39,11 @@ export function evenFrames(count: number, max: number): number[] {
 /** Animation frames: x_t beside predicted x₀, at most `maxFrames` of them. */
 export function animationFrames(tl: Timeline, sample: number | null, maxFrames: number): RasterImage[] {
   return evenFrames(tl.frames.length, maxFrames).map((f) =>
-    tileImages([panelImage(tl, 'xt', f, sample), panelImage(tl, 'x0', f, sample)], { columns: 2, gutter: 2, background: 255 }),
+    tileImages([panelImage(tl, 'xt', f, sample), panelImage(tl, 'x0', f, sample)], {
+      columns: 2,
+      gutter: 2,
+      background: 255,
+    }),
   );
 }
 

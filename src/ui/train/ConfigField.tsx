@@ -24,16 +24,35 @@ export function showValue(spec: FieldSpec, v: unknown): string {
 export function ConfigField({ spec, config, paper, error, disabled, onChange }: Props) {
   const value = getPath(config, spec.path);
   const paperValue = getPath(paper, spec.path);
-  const deviates = !spec.lab && paperValue !== undefined && JSON.stringify(value) !== JSON.stringify(paperValue);
+  const deviates =
+    !spec.lab && paperValue !== undefined && JSON.stringify(value) !== JSON.stringify(paperValue);
   const help = spec.lab ? spec.source : `Paper: ${showValue(spec, paperValue)}. ${spec.source}`;
   const set = (v: unknown) => onChange(spec.path, v);
   return (
-    <Field label={spec.label} help={help} error={error} deviates={deviates ? `paper: ${showValue(spec, paperValue)}` : undefined}>
+    <Field
+      label={spec.label}
+      help={help}
+      error={error}
+      deviates={deviates ? `paper: ${showValue(spec, paperValue)}` : undefined}
+    >
       {(id, describedBy) => {
-        const common = { id, 'aria-describedby': describedBy, 'aria-invalid': !!error, disabled, 'data-path': spec.path };
+        const common = {
+          id,
+          'aria-describedby': describedBy,
+          'aria-invalid': !!error,
+          disabled,
+          'data-path': spec.path,
+        };
         switch (spec.kind) {
           case 'checkbox':
-            return <input {...common} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} />;
+            return (
+              <input
+                {...common}
+                type="checkbox"
+                checked={value === true}
+                onChange={(e) => set(e.target.checked)}
+              />
+            );
           case 'select':
             return (
               <select

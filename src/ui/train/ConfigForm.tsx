@@ -21,7 +21,15 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
     <fieldset key={g.title} className="group" disabled={locked}>
       <legend>{g.title}</legend>
       {g.fields.map((f) => (
-        <ConfigField key={f.path} spec={f} config={config} paper={paper} error={errors[f.path]} disabled={locked} onChange={onField} />
+        <ConfigField
+          key={f.path}
+          spec={f}
+          config={config}
+          paper={paper}
+          error={errors[f.path]}
+          disabled={locked}
+          onChange={onField}
+        />
       ))}
     </fieldset>
   );
@@ -34,7 +42,12 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
     <section className="panel" aria-labelledby="config-title">
       <h2 id="config-title">Configure</h2>
       <div className="row" role="group" aria-label="Presets">
-        <button type="button" onClick={() => onPreset('paper')} disabled={locked} title="Every setting as in Ho et al. 2020 on CIFAR-10 (DDPM.md §1).">
+        <button
+          type="button"
+          onClick={() => onPreset('paper')}
+          disabled={locked}
+          title="Every setting as in Ho et al. 2020 on CIFAR-10 (DDPM.md §1)."
+        >
           Paper recipe
         </button>
         <button
@@ -46,7 +59,12 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
           Learner’s setup
         </button>
         <label htmlFor="preset-select">preset</label>
-        <select id="preset-select" value="" disabled={locked} onChange={(e) => e.target.value && onPreset(e.target.value)}>
+        <select
+          id="preset-select"
+          value=""
+          disabled={locked}
+          onChange={(e) => e.target.value && onPreset(e.target.value)}
+        >
           <option value="">choose…</option>
           {presets.map((p) => (
             <option key={p} value={p}>
@@ -54,7 +72,11 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
             </option>
           ))}
         </select>
-        <button type="button" onClick={copy} title="The whole config is in the URL: the link reproduces this setup.">
+        <button
+          type="button"
+          onClick={copy}
+          title="The whole config is in the URL: the link reproduces this setup."
+        >
           {copied ? 'Link copied' : 'Copy link'}
         </button>
       </div>

@@ -2,7 +2,6 @@ import { useId } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
 
-
 interface Props {
   points: readonly LossPoint[];
   logScale: boolean;
@@ -25,7 +24,10 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
       data-last-smoothed={last?.smoothed}
     >
       <figcaption id={`${id}-cap`}>
-        Loss {last ? `· step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})` : ''}
+        Loss{' '}
+        {last
+          ? `· step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})`
+          : ''}
       </figcaption>
       <label className="inline">
         <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log scale
@@ -44,7 +46,14 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
         <Tooltip formatter={(v) => Number(v).toPrecision(4)} labelFormatter={(l) => `step ${l}`} />
         <Legend />
         <Line dataKey="loss" name="loss" dot={false} stroke="#8884" isAnimationActive={false} />
-        <Line dataKey="smoothed" name="smoothed" dot={false} stroke="#0969da" strokeWidth={2} isAnimationActive={false} />
+        <Line
+          dataKey="smoothed"
+          name="smoothed"
+          dot={false}
+          stroke="#0969da"
+          strokeWidth={2}
+          isAnimationActive={false}
+        />
       </LineChart>
     </figure>
   );

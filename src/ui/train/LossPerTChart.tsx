@@ -2,7 +2,6 @@ import { useId, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPerTCurve } from '../../store/metricsStore';
 
-
 interface Props {
   current: LossPerTCurve | undefined;
   snapshot: LossPerTCurve | undefined;
@@ -21,7 +20,8 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
   const id = useId();
   const data = useMemo(() => {
     const n = current?.buckets.length ?? snapshot?.buckets.length ?? 0;
-    const value = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
+    const value = (v: number | null | undefined) =>
+      v === null || v === undefined || !Number.isFinite(v) ? null : v;
     return Array.from({ length: n }, (_, k) => ({
       t: Math.round(((k + 0.5) * T) / n),
       now: value(current?.buckets[k]),
@@ -29,7 +29,12 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
     }));
   }, [current, snapshot, T]);
   return (
-    <figure className="chart" aria-labelledby={`${id}-cap`} data-testid="loss-per-t-chart" data-buckets={data.length}>
+    <figure
+      className="chart"
+      aria-labelledby={`${id}-cap`}
+      data-testid="loss-per-t-chart"
+      data-buckets={data.length}
+    >
       <figcaption id={`${id}-cap`}>Loss per timestep t</figcaption>
       <button type="button" onClick={onSnapshot} disabled={!current}>
         Snapshot for comparison
@@ -37,7 +42,14 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
       <LineChart width={560} height={220} data={data} margin={{ top: 5, right: 12, bottom: 5, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
         <XAxis dataKey="t" type="number" domain={[0, T]} tick={{ fontSize: 11 }} />
-        <YAxis scale="log" domain={['auto', 'auto']} allowDataOverflow tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => v.toPrecision(2)} />
+        <YAxis
+          scale="log"
+          domain={['auto', 'auto']}
+          allowDataOverflow
+          tick={{ fontSize: 11 }}
+          width={48}
+          tickFormatter={(v: number) => v.toPrecision(2)}
+        />
         <ReferenceArea
           y1={TYPICAL_LOSS[0]}
           y2={TYPICAL_LOSS[1]}
@@ -47,9 +59,23 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
         />
         <Tooltip formatter={(v) => Number(v).toPrecision(3)} labelFormatter={(l) => `t ≈ ${l}`} />
         <Legend />
-        <Line dataKey="now" name={current ? `step ${current.step}` : 'now'} stroke="#0969da" strokeWidth={2} isAnimationActive={false} connectNulls />
+        <Line
+          dataKey="now"
+          name={current ? `step ${current.step}` : 'now'}
+          stroke="#0969da"
+          strokeWidth={2}
+          isAnimationActive={false}
+          connectNulls
+        />
         {snapshot && (
-          <Line dataKey="before" name={`snapshot, step ${snapshot.step}`} stroke="#9a6700" strokeDasharray="5 3" isAnimationActive={false} connectNulls />
+          <Line
+            dataKey="before"
+            name={`snapshot, step ${snapshot.step}`}
+            stroke="#9a6700"
+            strokeDasharray="5 3"
+            isAnimationActive={false}
+            connectNulls
+          />
         )}
       </LineChart>
     </figure>

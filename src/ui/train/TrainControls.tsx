@@ -14,18 +14,37 @@ interface Props {
 }
 
 /** Train / Pause / Resume / Stop / Reset, each enabled only where it means something. */
-export function TrainControls({ phase, resumeStep, blocked, onTrain, onPause, onResume, onStop, onReset }: Props) {
+export function TrainControls({
+  phase,
+  resumeStep,
+  blocked,
+  onTrain,
+  onPause,
+  onResume,
+  onStop,
+  onReset,
+}: Props) {
   const active = phase === 'running' || phase === 'starting';
-  const canResume = phase === 'paused' || ((phase === 'idle' || phase === 'stopped') && resumeStep !== undefined);
+  const canResume =
+    phase === 'paused' || ((phase === 'idle' || phase === 'stopped') && resumeStep !== undefined);
   return (
     <div className="row controls" role="group" aria-label="Training controls">
-      <button type="button" onClick={onTrain} disabled={active || phase === 'paused' || blocked !== undefined}>
+      <button
+        type="button"
+        onClick={onTrain}
+        disabled={active || phase === 'paused' || blocked !== undefined}
+      >
         Train
       </button>
       <button type="button" onClick={onPause} disabled={phase !== 'running'}>
         Pause
       </button>
-      <button type="button" onClick={onResume} disabled={!canResume || blocked !== undefined} data-testid="resume">
+      <button
+        type="button"
+        onClick={onResume}
+        disabled={!canResume || blocked !== undefined}
+        data-testid="resume"
+      >
         {phase !== 'paused' && resumeStep !== undefined ? `Resume from step ${resumeStep}` : 'Resume'}
       </button>
       <button type="button" onClick={onStop} disabled={!active && phase !== 'paused'}>

@@ -43,7 +43,8 @@ export function TrainView() {
   const locked = train.status === 'running' || train.status === 'starting' || train.status === 'paused';
   const { setField, applyPreset } = useConfig.getState();
   useEffect(() => {
-    if (train.runExport.kind === 'done') downloadBytes(train.runExport.bytes, train.runExport.fileName, 'application/zip');
+    if (train.runExport.kind === 'done')
+      downloadBytes(train.runExport.bytes, train.runExport.fileName, 'application/zip');
   }, [train.runExport]);
   return (
     <div className="two-col">
@@ -77,15 +78,24 @@ export function TrainView() {
             blocked={train.status === 'idle' ? blocked : undefined}
             onTrain={() => train.train(valid)}
             onPause={train.pause}
-            onResume={() => (train.status === 'paused' ? train.resume() : resumable && train.resumeFrom(resumable))}
+            onResume={() =>
+              train.status === 'paused' ? train.resume() : resumable && train.resumeFrom(resumable)
+            }
             onStop={train.stop}
             onReset={train.reset}
           />
-          {train.reason && train.reason.code !== 'started' && train.reason.code !== 'resumed' && train.reason.code !== 'user' && (
-            <p role="alert" className={train.reason.code === 'target-reached' ? 'ok-text' : 'warning'} data-testid="train-reason">
-              {train.reason.message} {train.reason.advice}
-            </p>
-          )}
+          {train.reason &&
+            train.reason.code !== 'started' &&
+            train.reason.code !== 'resumed' &&
+            train.reason.code !== 'user' && (
+              <p
+                role="alert"
+                className={train.reason.code === 'target-reached' ? 'ok-text' : 'warning'}
+                data-testid="train-reason"
+              >
+                {train.reason.message} {train.reason.advice}
+              </p>
+            )}
           {train.error && (
             <p role="alert" className="error">
               {train.error}

@@ -22,7 +22,15 @@ export function ImportPanel({ model, status, onFiles }: Props) {
       <h2 id={`${id}-title`}>Import</h2>
       <div className="row">
         <label htmlFor={`${id}-files`}>Zip or files</label>
-        <input id={`${id}-files`} data-testid="import-files" type="file" multiple accept=".zip,.safetensors,.json" disabled={busy} onChange={pick} />
+        <input
+          id={`${id}-files`}
+          data-testid="import-files"
+          type="file"
+          multiple
+          accept=".zip,.safetensors,.json"
+          disabled={busy}
+          onChange={pick}
+        />
       </div>
       <div className="row">
         <label htmlFor={`${id}-folder`}>Folder</label>
@@ -38,9 +46,9 @@ export function ImportPanel({ model, status, onFiles }: Props) {
         />
       </div>
       <p className="hint">
-        A diffusers pipeline or <code>unet</code> folder, a zip of one, or a <code>.safetensors</code> with its{' '}
-        <code>config.json</code>: for example the paper's <code>google/ddpm-cifar10-32</code> (older attention names
-        included). On this tab you can also drop the files anywhere on the page.
+        A diffusers pipeline or <code>unet</code> folder, a zip of one, or a <code>.safetensors</code> with
+        its <code>config.json</code>: for example the paper's <code>google/ddpm-cifar10-32</code> (older
+        attention names included). On this tab you can also drop the files anywhere on the page.
       </p>
       {status.kind === 'working' && <p aria-live="polite">Reading {status.name}…</p>}
       {status.kind === 'error' && (
@@ -58,8 +66,9 @@ export function ImportPanel({ model, status, onFiles }: Props) {
           <dd>{model.parameterCount.toLocaleString('en')}</dd>
           <dt>U-Net</dt>
           <dd>
-            {sideText(model.config.sample_size)}, {model.config.in_channels} channel{model.config.in_channels === 1 ? '' : 's'}, widths{' '}
-            {model.config.block_out_channels.join('/')}, {model.config.layers_per_block} per level
+            {sideText(model.config.sample_size)}, {model.config.in_channels} channel
+            {model.config.in_channels === 1 ? '' : 's'}, widths {model.config.block_out_channels.join('/')},{' '}
+            {model.config.layers_per_block} per level
           </dd>
           <dt>Scheduler</dt>
           <dd>
