@@ -2,14 +2,16 @@
 import { UsageError } from './args';
 import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
+import { SAMPLE_USAGE, sampleCommand } from './sample';
 import type { Output } from './output';
 
 const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise<number>> = {
   info: infoCommand,
   forward: forwardCommand,
+  sample: sampleCommand,
 };
 
-const USAGE = ['usage:', `  ${INFO_USAGE}`, `  ${FORWARD_USAGE}`, 'global flags: --debug (stack traces), --help'].join('\n');
+const USAGE = ['usage:', `  ${INFO_USAGE}`, `  ${FORWARD_USAGE}`, `  ${SAMPLE_USAGE}`, 'global flags: --debug (stack traces), --help'].join('\n');
 
 /** Runs one command line (without `node` and the script); returns the exit code. */
 export async function runCli(argv: readonly string[], out: Output): Promise<number> {

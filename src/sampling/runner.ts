@@ -144,7 +144,7 @@ export async function sample(
         noise,
         shape,
         o,
-        i % stride === 0 && stride > 0 ? i : -1,
+        stride > 0 && i % stride === 0 ? i : -1,
         hooks,
       );
       x.dispose();
