@@ -31,3 +31,8 @@ export async function sampleAndWait(page: Page): Promise<string> {
   expect(sum).toMatch(/^[0-9a-f]{8}$/);
   return sum!;
 }
+
+/** A README screenshot of the current page, written to docs/screenshots/NAME.png. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
+}

@@ -61,13 +61,11 @@ test('a checkpoint with a missing tensor explains itself and the loaded model st
     .setInputFiles({ name: 'tiny-pipeline.zip', mimeType: 'application/zip', buffer: tinyPipelineZip() });
   await openTab(page, 'Weights');
   await expect(page.getByTestId('model-info')).toContainText('tiny-pipeline.zip');
-  await page
-    .getByTestId('import-files')
-    .setInputFiles({
-      name: 'broken.zip',
-      mimeType: 'application/zip',
-      buffer: tinyPipelineZip('conv_in.weight'),
-    });
+  await page.getByTestId('import-files').setInputFiles({
+    name: 'broken.zip',
+    mimeType: 'application/zip',
+    buffer: tinyPipelineZip('conv_in.weight'),
+  });
   await expect(page.getByTestId('import-error')).toContainText('conv_in.weight');
   await expect(page.getByTestId('model-info')).toContainText('tiny-pipeline.zip');
 });

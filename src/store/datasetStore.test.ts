@@ -1,4 +1,4 @@
-import type { DatasetInfo } from '../worker/trainingProtocol';
+import type { DatasetInfo } from '../worker/protocol';
 import { FORWARD_MAX, datasetView, useDataset } from './datasetStore';
 import { fakeClient } from './testClient';
 

@@ -12,9 +12,8 @@ import type {
   ImageBatch as WireBatch,
   TrainingCommand,
   TrainingEvent,
-} from '../worker/trainingProtocol';
+} from '../worker/protocol';
 import { newRunId } from '../worker/client';
-import type { Command } from '../worker/protocol';
 import type { ImageBatch } from './imageBatch';
 import { useConfig } from './configStore';
 import { useLab } from './labStore';
@@ -102,7 +101,7 @@ export function datasetView(info: DatasetInfo, preview: WireBatch, warnings: str
 
 function send(cmd: TrainingCommand, transfer: Transferable[] = []): boolean {
   const client = useLab.getState().client;
-  client?.send(cmd as unknown as Command, transfer);
+  client?.send(cmd, transfer);
   return client !== undefined;
 }
 

@@ -3,13 +3,19 @@
  * to the slice that started the run; an error nobody owns is shown as the lab's error.
  */
 import { assertNever, type WorkerEvent } from '../worker/protocol';
+import { useDataset } from './datasetStore';
 import { useLab } from './labStore';
 import { useSample } from './sampleStore';
+import { useTrain } from './trainStore';
 import { useWeights } from './weightsStore';
 
 export function routeEvent(event: WorkerEvent): void {
   switch (event.type) {
     case 'ready':
+      useLab.getState().onEvent(event);
+      // A reload offers to resume the newest saved run.
+      useTrain.getState().listCheckpoints();
+      return;
     case 'gpuCheckResult':
       useLab.getState().onEvent(event);
       return;
@@ -21,6 +27,20 @@ export function routeEvent(event: WorkerEvent): void {
     case 'modelLoaded':
     case 'exportReady':
       useWeights.getState().onEvent(event);
+      return;
+    case 'datasetProgress':
+    case 'datasetLoaded':
+    case 'datasetPreview':
+      useDataset.getState().onEvent(event);
+      return;
+    case 'trainState':
+    case 'trainProgress':
+    case 'trainHistory':
+    case 'trainPreview':
+    case 'checkpointSaved':
+    case 'checkpoints':
+    case 'runExported':
+      useTrain.getState().onEvent(event);
       return;
     case 'error': {
       const { runId, code, message } = event;

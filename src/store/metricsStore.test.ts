@@ -1,4 +1,4 @@
-import type { MetricPoint, TrainMetrics } from '../worker/trainingProtocol';
+import type { MetricPoint, TrainMetrics } from '../worker/protocol';
 import { CHART_INTERVAL_MS, MAX_CHART_POINTS, useMetrics } from './metricsStore';
 
 const point = (step: number): MetricPoint => ({

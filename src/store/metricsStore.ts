@@ -5,7 +5,7 @@
  * training runs.
  */
 import { create } from 'zustand';
-import type { MetricPoint, TrainMetrics } from '../worker/trainingProtocol';
+import type { MetricPoint, TrainMetrics } from '../worker/protocol';
 import { DecimatedSeries, createThrottle } from './series';
 
 export interface LossPoint {

@@ -1,5 +1,5 @@
 import { presetRunConfig } from '../config';
-import type { CheckpointInfo } from '../worker/trainingProtocol';
+import type { CheckpointInfo } from '../worker/protocol';
 import { useConfig } from './configStore';
 import { useMetrics } from './metricsStore';
 import { fakeClient } from './testClient';

@@ -6,14 +6,13 @@
 import { create } from 'zustand';
 import type { RunConfig } from '../config';
 import { newRunId } from '../worker/client';
-import type { Command } from '../worker/protocol';
 import type {
   CheckpointInfo,
   TrainingCommand,
   TrainingEvent,
   TrainReason,
   TrainStatus,
-} from '../worker/trainingProtocol';
+} from '../worker/protocol';
 import { useConfig } from './configStore';
 import type { ImageBatch } from './imageBatch';
 import { useLab } from './labStore';
@@ -63,7 +62,7 @@ interface TrainState {
 }
 
 function send(cmd: TrainingCommand): void {
-  useLab.getState().client?.send(cmd as unknown as Command);
+  useLab.getState().client?.send(cmd);
 }
 
 /** The newest checkpoint, which a reload offers to resume. */

@@ -1,6 +1,8 @@
 import { useId } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
+import { extent, linearTicks, logTicks } from './axisTicks';
+import { plainTick } from './plainTick';
 
 interface Props {
   points: readonly LossPoint[];
@@ -8,12 +10,18 @@ interface Props {
   onLogScale(on: boolean): void;
 }
 
+const StepTick = plainTick((v) => String(Math.round(v)));
+const LossTick = plainTick((v) => v.toPrecision(2));
+
 /** Raw and smoothed training loss against step, optionally on a log axis. */
 export function LossChart({ points, logScale, onLogScale }: Props) {
   const id = useId();
   const last = points[points.length - 1];
   // A log axis cannot show 0 or negatives; a loss of exactly 0 would only come from a broken run.
   const data = logScale ? points.filter((p) => p.loss > 0 && p.smoothed > 0) : points;
+  const x = linearTicks(...extent(data, (p) => [p.step]));
+  const [lo, hi] = extent(data, (p) => [p.loss, p.smoothed]);
+  const y = logScale ? logTicks(lo, hi) : linearTicks(Math.min(0, lo), hi);
   return (
     <figure
       className="chart"
@@ -24,28 +32,31 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
       data-last-smoothed={last?.smoothed}
     >
       <figcaption id={`${id}-cap`}>
-        Loss{' '}
+        Loss: <span className="key key-raw">raw</span> and <span className="key key-main">smoothed</span>
         {last
-          ? `· step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})`
+          ? ` · step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})`
           : ''}
       </figcaption>
       <label className="inline">
         <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log scale
       </label>
-      <LineChart width={560} height={220} data={data} margin={{ top: 5, right: 12, bottom: 5, left: 0 }}>
+      <LineChart
+        width={560}
+        height={200}
+        data={data as LossPoint[]}
+        margin={{ top: 5, right: 12, bottom: 5, left: 0 }}
+      >
         <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
+        <XAxis dataKey="step" type="number" domain={x.domain} ticks={x.ticks} tick={StepTick} />
         <YAxis
           scale={logScale ? 'log' : 'linear'}
-          domain={['auto', 'auto']}
-          allowDataOverflow
-          tick={{ fontSize: 11 }}
+          domain={y.domain}
+          ticks={y.ticks}
+          tick={LossTick}
           width={48}
-          tickFormatter={(v: number) => v.toPrecision(2)}
         />
         <Tooltip formatter={(v) => Number(v).toPrecision(4)} labelFormatter={(l) => `step ${l}`} />
-        <Legend />
-        <Line dataKey="loss" name="loss" dot={false} stroke="#8884" isAnimationActive={false} />
+        <Line dataKey="loss" name="loss" dot={false} stroke="#8888" isAnimationActive={false} />
         <Line
           dataKey="smoothed"
           name="smoothed"

@@ -1,4 +1,4 @@
-import type { TrainStatus } from '../../worker/trainingProtocol';
+import type { TrainStatus } from '../../worker/protocol';
 
 interface Props {
   phase: TrainStatus;

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { TrainMetrics } from '../../worker/trainingProtocol';
+import type { TrainMetrics } from '../../worker/protocol';
 import { ProgressBar } from '../ProgressBar';
 
 interface Props {
