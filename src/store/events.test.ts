@@ -1,6 +1,8 @@
+import { useDataset } from './datasetStore';
 import { routeEvent } from './events';
 import { useLab } from './labStore';
 import { useSample } from './sampleStore';
+import { useTrain } from './trainStore';
 import { fakeClient } from './testClient';
 import { useWeights } from './weightsStore';
 
@@ -40,5 +42,40 @@ describe('routeEvent', () => {
     useLab.setState({ gpuCheck: { status: 'running', runId: 'g1' } });
     routeEvent({ type: 'error', runId: 'g1', code: 'backend', message: 'device lost' });
     expect(useLab.getState().gpuCheck).toEqual({ status: 'failed', message: 'device lost' });
+  });
+});
+
+describe('routeEvent and training', () => {
+  it('gives a failed dataset load its own message and keeps the lab error clear', () => {
+    useDataset.setState({
+      status: { kind: 'loading', runId: 'd1', name: 'notes.txt', bytesDone: 0, bytesTotal: 13 },
+    });
+    routeEvent({ type: 'error', runId: 'd1', code: 'dataset', message: 'notes.txt: holds no usable images' });
+    expect(useDataset.getState().status).toEqual({
+      kind: 'error',
+      message: 'notes.txt: holds no usable images',
+    });
+    expect(useLab.getState().error).toBeUndefined();
+  });
+
+  it('gives a training run’s error to the run', () => {
+    useTrain.setState({ runId: 't1', error: undefined });
+    routeEvent({
+      type: 'error',
+      runId: 't1',
+      code: 'bad-config',
+      message: 'training.batchSize = 0 is not allowed',
+    });
+    expect(useTrain.getState().error).toBe('training.batchSize = 0 is not allowed');
+  });
+
+  it('asks for the saved checkpoints once the worker is ready', () => {
+    const client = fakeClient();
+    routeEvent({
+      type: 'ready',
+      protocolVersion: 2,
+      backend: { name: 'webgpu', requested: 'auto', fallbackReasons: [] },
+    });
+    expect(client.sent).toContainEqual({ type: 'listCheckpoints' });
   });
 });

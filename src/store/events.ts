@@ -44,11 +44,13 @@ export function routeEvent(event: WorkerEvent): void {
       return;
     case 'error': {
       const { runId, code, message } = event;
-      if (
-        runId !== undefined &&
-        (useSample.getState().onError(runId, code, message) || useWeights.getState().onError(runId, message))
-      )
-        return;
+      const owners = [
+        (id: string) => useSample.getState().onError(id, code, message),
+        (id: string) => useWeights.getState().onError(id, message),
+        (id: string) => useDataset.getState().onError(id, message),
+        (id: string) => useTrain.getState().onError(id, message),
+      ];
+      if (runId !== undefined && owners.some((owns) => owns(runId))) return;
       useLab.getState().onError(runId, message);
       return;
     }

@@ -53,29 +53,25 @@ describe('useTrain', () => {
       message: 'the loss became NaN at step 12',
       advice: 'lower the learning rate',
     };
-    useTrain
-      .getState()
-      .onEvent({
-        type: 'trainState',
-        runId: 'old',
-        status: 'running',
-        reason: null,
-        step: 0,
-        targetStep: 10,
-        backend: 'webgpu',
-      });
+    useTrain.getState().onEvent({
+      type: 'trainState',
+      runId: 'old',
+      status: 'running',
+      reason: null,
+      step: 0,
+      targetStep: 10,
+      backend: 'webgpu',
+    });
     expect(useTrain.getState().status).toBe('starting');
-    useTrain
-      .getState()
-      .onEvent({
-        type: 'trainState',
-        runId,
-        status: 'paused',
-        reason,
-        step: 12,
-        targetStep: 10,
-        backend: 'webgpu',
-      });
+    useTrain.getState().onEvent({
+      type: 'trainState',
+      runId,
+      status: 'paused',
+      reason,
+      step: 12,
+      targetStep: 10,
+      backend: 'webgpu',
+    });
     expect(useTrain.getState()).toMatchObject({ status: 'paused', reason });
   });
 
