@@ -59,6 +59,7 @@ test('a checkpoint with a missing tensor explains itself and the loaded model st
   await page
     .getByTestId('import-files')
     .setInputFiles({ name: 'tiny-pipeline.zip', mimeType: 'application/zip', buffer: tinyPipelineZip() });
+  await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
   await openTab(page, 'Weights');
   await expect(page.getByTestId('model-info')).toContainText('tiny-pipeline.zip');
   await page.getByTestId('import-files').setInputFiles({
