@@ -29,11 +29,19 @@ test('a dropped CIFAR-10 archive shows its grid and 1,000 images per class; a ba
   await page.getByTestId('forward-t').fill('900');
   await expect(page.getByTestId('forward-readout')).toContainText('t = 900');
   expect(await canvasPixels(xt)).not.toBe(noisy);
+  await page.getByTestId('forward-t').fill('250');
+  await expect(page.getByTestId('forward-readout')).toContainText('t = 250');
   await saveScreenshot(page, 'data');
 
-  await page
-    .getByTestId('dataset-file-input')
-    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a dataset') });
+  // Dropped anywhere on the page: a file that is no dataset is named, and CIFAR-10 stays loaded.
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['not a dataset'], 'notes.txt', { type: 'text/plain' }));
+    for (const type of ['dragenter', 'dragover', 'drop'])
+      document.body.dispatchEvent(
+        new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+  });
   await expect(page.getByTestId('dataset-error')).toContainText('notes.txt');
   await expect(counts).toContainText('airplane');
 });

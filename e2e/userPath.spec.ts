@@ -76,12 +76,10 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   const pausedAt = await trainedStep(page);
   const longTasks = await longTasksBetween(page, started, stopped);
   const longest = Math.max(0, ...longTasks.map((t) => t.duration));
-  test
-    .info()
-    .annotations.push({
-      type: 'longest main-thread task while training (ms)',
-      description: longest.toFixed(0),
-    });
+  test.info().annotations.push({
+    type: 'longest main-thread task while training (ms)',
+    description: longest.toFixed(0),
+  });
   console.log(
     `training: ${pausedAt} steps; ${longTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
   );

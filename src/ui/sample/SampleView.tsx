@@ -22,6 +22,7 @@ export function SampleView() {
   const { sample, cancel } = useSample.getState();
   const change = (key: string, value: unknown) => useConfig.getState().setField(`sampling.${key}`, value);
   const configT = useConfig((s) => s.valid.diffusion.num_train_timesteps);
+  const configVariance = useConfig((s) => s.valid.diffusion.variance_type);
   const T = model?.scheduler?.config.num_train_timesteps ?? configT;
   const errors = useMemo(() => {
     const fromConfig = Object.fromEntries(
@@ -42,6 +43,12 @@ export function SampleView() {
         <div className="two-col">
           <div>
             <SampleForm settings={settings} errors={errors} T={T} onChange={change} />
+            {settings.sampler === 'ddpm' && (
+              <p className="hint" data-testid="ddpm-variance">
+                DDPM variance σ²_t: {model?.scheduler?.config.variance_type ?? configVariance}
+                {model?.scheduler ? ' (the model’s scheduler)' : ' (the run config’s noise schedule)'}
+              </p>
+            )}
             <div className="row">
               <button type="button" onClick={sample} disabled={!model || invalid || running}>
                 Sample

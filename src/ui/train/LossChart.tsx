@@ -56,7 +56,7 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
           width={48}
         />
         <Tooltip formatter={(v) => Number(v).toPrecision(4)} labelFormatter={(l) => `step ${l}`} />
-        <Line dataKey="loss" name="loss" dot={false} stroke="#8888" isAnimationActive={false} />
+        <Line dataKey="loss" name="loss" dot={false} stroke="#999" isAnimationActive={false} />
         <Line
           dataKey="smoothed"
           name="smoothed"
