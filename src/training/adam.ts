@@ -61,7 +61,9 @@ export class Adam {
   /** Restores a saved state; the moments must have one value per parameter. */
   load(state: AdamState): void {
     if (state.m.size !== this.m.size || state.v.size !== this.v.size)
-      throw new Error(`Adam: saved moments have ${state.m.size} values, the model has ${this.m.size} parameters`);
+      throw new Error(
+        `Adam: saved moments have ${state.m.size} values, the model has ${this.m.size} parameters`,
+      );
     this.m.assign(state.m);
     this.v.assign(state.v);
     this.step = state.step;

@@ -7,8 +7,9 @@ import { Rng } from '../diffusion';
 import { filterClass } from '../data/filter';
 import { padOrResize } from '../data/resize';
 import { normalization, type Normalization } from '../data/batch';
+import { CIFAR10_CLASSES } from '../data/cifar';
 import type { Dataset, DatasetPair } from '../data/types';
-import type { RunConfig } from '../config/runConfig';
+import type { DatasetId, RunConfig } from '../config/runConfig';
 
 /** A dataset that cannot feed this run; `code` tells the guard that answers it. */
 export class TrainingDataError extends Error {
@@ -19,6 +20,16 @@ export class TrainingDataError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The data.dataset id of user files: 'cifar10' when they look like it (32×32 RGB, its ten classes), else 'files'. */
+export function datasetIdOfFiles(train: Dataset): DatasetId {
+  const cifar =
+    train.height === 32 &&
+    train.width === 32 &&
+    train.channels === 3 &&
+    train.classNames.join() === CIFAR10_CLASSES.join();
+  return cifar ? 'cifar10' : 'files';
 }
 
 /** The run's training images and the byte → input map its normalisation asks for. */
@@ -111,9 +122,16 @@ export class EpochOrder {
 }
 
 /** A B×H×W×C byte batch on the GPU as model inputs: x = byte·scale[c] + offset[c]. */
-export function uploadBatch(bytes: Uint8Array, shape: [number, number, number, number], norm: Normalization): tf.Tensor4D {
+export function uploadBatch(
+  bytes: Uint8Array,
+  shape: [number, number, number, number],
+  norm: Normalization,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const raw = tf.tensor4d(Int32Array.from(bytes), shape, 'int32');
-    return tf.add(tf.mul(tf.cast(raw, 'float32'), tf.tensor1d(norm.scale)), tf.tensor1d(norm.offset)) as tf.Tensor4D;
+    return tf.add(
+      tf.mul(tf.cast(raw, 'float32'), tf.tensor1d(norm.scale)),
+      tf.tensor1d(norm.offset),
+    ) as tf.Tensor4D;
   });
 }

@@ -37,7 +37,10 @@ export class CheckpointError extends Error {
 }
 
 /** The bytes of a checkpoint. */
-export function encodeCheckpoint(meta: Omit<CheckpointMeta, 'format' | 'version' | 'trainer'>, state: TrainerState): Uint8Array {
+export function encodeCheckpoint(
+  meta: Omit<CheckpointMeta, 'format' | 'version' | 'trainer'>,
+  state: TrainerState,
+): Uint8Array {
   const full: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -57,17 +60,28 @@ export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; sta
     throw new CheckpointError(`checkpoint is not a readable safetensors file: ${(e as Error).message}`);
   }
   const json = file.metadata[META_KEY];
-  if (json === undefined) throw new CheckpointError(`checkpoint has no "${META_KEY}" metadata: it is a safetensors file but not a lab checkpoint`);
+  if (json === undefined)
+    throw new CheckpointError(
+      `checkpoint has no "${META_KEY}" metadata: it is a safetensors file but not a lab checkpoint`,
+    );
   let meta: CheckpointMeta;
   try {
     meta = JSON.parse(json) as CheckpointMeta;
   } catch (e) {
     throw new CheckpointError(`checkpoint metadata is not valid JSON: ${(e as Error).message}`);
   }
-  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`checkpoint format is ${JSON.stringify(meta.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (meta.format !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(
+      `checkpoint format is ${JSON.stringify(meta.format)}, expected "${CHECKPOINT_FORMAT}"`,
+    );
   if (meta.version !== CHECKPOINT_VERSION)
-    throw new CheckpointError(`checkpoint version ${meta.version} is not supported; this lab reads version ${CHECKPOINT_VERSION}`);
-  if (file.nonFinite.length > 0) throw new CheckpointError(`checkpoint tensors hold NaN or Infinity: ${file.nonFinite.slice(0, 5).join(', ')}`);
+    throw new CheckpointError(
+      `checkpoint version ${meta.version} is not supported; this lab reads version ${CHECKPOINT_VERSION}`,
+    );
+  if (file.nonFinite.length > 0)
+    throw new CheckpointError(
+      `checkpoint tensors hold NaN or Infinity: ${file.nonFinite.slice(0, 5).join(', ')}`,
+    );
   const tensors = new Map<string, SavedTensor>();
   for (const [name, t] of file.tensors) tensors.set(name, { shape: t.shape, data: t.data });
   const { step, rng, order, adamStep } = meta.trainer;

@@ -31,7 +31,11 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private readonly blobs = new Map<string, Uint8Array>();
 
   async save(description: CheckpointDescription, bytes: Uint8Array): Promise<CheckpointInfo> {
-    const info: CheckpointInfo = { ...description, id: checkpointId(description.runId, description.step, description.savedAt), bytes: bytes.length };
+    const info: CheckpointInfo = {
+      ...description,
+      id: checkpointId(description.runId, description.step, description.savedAt),
+      bytes: bytes.length,
+    };
     const previous = this.latest.get(info.runId);
     this.blobs.set(info.id, bytes.slice());
     this.latest.set(info.runId, info);

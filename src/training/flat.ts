@@ -14,7 +14,10 @@ export function flatten(tensors: readonly tf.Tensor[]): tf.Tensor1D {
 /** Splits a flat vector back into pieces shaped like `like` (the inverse of {@link flatten}). */
 export function unflatten(flat: tf.Tensor1D, like: readonly tf.Tensor[]): tf.Tensor[] {
   return tf.tidy(() => {
-    const pieces = tf.split(flat, like.map((t) => t.size));
+    const pieces = tf.split(
+      flat,
+      like.map((t) => t.size),
+    );
     return pieces.map((p, i) => tf.reshape(p, like[i].shape));
   });
 }

@@ -4,7 +4,12 @@
  * replaces. IndexedDB commits a transaction entirely or not at all, so a tab closed or crashed
  * mid-save leaves the previous checkpoint and pointer as they were.
  */
-import { checkpointId, type CheckpointDescription, type CheckpointInfo, type CheckpointStore } from './checkpointStore';
+import {
+  checkpointId,
+  type CheckpointDescription,
+  type CheckpointInfo,
+  type CheckpointStore,
+} from './checkpointStore';
 
 const DB_NAME = 'diffusion-lab-checkpoints';
 const DB_VERSION = 1;
@@ -34,12 +39,18 @@ export class IdbCheckpointStore implements CheckpointStore {
   constructor(private readonly factory: IDBFactory = indexedDB) {}
 
   async save(description: CheckpointDescription, bytes: Uint8Array): Promise<CheckpointInfo> {
-    const info: CheckpointInfo = { ...description, id: checkpointId(description.runId, description.step, description.savedAt), bytes: bytes.length };
+    const info: CheckpointInfo = {
+      ...description,
+      id: checkpointId(description.runId, description.step, description.savedAt),
+      bytes: bytes.length,
+    };
     const tx = (await this.open()).transaction([RECORDS, LATEST], 'readwrite');
     const finished = done(tx);
     const latest = tx.objectStore(LATEST);
     const previous = (await request(latest.get(info.runId))) as CheckpointInfo | undefined;
-    tx.objectStore(RECORDS).put(bytes.slice().buffer, info.id);
+    // A checkpoint can be hundreds of MB: store its buffer without a copy when it is exactly the array.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    tx.objectStore(RECORDS).put(whole ? bytes.buffer : bytes.slice().buffer, info.id);
     latest.put(info, info.runId);
     if (previous && previous.id !== info.id) tx.objectStore(RECORDS).delete(previous.id);
     await finished;
@@ -78,7 +89,8 @@ export class IdbCheckpointStore implements CheckpointStore {
       };
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error ?? new Error('IndexedDB could not be opened'));
-      r.onblocked = () => reject(new Error('IndexedDB is blocked by another tab holding an older version open'));
+      r.onblocked = () =>
+        reject(new Error('IndexedDB is blocked by another tab holding an older version open'));
     });
     return this.db;
   }

@@ -22,7 +22,8 @@ const golden = JSON.parse(readFileSync('scripts/reference/fixtures/training_gold
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], rel = 1e-5): void {
   expect(actual.length).toBe(expected.length);
   const scale = Math.max(...expected.map(Math.abs));
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(rel * scale);
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(rel * scale);
 }
 
 beforeAll(async () => {
@@ -57,7 +58,11 @@ describe('optimiser against PyTorch (scripts/reference/training_reference.py)', 
 
   it('restores Adam exactly from its saved moments', async () => {
     const make = () => [tf.variable(tf.tensor([1, -2, 3])), tf.variable(tf.tensor([[0.5, 0.25]]))];
-    const run = (adam: Adam, vars: tf.Variable[], g: number) => adam.apply(tf.tidy(() => flatten(vars.map((v) => tf.fill(v.shape, g)))), 0.1);
+    const run = (adam: Adam, vars: tf.Variable[], g: number) =>
+      adam.apply(
+        tf.tidy(() => flatten(vars.map((v) => tf.fill(v.shape, g)))),
+        0.1,
+      );
     const a = make();
     const adamA = new Adam(a);
     run(adamA, a, 0.3);
@@ -68,7 +73,10 @@ describe('optimiser against PyTorch (scripts/reference/training_reference.py)', 
     adamB.load({ step: saved.step, m: saved.m, v: saved.v });
     run(adamA, a, -0.7);
     run(adamB, b, -0.7);
-    for (let i = 0; i < a.length; i++) expect(Array.from(await b[i].data())).toEqual(Array.from(await a[i].data()));
-    expect(() => adamB.load({ step: 1, m: tf.zeros([2]) as tf.Tensor1D, v: tf.zeros([2]) as tf.Tensor1D })).toThrow(/2 values, the model has 5 parameters/);
+    for (let i = 0; i < a.length; i++)
+      expect(Array.from(await b[i].data())).toEqual(Array.from(await a[i].data()));
+    expect(() =>
+      adamB.load({ step: 1, m: tf.zeros([2]) as tf.Tensor1D, v: tf.zeros([2]) as tf.Tensor1D }),
+    ).toThrow(/2 values, the model has 5 parameters/);
   });
 });

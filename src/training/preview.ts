@@ -20,6 +20,14 @@ export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch;
     clip: sampling.clip,
     frameBudgetBytes: 0,
   });
-  const [count, height, width, channels] = [result.shape.numImages, result.shape.height, result.shape.width, result.shape.channels];
-  return { grid: { count, height, width, channels: channels as 1 | 3, pixels: result.images }, usedEma: trainer.ema !== null };
+  const [count, height, width, channels] = [
+    result.shape.numImages,
+    result.shape.height,
+    result.shape.width,
+    result.shape.channels,
+  ];
+  return {
+    grid: { count, height, width, channels: channels as 1 | 3, pixels: result.images },
+    usedEma: trainer.ema !== null,
+  };
 }

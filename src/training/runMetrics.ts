@@ -51,9 +51,16 @@ export class RunMetrics {
     if (this.lastTick !== null) this.elapsedMs += nowMs - this.lastTick;
     this.lastTick = nowMs;
     this.last = { report, smoothed: smoothedLoss };
-    const point: MetricPoint = { step: report.step, loss: report.loss, smoothedLoss, gradNorm: report.gradNorm, lr: report.lr };
+    const point: MetricPoint = {
+      step: report.step,
+      loss: report.loss,
+      smoothedLoss,
+      gradNorm: report.gradNorm,
+      lr: report.lr,
+    };
     this.history.push(point);
-    if (this.history.length > MAX_HISTORY) this.history = this.history.filter((_, i) => i % 2 === 1);
+    if (this.history.length > MAX_HISTORY)
+      this.history = this.history.filter((_, i, all) => (all.length - 1 - i) % 2 === 0);
     this.unsent.push(point);
     return point;
   }

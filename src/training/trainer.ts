@@ -104,7 +104,9 @@ export class Trainer {
     const [B, H, W, C] = this.shape;
     const T = this.scheduler.config.num_train_timesteps;
     const indices = this.order.next();
-    const flips = this.data.flip ? Uint8Array.from(indices, () => (this.rng.uniform() < 0.5 ? 1 : 0)) : undefined;
+    const flips = this.data.flip
+      ? Uint8Array.from(indices, () => (this.rng.uniform() < 0.5 ? 1 : 0))
+      : undefined;
     const t = new Int32Array(B);
     if (training.sharedT) t.fill(this.rng.int(T));
     else for (let i = 0; i < B; i++) t[i] = this.rng.int(T);
@@ -112,7 +114,11 @@ export class Trainer {
     const dropoutSeed = this.rng.nextUint32();
     const lr = learningRate(training.lr, training.warmupSteps, this.step);
 
-    const x0 = uploadBatch(sampleBatch(this.data.dataset, indices, flips), this.shape, this.data.normalization);
+    const x0 = uploadBatch(
+      sampleBatch(this.data.dataset, indices, flips),
+      this.shape,
+      this.data.normalization,
+    );
     const epsT = tf.tensor4d(eps, this.shape);
     const tT = tf.tensor1d(t, 'int32');
     const { xt, target } = noisyInputAndTarget(x0, epsT, tT, this.tables);
@@ -128,12 +134,25 @@ export class Trainer {
     tf.dispose(grads);
     const norm = globalNorm(flatGrad);
     const stats = tf.tidy(() => tf.concat([tf.stack([value, norm]), perExample as unknown as tf.Tensor1D]));
-    const temporaries: tf.Tensor[] = [x0, epsT, tT, xt, target, tFloat, value, stats, perExample as unknown as tf.Tensor1D, flatGrad, norm];
+    const temporaries: tf.Tensor[] = [
+      x0,
+      epsT,
+      tT,
+      xt,
+      target,
+      tFloat,
+      value,
+      stats,
+      perExample as unknown as tf.Tensor1D,
+      flatGrad,
+      norm,
+    ];
     try {
       const read = (await stats.data()) as Float32Array;
       const loss = read[0];
       const gradNorm = read[1];
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { nonFinite: true, step: this.step, loss, gradNorm };
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm))
+        return { nonFinite: true, step: this.step, loss, gradNorm };
       const clip = training.gradClipNorm;
       const clipped = clip === null ? flatGrad : clipByGlobalNorm(flatGrad, clip, norm);
       this.adam.apply(clipped, lr);
@@ -165,7 +184,13 @@ export class Trainer {
     const adam = this.adam.state();
     await save('adam.m', adam.m);
     await save('adam.v', adam.v);
-    return { step: this.step, rng: this.rng.getState(), order: this.order.state(), adamStep: adam.step, tensors };
+    return {
+      step: this.step,
+      rng: this.rng.getState(),
+      order: this.order.state(),
+      adamStep: adam.step,
+      tensors,
+    };
   }
 
   /** Restores a {@link captureState} of a run with the same config; throws naming any missing or mis-shaped tensor. */
@@ -185,7 +210,8 @@ export class Trainer {
     }
     // Everything is there and the right shape: now assign.
     const assign = (target: tf.Variable, key: string) => tf.tidy(() => target.assign(get(key, target.shape)));
-    for (const spec of paramSpecs(this.model.plan)) assign(this.model.variable(spec.name), `model/${spec.name}`);
+    for (const spec of paramSpecs(this.model.plan))
+      assign(this.model.variable(spec.name), `model/${spec.name}`);
     if (this.ema) {
       const ema = this.ema.model();
       for (const spec of paramSpecs(this.model.plan)) assign(ema.variable(spec.name), `ema/${spec.name}`);

@@ -5,12 +5,12 @@
 import { Rng } from '../diffusion';
 import { sampleBatch } from '../data/batch';
 import { loadBuiltin, httpFetcher, builtinInfo, type FetchFile } from '../data/builtins';
-import { CIFAR10_CLASSES } from '../data/cifar';
 import type { DecodeImage } from '../data/decode';
 import { loadDataset } from '../data/load';
 import { bytesSource } from '../data/source';
 import { summarize } from '../data/summary';
 import type { Dataset, DatasetPair } from '../data/types';
+import { datasetIdOfFiles } from '../training/batch';
 import type { DatasetId } from '../config/runConfig';
 import type { DatasetInfo, DatasetSource, ImageBatch, WorkerEvent } from './protocol';
 
@@ -66,27 +66,25 @@ export class DatasetCommands {
       const sources = source.files.map((f) => bytesSource(f.name, new Uint8Array(f.bytes)));
       const result = await loadDataset(sources, { decodeImage: this.deps.decodeImage, onProgress });
       warnings.push(...result.warnings);
-      loaded = { id: isCifar10(result.pair.train) ? 'cifar10' : 'files', pair: result.pair };
+      loaded = { id: datasetIdOfFiles(result.pair.train), pair: result.pair };
     }
     this.loaded = loaded;
     const preview = randomImages(loaded.pair.train, 0, DATASET_PREVIEW_COUNT);
-    this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [preview.pixels.buffer]);
+    this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [
+      preview.pixels.buffer,
+    ]);
   }
 
   /** Another random sample of the loaded training images. */
   preview(runId: string, seed: number, count: number): void {
     if (!this.loaded) throw new Error('previewDataset: no dataset is loaded; send loadDataset first');
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`previewDataset: seed ${seed} must be a non-negative integer`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`previewDataset: seed ${seed} must be a non-negative integer`);
     if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW)
       throw new Error(`previewDataset: count ${count} must be an integer from 1 to ${MAX_PREVIEW}`);
     const preview = randomImages(this.loaded.pair.train, seed, count);
     this.post({ type: 'datasetPreview', runId, seed, preview }, [preview.pixels.buffer]);
   }
-}
-
-/** Dropped files count as CIFAR-10 when they look like it: 32×32 RGB with its ten classes. */
-function isCifar10(ds: Dataset): boolean {
-  return ds.height === 32 && ds.width === 32 && ds.channels === 3 && ds.classNames.join() === CIFAR10_CLASSES.join();
 }
 
 function describe(loaded: LoadedDataset): DatasetInfo {

@@ -11,7 +11,7 @@ import type { Command, WorkerEvent } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-// The CPU fallback trains too; tfjs' own CPU filter-gradient and slice kernels are far too slow for it.
+// The CPU fallback trains too; tfjs' own CPU Slice copies element by element.
 installFastCpuKernels();
 
 const engine = new Engine((event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []), {

@@ -88,7 +88,13 @@ export class TrainingController {
       await this.dispatch(cmd);
     } catch (e) {
       const code: ErrorCode =
-        e instanceof TrainingCommandError ? e.code : e instanceof RunConfigError ? 'bad-config' : e instanceof CheckpointError ? 'checkpoint' : 'internal';
+        e instanceof TrainingCommandError
+          ? e.code
+          : e instanceof RunConfigError
+            ? 'bad-config'
+            : e instanceof CheckpointError
+              ? 'checkpoint'
+              : 'internal';
       this.post({ type: 'error', runId, code, message: (e as Error).message ?? String(e) });
     }
   }
@@ -130,18 +136,28 @@ export class TrainingController {
 
   private async start(runId: string, input: RunConfig, resume?: string): Promise<void> {
     if (this.run && this.run.status !== 'stopped')
-      throw new TrainingCommandError('busy', `train: run ${this.run.runId} is ${this.run.status}; stop or reset it before starting another`);
+      throw new TrainingCommandError(
+        'busy',
+        `train: run ${this.run.runId} is ${this.run.status}; stop or reset it before starting another`,
+      );
     const config = parseRunConfig(input);
     const loaded = this.datasets.current();
-    if (!loaded) throw new TrainingCommandError('dataset', 'train: no dataset is loaded; send loadDataset first');
+    if (!loaded)
+      throw new TrainingCommandError('dataset', 'train: no dataset is loaded; send loadDataset first');
     if (loaded.id !== config.data.dataset)
-      throw new TrainingCommandError('dataset', `train: the config asks for dataset "${config.data.dataset}" but "${loaded.id}" is loaded; load it first or change data.dataset`);
+      throw new TrainingCommandError(
+        'dataset',
+        `train: the config asks for dataset "${config.data.dataset}" but "${loaded.id}" is loaded; load it first or change data.dataset`,
+      );
     let checkpoint: ReturnType<typeof decodeCheckpoint> | null = null;
     if (resume !== undefined) {
       checkpoint = decodeCheckpoint(await this.loadCheckpoint(resume));
       const differs = firstDifference(checkpoint.meta.config, config);
       if (differs !== null)
-        throw new TrainingCommandError('checkpoint', `train: checkpoint ${resume} was saved with a different config (${differs}); resume with the checkpoint's config`);
+        throw new TrainingCommandError(
+          'checkpoint',
+          `train: checkpoint ${resume} was saved with a different config (${differs}); resume with the checkpoint's config`,
+        );
     }
     let data;
     try {
@@ -150,7 +166,13 @@ export class TrainingController {
       if (!(e instanceof TrainingDataError)) throw e;
       if (e.code === 'dataset-mismatch') throw new TrainingCommandError('dataset', `train: ${e.message}`);
       const advice = 'Lower the batch size, drop the class filter, or load a larger dataset.';
-      this.postState(runId, 'idle', { code: 'dataset-too-small', message: e.message, advice }, 0, config.training.targetSteps);
+      this.postState(
+        runId,
+        'idle',
+        { code: 'dataset-too-small', message: e.message, advice },
+        0,
+        config.training.targetSteps,
+      );
       return;
     }
     this.disposeRun();
@@ -176,13 +198,18 @@ export class TrainingController {
       previewRequested: false,
       loop: null,
     };
-    this.run.lastGood = encodeCheckpoint(this.checkpointMeta(this.run), await trainer.captureState());
-    this.setSlot(this.run);
+    const run = this.run;
+    run.lastGood = encodeCheckpoint(this.checkpointMeta(run), await trainer.captureState());
+    if (this.run !== run) return; // reset while the first state was being read
+    this.setSlot(run);
     if (checkpoint) this.post({ type: 'trainHistory', runId, points: metrics.points() });
     const reason: TrainReason = checkpoint
-      ? { code: 'resumed', message: `Resumed from step ${trainer.step} (saved on ${checkpoint.meta.backend}).` }
+      ? {
+          code: 'resumed',
+          message: `Resumed from step ${trainer.step} (saved on ${checkpoint.meta.backend}).`,
+        }
       : { code: 'started', message: `Training on ${this.deps.backend()}.` };
-    this.startLoop(this.run, reason);
+    this.startLoop(run, reason);
   }
 
   private startLoop(run: Run, reason: TrainReason): void {
@@ -191,7 +218,10 @@ export class TrainingController {
     this.postRunState(run, reason);
     run.loop = this.loop(run).catch((e) => {
       run.status = 'paused';
-      this.postRunState(run, { code: 'error', message: `Training stopped on an error: ${(e as Error).message ?? String(e)}` });
+      this.postRunState(run, {
+        code: 'error',
+        message: `Training stopped on an error: ${(e as Error).message ?? String(e)}`,
+      });
     });
   }
 
@@ -205,7 +235,13 @@ export class TrainingController {
         await this.save(run);
         run.status = status;
         run.metrics.pause();
-        this.postRunState(run, { code: 'user', message: status === 'stopped' ? `Stopped at step ${run.trainer.step}.` : `Paused at step ${run.trainer.step}.` });
+        this.postRunState(run, {
+          code: 'user',
+          message:
+            status === 'stopped'
+              ? `Stopped at step ${run.trainer.step}.`
+              : `Paused at step ${run.trainer.step}.`,
+        });
         return;
       }
       if (run.previewRequested) {
@@ -217,7 +253,11 @@ export class TrainingController {
         await this.save(run);
         run.status = 'paused';
         run.metrics.pause();
-        this.postRunState(run, { code: 'target-reached', message: `Reached the target of ${run.targetStep} steps.`, advice: 'Raise the target step to train further.' });
+        this.postRunState(run, {
+          code: 'target-reached',
+          message: `Reached the target of ${run.targetStep} steps.`,
+          advice: 'Raise the target step to train further.',
+        });
         return;
       }
       let report;
@@ -234,15 +274,18 @@ export class TrainingController {
         this.postRunState(run, {
           code: 'non-finite',
           message: `Step ${report.step + 1} gave a ${Number.isFinite(report.loss) ? 'non-finite gradient norm' : 'non-finite loss'} (loss ${report.loss}, gradient norm ${report.gradNorm}); the last good state (step ${run.trainer.step}) was restored.`,
-          advice: 'Lower the learning rate, turn gradient clipping on (1.0), use more warm-up steps, or use [-1, 1] inputs instead of mean/std.',
+          advice:
+            'Lower the learning rate, turn gradient clipping on (1.0), use more warm-up steps, or use [-1, 1] inputs instead of mean/std.',
         });
         return;
       }
       const now = this.deps.now();
       run.metrics.record(report, now);
       if (now - run.lastLogMs >= training.logEveryMs) this.sendProgress(run);
-      if (training.previewEverySteps > 0 && run.trainer.step % training.previewEverySteps === 0) await this.sendPreview(run);
-      if (training.checkpointEverySec > 0 && now - run.lastSaveMs >= training.checkpointEverySec * 1000) await this.save(run);
+      if (training.previewEverySteps > 0 && run.trainer.step % training.previewEverySteps === 0)
+        await this.sendPreview(run);
+      if (training.checkpointEverySec > 0 && now - run.lastSaveMs >= training.checkpointEverySec * 1000)
+        await this.save(run);
       await this.deps.yieldToEvents();
     }
   }
@@ -288,7 +331,11 @@ export class TrainingController {
       run.request = null;
       return;
     }
-    if (run.status !== 'paused') throw new TrainingCommandError('bad-command', `resume: run ${runId} is ${run.status}; only a paused run resumes`);
+    if (run.status !== 'paused')
+      throw new TrainingCommandError(
+        'bad-command',
+        `resume: run ${runId} is ${run.status}; only a paused run resumes`,
+      );
     await run.loop;
     this.startLoop(run, { code: 'resumed', message: `Resumed at step ${run.trainer.step}.` });
   }
@@ -312,13 +359,22 @@ export class TrainingController {
       await run.loop;
     }
     this.disposeRun();
-    this.postState(runId, 'idle', { code: 'user', message: 'Reset: the run was freed; its checkpoints are kept.' }, 0, 0);
+    this.postState(
+      runId,
+      'idle',
+      { code: 'user', message: 'Reset: the run was freed; its checkpoints are kept.' },
+      0,
+      0,
+    );
   }
 
   private async setTargetStep(runId: string, targetStep: number): Promise<void> {
     const run = this.current(runId, 'setTargetStep');
     if (!Number.isSafeInteger(targetStep) || targetStep < 1)
-      throw new TrainingCommandError('bad-command', `setTargetStep: targetStep ${targetStep} must be an integer ≥ 1`);
+      throw new TrainingCommandError(
+        'bad-command',
+        `setTargetStep: targetStep ${targetStep} must be an integer ≥ 1`,
+      );
     run.targetStep = targetStep;
     this.postRunState(run, null);
   }
@@ -332,14 +388,23 @@ export class TrainingController {
   private current(runId: string, what: string): Run {
     const run = this.run;
     if (!run || run.runId !== runId)
-      throw new TrainingCommandError('no-run', `${what}: run ${runId} is not the current run${run ? ` (${run.runId} is)` : ' (none is active)'}`);
+      throw new TrainingCommandError(
+        'no-run',
+        `${what}: run ${runId} is not the current run${run ? ` (${run.runId} is)` : ' (none is active)'}`,
+      );
     return run;
   }
 
   private async save(run: Run): Promise<void> {
     const bytes = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
     const checkpoint = await this.deps.store.save(
-      { runId: run.runId, step: run.trainer.step, savedAt: this.deps.date(), backend: this.deps.backend(), config: run.config },
+      {
+        runId: run.runId,
+        step: run.trainer.step,
+        savedAt: this.deps.date(),
+        backend: this.deps.backend(),
+        config: run.config,
+      },
       bytes,
     );
     run.lastGood = bytes;
@@ -348,7 +413,14 @@ export class TrainingController {
   }
 
   private checkpointMeta(run: Run) {
-    return { runId: run.runId, step: run.trainer.step, savedAt: this.deps.date(), backend: this.deps.backend(), config: run.config, metrics: run.metrics.state() };
+    return {
+      runId: run.runId,
+      step: run.trainer.step,
+      savedAt: this.deps.date(),
+      backend: this.deps.backend(),
+      config: run.config,
+      metrics: run.metrics.state(),
+    };
   }
 
   private async loadCheckpoint(id: string): Promise<Uint8Array> {
@@ -374,7 +446,9 @@ export class TrainingController {
 
   private async sendPreview(run: Run): Promise<void> {
     const { grid, usedEma } = await previewGrid(run.trainer);
-    this.post({ type: 'trainPreview', runId: run.runId, step: run.trainer.step, usedEma, grid }, [grid.pixels.buffer]);
+    this.post({ type: 'trainPreview', runId: run.runId, step: run.trainer.step, usedEma, grid }, [
+      grid.pixels.buffer,
+    ]);
   }
 
   private async postCheckpoints(): Promise<void> {
@@ -386,7 +460,10 @@ export class TrainingController {
     const run = this.current(runId, 'exportRun');
     const checkpoint = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
     const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-    const jsonl = run.metrics.points().map((p) => JSON.stringify(p)).join('\n');
+    const jsonl = run.metrics
+      .points()
+      .map((p) => JSON.stringify(p))
+      .join('\n');
     const zip = writeZip(
       new Map([
         ['run.json', json(run.config)],
@@ -396,7 +473,15 @@ export class TrainingController {
       ]),
     );
     const bytes = zip.buffer as ArrayBuffer;
-    this.post({ type: 'runExported', runId, fileName: `ddpm-run-${runId.slice(0, 8)}-step${run.trainer.step}.zip`, bytes }, [bytes]);
+    this.post(
+      {
+        type: 'runExported',
+        runId,
+        fileName: `ddpm-run-${runId.slice(0, 8)}-step${run.trainer.step}.zip`,
+        bytes,
+      },
+      [bytes],
+    );
   }
 
   /** Makes the run's sampling weights the worker's current model. */
@@ -420,7 +505,8 @@ export class TrainingController {
     const run = this.run;
     if (!run) return;
     const shown = this.slot.current();
-    const keep = shown?.origin.kind === 'trained' && shown.origin.runId === run.runId ? shown.model : undefined;
+    const keep =
+      shown?.origin.kind === 'trained' && shown.origin.runId === run.runId ? shown.model : undefined;
     run.trainer.dispose(keep);
     if (keep && shown) this.retained = shown;
     this.run = null;
@@ -430,7 +516,13 @@ export class TrainingController {
     this.postState(run.runId, run.status, reason, run.trainer.step, run.targetStep);
   }
 
-  private postState(runId: string, status: TrainStatus, reason: TrainReason | null, step: number, targetStep: number): void {
+  private postState(
+    runId: string,
+    status: TrainStatus,
+    reason: TrainReason | null,
+    step: number,
+    targetStep: number,
+  ): void {
     this.post({ type: 'trainState', runId, status, reason, step, targetStep, backend: this.deps.backend() });
   }
 }
@@ -439,10 +531,16 @@ export class TrainingController {
 function firstDifference(a: unknown, b: unknown, path = ''): string | null {
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      const d = firstDifference(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        path ? `${path}.${key}` : key,
+      );
       if (d !== null) return d;
     }
     return null;
   }
-  return JSON.stringify(a) === JSON.stringify(b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+  return JSON.stringify(a) === JSON.stringify(b)
+    ? null
+    : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
 }
