@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { canvasPixels, openLab, saveScreenshot } from './labPage';
+import { canvasPixels, openLab, saveScreenshot, unlabelledControls } from './labPage';
 
 /** The CIFAR-10 subset CI keeps beside the project (see ../shared/data/README.md). */
 const CIFAR_SUBSET = '../shared/data/cifar10/cifar-10-binary-subset.tar.gz';
@@ -32,6 +32,7 @@ test('a dropped CIFAR-10 archive shows its grid and 1,000 images per class; a ba
   await page.getByTestId('forward-t').fill('250');
   await expect(page.getByTestId('forward-readout')).toContainText('t = 250');
   await saveScreenshot(page, 'data');
+  expect(await unlabelledControls(page)).toEqual([]);
 
   // Dropped anywhere on the page: a file that is no dataset is named, and CIFAR-10 stays loaded.
   await page.evaluate(() => {

@@ -36,3 +36,33 @@ export async function sampleAndWait(page: Page): Promise<string> {
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
 }
+
+/**
+ * Every visible control on the page has an accessible name and can be reached with Tab (roving
+ * tab stops, like inactive tabs, are reached with the arrow keys instead). Returns the controls
+ * that fail, described, so the test names them.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (el: HTMLElement): boolean => {
+      if (el.getAttribute('aria-label')?.trim()) return true;
+      const by = el.getAttribute('aria-labelledby');
+      if (by && by.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+      if (
+        el instanceof HTMLInputElement ||
+        el instanceof HTMLSelectElement ||
+        el instanceof HTMLTextAreaElement
+      )
+        return Array.from(el.labels ?? []).some((l) => l.textContent?.trim());
+      return Boolean(el.textContent?.trim());
+    };
+    const controls = Array.from(
+      document.querySelectorAll<HTMLElement>(
+        'button, input, select, textarea, [tabindex]:not([tabindex="-1"])',
+      ),
+    ).filter((el) => el.offsetParent !== null || el.getClientRects().length > 0);
+    return controls
+      .filter((el) => !named(el) || (el.tabIndex < 0 && el.getAttribute('role') !== 'tab'))
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} ${el.outerHTML.slice(0, 80)}`);
+  });
+}

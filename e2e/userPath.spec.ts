@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { readSafetensors } from '../src/io/safetensors';
 import { readZip } from '../src/io/zip';
-import { canvasPixels, openLab, openTab, sampleAndWait, saveScreenshot } from './labPage';
+import { canvasPixels, openLab, openTab, sampleAndWait, saveScreenshot, unlabelledControls } from './labPage';
 import { E2E_CHANNELS } from './tinyPipeline';
 
 /**
@@ -84,6 +84,7 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
     `training: ${pausedAt} steps; ${longTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
   );
   await saveScreenshot(page, 'train');
+  expect(await unlabelledControls(page)).toEqual([]);
 
   // Sample with DDIM, 10 steps, and scrub.
   await openTab(page, 'Sample & timeline');
@@ -100,6 +101,7 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   await page.getByTestId('timeline-follow').selectOption('0');
   await page.keyboard.press('End');
   await saveScreenshot(page, 'sample');
+  expect(await unlabelledControls(page)).toEqual([]);
 
   // Export: a diffusers pipeline whose weights are safetensors with the U-Net's names.
   await openTab(page, 'Weights');
@@ -120,6 +122,7 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
     ]),
   );
   await saveScreenshot(page, 'weights');
+  expect(await unlabelledControls(page)).toEqual([]);
 
   // Reload: the saved run is offered and continues from its step.
   await page.reload();
