@@ -14,7 +14,7 @@ interface Props {
 
 const num = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));
 
-/** Sampler settings: DDPM or DDIM (steps, η), images, seed, EMA or raw weights, x₀ clipping. */
+/** Sampler settings: DDPM or DDIM (steps, η), images, seed, x₀ clipping. */
 export function SampleForm({ settings: s, errors, T, onChange }: Props) {
   return (
     <div className="form-grid">
@@ -102,22 +102,6 @@ export function SampleForm({ settings: s, errors, T, onChange }: Props) {
             value={Number.isNaN(s.seed) ? '' : s.seed}
             onChange={(e) => onChange('seed', num(e.target.value))}
           />
-        )}
-      </Field>
-      <Field
-        label="Weights"
-        help="The paper samples with the exponential moving average of the weights (decay 0.9999); raw weights are noisier early in training."
-      >
-        {(id, d) => (
-          <select
-            id={id}
-            aria-describedby={d}
-            value={s.useEma ? 'ema' : 'raw'}
-            onChange={(e) => onChange('useEma', e.target.value === 'ema')}
-          >
-            <option value="ema">EMA</option>
-            <option value="raw">raw</option>
-          </select>
         )}
       </Field>
       <Field

@@ -23,6 +23,7 @@ export function SampleView() {
   const change = (key: string, value: unknown) => useConfig.getState().setField(`sampling.${key}`, value);
   const configT = useConfig((s) => s.valid.diffusion.num_train_timesteps);
   const configVariance = useConfig((s) => s.valid.diffusion.variance_type);
+  const useEma = useConfig((s) => s.valid.training.useEma);
   const T = model?.scheduler?.config.num_train_timesteps ?? configT;
   const errors = useMemo(() => {
     const fromConfig = Object.fromEntries(
@@ -43,6 +44,16 @@ export function SampleView() {
         <div className="two-col">
           <div>
             <SampleForm settings={settings} errors={errors} T={T} onChange={change} />
+            {model && (
+              <p className="hint" data-testid="sample-weights">
+                Weights:{' '}
+                {model.origin === 'imported'
+                  ? `imported (${model.source.join(', ')})`
+                  : useEma
+                    ? 'the EMA of the trained weights, as the paper samples'
+                    : 'the raw trained weights (EMA is off in Configure)'}
+              </p>
+            )}
             {settings.sampler === 'ddpm' && (
               <p className="hint" data-testid="ddpm-variance">
                 DDPM variance σ²_t: {model?.scheduler?.config.variance_type ?? configVariance}
