@@ -1,9 +1,9 @@
 /**
  * The lab's connection state: the worker client, the backend it reported, and the GPU check.
- * Components read slices of it; only worker events and user actions write it.
+ * Components read slices of it; only worker events (through `events.ts`) and user actions write it.
  */
 import { create } from 'zustand';
-import { LabClient, newRunId } from '../worker/client';
+import { LabClient, newRunId, type Listener } from '../worker/client';
 import { parseBackendRequest, type BackendInfo, type WorkerEvent } from '../worker/protocol';
 
 export type GpuCheck =
@@ -20,12 +20,35 @@ interface LabState {
   /** A problem with the URL the page was opened with. */
   urlWarning: string | undefined;
   gpuCheck: GpuCheck;
-  connect(search: string): void;
+  /** Starts the worker once; `listener` receives every event it sends. */
+  connect(search: string, listener: Listener): void;
   runGpuCheck(): void;
+  onEvent(event: Extract<WorkerEvent, { type: 'ready' | 'gpuCheckResult' }>): void;
+  /** Shows an error: the GPU check's when it is its run, else as the lab's error. */
+  onError(runId: string | undefined, message: string): void;
 }
 
-export const useLab = create<LabState>((set, get) => {
-  const onEvent = (event: WorkerEvent): void => {
+export const useLab = create<LabState>((set, get) => ({
+  client: undefined,
+  backend: undefined,
+  error: undefined,
+  urlWarning: undefined,
+  gpuCheck: { status: 'idle' },
+  connect(search, listener) {
+    if (get().client) return;
+    const { backend, error } = parseBackendRequest(new URLSearchParams(search).get('backend'));
+    const client = new LabClient(backend);
+    client.subscribe(listener);
+    set({ client, urlWarning: error });
+  },
+  runGpuCheck() {
+    const { client, backend } = get();
+    if (!client || !backend) return;
+    const runId = newRunId();
+    set({ gpuCheck: { status: 'running', runId } });
+    client.send({ type: 'gpuCheck', runId, size: 512, iterations: 8 });
+  },
+  onEvent(event) {
     switch (event.type) {
       case 'ready':
         set({ backend: event.backend, error: undefined });
@@ -36,36 +59,12 @@ export const useLab = create<LabState>((set, get) => {
         set({ gpuCheck: { status: 'done', gflops: event.gflops, ms: event.ms, size: event.size } });
         return;
       }
-      case 'error': {
-        const check = get().gpuCheck;
-        if (event.runId && check.status === 'running' && check.runId === event.runId) {
-          set({ gpuCheck: { status: 'failed', message: event.message } });
-        } else {
-          set({ error: event.message });
-        }
-        return;
-      }
     }
-  };
-  return {
-    client: undefined,
-    backend: undefined,
-    error: undefined,
-    urlWarning: undefined,
-    gpuCheck: { status: 'idle' },
-    connect(search) {
-      if (get().client) return;
-      const { backend, error } = parseBackendRequest(new URLSearchParams(search).get('backend'));
-      const client = new LabClient(backend);
-      client.subscribe(onEvent);
-      set({ client, urlWarning: error });
-    },
-    runGpuCheck() {
-      const { client, backend } = get();
-      if (!client || !backend) return;
-      const runId = newRunId();
-      set({ gpuCheck: { status: 'running', runId } });
-      client.send({ type: 'gpuCheck', runId, size: 512, iterations: 8 });
-    },
-  };
-});
+  },
+  onError(runId, message) {
+    const check = get().gpuCheck;
+    if (runId && check.status === 'running' && check.runId === runId)
+      set({ gpuCheck: { status: 'failed', message } });
+    else set({ error: message });
+  },
+}));

@@ -5,9 +5,16 @@ const LABELS = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' } as const;
 /** Shows the compute backend really in use, the adapter behind it, and why others were skipped. */
 export function BackendBadge() {
   const backend = useLab((s) => s.backend);
-  if (!backend) return <span className="badge" data-testid="backend-badge">Starting compute…</span>;
+  if (!backend)
+    return (
+      <span className="badge" data-testid="backend-badge">
+        Starting compute…
+      </span>
+    );
   const adapter = backend.adapter;
-  const detail = adapter ? ` · ${adapter.vendor || 'unknown vendor'}/${adapter.architecture || 'unknown'}` : '';
+  const detail = adapter
+    ? ` · ${adapter.vendor || 'unknown vendor'}/${adapter.architecture || 'unknown'}`
+    : '';
   const fellBack = backend.name !== 'webgpu';
   return (
     <div className="backend">
@@ -25,7 +32,9 @@ export function BackendBadge() {
         <span className="hint" data-testid="backend-forced">
           {' '}
           chosen by ?backend={backend.requested}
-          {backend.requested !== backend.name ? `, which could not start: fell back to ${LABELS[backend.name]}` : ''}
+          {backend.requested !== backend.name
+            ? `, which could not start: fell back to ${LABELS[backend.name]}`
+            : ''}
         </span>
       )}
       {backend.fallbackReasons.length > 0 && (

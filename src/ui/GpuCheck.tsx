@@ -6,22 +6,28 @@ export function GpuCheck() {
   const ready = useLab((s) => s.backend !== undefined);
   const run = useLab((s) => s.runGpuCheck);
   return (
-    <section className="panel" aria-labelledby="gpu-check-title">
-      <h2 id="gpu-check-title">GPU check</h2>
-      <p className="hint">Times 8 multiplications of two 512×512 matrices on the active backend.</p>
-      <button type="button" onClick={run} disabled={!ready || check.status === 'running'}>
+    <div className="gpu-check" role="group" aria-label="GPU check">
+      <button
+        type="button"
+        onClick={run}
+        disabled={!ready || check.status === 'running'}
+        title="Times 8 multiplications of two 512×512 matrices on the active backend."
+      >
         {check.status === 'running' ? 'Measuring…' : 'Run GPU check'}
       </button>
       {check.status === 'done' && (
-        <p data-testid="gpu-check-result" data-gflops={check.gflops}>
-          <strong>{check.gflops.toFixed(1)} GFLOP/s</strong> ({check.ms.toFixed(0)} ms for {check.size}² matmuls)
-        </p>
+        <span data-testid="gpu-check-result" data-gflops={check.gflops}>
+          {' '}
+          <strong>{check.gflops.toFixed(1)} GFLOP/s</strong> ({check.ms.toFixed(0)} ms for {check.size}²
+          matmuls)
+        </span>
       )}
       {check.status === 'failed' && (
-        <p role="alert" className="error">
+        <span role="alert" className="error">
+          {' '}
           GPU check failed: {check.message}
-        </p>
+        </span>
       )}
-    </section>
+    </div>
   );
 }

@@ -1,0 +1,68 @@
+/** Helpers the lab's browser tests share: opening the page on WebGPU, tabs, canvases, downloads. */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Opens the lab with a run config in the hash and waits until the worker runs on WebGPU. */
+export async function openLab(page: Page, hash = '#preset=tiny'): Promise<void> {
+  await page.goto(`./${hash}`);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+}
+
+export async function openTab(
+  page: Page,
+  name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights',
+): Promise<void> {
+  const tab = page.getByRole('tab', { name });
+  await tab.click();
+  await expect(tab).toHaveAttribute('aria-selected', 'true');
+}
+
+/** The pixels a canvas shows, as a data URL, to tell frames apart. */
+export function canvasPixels(canvas: Locator): Promise<string> {
+  return canvas.evaluate((el) => (el as HTMLCanvasElement).toDataURL());
+}
+
+/** Samples with the settings on the Sample tab and returns the checksum of the images. */
+export async function sampleAndWait(page: Page): Promise<string> {
+  // The click puts the run in progress at once, so a previous run's "Done" cannot satisfy the wait.
+  await page.getByRole('button', { name: 'Sample', exact: true }).click();
+  await expect(page.getByTestId('sample-status')).toContainText('Done', { timeout: 120_000 });
+  console.log('sample:', await page.getByTestId('sample-status').textContent());
+  const sum = await page.getByTestId('sample-result').getAttribute('data-checksum');
+  expect(sum).toMatch(/^[0-9a-f]{8}$/);
+  return sum!;
+}
+
+/** A README screenshot of the current page, written to docs/screenshots/NAME.png. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
+}
+
+/**
+ * Every visible control on the page has an accessible name and can be reached with Tab (roving
+ * tab stops, like inactive tabs, are reached with the arrow keys instead). Returns the controls
+ * that fail, described, so the test names them.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (el: HTMLElement): boolean => {
+      if (el.getAttribute('aria-label')?.trim()) return true;
+      const by = el.getAttribute('aria-labelledby');
+      if (by && by.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+      if (
+        el instanceof HTMLInputElement ||
+        el instanceof HTMLSelectElement ||
+        el instanceof HTMLTextAreaElement
+      )
+        return Array.from(el.labels ?? []).some((l) => l.textContent?.trim());
+      return Boolean(el.textContent?.trim());
+    };
+    const controls = Array.from(
+      document.querySelectorAll<HTMLElement>(
+        'button, input, select, textarea, [tabindex]:not([tabindex="-1"])',
+      ),
+    ).filter((el) => el.offsetParent !== null || el.getClientRects().length > 0);
+    return controls
+      .filter((el) => !named(el) || (el.tabIndex < 0 && el.getAttribute('role') !== 'tab'))
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} ${el.outerHTML.slice(0, 80)}`);
+  });
+}

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { readSafetensors } from '../src/io/safetensors';
+import { readZip } from '../src/io/zip';
+import { canvasPixels, openLab, openTab, sampleAndWait, saveScreenshot, unlabelledControls } from './labPage';
+import { E2E_CHANNELS } from './tinyPipeline';
+
+/**
+ * The tiny preset, made cheap enough for a CPU-emulated GPU (~0.3 GFLOP/s): half-width U-Net,
+ * batch 2, 2 sampled images, a preview grid every 3 steps. Everything else is the preset's.
+ */
+const SETUP = [
+  'preset=tiny',
+  `model.block_out_channels=${E2E_CHANNELS.join(',')}`,
+  'training.batchSize=2',
+  'training.targetSteps=40',
+  'training.previewEverySteps=3',
+  'training.previewImages=2',
+  'training.previewSteps=2',
+  'sampling.numImages=2',
+].join('&');
+
+/** Records main-thread long tasks (over 50 ms) from the moment the page starts. */
+async function watchLongTasks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { longTasks: { start: number; duration: number }[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+const now = (page: Page) => page.evaluate(() => performance.now());
+const longTasksBetween = (page: Page, from: number, to: number) =>
+  page.evaluate(
+    ([a, b]) =>
+      (window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks.filter(
+        (t) => t.start >= a && t.start <= b,
+      ),
+    [from, to],
+  );
+
+const trainedStep = async (page: Page) =>
+  Number(await page.getByTestId('train-progress').getAttribute('data-step'));
+
+test('the whole path: train, pause, sample, scrub, export, reload and resume, import and reproduce', async ({
+  page,
+}) => {
+  test.setTimeout(360_000);
+  await watchLongTasks(page);
+  await openLab(page, `#${SETUP}`);
+  await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 60_000 });
+
+  // Train until the loss chart has a few points and the smoothed loss has fallen.
+  await openTab(page, 'Train');
+  const chart = page.getByTestId('loss-chart');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const started = await now(page);
+  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', {
+    timeout: 120_000,
+  });
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(6);
+  const first = Number(await chart.getAttribute('data-first-smoothed'));
+  const last = Number(await chart.getAttribute('data-last-smoothed'));
+  expect(last).toBeLessThan(first);
+  await expect(page.getByTestId('train-preview')).toHaveAttribute('data-step', /\d+/);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'paused', { timeout: 60_000 });
+  const stopped = await now(page);
+  const pausedAt = await trainedStep(page);
+  const longTasks = await longTasksBetween(page, started, stopped);
+  const longest = Math.max(0, ...longTasks.map((t) => t.duration));
+  test.info().annotations.push({
+    type: 'longest main-thread task while training (ms)',
+    description: longest.toFixed(0),
+  });
+  console.log(
+    `training: ${pausedAt} steps; ${longTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
+  );
+  await saveScreenshot(page, 'train');
+  expect(await unlabelledControls(page)).toEqual([]);
+
+  // Sample with DDIM, 10 steps, and scrub.
+  await openTab(page, 'Sample & timeline');
+  await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
+  await expect(page.getByLabel('Steps')).toHaveValue('10');
+  const samples = await sampleAndWait(page);
+  const xt = page.getByTestId('timeline-xt');
+  await page.getByTestId('timeline-slider').focus();
+  await page.keyboard.press('End');
+  const end = await canvasPixels(xt);
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('timeline-readout')).toHaveAttribute('data-frame', '0');
+  expect(await canvasPixels(xt)).not.toBe(end);
+  await page.getByTestId('timeline-follow').selectOption('0');
+  await page.keyboard.press('End');
+  await saveScreenshot(page, 'sample');
+  expect(await unlabelledControls(page)).toEqual([]);
+
+  // Export: a diffusers pipeline whose weights are safetensors with the U-Net's names.
+  await openTab(page, 'Weights');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: /Export diffusers pipeline/ }).click(),
+  ]);
+  const zipped = readFileSync((await download.path())!);
+  const weights = readSafetensors(
+    readZip(new Uint8Array(zipped)).get('unet/diffusion_pytorch_model.safetensors')!,
+  );
+  expect([...weights.tensors.keys()]).toEqual(
+    expect.arrayContaining([
+      'conv_in.weight',
+      'time_embedding.linear_1.weight',
+      'mid_block.attentions.0.to_q.weight',
+      'conv_out.bias',
+    ]),
+  );
+  await saveScreenshot(page, 'weights');
+  expect(await unlabelledControls(page)).toEqual([]);
+
+  // Reload: the saved run is offered and continues from its step.
+  await page.reload();
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await openTab(page, 'Train');
+  const resume = page.getByTestId('resume');
+  await expect(resume).toHaveText(`Resume from step ${pausedAt}`, { timeout: 60_000 });
+  await resume.click();
+  await expect.poll(() => trainedStep(page), { timeout: 120_000 }).toBeGreaterThan(pausedAt);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });
+
+  // Import the exported pipeline: the same seed gives the same images.
+  await openTab(page, 'Weights');
+  await page
+    .getByTestId('import-files')
+    .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: zipped });
+  await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
+  expect(await sampleAndWait(page)).toBe(samples);
+});

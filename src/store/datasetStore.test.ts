@@ -1,0 +1,116 @@
+import type { DatasetInfo } from '../worker/protocol';
+import { FORWARD_MAX, datasetView, useDataset } from './datasetStore';
+import { fakeClient } from './testClient';
+
+const info: DatasetInfo = {
+  id: 'cifar10',
+  name: 'cifar-10-binary-subset.tar.gz',
+  summary: {
+    train: { images: 10_000, height: 32, width: 32, channels: 3, per_class: { airplane: 6000, cat: 4000 } },
+    test: { images: 2000, height: 32, width: 32, channels: 3, per_class: { airplane: 1000, cat: 1000 } },
+  },
+  classNames: ['airplane', 'cat'],
+  allowsFlip: true,
+  height: 32,
+  width: 32,
+  channels: 3,
+};
+const wire = (count: number, fill = 0) => ({
+  count,
+  height: 1,
+  width: 1,
+  channels: 1 as const,
+  pixels: new Uint8Array(count).fill(fill),
+});
+const file = (name: string, size: number) => ({
+  name,
+  webkitRelativePath: '',
+  arrayBuffer: async () => new ArrayBuffer(size),
+});
+
+beforeEach(() =>
+  useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], previewRun: undefined }),
+);
+
+async function loaded(count = 64) {
+  const client = fakeClient();
+  await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
+  const runId = (client.sent[0] as { runId: string }).runId;
+  useDataset
+    .getState()
+    .onEvent({ type: 'datasetLoaded', runId, dataset: info, preview: wire(count), warnings: [] });
+  return client;
+}
+
+describe('datasetView', () => {
+  it('turns the summary into per-class counts in class order, with the test split', () => {
+    const v = datasetView(info, wire(2), ['skipped 1 file']);
+    expect(v.counts).toEqual([6000, 4000]);
+    expect(v.testCounts).toEqual([1000, 1000]);
+    expect(v.count).toBe(10_000);
+    expect(v.warnings).toEqual(['skipped 1 file']);
+  });
+});
+
+describe('useDataset', () => {
+  it('sends dropped files with their bytes transferred and reports progress', async () => {
+    const client = fakeClient();
+    await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
+    const cmd = client.sent[0] as {
+      type: string;
+      runId: string;
+      source: { kind: string; files: { name: string }[] };
+    };
+    expect(cmd.type).toBe('loadDataset');
+    expect(cmd.source.kind).toBe('files');
+    expect(cmd.source.files[0].name).toBe('cifar.tar.gz');
+    expect(client.transfers[0]).toHaveLength(1);
+    useDataset
+      .getState()
+      .onEvent({ type: 'datasetProgress', runId: cmd.runId, bytesDone: 40, bytesTotal: 100 });
+    expect(useDataset.getState().status).toMatchObject({ kind: 'loading', bytesDone: 40, bytesTotal: 100 });
+  });
+
+  it('shows the loaded dataset and picks the first images for the forward view', async () => {
+    await loaded();
+    const s = useDataset.getState();
+    expect(s.status.kind).toBe('idle');
+    expect(s.active?.name).toBe('cifar-10-binary-subset.tar.gz');
+    expect(s.selected).toEqual([0, 1, 2, 3]);
+  });
+
+  it('keeps the active dataset when a load fails, and shows why', async () => {
+    const client = await loaded();
+    await useDataset.getState().loadFiles([file('junk.bin', 3)]);
+    const runId = (client.sent[1] as { runId: string }).runId;
+    expect(useDataset.getState().onError(runId, 'junk.bin: holds no usable images')).toBe(true);
+    const s = useDataset.getState();
+    expect(s.active?.name).toBe('cifar-10-binary-subset.tar.gz');
+    expect(s.status).toEqual({ kind: 'error', message: 'junk.bin: holds no usable images' });
+  });
+
+  it('reshuffles through the worker and takes only its own answer', async () => {
+    const client = await loaded();
+    useDataset.getState().reshuffle();
+    const cmd = client.sent[1] as { type: string; runId: string; count: number };
+    expect(cmd).toMatchObject({ type: 'previewDataset', count: 64 });
+    useDataset.getState().onEvent({ type: 'datasetPreview', runId: 'stale', seed: 1, preview: wire(64, 9) });
+    expect(useDataset.getState().active?.preview.data[0]).toBe(0);
+    useDataset
+      .getState()
+      .onEvent({ type: 'datasetPreview', runId: cmd.runId, seed: 1, preview: wire(64, 9) });
+    expect(useDataset.getState().active?.preview.data[0]).toBe(9);
+    expect(useDataset.getState().previewRun).toBeUndefined();
+  });
+
+  it('toggles forward-view images and drops the oldest beyond the maximum', async () => {
+    await loaded();
+    const d = useDataset.getState();
+    d.toggle(2);
+    expect(useDataset.getState().selected).toEqual([0, 1, 3]);
+    for (let i = 10; i < 20; i++) d.toggle(i);
+    const sel = useDataset.getState().selected;
+    expect(sel).toHaveLength(FORWARD_MAX);
+    expect(sel[sel.length - 1]).toBe(19);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * The one listener on the worker: every event goes to the slice that owns it. Run-tagged errors go
+ * to the slice that started the run; an error nobody owns is shown as the lab's error.
+ */
+import { assertNever, type WorkerEvent } from '../worker/protocol';
+import { useDataset } from './datasetStore';
+import { useLab } from './labStore';
+import { useSample } from './sampleStore';
+import { useTrain } from './trainStore';
+import { useWeights } from './weightsStore';
+
+export function routeEvent(event: WorkerEvent): void {
+  switch (event.type) {
+    case 'ready':
+      useLab.getState().onEvent(event);
+      // A reload offers to resume the newest saved run.
+      useTrain.getState().listCheckpoints();
+      return;
+    case 'gpuCheckResult':
+      useLab.getState().onEvent(event);
+      return;
+    case 'sampleProgress':
+    case 'sampleFrames':
+    case 'sampleDone':
+      useSample.getState().onEvent(event);
+      return;
+    case 'modelLoaded':
+    case 'exportReady':
+      useWeights.getState().onEvent(event);
+      return;
+    case 'datasetProgress':
+    case 'datasetLoaded':
+    case 'datasetPreview':
+      useDataset.getState().onEvent(event);
+      return;
+    case 'trainState':
+    case 'trainProgress':
+    case 'trainHistory':
+    case 'trainPreview':
+    case 'checkpointSaved':
+    case 'checkpoints':
+    case 'runExported':
+      useTrain.getState().onEvent(event);
+      return;
+    case 'error': {
+      const { runId, code, message } = event;
+      const owners = [
+        (id: string) => useSample.getState().onError(id, code, message),
+        (id: string) => useWeights.getState().onError(id, message),
+        (id: string) => useDataset.getState().onError(id, message),
+        (id: string) => useTrain.getState().onError(id, message),
+      ];
+      if (runId !== undefined && owners.some((owns) => owns(runId))) return;
+      useLab.getState().onError(runId, message);
+      return;
+    }
+    default:
+      assertNever(event);
+  }
+}

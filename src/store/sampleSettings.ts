@@ -1,0 +1,52 @@
+/**
+ * The Sample form's settings are the run config's `sampling` section (so they travel in the URL
+ * too). Their messages come from the sampling module's own `resolveSampleOptions`, so the form
+ * and the worker cannot disagree about what is allowed, and steps are checked against the T of the
+ * model actually loaded (an imported model may differ from the config's).
+ */
+import type { SamplingConfig } from '../config';
+import { resolveSampleOptions, SampleOptionsError, type SampleOptions } from '../sampling/options';
+
+export type SampleErrors = Partial<Record<keyof SamplingConfig, string>>;
+
+/** The runner's options for these settings. */
+export function toSampleOptions(s: SamplingConfig): SampleOptions {
+  return {
+    sampler: s.sampler,
+    numInferenceSteps: s.steps,
+    eta: s.eta,
+    numImages: s.numImages,
+    seed: s.seed,
+    clip: s.clip,
+  };
+}
+
+/** The option each runner key stands for in the form, and a valid stand-in to look past it. */
+const FIELDS: Partial<Record<keyof SampleOptions, [keyof SamplingConfig, unknown]>> = {
+  sampler: ['sampler', 'ddim'],
+  numInferenceSteps: ['steps', 1],
+  eta: ['eta', 0],
+  numImages: ['numImages', 1],
+  seed: ['seed', 0],
+  clip: ['clip', true],
+};
+
+/** Every invalid field with its message (not just the first), with steps checked against the model's T. */
+export function validateSampling(s: SamplingConfig, T: number): SampleErrors {
+  const errors: SampleErrors = {};
+  let options: Record<string, unknown> = { ...toSampleOptions(s) };
+  for (let tries = 0; tries <= Object.keys(FIELDS).length; tries++) {
+    try {
+      resolveSampleOptions(options as unknown as SampleOptions, true);
+      break;
+    } catch (err) {
+      const field = err instanceof SampleOptionsError ? FIELDS[err.key as keyof SampleOptions] : undefined;
+      if (!field) throw err;
+      errors[field[0]] = (err as Error).message;
+      options = { ...options, [(err as SampleOptionsError).key]: field[1] };
+    }
+  }
+  if (!errors.steps && s.steps > T)
+    errors.steps = `sampling option numInferenceSteps = ${s.steps} is not allowed; the model was trained with T = ${T} timesteps, so at most ${T}`;
+  return errors;
+}

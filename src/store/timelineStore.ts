@@ -1,0 +1,150 @@
+/**
+ * The recorded reverse process of the last sampled batch, and the cursor that scrubs it.
+ *
+ * Frames arrive in chunks while sampling runs and are kept as the worker sent them (uint8, one
+ * array per frame and kind). The cursor lives in its own store: the canvases and readouts
+ * subscribe to it and draw imperatively, so scrubbing or playing never re-renders React per frame.
+ */
+import { create } from 'zustand';
+import { clampFrame, playbackFrame } from './timelineIndex';
+
+/** What the sampler reports about one recorded reverse step. */
+export interface FrameMeta {
+  /** Index of the reverse step, 0 = the first step from pure noise. */
+  step: number;
+  t: number;
+  alphaBar: number;
+  sigma: number;
+}
+
+/** Recorded frames of one sampled batch: x_t, predicted x₀ and predicted ε, each numImages×H×W×C uint8. */
+export interface Timeline {
+  runId: string;
+  numImages: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  /** Reverse steps the sampler ran. */
+  totalSteps: number;
+  /** Every `stride`-th step was recorded (1 = all), to stay within the memory budget. */
+  stride: number;
+  frames: FrameMeta[];
+  xt: Uint8Array[];
+  x0: Uint8Array[];
+  eps: Uint8Array[];
+}
+
+export interface FrameChunk {
+  frames: FrameMeta[];
+  xt: Uint8Array[];
+  x0: Uint8Array[];
+  eps: Uint8Array[];
+}
+
+interface TimelineState {
+  timeline: Timeline | undefined;
+  start(meta: Omit<Timeline, 'frames' | 'xt' | 'x0' | 'eps'>): void;
+  /** Appends frames of the current run; chunks of another run are dropped. */
+  append(runId: string, chunk: FrameChunk): void;
+  clear(): void;
+}
+
+export const useTimeline = create<TimelineState>((set, get) => ({
+  timeline: undefined,
+  start(meta) {
+    set({ timeline: { ...meta, frames: [], xt: [], x0: [], eps: [] } });
+    useCursor.getState().reset();
+  },
+  append(runId, chunk) {
+    const tl = get().timeline;
+    if (!tl || tl.runId !== runId) return;
+    const pixels = tl.numImages * tl.height * tl.width * tl.channels;
+    for (const kind of ['xt', 'x0', 'eps'] as const)
+      chunk[kind].forEach((a, i) => {
+        if (a.length !== pixels)
+          throw new RangeError(
+            `timeline frame ${chunk.frames[i]?.step}: ${kind} has ${a.length} bytes, expected ${pixels} (${tl.numImages}×${tl.height}×${tl.width}×${tl.channels})`,
+          );
+      });
+    set({
+      timeline: {
+        ...tl,
+        frames: [...tl.frames, ...chunk.frames],
+        xt: [...tl.xt, ...chunk.xt],
+        x0: [...tl.x0, ...chunk.x0],
+        eps: [...tl.eps, ...chunk.eps],
+      },
+    });
+  },
+  clear() {
+    set({ timeline: undefined });
+    useCursor.getState().reset();
+  },
+}));
+
+interface CursorState {
+  frame: number;
+  playing: boolean;
+  speed: number;
+  /** The sample shown large, or null. */
+  followed: number | null;
+  seek(frame: number): void;
+  step(delta: number): void;
+  setPlaying(on: boolean): void;
+  setSpeed(speed: number): void;
+  follow(index: number | null): void;
+  reset(): void;
+}
+
+const frameCount = () => useTimeline.getState().timeline?.frames.length ?? 0;
+
+export const useCursor = create<CursorState>((set, get) => ({
+  frame: 0,
+  playing: false,
+  speed: 1,
+  followed: null,
+  seek(frame) {
+    set({ frame: clampFrame(frame, frameCount()) });
+  },
+  step(delta) {
+    set({ frame: clampFrame(get().frame + delta, frameCount()), playing: false });
+  },
+  setPlaying(on) {
+    const n = frameCount();
+    // Play from the start when the cursor sits on the last frame.
+    if (on && get().frame >= n - 1) set({ frame: 0 });
+    set({ playing: on && n > 1 });
+  },
+  setSpeed(speed) {
+    set({ speed });
+  },
+  follow(index) {
+    set({ followed: index });
+  },
+  reset() {
+    set({ frame: 0, playing: false, followed: null });
+  },
+}));
+
+/**
+ * Drives playback with requestAnimationFrame-style ticks: returns a function to call each tick with
+ * the current time. Kept outside React so playing costs no renders; `Timeline` wires it to rAF.
+ */
+export function playbackTicker(): (nowMs: number) => boolean {
+  let origin: { ms: number; frame: number; speed: number } | undefined;
+  return (nowMs) => {
+    const c = useCursor.getState();
+    if (!c.playing) {
+      origin = undefined;
+      return false;
+    }
+    if (!origin || origin.speed !== c.speed) origin = { ms: nowMs, frame: c.frame, speed: c.speed };
+    const { frame, done } = playbackFrame(origin.frame, nowMs - origin.ms, c.speed, frameCount());
+    if (frame !== c.frame) useCursor.setState({ frame });
+    if (done) {
+      useCursor.setState({ playing: false });
+      origin = undefined;
+    }
+    return !done;
+  };
+}

@@ -1,0 +1,114 @@
+import { memo, useEffect } from 'react';
+import { RUN_PRESET_NAMES, presetRunConfig, type RunPresetName } from '../../config';
+import { useConfig } from '../../store/configStore';
+import { useMetrics } from '../../store/metricsStore';
+import { useTrain } from '../../store/trainStore';
+import { downloadBytes } from '../download';
+import { ConfigForm } from './ConfigForm';
+import { LossChart } from './LossChart';
+import { LossPerTChart } from './LossPerTChart';
+import { LrGradChart } from './LrGradChart';
+import { PreviewGrid } from './PreviewGrid';
+import { TrainPanel } from './TrainPanel';
+import { useLagged } from './useLagged';
+
+const PAPER = presetRunConfig('paper');
+
+/**
+ * The Train tab: Configure on the left; controls, progress, charts and live samples on the right.
+ * Each part subscribes to its own slice, and each chart redraws in its own task, so a metrics event
+ * costs the main thread a few short tasks rather than one long one.
+ */
+export function TrainView() {
+  const runExport = useTrain((s) => s.runExport);
+  useEffect(() => {
+    if (runExport.kind === 'done') downloadBytes(runExport.bytes, runExport.fileName, 'application/zip');
+  }, [runExport]);
+  return (
+    <div className="two-col">
+      <ConfigColumn />
+      <div>
+        <TrainPanel />
+        <LossBox />
+        <LossPerTBox />
+        <LrGradBox />
+        <PreviewBox />
+      </div>
+    </div>
+  );
+}
+
+function ConfigColumn() {
+  const draft = useConfig((s) => s.draft);
+  const errors = useConfig((s) => s.errors);
+  const linkErrors = useConfig((s) => s.linkErrors);
+  const status = useTrain((s) => s.status);
+  const locked = status === 'running' || status === 'starting' || status === 'paused';
+  const { setField, applyPreset } = useConfig.getState();
+  return (
+    <div>
+      {linkErrors.length > 0 && (
+        <div role="alert" className="warning">
+          The link had settings that could not be used (the rest was applied):
+          <ul>
+            {linkErrors.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <ConfigForm
+        config={draft}
+        paper={PAPER}
+        errors={errors}
+        presets={RUN_PRESET_NAMES}
+        locked={locked}
+        onField={setField}
+        onPreset={(name) => applyPreset(name as RunPresetName)}
+      />
+    </div>
+  );
+}
+
+const MemoLossChart = memo(LossChart);
+const MemoLossPerTChart = memo(LossPerTChart);
+const MemoLrGradChart = memo(LrGradChart);
+
+function LossBox() {
+  const points = useLagged(
+    useMetrics((s) => s.loss),
+    0,
+  );
+  const logScale = useMetrics((s) => s.logScale);
+  return <MemoLossChart points={points} logScale={logScale} onLogScale={useMetrics.getState().setLogScale} />;
+}
+
+function LossPerTBox() {
+  const current = useLagged(
+    useMetrics((s) => s.lossPerT),
+    60,
+  );
+  const snapshot = useMetrics((s) => s.snapshot);
+  const T = useConfig((s) => s.valid.diffusion.num_train_timesteps);
+  return (
+    <MemoLossPerTChart
+      current={current}
+      snapshot={snapshot}
+      T={T}
+      onSnapshot={useMetrics.getState().takeSnapshot}
+    />
+  );
+}
+
+function LrGradBox() {
+  const points = useLagged(
+    useMetrics((s) => s.lrGrad),
+    120,
+  );
+  const clip = useConfig((s) => s.valid.training.gradClipNorm);
+  return <MemoLrGradChart points={points} clipNorm={clip ?? undefined} />;
+}
+
+function PreviewBox() {
+  return <PreviewGrid preview={useTrain((s) => s.preview)} />;
+}

@@ -1,0 +1,59 @@
+import type { RunExport } from '../../store/trainStore';
+import type { ExportStatus } from '../../store/weightsStore';
+
+interface Props {
+  /** Why nothing can be exported now (no model), or undefined. */
+  blocked: string | undefined;
+  /** Why the model cannot be a diffusers pipeline (the BatchNorm ablation), or undefined. */
+  notDiffusers: string | undefined;
+  status: ExportStatus;
+  runStatus: RunExport;
+  onPipeline(): void;
+  /** Exports the whole run; absent while no training run exists. */
+  onRun?: () => void;
+}
+
+/** Downloads: the diffusers pipeline zip, and the whole run (config, metrics CSV, weights, EMA). */
+export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeline, onRun }: Props) {
+  const busy = status.kind === 'working';
+  return (
+    <section className="panel" aria-labelledby="export-title">
+      <h2 id="export-title">Export</h2>
+      <div className="row">
+        <button type="button" onClick={onPipeline} disabled={busy || !!blocked || !!notDiffusers}>
+          Export diffusers pipeline (.zip)
+        </button>
+        {onRun && (
+          <button type="button" onClick={onRun} disabled={runStatus.kind === 'working'}>
+            Export run
+          </button>
+        )}
+      </div>
+      <p className="hint">
+        The pipeline zip (<code>model_index.json</code>, <code>unet/</code>, <code>scheduler/</code>) loads
+        with <code>DDPMPipeline.from_pretrained</code> in diffusers. The run holds the config, the metrics as
+        CSV, the weights and their EMA.
+      </p>
+      {blocked && <p className="hint">{blocked}</p>}
+      {notDiffusers && <p className="warning">{notDiffusers}</p>}
+      {status.kind === 'working' && <p aria-live="polite">Preparing {status.what}…</p>}
+      {status.kind === 'done' && (
+        <p aria-live="polite" data-testid="export-done">
+          Saved {status.fileName} ({(status.bytes / 2 ** 20).toFixed(2)} MiB).
+        </p>
+      )}
+      {runStatus.kind === 'working' && <p aria-live="polite">Preparing the run export…</p>}
+      {runStatus.kind === 'done' && <p aria-live="polite">Saved {runStatus.fileName}.</p>}
+      {runStatus.kind === 'error' && (
+        <p role="alert" className="error">
+          {runStatus.message}
+        </p>
+      )}
+      {status.kind === 'error' && (
+        <p role="alert" className="error">
+          {status.message}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,95 @@
+import { useId, type ChangeEvent } from 'react';
+import type { ImportStatus } from '../../store/weightsStore';
+import type { ModelSummary } from '../../worker/protocol';
+
+interface Props {
+  model: ModelSummary | undefined;
+  status: ImportStatus;
+  onFiles(files: File[]): void;
+}
+
+/** Import a diffusers unet or pipeline: a folder, a zip, or a .safetensors with its config.json. */
+export function ImportPanel({ model, status, onFiles }: Props) {
+  const id = useId();
+  const busy = status.kind === 'working';
+  const pick = (e: ChangeEvent<HTMLInputElement>) => {
+    const files = Array.from(e.target.files ?? []);
+    if (files.length > 0) onFiles(files);
+    e.target.value = '';
+  };
+  return (
+    <section className="panel" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Import</h2>
+      <div className="row">
+        <label htmlFor={`${id}-files`}>Zip or files</label>
+        <input
+          id={`${id}-files`}
+          data-testid="import-files"
+          type="file"
+          multiple
+          accept=".zip,.safetensors,.json"
+          disabled={busy}
+          onChange={pick}
+        />
+      </div>
+      <div className="row">
+        <label htmlFor={`${id}-folder`}>Folder</label>
+        <input
+          id={`${id}-folder`}
+          type="file"
+          disabled={busy}
+          onChange={pick}
+          ref={(el) => {
+            // Not in React's typings: lets the picker choose a whole pipeline or unet folder.
+            if (el) el.webkitdirectory = true;
+          }}
+        />
+      </div>
+      <p className="hint">
+        A diffusers pipeline or <code>unet</code> folder, a zip of one, or a <code>.safetensors</code> with
+        its <code>config.json</code>: for example the paper's <code>google/ddpm-cifar10-32</code> (older
+        attention names included). On this tab you can also drop the files anywhere on the page.
+      </p>
+      {status.kind === 'working' && <p aria-live="polite">Reading {status.name}…</p>}
+      {status.kind === 'error' && (
+        <p role="alert" className="error" data-testid="import-error">
+          {status.message}
+        </p>
+      )}
+      {model && (
+        <dl className="model-info" data-testid="model-info">
+          <dt>Model</dt>
+          <dd>
+            {model.origin === 'trained' ? 'trained here' : 'imported'}: {model.source.join(', ')}
+          </dd>
+          <dt>Parameters</dt>
+          <dd>{model.parameterCount.toLocaleString('en')}</dd>
+          <dt>U-Net</dt>
+          <dd>
+            {sideText(model.config.sample_size)}, {model.config.in_channels} channel
+            {model.config.in_channels === 1 ? '' : 's'}, widths {model.config.block_out_channels.join('/')},{' '}
+            {model.config.layers_per_block} per level
+          </dd>
+          <dt>Scheduler</dt>
+          <dd>
+            {model.scheduler
+              ? `${model.scheduler.kind.toUpperCase()}, T = ${model.scheduler.config.num_train_timesteps}, ${model.scheduler.config.beta_schedule} betas, from the bundle`
+              : 'none in the bundle: sampling uses the paper’s schedule'}
+          </dd>
+          <dt>diffusers</dt>
+          <dd>{model.diffusersCompatible ? 'compatible' : 'lab format only (BatchNorm ablation)'}</dd>
+        </dl>
+      )}
+      {model?.warnings.map((w) => (
+        <p key={w} className="warning">
+          {w}
+        </p>
+      ))}
+    </section>
+  );
+}
+
+function sideText(size: number | [number, number] | null): string {
+  if (size === null) return 'any size';
+  return Array.isArray(size) ? `${size[0]}×${size[1]}` : `${size}×${size}`;
+}

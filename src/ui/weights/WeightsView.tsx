@@ -1,0 +1,37 @@
+import { useEffect } from 'react';
+import { useTrain } from '../../store/trainStore';
+import { useWeights } from '../../store/weightsStore';
+import { downloadBytes } from '../download';
+import { ExportPanel } from './ExportPanel';
+import { ImportPanel } from './ImportPanel';
+
+/** Export the current model (and the run), import a diffusers model. */
+export function WeightsView() {
+  const model = useWeights((s) => s.model);
+  const exportStatus = useWeights((s) => s.exportStatus);
+  const importStatus = useWeights((s) => s.importStatus);
+  const lastExport = useWeights((s) => s.lastExport);
+  const trainRun = useTrain((s) => s.runId);
+  const runExport = useTrain((s) => s.runExport);
+  const { exportPipeline, importFiles } = useWeights.getState();
+  useEffect(() => {
+    if (lastExport) downloadBytes(lastExport.bytes, lastExport.fileName, 'application/zip');
+  }, [lastExport]);
+  return (
+    <div className="two-col-even">
+      <ExportPanel
+        blocked={model ? undefined : 'Train a model or import one first.'}
+        notDiffusers={
+          model && !model.diffusersCompatible
+            ? 'This model has the lab-only BatchNorm after conv_in, which diffusers’ UNet2DModel cannot hold: use Export run (the lab’s own format).'
+            : undefined
+        }
+        status={exportStatus}
+        runStatus={runExport}
+        onPipeline={exportPipeline}
+        onRun={trainRun ? useTrain.getState().exportRun : undefined}
+      />
+      <ImportPanel model={model} status={importStatus} onFiles={(files) => void importFiles(files)} />
+    </div>
+  );
+}
