@@ -6,6 +6,7 @@ import { assertNever, type WorkerEvent } from '../worker/protocol';
 import { useDataset } from './datasetStore';
 import { useLab } from './labStore';
 import { useSample } from './sampleStore';
+import { useScore } from './scoreStore';
 import { useTrain } from './trainStore';
 import { useWeights } from './weightsStore';
 
@@ -23,6 +24,10 @@ export function routeEvent(event: WorkerEvent): void {
     case 'sampleFrames':
     case 'sampleDone':
       useSample.getState().onEvent(event);
+      return;
+    case 'scoreProgress':
+    case 'scoreDone':
+      useScore.getState().onEvent(event);
       return;
     case 'modelLoaded':
     case 'exportReady':
@@ -46,6 +51,7 @@ export function routeEvent(event: WorkerEvent): void {
       const { runId, code, message } = event;
       const owners = [
         (id: string) => useSample.getState().onError(id, code, message),
+        (id: string) => useScore.getState().onError(id, code, message),
         (id: string) => useWeights.getState().onError(id, message),
         (id: string) => useDataset.getState().onError(id, message),
         (id: string) => useTrain.getState().onError(id, message),

@@ -10,6 +10,7 @@ import { GridCanvas } from '../GridCanvas';
 import { batchGrid } from '../pixels';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
+import { ScorePanel } from './ScorePanel';
 import { Timeline } from './Timeline';
 
 /** Sample from the current model, see the batch, and scrub its reverse process. */
@@ -117,6 +118,7 @@ export function SampleView() {
         </div>
       </section>
       <Timeline />
+      <ScorePanel />
     </>
   );
 }
