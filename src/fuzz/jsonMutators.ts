@@ -180,7 +180,8 @@ export function mutateJsonValue(rng: Rng, value: unknown, allowNonJson = false):
       const n = rng.int(3);
       if (n === 0) parent.length = 0;
       else if (n === 1) parent.push(...parent.slice(0, 1 + rng.int(parent.length)));
-      else parent.push(...new Array(1 + rng.int(2000)).fill(current));
+      // Many copies of a scalar, few of a container: stacked edits must not grow the tree exponentially.
+      else parent.push(...new Array(1 + rng.int(isContainer(current) ? 3 : 2000)).fill(current));
     } else if (op === 3) {
       const [from, fromKey] = pick(rng, all);
       (parent as Record<string, unknown>)[key] = cloneJson((from as Record<string, unknown>)[fromKey]);
