@@ -1,6 +1,7 @@
 import { unetConfigTarget } from '../fuzz/configTargets';
 import { fuzzIt } from '../fuzz/fuzzTest';
 import { UNetConfigError, parseUNetConfig } from './config';
+import { presetConfig } from './presets';
 
 describe('parseUNetConfig, fuzzed', () => {
   fuzzIt(unetConfigTarget);
@@ -16,5 +17,10 @@ describe('parseUNetConfig, fuzzed', () => {
     const config = JSON.parse(`{"in_channels": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`) as unknown;
     expect(() => parseUNetConfig(config)).toThrow(UNetConfigError);
     expect(() => parseUNetConfig(config)).toThrow(/"in_channels" = \(an array nested too deep to show\)/);
+  });
+
+  it('found by fuzzing the URL hash: a preset named like an Object.prototype member is unknown', () => {
+    for (const name of ['constructor', 'toString', '__proto__'])
+      expect(() => presetConfig(name)).toThrow(`unknown U-Net preset "${name}"`);
   });
 });
