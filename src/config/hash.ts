@@ -3,7 +3,7 @@
  * base is written, readably: `#preset=paper&training.batchSize=64&model.block_out_channels=32,64`.
  * The base is the defaults or the run preset that gives the shortest hash.
  */
-import { presetConfig } from '../model/presets';
+import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
 import { RUN_PRESET_NAMES, isRunPresetName, runPreset, type RunPresetName } from './presets';
 import { RUN_CONFIG_SECTIONS, defaultRunConfig, type RunConfig, type RunConfigOverrides, type RunConfigSection } from './runConfig';
 import { applyOverrides, validateRunConfig, type RunConfigIssue } from './validate';
@@ -56,6 +56,9 @@ export function decodeRunConfigHash(hash: string): DecodedRunConfigHash {
     } else if (path === 'preset') {
       if (isRunPresetName(raw)) preset = raw;
       else errors.push({ path, message: `preset = "${raw}" is not a run preset; presets: ${RUN_PRESET_NAMES.join(', ')}` });
+    } else if (path === 'model.preset' && raw !== 'custom' && !(UNET_PRESET_NAMES as string[]).includes(raw)) {
+      // applyOverrides throws for an unknown U-Net preset, so it is left out here, like a bad run preset.
+      errors.push({ path, message: `model.preset = "${raw}" is not allowed; allowed: ${[...UNET_PRESET_NAMES, 'custom'].join(', ')}` });
     } else {
       entries.push([path, raw]);
     }
