@@ -230,7 +230,7 @@ export function mutateJsonText(rng: Rng, text: string): string {
     }
     case 2: {
       // Deep enough to overflow the stack of any recursive walk (JSON.stringify fails near 4,000).
-      const depth = 1 + rng.int(100_000);
+      const depth = rng.int(2) === 0 ? 1 + rng.int(64) : 5000 + rng.int(15_000);
       const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;
       const values = [...text.matchAll(/:\s*(-?\d[^,}\]]*|"[^"]*"|true|false|null)/g)];
       if (values.length === 0 || rng.int(4) === 0) return deep;
