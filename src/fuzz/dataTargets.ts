@@ -5,6 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
+import { CIFAR_RECORD_BYTES } from '../data/cifar';
 import { DatasetError, MAX_FILE_BYTES } from '../data/errors';
 import { loadDataset } from '../data/load';
 import { bytesSource } from '../data/source';
@@ -14,7 +15,7 @@ import { tarFixtures } from './fixtures';
 import { fixByMagic, tarFields, zipFields } from './formats';
 import { byteGenerator, describeBytes } from './harness';
 import type { FuzzTarget } from './harness';
-import type { Field } from './mutators';
+import type { ByteSeed, Field } from './mutators';
 
 /** One dataset file as the loader receives it. */
 export interface NamedFile {
@@ -35,7 +36,12 @@ function datasetTarget(
   fieldsOf: (f: NamedFile) => Field[],
 ): FuzzTarget<NamedFile[]> {
   const generators = seedLists.map((list) =>
-    list.map((f) => byteGenerator([{ bytes: f.bytes, fields: fieldsOf(f) }], { fixup: fixByMagic })),
+    list.map((f) =>
+      byteGenerator([{ bytes: f.bytes, fields: fieldsOf(f) }], {
+        structured: nestArchives,
+        fixup: fixByMagic,
+      }),
+    ),
   );
   const total = (files: NamedFile[]) => files.reduce((n, f) => n + f.bytes.length, 0);
   return {
@@ -51,6 +57,30 @@ function datasetTarget(
     maxAllocBytes: (files) => MAX_FILE_BYTES + 16 * total(files),
     describe: (files) => files.map((f) => `${f.name}: ${describeBytes(f.bytes)}`).join('; '),
   };
+}
+
+/** Levels of the rare deeply nested input: at ~23 bytes a level, a 230 kB file. */
+const DEEP_LEVELS = 10_000;
+let deepNest: Uint8Array | undefined;
+
+/**
+ * The seed inside archives: one to three layers of gzip or zip (as a learner's `mnist.zip` of
+ * `.gz` files is), or, rarely, ten thousand gzip layers around a small idx file (built once: it
+ * takes a second), which a loader that unpacks whatever it finds inflates ten thousand times over.
+ */
+function nestArchives(rng: Rng, seed: ByteSeed): Uint8Array {
+  if (rng.int(200) === 0) {
+    if (!deepNest) {
+      deepNest = idxFile([1, 2, 2], new Uint8Array(4));
+      for (let i = 0; i < DEEP_LEVELS; i++) deepNest = new Uint8Array(gzipSync(deepNest, { level: 0 }));
+    }
+    return deepNest;
+  }
+  const names = ['inner', 'data_batch_1.bin', 'x.gz', 'train-images-idx3-ubyte'];
+  let out = seed.bytes;
+  for (let k = 1 + rng.int(3); k > 0; k--)
+    out = rng.int(2) === 0 ? gz(out) : zipSync({ [names[rng.int(names.length)]]: out });
+  return out;
 }
 
 /** idx files: 3 images of 4×4 with their labels, raw, gzipped and zipped; an RGB rank-4 file. */
@@ -108,9 +138,13 @@ export function cifarTarget(): FuzzTarget<NamedFile[]> {
     [{ name: 'cifar-10-binary.tar.gz', bytes: gz(tar) }],
     ...tarFixtures().map((t) => [{ name: 'archive.tar', bytes: t }]),
   ];
+  // Sizes a tar header can declare for a batch: whole records just under, at and past the 1 GiB limit.
+  const records = [349_525, 349_526, 2 ** 22].map((n) => n * CIFAR_RECORD_BYTES);
+  const sized = (fields: Field[]) =>
+    fields.map((f) => (f.endian === 'octal' ? { ...f, values: records } : f));
   return datasetTarget('CIFAR-10 bin, tar, tar.gz (loadDataset)', seeds, (f) =>
     f.name.endsWith('.tar')
-      ? tarFields(f.bytes)
+      ? sized(tarFields(f.bytes))
       : f.name.endsWith('.gz')
         ? [{ at: f.bytes.length - 4, width: 4, endian: 'le' }]
         : [],

@@ -6,11 +6,15 @@
  */
 import type { Rng } from '../diffusion/rng';
 
-/** A length or count field of a seed file: where it sits and how it is encoded. */
-export type Field =
+/**
+ * A length or count field of a seed file: where it sits, how it is encoded, and values that are
+ * interesting for this field in particular (e.g. multiples of a record size near a limit).
+ */
+export type Field = (
   | { at: number; width: 1 | 2 | 4 | 8; endian: 'le' | 'be' }
   /** A zero-padded octal text field (tar headers), `width` characters. */
-  | { at: number; width: number; endian: 'octal' };
+  | { at: number; width: number; endian: 'octal' }
+) & { values?: readonly number[] };
 
 /** A valid file that mutations start from, with the fields worth aiming interesting integers at. */
 export interface ByteSeed {
@@ -147,7 +151,13 @@ const intAnywhere: ByteMutator = (rng, input) => {
 const intInField: ByteMutator = (rng, input, _seeds, fields) => {
   if (fields.length === 0) return intAnywhere(rng, input, _seeds, fields);
   const out = input.slice();
-  writeField(out, fields[rng.int(fields.length)], interestingInt(rng, input.length));
+  const field = fields[rng.int(fields.length)];
+  const own = field.values ?? [];
+  writeField(
+    out,
+    field,
+    own.length > 0 && rng.int(2) === 0 ? own[rng.int(own.length)] : interestingInt(rng, input.length),
+  );
   return out;
 };
 
