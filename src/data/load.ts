@@ -183,12 +183,13 @@ function tarEntrySink(
   depth: number,
 ): TarEntrySink | undefined {
   if (isMetadataPath(entry.name)) return undefined;
+  // Before any buffer is sized from the header: a batch reader allocates the declared size at once.
+  checkSize(`${archive}/${entry.name}`, entry.size);
   const split = cifarSplit(entry.name);
   if (split) {
     const reader = new CifarBatchReader(archive, entry.name, entry.size);
     return { write: (c) => reader.write(c), end: () => found.cifar.push(reader.end(split)) };
   }
-  checkSize(`${archive}/${entry.name}`, entry.size);
   const parts: Uint8Array[] = [];
   return {
     write: (c) => parts.push(c.slice()),
