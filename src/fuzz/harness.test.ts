@@ -146,6 +146,12 @@ describe('JSON mutators', () => {
     expect(JSON.stringify(seed)).toBe(before);
     expect(differ).toBeGreaterThan(150);
   });
+  it('are a pure function of the generator: no edit leaks into the next input', () => {
+    const run = () =>
+      Array.from({ length: 300 }, (_, i) => JSON.stringify(mutateJsonValue(new Rng(i), seed)));
+    const first = run();
+    expect(run()).toEqual(first);
+  });
   it('keep "__proto__" as an own key when copying, instead of changing the prototype', () => {
     const parsed = JSON.parse('{"__proto__": {"polluted": 1}}') as Record<string, unknown>;
     const copy = cloneJson(parsed) as Record<string, unknown>;

@@ -118,13 +118,18 @@ function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[rng.int(items.length)];
 }
 
+/** A fresh copy of an edge value: later edits change values in place, and must not change the list. */
+function edge(rng: Rng): unknown {
+  return cloneJson(pick(rng, EDGE_VALUES));
+}
+
 /** A value derived from `v`: a nearby number, a type change, a wrap, or an edge value. */
 function mutateValue(rng: Rng, v: unknown, allowNonJson: boolean): unknown {
   switch (rng.int(6)) {
     case 0:
       if (typeof v === 'number')
         return pick(rng, [v + 1, v - 1, v * 2, -v, v / 3, v * 1e6, Math.floor(v / 2), v + 0.5]);
-      return pick(rng, EDGE_VALUES);
+      return edge(rng);
     case 1:
       return typeof v === 'number' || typeof v === 'boolean'
         ? String(v)
@@ -139,9 +144,9 @@ function mutateValue(rng: Rng, v: unknown, allowNonJson: boolean): unknown {
       // Kept shallow enough for the harness's own recursion; mutateJsonText nests far deeper.
       return nest(v, 1 + rng.int(rng.int(2) === 0 ? 8 : 500), rng.int(2) === 0);
     case 4:
-      return allowNonJson ? pick(rng, NON_JSON_VALUES) : pick(rng, EDGE_VALUES);
+      return allowNonJson ? pick(rng, NON_JSON_VALUES) : edge(rng);
     default:
-      return pick(rng, EDGE_VALUES);
+      return edge(rng);
   }
 }
 
@@ -154,13 +159,13 @@ export function mutateJsonValue(rng: Rng, value: unknown, allowNonJson = false):
   let root = cloneJson(value);
   for (let k = 1 + rng.int(4); k > 0; k--) {
     if (!isContainer(root) || rng.int(40) === 0) {
-      root = rng.int(2) === 0 ? mutateValue(rng, root, allowNonJson) : pick(rng, EDGE_VALUES);
+      root = rng.int(2) === 0 ? mutateValue(rng, root, allowNonJson) : edge(rng);
       continue;
     }
     const all = slots(root);
     if (all.length === 0) {
-      if (!Array.isArray(root)) setKey(root, pick(rng, NASTY_KEYS), pick(rng, EDGE_VALUES));
-      else root.push(pick(rng, EDGE_VALUES));
+      if (!Array.isArray(root)) setKey(root, pick(rng, NASTY_KEYS), edge(rng));
+      else root.push(edge(rng));
       continue;
     }
     const [parent, key] = pick(rng, all);
@@ -226,7 +231,7 @@ export function mutateJsonText(rng: Rng, text: string): string {
       const close = text.lastIndexOf('}');
       return close < 0
         ? text
-        : `${text.slice(0, close)},"${m[1]}":${JSON.stringify(pick(rng, EDGE_VALUES))}${text.slice(close)}`;
+        : `${text.slice(0, close)},"${m[1]}":${JSON.stringify(edge(rng))}${text.slice(close)}`;
     }
     case 2: {
       // Deep enough to overflow the stack of any recursive walk (JSON.stringify fails near 4,000).
