@@ -14,7 +14,12 @@ import { toTorchLayout, type StateDict, type StateTensor } from '../../src/model
 import { UNet } from '../../src/model/unet';
 
 /** Fixture names, one per reference config. */
-export const UNET_FIXTURES = ['attn_rgb_pad0', 'plain_gray_pad1_flip', 'multihead_nonsquare', 'batchnorm_lab'] as const;
+export const UNET_FIXTURES = [
+  'attn_rgb_pad0',
+  'plain_gray_pad1_flip',
+  'multihead_nonsquare',
+  'batchnorm_lab',
+] as const;
 
 /** One fixture: the config.json, the weights as a state dict, and the fixture.* tensors. */
 export interface UNetFixture {
@@ -35,12 +40,19 @@ export function loadUNetFixture(name: (typeof UNET_FIXTURES)[number]): UNetFixtu
     if (!t) throw new Error(`${path} has no tensor fixture.${key}`);
     return t;
   };
-  return { path, config: JSON.parse(metadata.config), weights, gradNames: JSON.parse(metadata.grads) as string[], get };
+  return {
+    path,
+    config: JSON.parse(metadata.config),
+    weights,
+    gradNames: JSON.parse(metadata.grads) as string[],
+    get,
+  };
 }
 
 /** max |a − b| / max |b|: one number per tensor, independent of where the large values are. */
 export function relErr(actual: Float32Array, expected: StateTensor): number {
-  if (actual.length !== expected.data.length) throw new Error(`length ${actual.length} vs expected ${expected.data.length}`);
+  if (actual.length !== expected.data.length)
+    throw new Error(`length ${actual.length} vs expected ${expected.data.length}`);
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < actual.length; i++) {

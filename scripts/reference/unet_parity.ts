@@ -10,6 +10,11 @@ const backend = await useBackend(parseBackend(process.argv[2]));
 for (const name of UNET_FIXTURES) {
   const r = await measureParity(loadUNetFixture(name));
   const worstGrad = Math.max(r.gradSample, ...r.grads.values());
-  const bn = r.forwardEval === undefined ? '' : `, eval ${r.forwardEval.toExponential(2)}, running stats ${r.runningStats!.toExponential(2)}`;
-  console.log(`${backend} ${name}: forward ${r.forward.toExponential(2)}${bn}, worst of ${r.grads.size + 1} gradients ${worstGrad.toExponential(2)}`);
+  const bn =
+    r.forwardEval === undefined
+      ? ''
+      : `, eval ${r.forwardEval.toExponential(2)}, running stats ${r.runningStats!.toExponential(2)}`;
+  console.log(
+    `${backend} ${name}: forward ${r.forward.toExponential(2)}${bn}, worst of ${r.grads.size + 1} gradients ${worstGrad.toExponential(2)}`,
+  );
 }

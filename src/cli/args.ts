@@ -21,11 +21,14 @@ export interface ParsedArgs {
 export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): ParsedArgs {
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
-  const known = Object.keys(spec).map((f) => `--${f}`).join(', ');
+  const known = Object.keys(spec)
+    .map((f) => `--${f}`)
+    .join(', ');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg !== '-') throw new UsageError(`${command}: unknown option ${arg}; options: ${known}`);
+      if (arg.startsWith('-') && arg !== '-')
+        throw new UsageError(`${command}: unknown option ${arg}; options: ${known}`);
       positionals.push(arg);
       continue;
     }

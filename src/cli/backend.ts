@@ -27,13 +27,15 @@ export async function useBackend(name: BackendName): Promise<string> {
   if (name === 'webgpu') await registerWebGpu();
   if (!(await tf.setBackend(name))) throw new Error(`the tfjs ${name} backend failed to initialise`);
   await tf.ready();
-  if (tf.getBackend() !== name) throw new Error(`asked for the ${name} backend, tfjs runs ${tf.getBackend()}`);
+  if (tf.getBackend() !== name)
+    throw new Error(`asked for the ${name} backend, tfjs runs ${tf.getBackend()}`);
   return name;
 }
 
 async function registerWebGpu(): Promise<void> {
   // Without a GPU, Dawn needs a Vulkan driver: Chromium's SwiftShader when installed.
-  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD))
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
   const gpu = create([]);

@@ -49,14 +49,30 @@ function writeUnetFolder(name: string, weights: StateDict, config: unknown = fx.
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ddpm-lab-cli-'));
   writeUnetFolder('unet', fx.weights);
-  writeFileSync(join(dir, 'in.safetensors'), writeSafetensors(new Map([['sample', fx.get('sample')], ['timestep', fx.get('timestep')]])));
+  writeFileSync(
+    join(dir, 'in.safetensors'),
+    writeSafetensors(
+      new Map([
+        ['sample', fx.get('sample')],
+        ['timestep', fx.get('timestep')],
+      ]),
+    ),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ddpm-lab (spawned)', () => {
   it('forward writes what the in-process model computes, which matches PyTorch', async () => {
     const out = join(dir, 'out.safetensors');
-    const r = await spawnCli('forward', '--unet', join(dir, 'unet'), '--input', join(dir, 'in.safetensors'), '--out', out);
+    const r = await spawnCli(
+      'forward',
+      '--unet',
+      join(dir, 'unet'),
+      '--input',
+      join(dir, 'in.safetensors'),
+      '--out',
+      out,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote .*out\.safetensors: sample \[2, 3, 16, 16\] \(cpu backend/);
@@ -91,7 +107,9 @@ describe('ddpm-lab (spawned)', () => {
     const plain = await spawnCli('forward', '--unet', join(dir, 'unet'), '--inptu', 'x');
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
-    expect(plain.stderr.trim().split('\n')).toEqual(['ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend']);
+    expect(plain.stderr.trim().split('\n')).toEqual([
+      'ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend',
+    ]);
     const debug = await spawnCli('info', join(dir, 'nowhere'), '--debug');
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/does not exist\n\s+at /);
@@ -118,7 +136,12 @@ describe('ddpm-lab (in-process)', () => {
   });
 
   it('info reads a pipeline folder and a lone .safetensors, accepting legacy attention names', async () => {
-    const legacy: StateDict = new Map([...fx.weights].map(([k, v]) => [k.replace('.to_q.', '.query.').replace('.to_out.0.', '.proj_attn.'), v]));
+    const legacy: StateDict = new Map(
+      [...fx.weights].map(([k, v]) => [
+        k.replace('.to_q.', '.query.').replace('.to_out.0.', '.proj_attn.'),
+        v,
+      ]),
+    );
     const pipeline = join(dir, 'pipeline');
     const files = pipelineFiles({
       unetConfig: fx.config as Record<string, unknown>,
@@ -142,7 +165,10 @@ describe('ddpm-lab (in-process)', () => {
     [['info'], /info takes one PATH, got 0/],
     [['info', 'a', 'b'], /info takes one PATH, got 2/],
     [['forward', '--unet', 'u', '--input', 'i'], /--out is required/],
-    [['forward', '--unet', 'u', '--input', 'i', '--out', 'o', '--backend', 'webgl'], /--backend webgl is not supported; backends: cpu, webgpu/],
+    [
+      ['forward', '--unet', 'u', '--input', 'i', '--out', 'o', '--backend', 'webgl'],
+      /--backend webgl is not supported; backends: cpu, webgpu/,
+    ],
   ])('rejects %j with a message', async (argv, message) => {
     const r = await inProcess(...argv);
     expect(r.code).toBe(1);
@@ -154,16 +180,38 @@ describe('ddpm-lab (in-process)', () => {
     const bad = (name: string, tensors: Map<string, { shape: number[]; data: Float32Array }>) => {
       const path = join(dir, name);
       writeFileSync(path, writeSafetensors(tensors));
-      return inProcess('forward', '--unet', join(dir, 'unet'), '--input', path, '--out', join(dir, 'never.safetensors'));
+      return inProcess(
+        'forward',
+        '--unet',
+        join(dir, 'unet'),
+        '--input',
+        path,
+        '--out',
+        join(dir, 'never.safetensors'),
+      );
     };
     const sample = fx.get('sample');
-    expect((await bad('no-t.safetensors', new Map([['sample', sample]]))).stderr).toMatch(/no tensor "timestep"/);
-    const wrongT = new Map([['sample', sample], ['timestep', { shape: [3], data: new Float32Array(3) }]]);
+    expect((await bad('no-t.safetensors', new Map([['sample', sample]]))).stderr).toMatch(
+      /no tensor "timestep"/,
+    );
+    const wrongT = new Map([
+      ['sample', sample],
+      ['timestep', { shape: [3], data: new Float32Array(3) }],
+    ]);
     expect((await bad('t3.safetensors', wrongT)).stderr).toMatch(/timestep must have shape \[2\]/);
-    const extra = new Map([['sample', sample], ['timestep', fx.get('timestep')], ['noise', sample]]);
+    const extra = new Map([
+      ['sample', sample],
+      ['timestep', fx.get('timestep')],
+      ['noise', sample],
+    ]);
     expect((await bad('extra.safetensors', extra)).stderr).toMatch(/unexpected tensor\(s\) noise/);
-    const odd = new Map([['sample', { shape: [1, 3, 10, 9], data: new Float32Array(270) }], ['timestep', { shape: [1], data: new Float32Array(1) }]]);
-    expect((await bad('odd.safetensors', odd)).stderr).toMatch(/10×9 must be divisible by 2\^\(levels−1\) = 2/);
+    const odd = new Map([
+      ['sample', { shape: [1, 3, 10, 9], data: new Float32Array(270) }],
+      ['timestep', { shape: [1], data: new Float32Array(1) }],
+    ]);
+    expect((await bad('odd.safetensors', odd)).stderr).toMatch(
+      /10×9 must be divisible by 2\^\(levels−1\) = 2/,
+    );
   });
 
   it('prints usage with --help', async () => {

@@ -20,7 +20,10 @@ export const FORWARD_USAGE =
 /** Reads the input, runs the model in eval mode, writes `sample` to OUT. */
 export async function forwardCommand(argv: readonly string[], out: Output): Promise<number> {
   const args = parseArgs(argv, { unet: true, input: true, out: true, backend: true }, 'forward');
-  if (args.positionals.length) throw new UsageError(`forward takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${FORWARD_USAGE}`);
+  if (args.positionals.length)
+    throw new UsageError(
+      `forward takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${FORWARD_USAGE}`,
+    );
   const unetPath = requireFlag(args, 'unet', 'forward');
   const inputPath = requireFlag(args, 'input', 'forward');
   const outPath = requireFlag(args, 'out', 'forward');
@@ -42,8 +45,13 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
     const result = nhwcToNchw((await y.data()) as Float32Array, y.shape);
     y.dispose();
     const seconds = (performance.now() - start) / 1000;
-    writeFileSync(outPath, writeSafetensors(new Map([['sample', { shape: result.shape, data: result.data }]])));
-    out.stdout(`wrote ${outPath}: sample [${result.shape.join(', ')}] (${backend} backend, forward ${seconds.toFixed(2)} s)`);
+    writeFileSync(
+      outPath,
+      writeSafetensors(new Map([['sample', { shape: result.shape, data: result.data }]])),
+    );
+    out.stdout(
+      `wrote ${outPath}: sample [${result.shape.join(', ')}] (${backend} backend, forward ${seconds.toFixed(2)} s)`,
+    );
   } finally {
     model.dispose();
   }
@@ -54,17 +62,26 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
 function readForwardInput(path: string): { sample: SafetensorsTensor; timestep: Float32Array } {
   const file = readSafetensors(readFileSync(path));
   const extra = [...file.tensors.keys()].filter((k) => k !== 'sample' && k !== 'timestep');
-  if (extra.length) throw new UsageError(`${path}: unexpected tensor(s) ${extra.join(', ')}; expected only sample and timestep`);
+  if (extra.length)
+    throw new UsageError(
+      `${path}: unexpected tensor(s) ${extra.join(', ')}; expected only sample and timestep`,
+    );
   const sample = file.tensors.get('sample');
   const timestep = file.tensors.get('timestep');
   if (!sample) throw new UsageError(`${path}: no tensor "sample" (float32 [B, C, H, W])`);
   if (!timestep) throw new UsageError(`${path}: no tensor "timestep" (float32 or int64 [B])`);
   if (sample.dtype !== 'F32' || sample.shape.length !== 4)
-    throw new UsageError(`${path}: sample must be F32 [B, C, H, W], got ${sample.dtype} [${sample.shape.join(', ')}]`);
-  if (!['F32', 'I64', 'I32'].includes(timestep.dtype)) throw new UsageError(`${path}: timestep must be F32, I64 or I32, got ${timestep.dtype}`);
+    throw new UsageError(
+      `${path}: sample must be F32 [B, C, H, W], got ${sample.dtype} [${sample.shape.join(', ')}]`,
+    );
+  if (!['F32', 'I64', 'I32'].includes(timestep.dtype))
+    throw new UsageError(`${path}: timestep must be F32, I64 or I32, got ${timestep.dtype}`);
   const batch = sample.shape[0];
-  if (timestep.data.length === 1 && timestep.shape.length <= 1) return { sample, timestep: new Float32Array(batch).fill(timestep.data[0]) };
+  if (timestep.data.length === 1 && timestep.shape.length <= 1)
+    return { sample, timestep: new Float32Array(batch).fill(timestep.data[0]) };
   if (timestep.shape.length !== 1 || timestep.shape[0] !== batch)
-    throw new UsageError(`${path}: timestep must have shape [${batch}] (one per sample) or hold a single value, got [${timestep.shape.join(', ')}]`);
+    throw new UsageError(
+      `${path}: timestep must have shape [${batch}] (one per sample) or hold a single value, got [${timestep.shape.join(', ')}]`,
+    );
   return { sample, timestep: timestep.data };
 }

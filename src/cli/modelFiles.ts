@@ -27,7 +27,9 @@ export function readModelPath(path: string): ModelBundle {
     }
     return readModelBundle(files);
   }
-  throw new UsageError(`${path}: expected a unet or pipeline folder, a .zip, or a .safetensors with a config.json beside it`);
+  throw new UsageError(
+    `${path}: expected a unet or pipeline folder, a .zip, or a .safetensors with a config.json beside it`,
+  );
 }
 
 function readFolder(root: string): Map<string, Uint8Array> {
@@ -36,8 +38,10 @@ function readFolder(root: string): Map<string, Uint8Array> {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory() && depth < MAX_DEPTH) walk(full, depth + 1);
-      else if (entry.isFile() && RELEVANT.test(entry.name)) files.set(relative(root, full), readFileSync(full));
-      else if (entry.isFile() && NAMED_ONLY.test(entry.name)) files.set(relative(root, full), new Uint8Array(0));
+      else if (entry.isFile() && RELEVANT.test(entry.name))
+        files.set(relative(root, full), readFileSync(full));
+      else if (entry.isFile() && NAMED_ONLY.test(entry.name))
+        files.set(relative(root, full), new Uint8Array(0));
     }
   };
   walk(root, 0);

@@ -4,6 +4,7 @@ import { DATA_USAGE, dataCommand } from './data';
 import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
 import { SAMPLE_USAGE, sampleCommand } from './sample';
+import { TRAIN_USAGE, trainCommand } from './train';
 import type { Output } from './output';
 
 const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise<number>> = {
@@ -11,9 +12,18 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   forward: forwardCommand,
   sample: sampleCommand,
   data: dataCommand,
+  train: trainCommand,
 };
 
-const USAGE = ['usage:', `  ${INFO_USAGE}`, `  ${FORWARD_USAGE}`, `  ${SAMPLE_USAGE}`, `  ${DATA_USAGE}`, 'global flags: --debug (stack traces), --help'].join('\n');
+const USAGE = [
+  'usage:',
+  `  ${INFO_USAGE}`,
+  `  ${FORWARD_USAGE}`,
+  `  ${SAMPLE_USAGE}`,
+  `  ${DATA_USAGE}`,
+  `  ${TRAIN_USAGE}`,
+  'global flags: --debug (stack traces), --help',
+].join('\n');
 
 /** Runs one command line (without `node` and the script); returns the exit code. */
 export async function runCli(argv: readonly string[], out: Output): Promise<number> {
@@ -30,7 +40,8 @@ export async function runCli(argv: readonly string[], out: Output): Promise<numb
   const [name, ...args] = rest;
   try {
     const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!command)
+      throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
     return await command(args, out);
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));

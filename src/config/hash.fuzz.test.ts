@@ -13,7 +13,7 @@ describe('decodeRunConfigHash, fuzzed', () => {
       );
       expect(errors.map((e) => e.path)).toEqual(['model.preset']);
       expect(errors[0].message).toMatch(
-        /is not allowed; allowed: tiny, mnist, cifar-small, paper-cifar10, custom/,
+        /is not a U-Net preset; presets: tiny, mnist, cifar-small, paper-cifar10, custom/,
       );
       expect(config.model).toEqual(presetRunConfig('tiny').model);
       expect(config.training.batchSize).toBe(2);

@@ -5,7 +5,13 @@
  */
 import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
 import { RUN_PRESET_NAMES, isRunPresetName, runPreset, type RunPresetName } from './presets';
-import { RUN_CONFIG_SECTIONS, defaultRunConfig, type RunConfig, type RunConfigOverrides, type RunConfigSection } from './runConfig';
+import {
+  RUN_CONFIG_SECTIONS,
+  defaultRunConfig,
+  type RunConfig,
+  type RunConfigOverrides,
+  type RunConfigSection,
+} from './runConfig';
 import { applyOverrides, validateRunConfig, type RunConfigIssue } from './validate';
 
 /** What a hash decodes to: always a usable config, plus every field that could not be used. */
@@ -17,7 +23,11 @@ export interface DecodedRunConfigHash {
 }
 
 /** String settings that may also be null; every other string setting is read verbatim. */
-const NULLABLE_STRINGS = new Set(['data.classFilter', 'model.lab_norm_after_conv_in', 'model._diffusers_version']);
+const NULLABLE_STRINGS = new Set([
+  'data.classFilter',
+  'model.lab_norm_after_conv_in',
+  'model._diffusers_version',
+]);
 
 /** The config of a preset applied to the defaults (or the defaults themselves for null). */
 export function presetRunConfig(preset: RunPresetName | null): RunConfig {
@@ -55,10 +65,11 @@ export function decodeRunConfigHash(hash: string): DecodedRunConfigHash {
       errors.push({ path: path ?? part, message: `"${part}" in the URL is not a key=value pair` });
     } else if (path === 'preset') {
       if (isRunPresetName(raw)) preset = raw;
-      else errors.push({ path, message: `preset = "${raw}" is not a run preset; presets: ${RUN_PRESET_NAMES.join(', ')}` });
-    } else if (path === 'model.preset' && raw !== 'custom' && !(UNET_PRESET_NAMES as string[]).includes(raw)) {
-      // applyOverrides throws for an unknown U-Net preset, so it is left out here, like a bad run preset.
-      errors.push({ path, message: `model.preset = "${raw}" is not allowed; allowed: ${[...UNET_PRESET_NAMES, 'custom'].join(', ')}` });
+      else
+        errors.push({
+          path,
+          message: `preset = "${raw}" is not a run preset; presets: ${RUN_PRESET_NAMES.join(', ')}`,
+        });
     } else {
       entries.push([path, raw]);
     }
@@ -71,12 +82,34 @@ export function decodeRunConfigHash(hash: string): DecodedRunConfigHash {
     const section = path.slice(0, dot) as RunConfigSection;
     const key = path.slice(dot + 1);
     if (dot < 0 || !RUN_CONFIG_SECTIONS.includes(section) || key === '') {
-      errors.push({ path, message: `${path} is not a run setting; settings are written section.key with sections ${RUN_CONFIG_SECTIONS.join(', ')}` });
+      errors.push({
+        path,
+        message: `${path} is not a run setting; settings are written section.key with sections ${RUN_CONFIG_SECTIONS.join(', ')}`,
+      });
       continue;
     }
-    const hint = section === 'model' && key !== 'preset' ? modelBase(base, entries)[key] : (base[section] as unknown as Record<string, unknown>)[key];
-    ((overrides[section] ??= {}) as Record<string, unknown>)[key] = parseValue(raw, hint, NULLABLE_STRINGS.has(path));
+    const hint =
+      section === 'model' && key !== 'preset'
+        ? modelBase(base, entries)[key]
+        : (base[section] as unknown as Record<string, unknown>)[key];
+    ((overrides[section] ??= {}) as Record<string, unknown>)[key] = parseValue(
+      raw,
+      hint,
+      NULLABLE_STRINGS.has(path),
+    );
     fromHash.add(path);
+  }
+  const modelPreset = overrides.model?.preset;
+  if (
+    modelPreset !== undefined &&
+    modelPreset !== 'custom' &&
+    !(UNET_PRESET_NAMES as string[]).includes(modelPreset)
+  ) {
+    errors.push({
+      path: 'model.preset',
+      message: `model.preset = "${modelPreset}" is not a U-Net preset; presets: ${UNET_PRESET_NAMES.join(', ')}, custom`,
+    });
+    delete overrides.model?.preset;
   }
   const first = validateRunConfig(applyOverrides(base, overrides));
   if ('config' in first) return { config: first.config, preset, errors };
@@ -114,7 +147,8 @@ function diff(config: RunConfig, base: RunConfig): string[] {
     const to = config[section] as unknown as Record<string, unknown>;
     if (section === 'model' && config.model.preset !== base.model.preset) {
       parts.push(`model.preset=${config.model.preset}`);
-      if (config.model.preset !== 'custom') from = { ...presetConfig(config.model.preset), preset: config.model.preset, init: base.model.init };
+      if (config.model.preset !== 'custom')
+        from = { ...presetConfig(config.model.preset), preset: config.model.preset, init: base.model.init };
     }
     for (const key of Object.keys(to)) {
       if (section === 'model' && key === 'preset') continue;

@@ -64,12 +64,16 @@ export function applyOverrides(base: RunConfig, overrides: RunConfigOverrides): 
  * would otherwise fall back to a default unnoticed.
  */
 export function validateRunConfig(input: unknown): RunConfigValidation {
-  if (!isObject(input)) return { errors: [{ path: '', message: `a run config must be an object, got ${describe(input)}` }] };
+  if (!isObject(input))
+    return { errors: [{ path: '', message: `a run config must be an object, got ${describe(input)}` }] };
   const errors: RunConfigIssue[] = [];
   const overrides: RunConfigOverrides = {};
   for (const [key, value] of Object.entries(input)) {
     if (!(RUN_CONFIG_SECTIONS as readonly string[]).includes(key)) {
-      errors.push({ path: key, message: `${key} is not a run config section; sections: ${RUN_CONFIG_SECTIONS.join(', ')}` });
+      errors.push({
+        path: key,
+        message: `${key} is not a run config section; sections: ${RUN_CONFIG_SECTIONS.join(', ')}`,
+      });
     } else if (!isObject(value)) {
       errors.push({ path: key, message: `${key} must be an object of settings, got ${describe(value)}` });
     } else {
@@ -77,7 +81,11 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
     }
   }
   const preset = overrides.model?.preset;
-  if (preset !== undefined && preset !== 'custom' && !(UNET_PRESET_NAMES as string[]).includes(preset as string)) {
+  if (
+    preset !== undefined &&
+    preset !== 'custom' &&
+    !(UNET_PRESET_NAMES as string[]).includes(preset as string)
+  ) {
     errors.push({
       path: 'model.preset',
       message: `model.preset = ${describe(preset)} is not allowed; allowed: ${[...UNET_PRESET_NAMES, 'custom'].map((p) => JSON.stringify(p)).join(', ')}`,
@@ -101,11 +109,18 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
 const MAX_SETTING_DEPTH = 4;
 
 /** The section's settings without those nested past {@link MAX_SETTING_DEPTH}, each reported. */
-function shallowSettings(section: string, settings: Record<string, unknown>, errors: RunConfigIssue[]): Record<string, unknown> {
+function shallowSettings(
+  section: string,
+  settings: Record<string, unknown>,
+  errors: RunConfigIssue[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
     if (nestsDeeperThan(value, MAX_SETTING_DEPTH))
-      errors.push({ path: `${section}.${key}`, message: `${section}.${key} nests deeper than ${MAX_SETTING_DEPTH} levels; settings are numbers, strings, booleans, null or flat lists` });
+      errors.push({
+        path: `${section}.${key}`,
+        message: `${section}.${key} nests deeper than ${MAX_SETTING_DEPTH} levels; settings are numbers, strings, booleans, null or flat lists`,
+      });
     else Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
@@ -153,7 +168,10 @@ function checkKnownKeys(config: RunConfig, errors: RunConfigIssue[]): void {
     const known = Object.keys(DEFAULT_RUN_CONFIG[section]);
     for (const key of Object.keys(config[section]))
       if (!known.includes(key))
-        errors.push({ path: `${section}.${key}`, message: `${section}.${key} is not a setting; ${section} settings: ${known.join(', ')}` });
+        errors.push({
+          path: `${section}.${key}`,
+          message: `${section}.${key} is not a setting; ${section} settings: ${known.join(', ')}`,
+        });
   }
 }
 
@@ -161,7 +179,10 @@ function checkData(config: RunConfig, errors: RunConfigIssue[]): void {
   const { dataset, classFilter } = config.data;
   oneOf(errors, 'data.dataset', dataset, DATASET_IDS);
   if (classFilter !== null && (typeof classFilter !== 'string' || classFilter.trim() === ''))
-    errors.push({ path: 'data.classFilter', message: `data.classFilter = ${describe(classFilter)} is not allowed; allowed: null (all classes) or a class name or index` });
+    errors.push({
+      path: 'data.classFilter',
+      message: `data.classFilter = ${describe(classFilter)} is not allowed; allowed: null (all classes) or a class name or index`,
+    });
 }
 
 function checkModel(model: ModelConfig, errors: RunConfigIssue[]): void {
@@ -177,12 +198,18 @@ function checkModel(model: ModelConfig, errors: RunConfigIssue[]): void {
     return;
   }
   if (typeof unet.sample_size !== 'number')
-    errors.push({ path: 'model.sample_size', message: `model.sample_size = ${describe(unet.sample_size)} is not allowed; training needs one square side, a positive integer` });
+    errors.push({
+      path: 'model.sample_size',
+      message: `model.sample_size = ${describe(unet.sample_size)} is not allowed; training needs one square side, a positive integer`,
+    });
 }
 
 function checkDiffusion(diffusion: DiffusionConfig, errors: RunConfigIssue[]): void {
   if (typeof diffusion.scale_betas_to_T !== 'boolean') {
-    errors.push({ path: 'diffusion.scale_betas_to_T', message: `diffusion.scale_betas_to_T = ${describe(diffusion.scale_betas_to_T)} is not allowed; allowed: true or false` });
+    errors.push({
+      path: 'diffusion.scale_betas_to_T',
+      message: `diffusion.scale_betas_to_T = ${describe(diffusion.scale_betas_to_T)} is not allowed; allowed: true or false`,
+    });
     return;
   }
   try {
@@ -193,14 +220,20 @@ function checkDiffusion(diffusion: DiffusionConfig, errors: RunConfigIssue[]): v
         scaleLinearBetasToT(scheduler, diffusion.num_train_timesteps);
       } catch (e) {
         const reason = e instanceof SchedulerConfigError ? e.message : String(e);
-        errors.push({ path: 'diffusion.scale_betas_to_T', message: `diffusion.scale_betas_to_T = true cannot apply: ${reason}` });
+        errors.push({
+          path: 'diffusion.scale_betas_to_T',
+          message: `diffusion.scale_betas_to_T = true cannot apply: ${reason}`,
+        });
         return;
       }
     }
     createScheduler('ddpm', effectiveSchedulerConfig(diffusion));
   } catch (e) {
     if (!(e instanceof SchedulerConfigError)) throw e;
-    errors.push({ path: `diffusion.${e.key}`, message: `diffusion.${e.message.replace(/^scheduler config: /, '')}` });
+    errors.push({
+      path: `diffusion.${e.key}`,
+      message: `diffusion.${e.message.replace(/^scheduler config: /, '')}`,
+    });
   }
 }
 
@@ -209,7 +242,8 @@ function checkTraining(config: RunConfig, errors: RunConfigIssue[]): void {
   int(errors, 'training.batchSize', t.batchSize, 1, 4096);
   num(errors, 'training.lr', t.lr, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
   int(errors, 'training.warmupSteps', t.warmupSteps, 0, 10_000_000);
-  if (t.gradClipNorm !== null) num(errors, 'training.gradClipNorm', t.gradClipNorm, (v) => v > 0, 'null (no clipping) or a number > 0');
+  if (t.gradClipNorm !== null)
+    num(errors, 'training.gradClipNorm', t.gradClipNorm, (v) => v > 0, 'null (no clipping) or a number > 0');
   num(errors, 'training.emaDecay', t.emaDecay, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
   bool(errors, 'training.useEma', t.useEma);
   bool(errors, 'training.sharedT', t.sharedT);
@@ -227,7 +261,14 @@ function checkTraining(config: RunConfig, errors: RunConfigIssue[]): void {
 function checkSampling(config: RunConfig, errors: RunConfigIssue[]): void {
   const s = config.sampling;
   oneOf(errors, 'sampling.sampler', s.sampler, ['ddpm', 'ddim']);
-  int(errors, 'sampling.steps', s.steps, 1, config.diffusion.num_train_timesteps, ' (diffusion.num_train_timesteps)');
+  int(
+    errors,
+    'sampling.steps',
+    s.steps,
+    1,
+    config.diffusion.num_train_timesteps,
+    ' (diffusion.num_train_timesteps)',
+  );
   num(errors, 'sampling.eta', s.eta, (v) => v >= 0 && v <= 1, 'a number from 0 (deterministic DDIM) to 1');
   int(errors, 'sampling.numImages', s.numImages, 1, 64);
   int(errors, 'sampling.seed', s.seed, 0, 2 ** 32 - 1);
@@ -235,23 +276,43 @@ function checkSampling(config: RunConfig, errors: RunConfigIssue[]): void {
   bool(errors, 'sampling.clip', s.clip);
 }
 
-function int(errors: RunConfigIssue[], path: string, v: unknown, min: number, max: number, maxNote = ''): void {
+function int(
+  errors: RunConfigIssue[],
+  path: string,
+  v: unknown,
+  min: number,
+  max: number,
+  maxNote = '',
+): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
-    errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: an integer from ${min} to ${max}${maxNote}` });
+    errors.push({
+      path,
+      message: `${path} = ${describe(v)} is not allowed; allowed: an integer from ${min} to ${max}${maxNote}`,
+    });
 }
 
-function num(errors: RunConfigIssue[], path: string, v: unknown, ok: (v: number) => boolean, allowed: string): void {
+function num(
+  errors: RunConfigIssue[],
+  path: string,
+  v: unknown,
+  ok: (v: number) => boolean,
+  allowed: string,
+): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
     errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: ${allowed}` });
 }
 
 function bool(errors: RunConfigIssue[], path: string, v: unknown): void {
-  if (typeof v !== 'boolean') errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: true or false` });
+  if (typeof v !== 'boolean')
+    errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: true or false` });
 }
 
 function oneOf(errors: RunConfigIssue[], path: string, v: unknown, allowed: readonly string[]): void {
   if (typeof v !== 'string' || !allowed.includes(v))
-    errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}` });
+    errors.push({
+      path,
+      message: `${path} = ${describe(v)} is not allowed; allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+    });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -20,7 +20,10 @@ export function batchNorm(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): 
   let mean: tf.Tensor;
   let variance: tf.Tensor;
   if (ctx.training) {
-    if (count < 2) throw new Error(`${prefix}: BatchNorm in training needs more than one value per channel, got batch ${n} of ${h}×${w}`);
+    if (count < 2)
+      throw new Error(
+        `${prefix}: BatchNorm in training needs more than one value per channel, got batch ${n} of ${h}×${w}`,
+      );
     ({ mean, variance } = tf.moments(x, [0, 1, 2]));
     const running = (name: string, batch: tf.Tensor) =>
       tf.add(tf.mul(ctx.param(`${prefix}.${name}`), 1 - BN_MOMENTUM), tf.mul(batch, BN_MOMENTUM));

@@ -36,7 +36,12 @@ export function downBlock(
 }
 
 /** resnet → attention → resnet at the lowest resolution. */
-export function midBlock(ctx: ForwardContext, x: tf.Tensor4D, tembAct: tf.Tensor2D, mid: UNetPlan['mid']): tf.Tensor4D {
+export function midBlock(
+  ctx: ForwardContext,
+  x: tf.Tensor4D,
+  tembAct: tf.Tensor2D,
+  mid: UNetPlan['mid'],
+): tf.Tensor4D {
   const h = resnetBlock(ctx, x, tembAct, mid.resnets[0]);
   return resnetBlock(ctx, attentionBlock(ctx, h, mid.attention), tembAct, mid.resnets[1]);
 }

@@ -60,7 +60,10 @@ describe('parseUNetConfig', () => {
   });
 
   it('reads a config written by a newer diffusers with every key', () => {
-    expect(parseUNetConfig(SAVED_BY_0_24)).toEqual({ ...parseUNetConfig(HUB_CIFAR10), _diffusers_version: '0.24.0' });
+    expect(parseUNetConfig(SAVED_BY_0_24)).toEqual({
+      ...parseUNetConfig(HUB_CIFAR10),
+      _diffusers_version: '0.24.0',
+    });
   });
 
   it("fills diffusers' defaults, not DDPM's, for absent keys", () => {
@@ -75,12 +78,21 @@ describe('parseUNetConfig', () => {
   });
 
   it('rejects an unknown key, naming it and the supported keys', () => {
-    expectConfigError({ ...HUB_CIFAR10, cross_attention_dim: 512 }, '"cross_attention_dim"', 'supported keys', 'block_out_channels');
+    expectConfigError(
+      { ...HUB_CIFAR10, cross_attention_dim: 512 },
+      '"cross_attention_dim"',
+      'supported keys',
+      'block_out_channels',
+    );
   });
 
   it.each([
     ['act_fn', 'gelu', '"silu"'],
-    ['down_block_types', ['DownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D', 'DownBlock2D'], 'down_block_types[1]'],
+    [
+      'down_block_types',
+      ['DownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D', 'DownBlock2D'],
+      'down_block_types[1]',
+    ],
     ['up_block_types', ['UpBlock2D', 'UpBlock2D', 'AttnSkipUpBlock2D', 'UpBlock2D'], 'up_block_types[2]'],
     ['downsample_padding', 2, '0 or 1'],
     ['time_embedding_type', 'fourier', '"positional"'],
@@ -116,20 +128,37 @@ describe('parseUNetConfig', () => {
   });
 
   it('rejects group counts that do not divide a norm, naming the module', () => {
-    expectConfigError({ ...HUB_CIFAR10, norm_num_groups: 24 }, 'norm_num_groups 24', 'down_blocks.0.resnets.0.norm1');
+    expectConfigError(
+      { ...HUB_CIFAR10, norm_num_groups: 24 },
+      'norm_num_groups 24',
+      'down_blocks.0.resnets.0.norm1',
+    );
     // 16 + 8 channels meet in the last up block's concatenation.
     expectConfigError(
-      { ...HUB_CIFAR10, block_out_channels: [8, 16], down_block_types: ['DownBlock2D', 'DownBlock2D'], up_block_types: ['UpBlock2D', 'UpBlock2D'], norm_num_groups: 16 },
+      {
+        ...HUB_CIFAR10,
+        block_out_channels: [8, 16],
+        down_block_types: ['DownBlock2D', 'DownBlock2D'],
+        up_block_types: ['UpBlock2D', 'UpBlock2D'],
+        norm_num_groups: 16,
+      },
       'norm_num_groups 16',
     );
   });
 
   it('rejects an attention_head_dim that does not divide the channels', () => {
-    expectConfigError({ ...HUB_CIFAR10, attention_head_dim: 48 }, 'attention_head_dim 48', '256 channels', 'down_blocks.1.attentions.0');
+    expectConfigError(
+      { ...HUB_CIFAR10, attention_head_dim: 48 },
+      'attention_head_dim 48',
+      '256 channels',
+      'down_blocks.1.attentions.0',
+    );
   });
 
   it('marks the BatchNorm ablation as not diffusers-compatible', () => {
-    expect(isDiffusersCompatible(parseUNetConfig({ ...HUB_CIFAR10, lab_norm_after_conv_in: 'batch' }))).toBe(false);
+    expect(isDiffusersCompatible(parseUNetConfig({ ...HUB_CIFAR10, lab_norm_after_conv_in: 'batch' }))).toBe(
+      false,
+    );
   });
 });
 

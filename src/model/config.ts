@@ -120,7 +120,9 @@ function show(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch {
-    return Array.isArray(value) ? '(an array nested too deep to show)' : '(an object nested too deep to show)';
+    return Array.isArray(value)
+      ? '(an array nested too deep to show)'
+      : '(an object nested too deep to show)';
   }
 }
 
@@ -140,7 +142,8 @@ const nullOr =
 const finite: Reader = (value, key) =>
   typeof value === 'number' && Number.isFinite(value) ? value : fail(key, value, 'a finite number');
 
-const boolean: Reader = (value, key) => (typeof value === 'boolean' ? value : fail(key, value, 'true or false'));
+const boolean: Reader = (value, key) =>
+  typeof value === 'boolean' ? value : fail(key, value, 'true or false');
 
 const listOf =
   (item: Reader, what: string): Reader =>
@@ -154,7 +157,8 @@ const READERS: Record<keyof UNetConfig, Reader> = {
   _diffusers_version: (value, key) => (typeof value === 'string' ? value : fail(key, value, 'a string')),
   sample_size: (value, key) => {
     if (value === null || Number.isInteger(value)) return value === null ? null : positiveInt(value, key);
-    if (Array.isArray(value) && value.length === 2) return value.map((v, i) => positiveInt(v, `${key}[${i}]`));
+    if (Array.isArray(value) && value.length === 2)
+      return value.map((v, i) => positiveInt(v, `${key}[${i}]`));
     return fail(key, value, 'null, a positive integer or [height, width]');
   },
   in_channels: positiveInt,
@@ -179,7 +183,9 @@ const READERS: Record<keyof UNetConfig, Reader> = {
   norm_num_groups: positiveInt,
   attn_norm_num_groups: exactly(null),
   norm_eps: (value, key) =>
-    typeof value === 'number' && value > 0 && Number.isFinite(value) ? value : fail(key, value, 'a positive number'),
+    typeof value === 'number' && value > 0 && Number.isFinite(value)
+      ? value
+      : fail(key, value, 'a positive number'),
   resnet_time_scale_shift: exactly('default'),
   add_attention: exactly(true),
   class_embed_type: exactly(null),
@@ -198,13 +204,17 @@ const SUPPORTED_KEYS = Object.keys(READERS) as (keyof UNetConfig)[];
  */
 export function parseUNetConfig(json: unknown): UNetConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new UNetConfigError(`a UNet config must be a JSON object, got ${json === null ? 'null' : typeof json}`);
+    throw new UNetConfigError(
+      `a UNet config must be a JSON object, got ${json === null ? 'null' : typeof json}`,
+    );
   const src = json as Json;
   const out: Json = { ...DIFFUSERS_DEFAULTS };
   for (const [key, value] of Object.entries(src)) {
     // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's members.
     if (!Object.hasOwn(READERS, key))
-      throw new UNetConfigError(`config key "${key}" is not supported; supported keys: ${SUPPORTED_KEYS.join(', ')}`);
+      throw new UNetConfigError(
+        `config key "${key}" is not supported; supported keys: ${SUPPORTED_KEYS.join(', ')}`,
+      );
     out[key] = READERS[key as keyof UNetConfig](value, key);
   }
   const config = out as unknown as UNetConfig;
@@ -220,19 +230,29 @@ function checkConsistency(c: UNetConfig): void {
     );
   const half = Math.floor(c.block_out_channels[0] / 2);
   if (half - c.freq_shift === 0)
-    throw new UNetConfigError(`freq_shift ${c.freq_shift} equals half of block_out_channels[0] (${half}): the frequencies would divide by zero`);
+    throw new UNetConfigError(
+      `freq_shift ${c.freq_shift} equals half of block_out_channels[0] (${half}): the frequencies would divide by zero`,
+    );
   const factor = 2 ** (levels - 1);
-  const sides = c.sample_size === null ? [] : typeof c.sample_size === 'number' ? [c.sample_size] : c.sample_size;
+  const sides =
+    c.sample_size === null ? [] : typeof c.sample_size === 'number' ? [c.sample_size] : c.sample_size;
   for (const side of sides)
     if (side % factor !== 0)
-      throw new UNetConfigError(`sample_size ${side} is not divisible by 2^(levels−1) = ${factor} for ${levels} levels`);
+      throw new UNetConfigError(
+        `sample_size ${side} is not divisible by 2^(levels−1) = ${factor} for ${levels} levels`,
+      );
 }
 
 /**
  * Keys left out of a written config when they hold their only supported value: newer diffusers
  * versions default to the same value, and older ones (the lab writes 0.21's layout) do not know them.
  */
-const WRITE_ONLY_WHEN_SET = new Set<keyof UNetConfig>(['_diffusers_version', 'mid_block_type', 'time_embedding_dim', 'lab_norm_after_conv_in']);
+const WRITE_ONLY_WHEN_SET = new Set<keyof UNetConfig>([
+  '_diffusers_version',
+  'mid_block_type',
+  'time_embedding_dim',
+  'lab_norm_after_conv_in',
+]);
 
 /**
  * The config as diffusers' config.json, every key written out: diffusers fills absent keys with
@@ -242,7 +262,12 @@ export function unetConfigToJson(config: UNetConfig): Json {
   const out: Json = {};
   for (const key of SUPPORTED_KEYS) {
     const value = config[key];
-    if (WRITE_ONLY_WHEN_SET.has(key) && (value === undefined || value === null || value === DIFFUSERS_DEFAULTS[key as keyof typeof DIFFUSERS_DEFAULTS]))
+    if (
+      WRITE_ONLY_WHEN_SET.has(key) &&
+      (value === undefined ||
+        value === null ||
+        value === DIFFUSERS_DEFAULTS[key as keyof typeof DIFFUSERS_DEFAULTS])
+    )
       continue;
     out[key] = Array.isArray(value) ? [...value] : value;
   }

@@ -39,7 +39,11 @@ describe('initialisation', () => {
   });
 
   it('ddpm: conv2, the attention output and conv_out start at (almost) zero, as nn.py init_scale=0', () => {
-    for (const name of ['down_blocks.0.resnets.0.conv2.weight', 'mid_block.attentions.0.to_out.0.weight', 'conv_out.weight']) {
+    for (const name of [
+      'down_blocks.0.resnets.0.conv2.weight',
+      'mid_block.attentions.0.to_out.0.weight',
+      'conv_out.weight',
+    ]) {
       const { max } = stats(initialValue(spec(name), 'ddpm', 1));
       expect(max, name).toBeGreaterThan(0);
       expect(max, name).toBeLessThan(1e-5);

@@ -68,7 +68,9 @@ export function planUNet(config: UNetConfig): UNetPlan {
   const attention = (prefix: string, channels: number): AttentionPlan => {
     const headDim = config.attention_head_dim ?? channels;
     if (channels % headDim !== 0)
-      throw new UNetConfigError(`attention_head_dim ${headDim} does not divide the ${channels} channels of ${prefix}`);
+      throw new UNetConfigError(
+        `attention_head_dim ${headDim} does not divide the ${channels} channels of ${prefix}`,
+      );
     return { prefix, channels, heads: channels / headDim };
   };
 
@@ -84,17 +86,20 @@ export function planUNet(config: UNetConfig): UNetPlan {
       outChannels: outCh,
     }));
     const attentions =
-      config.down_block_types[i] === 'AttnDownBlock2D' ? resnets.map((_, j) => attention(`${p}.attentions.${j}`, outCh)) : [];
+      config.down_block_types[i] === 'AttnDownBlock2D'
+        ? resnets.map((_, j) => attention(`${p}.attentions.${j}`, outCh))
+        : [];
     const resample = i < levels - 1 ? { prefix: `${p}.downsamplers.0.conv`, channels: outCh } : null;
     down.push({ resnets, attentions, resample });
   }
 
   const last = ch[levels - 1];
   const mid = {
-    resnets: [0, 1].map((j) => ({ prefix: `mid_block.resnets.${j}`, inChannels: last, outChannels: last })) as [
-      ResnetPlan,
-      ResnetPlan,
-    ],
+    resnets: [0, 1].map((j) => ({
+      prefix: `mid_block.resnets.${j}`,
+      inChannels: last,
+      outChannels: last,
+    })) as [ResnetPlan, ResnetPlan],
     attention: attention('mid_block.attentions.0', last),
   };
 
@@ -115,7 +120,9 @@ export function planUNet(config: UNetConfig): UNetPlan {
       outChannels: outCh,
     }));
     const attentions =
-      config.up_block_types[i] === 'AttnUpBlock2D' ? resnets.map((_, j) => attention(`${p}.attentions.${j}`, outCh)) : [];
+      config.up_block_types[i] === 'AttnUpBlock2D'
+        ? resnets.map((_, j) => attention(`${p}.attentions.${j}`, outCh))
+        : [];
     const resample = i < levels - 1 ? { prefix: `${p}.upsamplers.0.conv`, channels: outCh } : null;
     up.push({ resnets, attentions, resample });
   }
@@ -146,7 +153,11 @@ function allResnets(plan: UNetPlan): ResnetPlan[] {
 
 /** Every attention block in forward order. */
 function allAttentions(plan: UNetPlan): AttentionPlan[] {
-  return [...plan.down.flatMap((b) => b.attentions), plan.mid.attention, ...plan.up.flatMap((b) => b.attentions)];
+  return [
+    ...plan.down.flatMap((b) => b.attentions),
+    plan.mid.attention,
+    ...plan.up.flatMap((b) => b.attentions),
+  ];
 }
 
 /** Every parameter of the model, in forward order (safetensors files sort by name anyway). */
@@ -201,8 +212,14 @@ export function paramSpecs(plan: UNetPlan): ParamSpec[] {
   conv('conv_in', plan.timeChannels, c.in_channels, 3);
   if (c.lab_norm_after_conv_in === 'batch') {
     norm(CONV_IN_NORM, plan.timeChannels);
-    specs.push({ ...vector(`${CONV_IN_NORM}.running_mean`, plan.timeChannels, { kind: 'runningMean' }), trainable: false });
-    specs.push({ ...vector(`${CONV_IN_NORM}.running_var`, plan.timeChannels, { kind: 'runningVar' }), trainable: false });
+    specs.push({
+      ...vector(`${CONV_IN_NORM}.running_mean`, plan.timeChannels, { kind: 'runningMean' }),
+      trainable: false,
+    });
+    specs.push({
+      ...vector(`${CONV_IN_NORM}.running_var`, plan.timeChannels, { kind: 'runningVar' }),
+      trainable: false,
+    });
   }
   linear('time_embedding.linear_1', plan.timeEmbedChannels, plan.timeChannels);
   linear('time_embedding.linear_2', plan.timeEmbedChannels, plan.timeEmbedChannels);

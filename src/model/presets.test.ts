@@ -1,5 +1,7 @@
+import * as tf from '@tensorflow/tfjs';
 import { countParameters, paramSpecs, planUNet } from './plan';
 import { UNET_PRESET_NAMES, presetConfig } from './presets';
+import { UNet } from './unet';
 
 describe('presets', () => {
   it('paper-cifar10 has the 35,746,307 parameters of google/ddpm-cifar10-32', () => {
@@ -28,6 +30,20 @@ describe('presets', () => {
     expect(n).toBeLessThan(max);
     expect(c.sample_size).toBe(side);
     expect(c.in_channels).toBe(channels);
+  });
+
+  it.each(['tiny'])('%s builds and maps a batch at its sample size to the same shape', async (name) => {
+    await tf.setBackend('cpu');
+    const config = presetConfig(name);
+    const model = new UNet(config, { seed: 3 });
+    const side = config.sample_size as number;
+    const x = tf.zeros([1, side, side, config.in_channels]) as tf.Tensor4D;
+    const t = tf.tensor1d([999]);
+    const y = model.apply(x, t, { training: false });
+    expect(y.shape).toEqual([1, side, side, config.out_channels]);
+    expect(model.parameterCount()).toBe(countParameters(config));
+    tf.dispose([x, t, y]);
+    model.dispose();
   });
 
   it('returns independent copies', () => {

@@ -46,7 +46,9 @@ describe('state dicts', () => {
     expect(sd.get('up_blocks.0.upsamplers.0.conv.bias')!.shape).toEqual([16]);
     // conv_in.weight[o=1, i=2, h=0, w=1] is the tfjs kernel's [h=0, w=1, i=2, o=1].
     const hwio = (await a.variable('conv_in.weight').data()) as Float32Array;
-    expect(sd.get('conv_in.weight')!.data[((1 * 3 + 2) * 3 + 0) * 3 + 1]).toBe(hwio[((0 * 3 + 1) * 3 + 2) * 8 + 1]);
+    expect(sd.get('conv_in.weight')!.data[((1 * 3 + 2) * 3 + 0) * 3 + 1]).toBe(
+      hwio[((0 * 3 + 1) * 3 + 2) * 8 + 1],
+    );
   });
 
   it('round-trips export → import bit-exactly, and the imported model computes the same', async () => {
@@ -64,7 +66,13 @@ describe('state dicts', () => {
   it('accepts the legacy attention names query, key, value, proj_attn', async () => {
     const sd = await a.getStateDict();
     const legacy: StateDict = new Map(
-      [...sd].map(([k, v]) => [k.replace(/\.(to_q|to_k|to_v|to_out\.0)\.(weight|bias)$/, (_, p: string, w: string) => `.${LEGACY[p]}.${w}`), v]),
+      [...sd].map(([k, v]) => [
+        k.replace(
+          /\.(to_q|to_k|to_v|to_out\.0)\.(weight|bias)$/,
+          (_, p: string, w: string) => `.${LEGACY[p]}.${w}`,
+        ),
+        v,
+      ]),
     );
     expect(legacy.has('down_blocks.1.attentions.0.proj_attn.weight')).toBe(true);
     const fresh = new UNet(CONFIG, { seed: 3 });
@@ -106,7 +114,12 @@ describe('state dicts', () => {
 
   it('flags a tensor whose data length disagrees with its shape', () => {
     const specs = paramSpecs(planUNet(CONFIG));
-    const sd: StateDict = new Map(specs.map((s) => [s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((x, y) => x * y, 1)) }]));
+    const sd: StateDict = new Map(
+      specs.map((s) => [
+        s.name,
+        { shape: s.shape, data: new Float32Array(s.shape.reduce((x, y) => x * y, 1)) },
+      ]),
+    );
     expect(isClean(checkStateDict(specs, sd))).toBe(true);
     sd.set('conv_out.bias', { shape: [3], data: new Float32Array(2) });
     expect(checkStateDict(specs, sd).misShaped.map((m) => m.name)).toEqual(['conv_out.bias']);

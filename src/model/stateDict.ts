@@ -40,7 +40,12 @@ export class StateDictError extends Error {
 }
 
 const LEGACY_ATTENTION = /^(.*\.attentions\.\d+)\.(query|key|value|proj_attn)\.(weight|bias)$/;
-const LEGACY_TO_CURRENT: Record<string, string> = { query: 'to_q', key: 'to_k', value: 'to_v', proj_attn: 'to_out.0' };
+const LEGACY_TO_CURRENT: Record<string, string> = {
+  query: 'to_q',
+  key: 'to_k',
+  value: 'to_v',
+  proj_attn: 'to_out.0',
+};
 
 /**
  * A key under its current diffusers name: the attention projections of older checkpoints
@@ -52,7 +57,11 @@ export function currentKey(key: string): string {
 }
 
 /** Renames legacy keys; a tensor given under both its old and new name is reported as unexpected. */
-export function normaliseKeys(dict: StateDict): { dict: StateDict; legacyRenamed: number; duplicates: string[] } {
+export function normaliseKeys(dict: StateDict): {
+  dict: StateDict;
+  legacyRenamed: number;
+  duplicates: string[];
+} {
   const out: StateDict = new Map();
   const duplicates: string[] = [];
   let legacyRenamed = 0;
@@ -76,7 +85,8 @@ export function checkStateDict(specs: ParamSpec[], dict: StateDict): StateDictRe
     const spec = expected.get(name);
     if (!spec) continue;
     const sizeOk = t.data.length === t.shape.reduce((a, b) => a * b, 1);
-    if (!sameShape(spec.shape, t.shape) || !sizeOk) misShaped.push({ name, expected: spec.shape, got: t.shape });
+    if (!sameShape(spec.shape, t.shape) || !sizeOk)
+      misShaped.push({ name, expected: spec.shape, got: t.shape });
   }
   return { missing, unexpected, misShaped, legacyRenamed };
 }

@@ -13,7 +13,8 @@ const SMALL = {
   dropout: 0.3,
 };
 
-const input = (n = 2, side = 8, c = 3) => tf.randomNormal([n, side, side, c], 0, 1, 'float32', 11) as tf.Tensor4D;
+const input = (n = 2, side = 8, c = 3) =>
+  tf.randomNormal([n, side, side, c], 0, 1, 'float32', 11) as tf.Tensor4D;
 
 async function values(t: tf.Tensor): Promise<number[]> {
   const v = Array.from(await t.data());
@@ -79,11 +80,19 @@ describe('UNet', () => {
     tf.dispose(model.apply(x, t, { training: true }));
     const optimizer = tf.train.adam(1e-3);
     for (let i = 0; i < 2; i++) {
-      const cost = optimizer.minimize(() => tf.mean(tf.square(model.apply(x, t, { training: true }))) as tf.Scalar, true, model.trainableVariables());
+      const cost = optimizer.minimize(
+        () => tf.mean(tf.square(model.apply(x, t, { training: true }))) as tf.Scalar,
+        true,
+        model.trainableVariables(),
+      );
       cost?.dispose();
     }
     const afterFirst = tf.memory().numTensors;
-    const cost = optimizer.minimize(() => tf.mean(tf.square(model.apply(x, t, { training: true }))) as tf.Scalar, true, model.trainableVariables());
+    const cost = optimizer.minimize(
+      () => tf.mean(tf.square(model.apply(x, t, { training: true }))) as tf.Scalar,
+      true,
+      model.trainableVariables(),
+    );
     cost?.dispose();
     expect(tf.memory().numTensors).toBe(afterFirst); // Adam's slots are created on the first step only
     expect(afterFirst - before).toBe(2 * model.trainableVariables().length + 2); // m, v per variable + β powers
@@ -94,7 +103,9 @@ describe('UNet', () => {
   it('rejects inputs it cannot take, saying why', () => {
     const t2 = tf.tensor1d([1, 2]);
     const check = (x: tf.Tensor, t: tf.Tensor, pattern: RegExp) => {
-      expect(() => model.apply(x as tf.Tensor4D, t as tf.Tensor1D, { training: false })).toThrow(UNetInputError);
+      expect(() => model.apply(x as tf.Tensor4D, t as tf.Tensor1D, { training: false })).toThrow(
+        UNetInputError,
+      );
       expect(() => model.apply(x as tf.Tensor4D, t as tf.Tensor1D, { training: false })).toThrow(pattern);
       x.dispose();
     };
@@ -114,7 +125,9 @@ describe('UNet', () => {
   });
 
   it('with the BatchNorm ablation: running statistics move in training, stay out of the optimiser, and drive eval', async () => {
-    const bn = new UNet(parseUNetConfig({ ...SMALL, dropout: 0, lab_norm_after_conv_in: 'batch' }), { seed: 2 });
+    const bn = new UNet(parseUNetConfig({ ...SMALL, dropout: 0, lab_norm_after_conv_in: 'batch' }), {
+      seed: 2,
+    });
     expect(bn.diffusersCompatible).toBe(false);
     expect(model.diffusersCompatible).toBe(true);
     const names = bn.trainableVariables().map((v) => v.name);

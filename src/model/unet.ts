@@ -68,7 +68,10 @@ export class UNet {
     // tfjs registers variables globally by name: a per-model scope lets several models (an EMA copy, tests) coexist.
     const scope = `unet${modelCounter++}`;
     for (const spec of this.specs) {
-      const init = toTfjsLayout(spec, { shape: spec.shape, data: initialValue(spec, scheme, paramSeed(seed, spec.name)) });
+      const init = toTfjsLayout(spec, {
+        shape: spec.shape,
+        data: initialValue(spec, scheme, paramSeed(seed, spec.name)),
+      });
       const value = tf.tensor(init.data, init.shape);
       this.vars.set(spec.name, tf.variable(value, spec.trainable, `${scope}/${spec.name}`));
       value.dispose();
@@ -145,13 +148,22 @@ export class UNet {
 
   private checkInput(x: tf.Tensor, t: tf.Tensor): void {
     const c = this.config;
-    if (x.rank !== 4) throw new UNetInputError(`input must be NHWC rank 4, got shape [${x.shape.join(', ')}]`);
+    if (x.rank !== 4)
+      throw new UNetInputError(`input must be NHWC rank 4, got shape [${x.shape.join(', ')}]`);
     const [n, h, w, ch] = x.shape;
-    if (ch !== c.in_channels) throw new UNetInputError(`input has ${ch} channels (NHWC last axis), the model takes in_channels = ${c.in_channels}`);
+    if (ch !== c.in_channels)
+      throw new UNetInputError(
+        `input has ${ch} channels (NHWC last axis), the model takes in_channels = ${c.in_channels}`,
+      );
     const m = sideMultiple(c);
     if (h % m !== 0 || w % m !== 0)
-      throw new UNetInputError(`input sides ${h}×${w} must be divisible by 2^(levels−1) = ${m} for ${c.block_out_channels.length} levels (pad the image, e.g. 28 → 32, or use fewer levels)`);
-    if (t.rank !== 1 || t.shape[0] !== n) throw new UNetInputError(`timesteps must have shape [${n}] (one per sample), got [${t.shape.join(', ')}]`);
+      throw new UNetInputError(
+        `input sides ${h}×${w} must be divisible by 2^(levels−1) = ${m} for ${c.block_out_channels.length} levels (pad the image, e.g. 28 → 32, or use fewer levels)`,
+      );
+    if (t.rank !== 1 || t.shape[0] !== n)
+      throw new UNetInputError(
+        `timesteps must have shape [${n}] (one per sample), got [${t.shape.join(', ')}]`,
+      );
   }
 }
 

@@ -1,0 +1,217 @@
+/**
+ * `ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--seed S]
+ * [--backend cpu|webgpu] [--data PATH] [--log-every K]`: the lab's trainer in Node. Writes to DIR
+ * the diffusers pipeline folder (model_index.json, unet/, scheduler/; for the BatchNorm ablation,
+ * which diffusers cannot load, the same files without model_index.json plus lab_model.json),
+ * `metrics.jsonl` (one JSON object per logged step: step, loss, loss_per_t, smoothed_loss,
+ * grad_norm, lr, ema_decay, epoch, elapsed_sec) and `run.json` (the RunConfig). The EMA weights
+ * are exported when EMA is on. Built-in datasets load from the repository's public/ folder;
+ * cifar10 and files datasets need --data (a file or a folder).
+ */
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { toSchedulerConfigJson } from '../diffusion';
+import {
+  FILE_DATASETS,
+  isRunPresetName,
+  parseRunConfig,
+  presetRunConfig,
+  RUN_PRESET_NAMES,
+  type RunConfig,
+} from '../config';
+import { loadBuiltin, type BuiltinId } from '../data/builtins';
+import { loadDataset } from '../data/load';
+import { bytesSource } from '../data/source';
+import type { DatasetPair } from '../data/types';
+import { pipelineFiles } from '../io/pipeline';
+import { unetConfigToJson } from '../model/config';
+import { datasetIdOfFiles, prepareTrainingData } from '../training/batch';
+import { installFastCpuKernels } from '../training/cpuKernels';
+import { RunMetrics } from '../training/runMetrics';
+import { Trainer } from '../training/trainer';
+import { parseArgs, requireFlag, UsageError } from './args';
+import { parseBackend, useBackend } from './backend';
+import type { Output } from './output';
+
+/** Usage line shown by --help and on errors. */
+export const TRAIN_USAGE =
+  'ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--seed S] [--backend cpu|webgpu] [--data PATH] [--log-every K]';
+
+const FLAGS = {
+  config: true,
+  preset: true,
+  steps: true,
+  out: true,
+  seed: true,
+  backend: true,
+  data: true,
+  'log-every': true,
+};
+
+/** The repository root, where public/datasets lives. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Trains, writes the model folder, metrics.jsonl and run.json; prints one summary line. */
+export async function trainCommand(argv: readonly string[], out: Output): Promise<number> {
+  const args = parseArgs(argv, FLAGS, 'train');
+  if (args.positionals.length)
+    throw new UsageError(
+      `train takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${TRAIN_USAGE}`,
+    );
+  const flag = (name: string) => args.flags.get(name) as string | undefined;
+  const config = readConfig(flag('config'), flag('preset'));
+  config.training.targetSteps = integer(requireFlag(args, 'steps', 'train'), 'steps', 1, 100_000_000);
+  if (flag('seed') !== undefined) config.training.seed = integer(flag('seed')!, 'seed', 0, 2 ** 32 - 1);
+  const checked = parseRunConfig(config);
+  const logEvery =
+    flag('log-every') === undefined ? 1 : integer(flag('log-every')!, 'log-every', 1, 100_000_000);
+  const outDir = requireFlag(args, 'out', 'train');
+  const backend = parseBackend(flag('backend'));
+
+  const pair = await loadData(checked, flag('data'));
+  const data = prepareTrainingData(pair, checked);
+  await useBackend(backend);
+  if (backend === 'cpu') installFastCpuKernels();
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'run.json'), `${JSON.stringify(checked, null, 2)}\n`);
+
+  const trainer = new Trainer(checked, data);
+  const metrics = new RunMetrics(trainer.scheduler.config.num_train_timesteps);
+  const lines: string[] = [];
+  const started = performance.now();
+  let last = { loss: NaN, smoothed: NaN };
+  try {
+    while (trainer.step < checked.training.targetSteps) {
+      const report = await trainer.trainStep();
+      if ('nonFinite' in report)
+        throw new Error(
+          `step ${report.step + 1}: the loss or gradient is not finite (loss ${report.loss}, gradient norm ${report.gradNorm}); lower the learning rate or turn on gradient clipping`,
+        );
+      const point = metrics.record(report, performance.now());
+      last = { loss: point.loss, smoothed: point.smoothedLoss };
+      if (report.step % logEvery === 0 || report.step === checked.training.targetSteps) {
+        const p = metrics.progress({
+          targetStep: checked.training.targetSteps,
+          epoch: trainer.epoch,
+          batchSize: checked.training.batchSize,
+          memory: tf.memory(),
+          backend,
+        });
+        if (p)
+          lines.push(
+            JSON.stringify({
+              step: p.step,
+              loss: p.loss,
+              loss_per_t: p.lossPerT.mean,
+              smoothed_loss: p.smoothedLoss,
+              grad_norm: p.gradNorm,
+              lr: p.lr,
+              ema_decay: p.emaDecay,
+              epoch: p.epoch,
+              elapsed_sec: p.elapsedSec,
+            }),
+          );
+      }
+    }
+    writeFileSync(join(outDir, 'metrics.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
+    const model = trainer.samplingModel();
+    const files = pipelineFiles({
+      unetConfig: unetConfigToJson(model.config),
+      schedulerConfig: toSchedulerConfigJson('ddpm', trainer.scheduler.config, {}),
+      tensors: await model.getStateDict(),
+      metadata: {
+        producer: 'diffusion-lab',
+        weights: trainer.ema ? 'ema' : 'raw',
+        step: String(trainer.step),
+      },
+    });
+    if (!model.diffusersCompatible) {
+      files.delete('model_index.json');
+      files.set(
+        'lab_model.json',
+        new TextEncoder().encode(
+          `${JSON.stringify({ format: 'diffusion-lab-model', diffusers_compatible: false, reason: `unet/config.json sets lab_norm_after_conv_in = "${model.config.lab_norm_after_conv_in}" (BatchNorm after conv_in), which diffusers' UNet2DModel has no place for; the lab imports this folder` }, null, 2)}\n`,
+        ),
+      );
+    }
+    for (const [path, bytes] of files) {
+      mkdirSync(dirname(join(outDir, path)), { recursive: true });
+      writeFileSync(join(outDir, path), bytes);
+    }
+  } finally {
+    trainer.dispose();
+  }
+  const ms = (performance.now() - started) / checked.training.targetSteps;
+  out.stdout(
+    JSON.stringify({
+      out: outDir,
+      steps: checked.training.targetSteps,
+      loss: last.loss,
+      smoothed_loss: last.smoothed,
+      ms_per_step: Number(ms.toFixed(1)),
+      backend,
+      weights: trainer.ema ? 'ema' : 'raw',
+      diffusers_compatible: checked.model.lab_norm_after_conv_in === null,
+    }),
+  );
+  return 0;
+}
+
+function readConfig(path: string | undefined, preset: string | undefined): RunConfig {
+  if ((path === undefined) === (preset === undefined))
+    throw new UsageError(
+      `train: give exactly one of --config run.json or --preset NAME; usage: ${TRAIN_USAGE}`,
+    );
+  if (preset !== undefined) {
+    if (!isRunPresetName(preset))
+      throw new UsageError(
+        `train: --preset ${preset} is not a preset; presets: ${RUN_PRESET_NAMES.join(', ')}`,
+      );
+    return presetRunConfig(preset);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path!, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`train: --config ${path}: ${(e as Error).message}`);
+  }
+  return parseRunConfig(json);
+}
+
+async function loadData(config: RunConfig, path: string | undefined): Promise<DatasetPair> {
+  const id = config.data.dataset;
+  if (path === undefined) {
+    if (FILE_DATASETS.includes(id))
+      throw new UsageError(`train: data.dataset is "${id}": give its files with --data PATH`);
+    return loadBuiltin(id as BuiltinId, {
+      fetchFile: async (file) => readFileSync(join(ROOT, 'public', file)),
+    });
+  }
+  const { pair, warnings } = await loadDataset(sourcesAt(path));
+  if (warnings.length) process.stderr.write(`warning: ${warnings.join('; ')}\n`);
+  const found = datasetIdOfFiles(pair.train);
+  if (FILE_DATASETS.includes(id) && found !== id)
+    throw new UsageError(
+      `train: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
+    );
+  return pair;
+}
+
+function sourcesAt(path: string) {
+  const info = statSync(path);
+  if (!info.isDirectory()) return [bytesSource(path, readFileSync(path))];
+  return readdirSync(path, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+    .map((file) => bytesSource(relative(path, file), readFileSync(file)));
+}
+
+function integer(value: string, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`train: --${name} ${value} must be an integer from ${min} to ${max}`);
+  return n;
+}

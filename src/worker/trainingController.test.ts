@@ -1,0 +1,310 @@
+import * as tf from '@tensorflow/tfjs';
+import { applyOverrides, presetRunConfig, type RunConfig, type RunConfigOverrides } from '../config';
+import { generateShapes } from '../data/shapes';
+import { idxFile } from '../data/testHelpers';
+import { readZip } from '../io/zip';
+import { decodeCheckpoint } from '../training/checkpoint';
+import { MemoryCheckpointStore } from '../training/checkpointStore';
+import { installFastCpuKernels } from '../training/cpuKernels';
+import { Engine } from './engine';
+import { PROTOCOL_VERSION } from './protocol';
+import type { TrainingDeps } from './trainingController';
+import type { Command, MetricPoint, WorkerEvent } from './protocol';
+
+type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  installFastCpuKernels();
+});
+
+/** Eight 8×8 Shapes images as an idx pair, the way a user would drop files. */
+function datasetFiles(count = 8) {
+  const ds = generateShapes({ count, seed: 1, size: 8 });
+  const buffer = (b: Uint8Array) => b.slice().buffer as ArrayBuffer;
+  return [
+    { name: 'train-images-idx3-ubyte', bytes: buffer(idxFile([count, 8, 8, 3], ds.images)) },
+    { name: 'train-labels-idx1-ubyte', bytes: buffer(idxFile([count], ds.labels)) },
+  ];
+}
+
+function config(overrides: RunConfigOverrides = {}): RunConfig {
+  const base: RunConfigOverrides = {
+    data: { dataset: 'files' },
+    training: { batchSize: 4, logEveryMs: 10, previewEverySteps: 0, checkpointEverySec: 0, targetSteps: 3 },
+  };
+  return applyOverrides(applyOverrides(presetRunConfig('tiny'), base), overrides);
+}
+
+/** An engine on the CPU backend with its event log and a waiter. */
+async function setup(training: Partial<TrainingDeps> = {}) {
+  const events: WorkerEvent[] = [];
+  const engine = new Engine((e) => events.push(e), {
+    initBackend: async () => ({ name: 'cpu', requested: 'cpu', fallbackReasons: [] }),
+    runGpuCheck: async () => ({ ms: 1, gflops: 1 }),
+    training,
+  });
+  const send = (cmd: Command) => engine.handle(cmd);
+  await send({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'cpu' });
+  /** Resolves with the first event from `from` on that matches. */
+  const waitFor = async <T extends WorkerEvent['type']>(
+    type: T,
+    match: (e: EventOf<T>) => boolean = () => true,
+    from = 0,
+  ): Promise<EventOf<T>> => {
+    for (let waited = 0; waited < 240_000; waited += 20) {
+      const found = events
+        .slice(from)
+        .find((e): e is EventOf<T> => e.type === type && match(e as EventOf<T>));
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no ${type} event; got ${events.map((e) => e.type).join(', ')}`);
+  };
+  const of = <T extends WorkerEvent['type']>(type: T) =>
+    events.filter((e): e is EventOf<T> => e.type === type);
+  return { engine, events, send, waitFor, of };
+}
+
+const losses = (points: MetricPoint[]) => new Map(points.map((p) => [p.step, p.loss]));
+
+describe('training controller: a run end to end', () => {
+  it('loads files, trains to the target with metrics, previews and a checkpoint, continues past a raised target, stops', async () => {
+    const { engine, send, waitFor, of } = await setup();
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    const loaded = await waitFor('datasetLoaded');
+    expect(loaded.dataset).toMatchObject({
+      id: 'files',
+      height: 8,
+      width: 8,
+      channels: 3,
+      summary: { train: { images: 8 } },
+    });
+    expect(loaded.preview).toMatchObject({ count: 8, height: 8, width: 8, channels: 3 });
+    expect(loaded.preview.pixels).toHaveLength(8 * 8 * 8 * 3);
+
+    await send({
+      type: 'train',
+      runId: 'r1',
+      config: config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }),
+    });
+    const done = await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    expect(done).toMatchObject({ runId: 'r1', status: 'paused', step: 3, targetStep: 3, backend: 'cpu' });
+    expect(
+      of('trainState')
+        .map((e) => e.status)
+        .slice(0, 2),
+    ).toEqual(['starting', 'running']);
+    const progress = of('trainProgress');
+    const last = progress.at(-1)!.metrics;
+    expect(last).toMatchObject({ step: 3, targetStep: 3, backend: 'cpu', emaDecay: expect.any(Number) });
+    expect(last.lossPerT.mean).toHaveLength(20);
+    expect(last.epoch).toBeCloseTo(1.5, 9);
+    expect(last.memory.numTensors).toBeGreaterThan(0);
+    expect(progress.flatMap((p) => p.metrics.points.map((q) => q.step))).toEqual([1, 2, 3]);
+    const preview = await waitFor('trainPreview');
+    expect(preview).toMatchObject({
+      runId: 'r1',
+      step: 2,
+      usedEma: true,
+      grid: { count: 2, height: 8, width: 8, channels: 3 },
+    });
+    expect((await waitFor('checkpointSaved')).checkpoint).toMatchObject({
+      runId: 'r1',
+      step: 3,
+      backend: 'cpu',
+    });
+    expect(engine.modelSlot.current()?.origin).toEqual({ kind: 'trained', runId: 'r1' });
+    expect((await waitFor('modelLoaded')).model.origin).toBe('trained');
+
+    await send({ type: 'listCheckpoints' });
+    expect((await waitFor('checkpoints')).checkpoints.map((c) => c.step)).toEqual([3]);
+
+    await send({ type: 'setTargetStep', runId: 'r1', targetStep: 4 });
+    await send({ type: 'resume', runId: 'r1' });
+    await waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 4);
+    await send({ type: 'previewNow', runId: 'r1' });
+    expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.pixels).toHaveLength(2 * 8 * 8 * 3);
+    await send({ type: 'stop', runId: 'r1' });
+    expect((await waitFor('trainState', (e) => e.status === 'stopped')).step).toBe(4);
+    await send({ type: 'exportRun', runId: 'r1' });
+    const exported = await waitFor('runExported');
+    expect(exported.fileName).toBe('ddpm-run-r1-step4.zip');
+    const zip = readZip(new Uint8Array(exported.bytes));
+    expect([...zip.keys()].sort()).toEqual([
+      'checkpoint.safetensors',
+      'metrics.jsonl',
+      'run.json',
+      'scheduler_config.json',
+    ]);
+    expect(JSON.parse(new TextDecoder().decode(zip.get('run.json')))).toEqual(
+      config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }),
+    );
+    expect(
+      new TextDecoder()
+        .decode(zip.get('metrics.jsonl'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).step),
+    ).toEqual([1, 2, 3, 4]);
+    expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
+
+    await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });
+    expect((await waitFor('datasetPreview')).preview).toMatchObject({
+      count: 3,
+      height: 8,
+      width: 8,
+      channels: 3,
+    });
+    await send({ type: 'previewDataset', runId: 'd3', seed: 5, count: 0 });
+    expect((await waitFor('error', (e) => e.runId === 'd3')).message).toContain(
+      'count 0 must be an integer from 1 to 256',
+    );
+
+    await send({ type: 'reset', runId: 'r1' });
+    expect((await waitFor('trainState', (e) => e.status === 'idle')).reason?.code).toBe('user');
+    const listed = of('checkpoints').length;
+    await send({ type: 'deleteCheckpoint', checkpointId: of('checkpointSaved').at(-1)!.checkpoint.id });
+    await send({ type: 'listCheckpoints' });
+    await waitFor('checkpoints', () => of('checkpoints').length > listed + 1);
+    expect(of('checkpoints').at(-1)!.checkpoints).toEqual([]);
+    expect(engine.modelSlot.current()?.origin).toEqual({ kind: 'trained', runId: 'r1' });
+  });
+
+  it('resumes from a checkpoint exactly: the losses after resuming equal an uninterrupted run’s', async () => {
+    const store = new MemoryCheckpointStore();
+    const a = await setup({ store });
+    await a.send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await a.waitFor('datasetLoaded');
+    const cfg = config({ training: { targetSteps: 2 } });
+    await a.send({ type: 'train', runId: 'run', config: cfg });
+    await a.waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    await a.send({ type: 'setTargetStep', runId: 'run', targetStep: 4 });
+    await a.send({ type: 'resume', runId: 'run' });
+    await a.waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 4);
+    const uninterrupted = losses(a.of('trainProgress').flatMap((p) => p.metrics.points));
+
+    // A fresh worker (a reloaded page) with the same storage.
+    const b = await setup({ store });
+    await b.send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await b.waitFor('datasetLoaded');
+    await b.send({ type: 'listCheckpoints' });
+    const [saved] = (await b.waitFor('checkpoints')).checkpoints;
+    expect(saved.step).toBe(4);
+    const [atTwo] = a.of('checkpointSaved').map((e) => e.checkpoint);
+    expect(atTwo.step).toBe(2);
+    expect(saved.id).not.toBe(atTwo.id); // the run's latest replaced the step-2 record
+    // Resume from step 4's checkpoint and go to 6; separately, train an uninterrupted run to 6.
+    await b.send({ type: 'train', runId: 'run', config: saved.config, resume: saved.id });
+    await b.waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    expect((await b.waitFor('trainHistory')).points.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    await b.send({ type: 'setTargetStep', runId: 'run', targetStep: 6 });
+    await b.send({ type: 'resume', runId: 'run' });
+    await b.waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 6);
+    const resumed = losses(b.of('trainProgress').flatMap((p) => p.metrics.points));
+
+    await a.send({ type: 'setTargetStep', runId: 'run', targetStep: 6 });
+    await a.send({ type: 'resume', runId: 'run' });
+    await a.waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 6);
+    const straight = losses(a.of('trainProgress').flatMap((p) => p.metrics.points));
+    for (const step of [5, 6]) expect(resumed.get(step)).toBe(straight.get(step));
+    expect(uninterrupted.size).toBe(4);
+  });
+});
+
+describe('training controller: controls and guards', () => {
+  it('pauses promptly with a checkpoint, resumes, and refuses controls for another run', async () => {
+    const { send, waitFor, of } = await setup();
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    await send({ type: 'train', runId: 'p', config: config({ training: { targetSteps: 1000 } }) });
+    await waitFor('trainProgress');
+    await send({ type: 'pause', runId: 'p' });
+    const paused = await waitFor('trainState', (e) => e.status === 'paused');
+    expect(paused.reason?.code).toBe('user');
+    expect(paused.step).toBeLessThanOrEqual(of('trainProgress').at(-1)!.metrics.step + 2);
+    expect((await waitFor('checkpointSaved')).checkpoint.step).toBe(paused.step);
+
+    await send({ type: 'pause', runId: 'other' });
+    expect((await waitFor('error')).code).toBe('no-run');
+    await send({ type: 'train', runId: 'q', config: config() });
+    expect((await waitFor('error', (e) => e.runId === 'q')).code).toBe('busy');
+
+    await send({ type: 'resume', runId: 'p' });
+    await waitFor('trainState', (e) => e.status === 'running' && e.reason?.code === 'resumed');
+    await send({ type: 'reset', runId: 'p' });
+    await waitFor('trainState', (e) => e.status === 'idle');
+  });
+
+  it('says why it cannot start: no dataset, a bad config, a dataset smaller than the batch', async () => {
+    const { send, waitFor } = await setup();
+    await send({ type: 'train', runId: 'a', config: config() });
+    expect(await waitFor('error', (e) => e.runId === 'a')).toMatchObject({
+      code: 'dataset',
+      message: expect.stringContaining('send loadDataset first'),
+    });
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    await send({
+      type: 'train',
+      runId: 'b',
+      config: { ...config(), training: { ...config().training, lr: -1 } },
+    });
+    expect(await waitFor('error', (e) => e.runId === 'b')).toMatchObject({
+      code: 'bad-config',
+      message: expect.stringContaining('training.lr = -1'),
+    });
+    await send({ type: 'train', runId: 'c', config: config({ data: { dataset: 'mnist' } }) });
+    expect((await waitFor('error', (e) => e.runId === 'c')).message).toContain(
+      'asks for dataset "mnist" but "files" is loaded',
+    );
+    await send({ type: 'train', runId: 'e', config: config({ training: { batchSize: 16 } }) });
+    const state = await waitFor('trainState', (e) => e.runId === 'e');
+    expect(state).toMatchObject({ status: 'idle', reason: { code: 'dataset-too-small' } });
+    expect(state.reason?.message).toContain('8 training image(s), fewer than the batch size 16');
+    expect(state.reason?.advice).toContain('Lower the batch size');
+  });
+
+  it('on a non-finite loss pauses, restores the last good state and says what to try', async () => {
+    const { engine, send, waitFor } = await setup();
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    await send({
+      type: 'train',
+      runId: 'n',
+      config: config({ training: { useEma: false, targetSteps: 1000 } }),
+    });
+    await waitFor('trainProgress');
+    const bias = engine.modelSlot.current()!.model.variable('conv_out.bias');
+    bias.assign(tf.fill(bias.shape, NaN));
+    const state = await waitFor('trainState', (e) => e.reason?.code === 'non-finite');
+    expect(state.status).toBe('paused');
+    expect(state.step).toBe(0);
+    expect(state.reason?.message).toMatch(/non-finite loss .*the last good state \(step 0\) was restored/);
+    expect(state.reason?.advice).toContain('Lower the learning rate');
+    expect(Array.from(await bias.data()).every(Number.isFinite)).toBe(true);
+    await send({ type: 'reset', runId: 'n' });
+  });
+
+  it('when the GPU device is lost, resumes from the last checkpoint on the fallback backend', async () => {
+    // As in the worker, device loss is known from the device's `lost` promise, not from the error.
+    let deviceLost = false;
+    const recoverFromDeviceLoss = async () => (deviceLost ? ((deviceLost = false), 'cpu') : null);
+    const { engine, send, waitFor } = await setup({ recoverFromDeviceLoss });
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    await send({
+      type: 'train',
+      runId: 'g',
+      config: config({ training: { useEma: false, targetSteps: 3 } }),
+    });
+    await waitFor('trainProgress');
+    deviceLost = true;
+    engine.modelSlot.current()!.model.variable('conv_in.weight').dispose();
+    const lost = await waitFor('trainState', (e) => e.reason?.code === 'device-lost');
+    expect(lost.reason?.message).toMatch(/GPU device was lost .*resuming from the last checkpoint on cpu/);
+    await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    expect(engine.modelSlot.current()!.model.variable('conv_in.weight').isDisposed).toBe(false);
+    await send({ type: 'reset', runId: 'g' });
+  });
+});
