@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { CSP_DEV_HEADER, CSP_HEADER, cspPlugin } from './csp';
 
 /**
  * Cross-origin isolation (COOP + COEP) gives the page `crossOriginIsolated === true`, which the
@@ -12,11 +13,16 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), cspPlugin(isolationHeaders)],
   // Relative base: the built app works from any sub-path (e.g. a static host's project folder).
   base: './',
-  server: { headers: isolationHeaders, port: 5173 },
-  preview: { headers: isolationHeaders, port: 4173, strictPort: true },
+  // The Content-Security-Policy (see csp.ts); the build also writes it as <meta> and _headers.
+  server: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_DEV_HEADER }, port: 5173 },
+  preview: {
+    headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_HEADER },
+    port: 4173,
+    strictPort: true,
+  },
   worker: { format: 'es' },
   optimizeDeps: {
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'],

@@ -77,7 +77,7 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
     } else if (!isObject(value)) {
       errors.push({ path: key, message: `${key} must be an object of settings, got ${describe(value)}` });
     } else {
-      (overrides as Record<string, unknown>)[key] = value;
+      (overrides as Record<string, unknown>)[key] = shallowSettings(key, value, errors);
     }
   }
   const preset = overrides.model?.preset;
@@ -100,6 +100,42 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
   checkTraining(config, errors);
   checkSampling(config, errors);
   return errors.length > 0 ? { errors } : { config };
+}
+
+/**
+ * Settings are scalars or flat lists; one nested deeper than this is refused before the section is
+ * copied, since a hostile run.json nested thousands deep would overflow structuredClone's stack.
+ */
+const MAX_SETTING_DEPTH = 4;
+
+/** The section's settings without those nested past {@link MAX_SETTING_DEPTH}, each reported. */
+function shallowSettings(
+  section: string,
+  settings: Record<string, unknown>,
+  errors: RunConfigIssue[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (nestsDeeperThan(value, MAX_SETTING_DEPTH))
+      errors.push({
+        path: `${section}.${key}`,
+        message: `${section}.${key} nests deeper than ${MAX_SETTING_DEPTH} levels; settings are numbers, strings, booleans, null or flat lists`,
+      });
+    else Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Iterative, so that the check itself cannot overflow the stack. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** {@link validateRunConfig} that throws a {@link RunConfigError} listing every problem. */
@@ -285,6 +321,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
-  const s = JSON.stringify(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // Nested too deep to serialise (a hostile file): say what it is instead of overflowing the stack.
+    return Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }

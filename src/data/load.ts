@@ -48,6 +48,13 @@ interface Found {
   skipped: string[];
 }
 
+/**
+ * Archive layers (gzip, tar, zip) the loader opens inside one another: enough for a zip of the
+ * CIFAR-10 tar.gz plus one, while a file of thousands of nested gzip layers is refused instead of
+ * being inflated thousands of times.
+ */
+export const MAX_ARCHIVE_DEPTH = 4;
+
 /** Loads one dataset from one or more files. */
 export async function loadDataset(
   sources: readonly ByteSource[],
@@ -107,7 +114,10 @@ async function readSource(source: ByteSource, progress: ProgressCounter, found: 
       head = concat([head, chunk]);
       if (head.length < 2) continue;
       decided = true;
-      if (isGzip(head)) gunzip = new GunzipStream(source.name, (c) => sink.push(c));
+      if (isGzip(head)) {
+        gunzip = new GunzipStream(source.name, (c) => sink.push(c));
+        sink.depth = 1;
+      }
       (gunzip ?? sink).push(head);
       continue;
     }
@@ -126,6 +136,8 @@ class Sniffer {
   private buffered = 0;
   private tar: TarReader | undefined;
   private sniffed = false;
+  /** Archive layers already opened around these bytes (1 when the file is gzipped). */
+  depth = 0;
 
   constructor(
     private readonly file: string,
@@ -143,7 +155,7 @@ class Sniffer {
   finish(): void {
     if (!this.sniffed) this.sniff();
     if (this.tar) return this.tar.finish();
-    classifyBytes(this.file, this.file, concat(this.parts), this.found);
+    classifyBytes(this.file, this.file, concat(this.parts), this.found, this.depth);
   }
 
   private sniff(): void {
@@ -151,7 +163,9 @@ class Sniffer {
     const head = concat(this.parts);
     this.parts = [head];
     if (!isTar(head)) return;
-    this.tar = new TarReader(this.file, (entry) => tarEntrySink(this.file, entry, this.found));
+    this.tar = new TarReader(this.file, (entry) =>
+      tarEntrySink(this.file, entry, this.found, this.depth + 1),
+    );
     this.parts = [];
     this.tar.push(head);
   }
@@ -162,18 +176,24 @@ function isTar(head: Uint8Array): boolean {
 }
 
 /** CIFAR batches stream straight into HWC arrays; other members are collected and classified. */
-function tarEntrySink(archive: string, entry: TarEntry, found: Found): TarEntrySink | undefined {
+function tarEntrySink(
+  archive: string,
+  entry: TarEntry,
+  found: Found,
+  depth: number,
+): TarEntrySink | undefined {
   if (isMetadataPath(entry.name)) return undefined;
+  // Before any buffer is sized from the header: a batch reader allocates the declared size at once.
+  checkSize(`${archive}/${entry.name}`, entry.size);
   const split = cifarSplit(entry.name);
   if (split) {
     const reader = new CifarBatchReader(archive, entry.name, entry.size);
     return { write: (c) => reader.write(c), end: () => found.cifar.push(reader.end(split)) };
   }
-  checkSize(`${archive}/${entry.name}`, entry.size);
   const parts: Uint8Array[] = [];
   return {
     write: (c) => parts.push(c.slice()),
-    end: () => classifyBytes(`${archive}/${entry.name}`, entry.name, concat(parts), found),
+    end: () => classifyBytes(`${archive}/${entry.name}`, entry.name, concat(parts), found, depth),
   };
 }
 
@@ -182,24 +202,38 @@ function isMetadataPath(path: string): boolean {
   return path.split('/').some((seg) => seg === '__MACOSX' || seg.startsWith('.'));
 }
 
-/** Classifies a whole file (or archive member) by content: gzip, tar, zip, idx, CIFAR batch, class list, image. */
-function classifyBytes(file: string, path: string, bytes: Uint8Array, found: Found): void {
+/** Refuses to open archive layer number `depth` past {@link MAX_ARCHIVE_DEPTH}. */
+function openLayer(file: string, depth: number): void {
+  if (depth > MAX_ARCHIVE_DEPTH)
+    throw new DatasetError(
+      file,
+      `nests archives more than ${MAX_ARCHIVE_DEPTH} deep (gzip, tar or zip inside one another); unpack the outer layers first`,
+    );
+}
+
+/**
+ * Classifies a whole file (or archive member) by content: gzip, tar, zip, idx, CIFAR batch, class
+ * list, image. `depth` counts the archive layers already opened around it.
+ */
+function classifyBytes(file: string, path: string, bytes: Uint8Array, found: Found, depth: number): void {
   if (isMetadataPath(path)) return;
   if (isGzip(bytes)) {
+    openLayer(file, depth + 1);
     const out: Uint8Array[] = [];
     const gz = new GunzipStream(file, (c) => out.push(c));
     gz.push(bytes);
     gz.finish();
     const inner = concat(out);
     if (isTar(inner)) {
-      const tar = new TarReader(file, (entry) => tarEntrySink(file, entry, found));
+      openLayer(file, depth + 2);
+      const tar = new TarReader(file, (entry) => tarEntrySink(file, entry, found, depth + 2));
       tar.push(inner);
       tar.finish();
-    } else classifyBytes(file, path.replace(/\.gz$/i, ''), inner, found);
+    } else classifyBytes(file, path.replace(/\.gz$/i, ''), inner, found, depth + 1);
     return;
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)
-    return classifyZip(file, bytes, found);
+    return classifyZip(file, bytes, found, depth + 1);
   if (isIdx(bytes)) {
     found.idx.push(parseIdx(file, bytes));
     return;
@@ -226,7 +260,8 @@ function classifyBytes(file: string, path: string, bytes: Uint8Array, found: Fou
   found.skipped.push(file);
 }
 
-function classifyZip(file: string, bytes: Uint8Array, found: Found): void {
+function classifyZip(file: string, bytes: Uint8Array, found: Found, depth: number): void {
+  openLayer(file, depth);
   let members: Record<string, Uint8Array>;
   try {
     let total = 0;
@@ -245,5 +280,6 @@ function classifyZip(file: string, bytes: Uint8Array, found: Found): void {
       `zip archive is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`,
     );
   }
-  for (const [path, data] of Object.entries(members)) classifyBytes(`${file}/${path}`, path, data, found);
+  for (const [path, data] of Object.entries(members))
+    classifyBytes(`${file}/${path}`, path, data, found, depth);
 }

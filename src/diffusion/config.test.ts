@@ -38,7 +38,7 @@ describe('scheduler config', () => {
   });
 
   const invalid: [Partial<SchedulerConfig> | Record<string, unknown>, string, RegExp][] = [
-    [{ num_train_timesteps: 0 }, 'num_train_timesteps', /= 0 .*integer ≥ 1/],
+    [{ num_train_timesteps: 0 }, 'num_train_timesteps', /= 0 .*integer from 1 to 100000/],
     [{ num_train_timesteps: 99.5 }, 'num_train_timesteps', /99.5/],
     [{ beta_start: Number.NaN }, 'beta_start', /NaN .*finite number/],
     [{ beta_end: '0.02' }, 'beta_end', /"0.02"/],

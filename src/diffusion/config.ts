@@ -69,6 +69,12 @@ export const SCHEDULER_CONFIG_KEYS = Object.freeze(
 );
 
 /**
+ * The largest `num_train_timesteps` accepted: 100× the paper's T. Every schedule table holds T
+ * float64s, so the bound keeps a config file from asking for gigabytes before anything checks it.
+ */
+export const MAX_TRAIN_TIMESTEPS = 100_000;
+
+/**
  * An invalid scheduler setting. `key` names the offending key (or `kind`), `value` holds what was
  * given, and the message says what is allowed, so a form can put the error next to its field.
  */
@@ -83,14 +89,25 @@ export class SchedulerConfigError extends Error {
   }
 }
 
-/** Renders a config value for an error message, compactly (long arrays are elided). */
-function show(value: unknown): string {
+/**
+ * Renders a config value for an error message, compactly (long arrays are elided, and nesting
+ * below three levels is elided too, so a hostile value nested thousands deep cannot overflow the stack).
+ */
+function show(value: unknown, depth = 0): string {
+  const item = (v: unknown) => show(v, depth + 1);
+  if (Array.isArray(value) && depth >= 3) return '[…]';
   if (Array.isArray(value) && value.length > 6)
-    return `[${value.slice(0, 3).map(show).join(', ')}, … (${value.length} entries)]`;
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+    return `[${value.slice(0, 3).map(item).join(', ')}, … (${value.length} entries)]`;
+  if (Array.isArray(value)) return `[${value.map(item).join(', ')}]`;
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return '{…}';
+    }
+  }
   return String(value);
 }
 
@@ -132,7 +149,7 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
     if (partial[key] !== undefined) (c as unknown as Record<string, unknown>)[key] = partial[key];
   }
 
-  integer('num_train_timesteps', c.num_train_timesteps, 1);
+  integer('num_train_timesteps', c.num_train_timesteps, 1, MAX_TRAIN_TIMESTEPS);
   finite('beta_start', c.beta_start);
   finite('beta_end', c.beta_end);
   member('beta_schedule', c.beta_schedule, ENUMS.beta_schedule);
@@ -179,9 +196,10 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
   return c;
 }
 
-function integer(key: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new SchedulerConfigError(key, v, `allowed: an integer ≥ ${min}`);
+function integer(key: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new SchedulerConfigError(key, v, `allowed: an integer ${range}`);
   }
 }
 

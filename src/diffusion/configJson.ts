@@ -92,7 +92,8 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfigFile {
   const extras: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
     if ((SCHEDULER_CONFIG_KEYS as readonly string[]).includes(key)) partial[key] = value;
-    else extras[key] = value;
+    // Defined, not assigned: assigning "__proto__" would set the prototype and hide the key from checkExtras.
+    else Object.defineProperty(extras, key, { value, enumerable: true, writable: true, configurable: true });
   }
   checkExtras(extras);
   const config = resolveSchedulerConfig(partial as Partial<SchedulerConfig>);
@@ -134,7 +135,8 @@ export function toSchedulerConfigJson(
 function checkExtras(extras: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(extras)) {
     if (key.startsWith('_')) continue;
-    const rule = INERT_KEYS[key];
+    // Own keys only: "constructor" would otherwise find Object.prototype's.
+    const rule = Object.hasOwn(INERT_KEYS, key) ? INERT_KEYS[key] : undefined;
     if (rule === undefined) {
       throw new SchedulerConfigError(
         key,

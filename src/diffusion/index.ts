@@ -5,6 +5,7 @@
  */
 export {
   DEFAULT_SCHEDULER_CONFIG,
+  MAX_TRAIN_TIMESTEPS,
   SCHEDULER_CONFIG_KEYS,
   SchedulerConfigError,
   resolveSchedulerConfig,

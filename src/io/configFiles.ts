@@ -4,7 +4,14 @@
  * written back) and a pipeline's `model_index.json` (`{component: [library, class]}`). Size cap
  * and error style as in `json.ts`.
  */
-import { JsonFileError, describeValue, encodeJson, isPlainObject, parseJsonObject } from './json';
+import {
+  JsonFileError,
+  describeValue,
+  encodeJson,
+  isPlainObject,
+  parseJsonObject,
+  previewJson,
+} from './json';
 
 /** The diffusers version written into new configs (the one the lab's file layout follows). */
 export const DIFFUSERS_VERSION = '0.21.0';
@@ -84,7 +91,7 @@ export function readModelIndex(input: Uint8Array | string, fileName: string): Mo
       Array.isArray(value) && value.length === 2 && value.every((v) => v === null || typeof v === 'string');
     if (!pair)
       throw new JsonFileError(
-        `${fileName}: component "${key}" must be [library, class], got ${isPlainObject(value) ? 'an object' : JSON.stringify(value)}`,
+        `${fileName}: component "${key}" must be [library, class], got ${isPlainObject(value) ? 'an object' : previewJson(value)}`,
       );
     components[key] = value as [string | null, string | null];
   }

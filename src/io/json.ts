@@ -80,6 +80,20 @@ export function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
+/**
+ * An untrusted value as JSON for an error message, cut to `max` characters. A value nested too
+ * deep for `JSON.stringify` (a stack overflow from a hostile file) is described by kind instead.
+ */
+export function previewJson(value: unknown, max = 200): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return `(${describeValue(value)} nested too deep to show)`;
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function normalise(value: unknown, fileName: string, path: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {

@@ -18,7 +18,7 @@
  * header padded with spaces to a multiple of 8 bytes.
  */
 
-import { describeValue, isPlainObject } from './json';
+import { describeValue, isPlainObject, previewJson } from './json';
 
 /** Largest header the reader accepts, as in the reference implementation. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -144,7 +144,7 @@ function parseMetadata(value: unknown): Record<string, string> {
   if (!isPlainObject(value)) throw new SafetensorsError(`${METADATA_KEY} must be an object of strings`);
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string')
-      throw new SafetensorsError(`${METADATA_KEY}["${k}"] must be a string, got ${JSON.stringify(v)}`);
+      throw new SafetensorsError(`${METADATA_KEY}["${k}"] must be a string, got ${previewJson(v)}`);
   }
   return value as Record<string, string>;
 }
@@ -156,12 +156,12 @@ function parseEntry(name: string, value: unknown, dataBytes: number): Entry {
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
     throw new SafetensorsError(
-      `${where}: dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+      `${where}: dtype ${previewJson(dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
     );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new SafetensorsError(
-      `${where}: shape ${JSON.stringify(shape)} must be an array of non-negative integers`,
+      `${where}: shape ${previewJson(shape)} must be an array of non-negative integers`,
     );
   }
   if (
@@ -170,7 +170,7 @@ function parseEntry(name: string, value: unknown, dataBytes: number): Entry {
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
   ) {
     throw new SafetensorsError(
-      `${where}: data_offsets ${JSON.stringify(offsets)} must be two non-negative integers`,
+      `${where}: data_offsets ${previewJson(offsets)} must be two non-negative integers`,
     );
   }
   const [begin, end] = offsets as [number, number];

@@ -112,10 +112,19 @@ const DIFFUSERS_DEFAULTS: Omit<UNetConfig, '_diffusers_version'> = {
 type Reader = (value: unknown, key: string) => unknown;
 
 const fail = (key: string, value: unknown, allowed: string): never => {
-  throw new UNetConfigError(
-    `config key "${key}" = ${JSON.stringify(value)} is not supported: allowed ${allowed}`,
-  );
+  throw new UNetConfigError(`config key "${key}" = ${show(value)} is not supported: allowed ${allowed}`);
 };
+
+/** A value for a message; one nested too deep for JSON.stringify (a hostile file) must not overflow the stack. */
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Array.isArray(value)
+      ? '(an array nested too deep to show)'
+      : '(an object nested too deep to show)';
+  }
+}
 
 const exactly =
   (...allowed: unknown[]): Reader =>
@@ -201,7 +210,8 @@ export function parseUNetConfig(json: unknown): UNetConfig {
   const src = json as Json;
   const out: Json = { ...DIFFUSERS_DEFAULTS };
   for (const [key, value] of Object.entries(src)) {
-    if (!(key in READERS))
+    // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's members.
+    if (!Object.hasOwn(READERS, key))
       throw new UNetConfigError(
         `config key "${key}" is not supported; supported keys: ${SUPPORTED_KEYS.join(', ')}`,
       );

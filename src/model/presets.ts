@@ -86,7 +86,8 @@ export const UNET_PRESET_NAMES = Object.keys(PRESETS) as UNetPresetName[];
 
 /** A fresh copy of a preset's config; throws naming the allowed presets for an unknown name. */
 export function presetConfig(name: string): UNetConfig {
-  if (!(name in PRESETS))
+  // Own keys only: "constructor" would otherwise find Object.prototype's.
+  if (!Object.hasOwn(PRESETS, name))
     throw new Error(`unknown U-Net preset "${name}"; presets: ${UNET_PRESET_NAMES.join(', ')}`);
   return parseUNetConfig(structuredClone(PRESETS[name as UNetPresetName]));
 }

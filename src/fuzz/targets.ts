@@ -1,0 +1,28 @@
+/** Every fuzz target, by a short id: what `scripts/fuzz.ts` runs. */
+import { hashTarget, runConfigTarget, schedulerConfigTarget, unetConfigTarget } from './configTargets';
+import { cifarTarget, idxTarget } from './dataTargets';
+import type { FuzzTarget } from './harness';
+import { bundleTarget, configFilesTarget, pngTarget, safetensorsTarget, zipTarget } from './ioTargets';
+
+/**
+ * Forgets a target's input type. Sound because the harness only ever passes a target's own
+ * `generate` output to its own `run` and `describe`.
+ */
+function erase<I>(make: () => FuzzTarget<I>): () => FuzzTarget<unknown> {
+  return make as unknown as () => FuzzTarget<unknown>;
+}
+
+/** Target factories by id; a factory builds its seeds when called, so importing this is cheap. */
+export const FUZZ_TARGETS: Record<string, () => FuzzTarget<unknown>> = {
+  safetensors: erase(safetensorsTarget),
+  'config-files': erase(configFilesTarget),
+  zip: erase(zipTarget),
+  png: erase(pngTarget),
+  bundle: erase(bundleTarget),
+  'unet-config': erase(unetConfigTarget),
+  'scheduler-config': erase(schedulerConfigTarget),
+  'run-config': erase(runConfigTarget),
+  'url-hash': erase(hashTarget),
+  idx: erase(idxTarget),
+  cifar: erase(cifarTarget),
+};

@@ -1,0 +1,6 @@
+import { fuzzIt } from '../fuzz/fuzzTest';
+import { bundleTarget } from '../fuzz/ioTargets';
+
+describe('readModelBundle, fuzzed', () => {
+  fuzzIt(bundleTarget);
+});
