@@ -1,0 +1,26 @@
+/** diffusers' spatial self-attention block (`Attention` as built by AttnDownBlock2D, AttnUpBlock2D and the mid block). */
+import * as tf from '@tensorflow/tfjs';
+import { groupNorm, linear, type ForwardContext } from './ops';
+import type { AttentionPlan } from './plan';
+
+/**
+ * GroupNorm, then multi-head softmax(q·kᵀ/√d)·v over the H·W tokens (d = channels per head),
+ * the output projection `to_out.0`, plus the block's input (residual).
+ */
+export function attentionBlock(ctx: ForwardContext, x: tf.Tensor4D, a: AttentionPlan): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const tokens = h * w;
+  const d = c / a.heads;
+  const flat = tf.reshape(groupNorm(ctx, x, `${a.prefix}.group_norm`), [n * tokens, c]) as tf.Tensor2D;
+  // [n·tokens, c] → [n·heads, tokens, d], diffusers' head_to_batch_dim.
+  const split = (t: tf.Tensor2D) =>
+    tf.reshape(tf.transpose(tf.reshape(t, [n, tokens, a.heads, d]), [0, 2, 1, 3]), [n * a.heads, tokens, d]) as tf.Tensor3D;
+  const q = split(linear(ctx, flat, `${a.prefix}.to_q`));
+  const k = split(linear(ctx, flat, `${a.prefix}.to_k`));
+  const v = split(linear(ctx, flat, `${a.prefix}.to_v`));
+  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d));
+  const mixed = tf.matMul(tf.softmax(scores), v); // [n·heads, tokens, d]
+  const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [n, a.heads, tokens, d]), [0, 2, 1, 3]), [n * tokens, c]) as tf.Tensor2D;
+  const out = linear(ctx, merged, `${a.prefix}.to_out.0`);
+  return tf.add(tf.reshape(out, [n, h, w, c]), x);
+}

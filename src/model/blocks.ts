@@ -1,0 +1,64 @@
+/**
+ * Down, mid and up blocks (DownBlock2D/AttnDownBlock2D, UNetMidBlock2D, UpBlock2D/AttnUpBlock2D)
+ * and the skip bookkeeping between them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { attentionBlock } from './attention';
+import { SAME_3X3, conv, upsampleNearest2x, type ForwardContext } from './ops';
+import type { BlockPlan, UNetPlan } from './plan';
+import { resnetBlock } from './resnet';
+
+/**
+ * One down level: every resnet(+attention) output is pushed onto `skips`, then the stride-2
+ * downsample, whose output is a skip too. downsample_padding 0 pads right and bottom only
+ * (TensorFlow's "SAME" for stride 2, which the DDPM checkpoint was trained with).
+ */
+export function downBlock(
+  ctx: ForwardContext,
+  x: tf.Tensor4D,
+  tembAct: tf.Tensor2D,
+  block: BlockPlan,
+  downsamplePadding: 0 | 1,
+  skips: tf.Tensor4D[],
+): tf.Tensor4D {
+  let h = x;
+  block.resnets.forEach((r, j) => {
+    h = resnetBlock(ctx, h, tembAct, r);
+    if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
+    skips.push(h);
+  });
+  if (block.resample) {
+    const pad: [number, number, number, number] = downsamplePadding === 0 ? [0, 1, 0, 1] : [1, 1, 1, 1];
+    h = conv(ctx, h, block.resample.prefix, { stride: 2, pad });
+    skips.push(h);
+  }
+  return h;
+}
+
+/** resnet → attention → resnet at the lowest resolution. */
+export function midBlock(ctx: ForwardContext, x: tf.Tensor4D, tembAct: tf.Tensor2D, mid: UNetPlan['mid']): tf.Tensor4D {
+  const h = resnetBlock(ctx, x, tembAct, mid.resnets[0]);
+  return resnetBlock(ctx, attentionBlock(ctx, h, mid.attention), tembAct, mid.resnets[1]);
+}
+
+/**
+ * One up level: each resnet first concatenates (channel axis) the most recent unused skip, popped
+ * from `skips`; then nearest ×2 and a 3×3 conv, except on the last level.
+ */
+export function upBlock(
+  ctx: ForwardContext,
+  x: tf.Tensor4D,
+  tembAct: tf.Tensor2D,
+  block: BlockPlan,
+  skips: tf.Tensor4D[],
+): tf.Tensor4D {
+  let h = x;
+  block.resnets.forEach((r, j) => {
+    const skip = skips.pop();
+    if (!skip) throw new Error(`${r.prefix}: no skip connection left (the plan and the skips disagree)`);
+    h = resnetBlock(ctx, tf.concat([h, skip], 3), tembAct, r);
+    if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
+  });
+  if (block.resample) h = conv(ctx, upsampleNearest2x(h), block.resample.prefix, { pad: SAME_3X3 });
+  return h;
+}

@@ -1,0 +1,20 @@
+/** diffusers' ResnetBlock2D with the default time-embedding injection (added after conv1). */
+import * as tf from '@tensorflow/tfjs';
+import { SAME_3X3, conv, dropout, groupNorm, linear, silu, type ForwardContext } from './ops';
+import type { ResnetPlan } from './plan';
+
+/**
+ * h = conv1(silu(norm1(x))) + time_emb_proj(silu(temb)); h = conv2(dropout(silu(norm2(h))));
+ * returns shortcut(x) + h, the shortcut a 1×1 conv only when the channel count changes.
+ * `tembAct` is silu(temb), shared by all resnets of a pass.
+ */
+export function resnetBlock(ctx: ForwardContext, x: tf.Tensor4D, tembAct: tf.Tensor2D, r: ResnetPlan): tf.Tensor4D {
+  const p = r.prefix;
+  let h = conv(ctx, silu(groupNorm(ctx, x, `${p}.norm1`)) as tf.Tensor4D, `${p}.conv1`, { pad: SAME_3X3 });
+  const temb = linear(ctx, tembAct, `${p}.time_emb_proj`);
+  h = tf.add(h, tf.reshape(temb, [-1, 1, 1, r.outChannels]));
+  h = dropout(ctx, silu(groupNorm(ctx, h, `${p}.norm2`)) as tf.Tensor4D);
+  h = conv(ctx, h, `${p}.conv2`, { pad: SAME_3X3 });
+  const shortcut = r.inChannels === r.outChannels ? x : conv(ctx, x, `${p}.conv_shortcut`, { pad: [0, 0, 0, 0] });
+  return tf.add(shortcut, h);
+}

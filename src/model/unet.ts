@@ -1,0 +1,176 @@
+/**
+ * The DDPM U-Net (diffusers UNet2DModel semantics) as plain tfjs Variables named by their
+ * diffusers state-dict keys, and a pure forward function over them: ε̂ = apply(x_t, t).
+ * It knows nothing of noise schedules.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchNorm } from './batchNorm';
+import { downBlock, midBlock, upBlock } from './blocks';
+import { isDiffusersCompatible, sideMultiple, type UNetConfig } from './config';
+import { initialValue, paramSeed, type InitScheme } from './init';
+import { SAME_3X3, conv, groupNorm, silu, type ForwardContext } from './ops';
+import { CONV_IN_NORM, paramSpecs, planUNet, type ParamSpec, type UNetPlan } from './plan';
+import {
+  StateDictError,
+  checkStateDict,
+  isClean,
+  normaliseKeys,
+  toTfjsLayout,
+  toTorchLayout,
+  type StateDict,
+  type StateTensor,
+} from './stateDict';
+import { timeEmbedding } from './timeEmbedding';
+
+/** How to initialise a new model. */
+export interface UNetOptions {
+  /** 'ddpm' (default): the paper's TF initialisation; 'pytorch': torch.nn defaults. See init.ts. */
+  init?: InitScheme;
+  /** Seed of the initial weights; the same seed and config give the same weights on any backend. */
+  seed?: number;
+}
+
+/** Options of one forward pass. */
+export interface ApplyOptions {
+  /** Training enables dropout and BatchNorm batch statistics (and updates its running statistics). */
+  training: boolean;
+  /** Seeds the dropout masks; without it they are drawn afresh. */
+  seed?: number;
+}
+
+/** An input the U-Net cannot take (wrong rank, channels, sides or timestep count). */
+export class UNetInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UNetInputError';
+  }
+}
+
+let modelCounter = 0;
+
+/** A U-Net built from a config, owning one tf.Variable per state-dict tensor. */
+export class UNet {
+  readonly config: UNetConfig;
+  readonly plan: UNetPlan;
+  /** False when a lab-only key is set (the weights would not load into diffusers). */
+  readonly diffusersCompatible: boolean;
+  private readonly specs: ParamSpec[];
+  private readonly vars = new Map<string, tf.Variable>();
+
+  /** Builds and initialises the variables; throws UNetConfigError for configs the plan rejects. */
+  constructor(config: UNetConfig, options: UNetOptions = {}) {
+    this.config = config;
+    this.plan = planUNet(config);
+    this.diffusersCompatible = isDiffusersCompatible(config);
+    this.specs = paramSpecs(this.plan);
+    const scheme = options.init ?? 'ddpm';
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    // tfjs registers variables globally by name: a per-model scope lets several models (an EMA copy, tests) coexist.
+    const scope = `unet${modelCounter++}`;
+    for (const spec of this.specs) {
+      const init = toTfjsLayout(spec, { shape: spec.shape, data: initialValue(spec, scheme, paramSeed(seed, spec.name)) });
+      const value = tf.tensor(init.data, init.shape);
+      this.vars.set(spec.name, tf.variable(value, spec.trainable, `${scope}/${spec.name}`));
+      value.dispose();
+    }
+  }
+
+  /**
+   * ε̂ for x_t (NHWC) at float timesteps t [B]. Eval mode is deterministic; training mode applies
+   * dropout and, with the BatchNorm ablation, updates its running statistics. All intermediates
+   * are disposed; usable inside tf.variableGrads / optimizer.minimize.
+   */
+  apply(x: tf.Tensor4D, t: tf.Tensor1D, opts: ApplyOptions): tf.Tensor4D {
+    this.checkInput(x, t);
+    let dropoutCalls = 0;
+    const ctx: ForwardContext = {
+      param: (name) => this.variable(name),
+      training: opts.training,
+      dropout: this.config.dropout,
+      nextSeed: () => (opts.seed === undefined ? undefined : opts.seed + 7919 * dropoutCalls++),
+      groups: this.config.norm_num_groups,
+      eps: this.config.norm_eps,
+      assignState: (name, value) => this.variable(name).assign(value),
+    };
+    return tf.tidy(() => forward(this.plan, ctx, x, t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
+  }
+
+  /** The variables an optimiser updates (everything but BatchNorm running statistics). */
+  trainableVariables(): tf.Variable[] {
+    return this.specs.filter((s) => s.trainable).map((s) => this.variable(s.name));
+  }
+
+  /** One variable by diffusers name, in tfjs layout. */
+  variable(name: string): tf.Variable {
+    const v = this.vars.get(name);
+    if (!v) throw new Error(`the model has no parameter "${name}"`);
+    return v;
+  }
+
+  /** Names of all tensors in the state dict, in diffusers order. */
+  parameterNames(): string[] {
+    return this.specs.map((s) => s.name);
+  }
+
+  /** Number of trainable scalars (equals countParameters(config)). */
+  parameterCount(): number {
+    return this.trainableVariables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** All tensors in PyTorch layouts and names, read with await data() (never a sync read on WebGPU). */
+  async getStateDict(): Promise<StateDict> {
+    const out: StateDict = new Map();
+    for (const spec of this.specs) {
+      const v = this.variable(spec.name);
+      out.set(spec.name, toTorchLayout(spec, (await v.data()) as Float32Array, v.shape));
+    }
+    return out;
+  }
+
+  /**
+   * Replaces every variable from a PyTorch-layout state dict, accepting legacy attention names.
+   * Nothing is changed unless the whole dict matches: otherwise one StateDictError lists every
+   * missing, unexpected and mis-shaped tensor.
+   */
+  loadStateDict(dict: StateDict): void {
+    const report = checkStateDict(this.specs, dict);
+    if (!isClean(report)) throw new StateDictError(report);
+    const named = normaliseKeys(dict).dict;
+    for (const spec of this.specs) {
+      const { data, shape } = toTfjsLayout(spec, named.get(spec.name) as StateTensor);
+      tf.tidy(() => this.variable(spec.name).assign(tf.tensor(data, shape)));
+    }
+  }
+
+  /** Frees every variable; the model is unusable afterwards. */
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+
+  private checkInput(x: tf.Tensor, t: tf.Tensor): void {
+    const c = this.config;
+    if (x.rank !== 4) throw new UNetInputError(`input must be NHWC rank 4, got shape [${x.shape.join(', ')}]`);
+    const [n, h, w, ch] = x.shape;
+    if (ch !== c.in_channels) throw new UNetInputError(`input has ${ch} channels (NHWC last axis), the model takes in_channels = ${c.in_channels}`);
+    const m = sideMultiple(c);
+    if (h % m !== 0 || w % m !== 0)
+      throw new UNetInputError(`input sides ${h}×${w} must be divisible by 2^(levels−1) = ${m} for ${c.block_out_channels.length} levels (pad the image, e.g. 28 → 32, or use fewer levels)`);
+    if (t.rank !== 1 || t.shape[0] !== n) throw new UNetInputError(`timesteps must have shape [${n}] (one per sample), got [${t.shape.join(', ')}]`);
+  }
+}
+
+/** conv_in [→ BatchNorm] → down blocks → mid → up blocks → GroupNorm, SiLU, conv_out. */
+function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tensor1D): tf.Tensor4D {
+  const c = plan.config;
+  const temb = timeEmbedding(ctx, t, plan.timeChannels, c.flip_sin_to_cos, c.freq_shift);
+  const tembAct = silu(temb) as tf.Tensor2D;
+  let h = conv(ctx, x, 'conv_in', { pad: SAME_3X3 });
+  if (c.lab_norm_after_conv_in === 'batch') h = batchNorm(ctx, h, CONV_IN_NORM);
+  const skips: tf.Tensor4D[] = [h];
+  for (const block of plan.down) h = downBlock(ctx, h, tembAct, block, c.downsample_padding, skips);
+  h = midBlock(ctx, h, tembAct, plan.mid);
+  for (const block of plan.up) h = upBlock(ctx, h, tembAct, block, skips);
+  h = silu(groupNorm(ctx, h, 'conv_norm_out')) as tf.Tensor4D;
+  return conv(ctx, h, 'conv_out', { pad: SAME_3X3 });
+}
