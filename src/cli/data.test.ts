@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runDataCommand } from './data';
+import { cifarRecords, idxFile } from '../data/testHelpers';
+
+const SUBSET = '../shared/data/cifar10/cifar-10-binary-subset.tar.gz';
+
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runDataCommand(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('ddpm-lab data', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ddpm-data-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON object for the CIFAR-10 subset archive', async () => {
+    const { code, out, err } = await run([SUBSET]);
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toHaveLength(1);
+    const summary = JSON.parse(out[0]);
+    expect(Object.keys(summary)).toEqual(['train', 'test']);
+    expect(summary.train).toEqual({
+      images: 10_000,
+      height: 32,
+      width: 32,
+      channels: 3,
+      per_class: {
+        airplane: 1000,
+        automobile: 1000,
+        bird: 1000,
+        cat: 1000,
+        deer: 1000,
+        dog: 1000,
+        frog: 1000,
+        horse: 1000,
+        ship: 1000,
+        truck: 1000,
+      },
+    });
+    expect(summary.test.images).toBe(1000);
+    expect(summary.test.per_class.horse).toBe(100);
+  });
+
+  it('reads a folder, omits test when there is none, and filters a class', async () => {
+    const folder = join(dir, 'digits');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'images-idx3-ubyte'), idxFile([3, 2, 2], new Uint8Array(12)));
+    writeFileSync(join(folder, 'labels-idx1-ubyte'), idxFile([3], Uint8Array.from([0, 3, 3])));
+    writeFileSync(join(folder, '.hidden'), 'x');
+    const all = JSON.parse((await run([folder])).out[0]);
+    expect(all).toEqual({
+      train: { images: 3, height: 2, width: 2, channels: 1, per_class: { 0: 1, 1: 0, 2: 0, 3: 2 } },
+    });
+    const threes = JSON.parse((await run([folder, '--class', '3'])).out[0]);
+    expect(threes.train.images).toBe(2);
+  });
+
+  it('exits 1 with one line naming a bad file, and warns about skipped ones on stderr', async () => {
+    const bad = join(dir, 'data_batch_1.bin');
+    writeFileSync(bad, new Uint8Array(3073 * 2 + 5));
+    expect(await run([bad])).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        'ddpm-lab data: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record',
+      ],
+    });
+    expect((await run([join(dir, 'missing.tar.gz')])).err).toEqual([
+      `ddpm-lab data: ${join(dir, 'missing.tar.gz')}: no such file or folder`,
+    ]);
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    writeFileSync(
+      join(mixed, 'test_batch.bin'),
+      cifarRecords([2], () => 0),
+    );
+    writeFileSync(join(mixed, 'notes.md'), '# notes');
+    const { code, out, err } = await run([mixed]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out[0]).train.images).toBe(1);
+    expect(err).toEqual(['warning: skipped 1 file(s) that are not dataset files: notes.md']);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    expect((await run([])).code).toBe(2);
+    expect((await run([SUBSET, '--frobnicate'])).err[0]).toBe('ddpm-lab data: unknown option --frobnicate');
+    expect((await run([SUBSET, '--class'])).err[0]).toBe(
+      'ddpm-lab data: --class needs a class name or index',
+    );
+  });
+
+  it('runs standalone: npx tsx src/cli/data.ts PATH', async () => {
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/cli/data.ts', SUBSET], {
+      cwd: process.cwd(),
+    });
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(stdout).train.per_class.ship).toBe(1000);
+  });
+});
