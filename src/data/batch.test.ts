@@ -1,5 +1,5 @@
 import type { Dataset } from './types';
-import { UNIT_RANGE, channelStats, normalization, sampleBatch } from './batch';
+import { toUnitRange, channelStats, normalization, sampleBatch } from './batch';
 
 /** Two 2×3 RGB images whose bytes encode (image, y, x, channel). */
 const ds: Dataset = {
@@ -49,7 +49,7 @@ describe('normalisation', () => {
 
   it("the paper's map sends 0 → -1 and 255 → 1", () => {
     const n = normalization(ds, 'unit');
-    expect(n.scale).toEqual([UNIT_RANGE.scale, UNIT_RANGE.scale, UNIT_RANGE.scale]);
+    expect(n.scale).toEqual([toUnitRange.scale, toUnitRange.scale, toUnitRange.scale]);
     expect(0 * n.scale[0] + n.offset[0]).toBe(-1);
     expect(255 * n.scale[0] + n.offset[0]).toBeCloseTo(1, 12);
   });

@@ -72,16 +72,19 @@ export interface Normalization {
   offset: number[];
 }
 
-/** The paper's input scaling, `x = byte / 127.5 − 1`, as one affine map for every channel. */
-export const UNIT_RANGE = { scale: 2 / 255, offset: -1 } as const;
+/**
+ * The paper's input scaling onto [-1, 1]: `x = byte · scale + offset = byte / 127.5 − 1`, the
+ * same for every channel. The trainer applies it on the GPU to the uint8 batch.
+ */
+export const toUnitRange = { scale: 2 / 255, offset: -1 } as const;
 
 export function normalization(ds: Dataset, kind: 'unit' | 'meanStd'): Normalization {
   const c = ds.channels;
   if (kind === 'unit')
     return {
       kind,
-      scale: new Array<number>(c).fill(UNIT_RANGE.scale),
-      offset: new Array<number>(c).fill(UNIT_RANGE.offset),
+      scale: new Array<number>(c).fill(toUnitRange.scale),
+      offset: new Array<number>(c).fill(toUnitRange.offset),
     };
   const { mean, std } = channelStats(ds);
   const flat = std.findIndex((s) => s === 0);

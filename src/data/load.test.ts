@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { ByteSource, LoadProgress } from './types';
 import { DatasetError, MAX_FILE_BYTES, checkSize } from './errors';
 import { loadDataset } from './load';
-import { bytesSource } from './source';
+import { blobSource, bytesSource } from './source';
 import { chunkedSource, cifarRecords, idxFile, tarArchive } from './testHelpers';
 
 describe('checkSize', () => {
@@ -51,6 +51,11 @@ describe('loadDataset', () => {
     const chunked = await loadDataset([chunkedSource('c.tgz', cifarTarGz, [1, 3, 700])]);
     expect(chunked.pair.train.images).toEqual(whole.pair.train.images);
     expect(Array.from(chunked.pair.train.labels)).toEqual([4, 5, 6]);
+  });
+
+  it('reads a Blob (what the browser file picker gives) slice by slice', async () => {
+    const { pair } = await loadDataset([blobSource('c.tgz', new Blob([cifarTarGz]))]);
+    expect(Array.from(pair.train.labels)).toEqual([4, 5, 6]);
   });
 
   it('reads an uncompressed tar too, and idx files inside a tar.gz', async () => {

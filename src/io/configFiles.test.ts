@@ -1,4 +1,10 @@
-import { DIFFUSERS_VERSION, readDiffusersConfig, readModelIndex, writeDiffusersConfig, writeModelIndex } from './configFiles';
+import {
+  DIFFUSERS_VERSION,
+  readDiffusersConfig,
+  readModelIndex,
+  writeDiffusersConfig,
+  writeModelIndex,
+} from './configFiles';
 import { JsonFileError, MAX_JSON_BYTES, parseJson, parseJsonObject, stringifyJson } from './json';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -11,9 +17,15 @@ describe('parseJson', () => {
     expect(parseJson('{"norm_eps": 1e-06}', 'x.json')).toEqual({ norm_eps: 1e-6 });
   });
   it('names the file and the problem', () => {
-    expect(() => parseJson(utf8('{"a": }'), 'unet/config.json')).toThrow(/^unet\/config.json: not valid JSON \(/);
-    expect(() => parseJson(new Uint8Array([0x7b, 0xff, 0x7d]), 'a.json')).toThrow(/a.json: not valid UTF-8 text/);
-    expect(() => parseJson('[1]'.padEnd(100), 'big.json', { maxBytes: 64 })).toThrow(/big.json: 100 bytes is over the 64-byte limit/);
+    expect(() => parseJson(utf8('{"a": }'), 'unet/config.json')).toThrow(
+      /^unet\/config.json: not valid JSON \(/,
+    );
+    expect(() => parseJson(new Uint8Array([0x7b, 0xff, 0x7d]), 'a.json')).toThrow(
+      /a.json: not valid UTF-8 text/,
+    );
+    expect(() => parseJson('[1]'.padEnd(100), 'big.json', { maxBytes: 64 })).toThrow(
+      /big.json: 100 bytes is over the 64-byte limit/,
+    );
     expect(() => parseJson(new Uint8Array(MAX_JSON_BYTES + 1), 'huge.json')).toThrow(JsonFileError);
   });
   it('parseJsonObject rejects non-objects', () => {
@@ -38,22 +50,40 @@ describe('stringifyJson', () => {
 });
 
 describe('diffusers config files', () => {
-  const unet = { _class_name: 'UNet2DModel', _diffusers_version: '0.1.1', block_out_channels: [128, 256], norm_eps: 1e-6, attention_head_dim: null };
+  const unet = {
+    _class_name: 'UNet2DModel',
+    _diffusers_version: '0.1.1',
+    block_out_channels: [128, 256],
+    norm_eps: 1e-6,
+    attention_head_dim: null,
+  };
 
   it('round-trips a config, keeping _class_name and _diffusers_version as found', () => {
     const bytes = writeDiffusersConfig(unet, 'UNet2DModel', 'unet/config.json');
     expect(readDiffusersConfig(bytes, 'unet/config.json', 'UNet2DModel')).toEqual(unet);
   });
   it('adds the class name and the current diffusers version to a new config', () => {
-    const bytes = writeDiffusersConfig({ num_train_timesteps: 1000 }, 'DDPMScheduler', 'scheduler_config.json');
-    expect(JSON.parse(text(bytes))).toEqual({ _class_name: 'DDPMScheduler', _diffusers_version: DIFFUSERS_VERSION, num_train_timesteps: 1000 });
+    const bytes = writeDiffusersConfig(
+      { num_train_timesteps: 1000 },
+      'DDPMScheduler',
+      'scheduler_config.json',
+    );
+    expect(JSON.parse(text(bytes))).toEqual({
+      _class_name: 'DDPMScheduler',
+      _diffusers_version: DIFFUSERS_VERSION,
+      num_train_timesteps: 1000,
+    });
   });
   it('rejects a config of another class and malformed metadata', () => {
-    expect(() => writeDiffusersConfig(unet, 'DDPMScheduler', 'x.json')).toThrow(/has _class_name "UNet2DModel" but is written as "DDPMScheduler"/);
-    expect(() => readDiffusersConfig(utf8('{"_class_name": "UNet2DConditionModel"}'), 'unet/config.json', 'UNet2DModel')).toThrow(
-      /unet\/config.json: _class_name is "UNet2DConditionModel", expected "UNet2DModel"/,
+    expect(() => writeDiffusersConfig(unet, 'DDPMScheduler', 'x.json')).toThrow(
+      /has _class_name "UNet2DModel" but is written as "DDPMScheduler"/,
     );
-    expect(() => readDiffusersConfig('{"_diffusers_version": 21}', 'c.json')).toThrow(/c.json: _diffusers_version must be a string, got number 21/);
+    expect(() =>
+      readDiffusersConfig(utf8('{"_class_name": "UNet2DConditionModel"}'), 'unet/config.json', 'UNet2DModel'),
+    ).toThrow(/unet\/config.json: _class_name is "UNet2DConditionModel", expected "UNet2DModel"/);
+    expect(() => readDiffusersConfig('{"_diffusers_version": 21}', 'c.json')).toThrow(
+      /c.json: _diffusers_version must be a string, got number 21/,
+    );
   });
   it('writes the DDPMPipeline model_index.json', () => {
     expect(JSON.parse(text(writeModelIndex()))).toEqual({
@@ -68,8 +98,17 @@ describe('diffusers config files', () => {
     });
   });
   it('reads null components and rejects malformed ones', () => {
-    expect(readModelIndex('{"_class_name": "DDPMPipeline", "unet": ["diffusers", "UNet2DModel"], "vae": [null, null]}', 'm.json').components.vae).toEqual([null, null]);
-    expect(() => readModelIndex('{"_class_name": "DDPMPipeline", "unet": "UNet2DModel"}', 'm.json')).toThrow(/m.json: component "unet" must be \[library, class\], got "UNet2DModel"/);
-    expect(() => readModelIndex('{"unet": ["diffusers", "UNet2DModel"]}', 'm.json')).toThrow(/m.json: _class_name must be a string, got undefined$/);
+    expect(
+      readModelIndex(
+        '{"_class_name": "DDPMPipeline", "unet": ["diffusers", "UNet2DModel"], "vae": [null, null]}',
+        'm.json',
+      ).components.vae,
+    ).toEqual([null, null]);
+    expect(() => readModelIndex('{"_class_name": "DDPMPipeline", "unet": "UNet2DModel"}', 'm.json')).toThrow(
+      /m.json: component "unet" must be \[library, class\], got "UNet2DModel"/,
+    );
+    expect(() => readModelIndex('{"unet": ["diffusers", "UNet2DModel"]}', 'm.json')).toThrow(
+      /m.json: _class_name must be a string, got undefined$/,
+    );
   });
 });

@@ -19,13 +19,20 @@ export interface ModelIndex {
  * Parses a diffusers config. `_class_name` and `_diffusers_version`, when present, must be strings;
  * with `className` given, a different `_class_name` is an error (a config of another model).
  */
-export function readDiffusersConfig(input: Uint8Array | string, fileName: string, className?: string): Record<string, unknown> {
+export function readDiffusersConfig(
+  input: Uint8Array | string,
+  fileName: string,
+  className?: string,
+): Record<string, unknown> {
   const config = parseJsonObject(input, fileName);
   for (const key of ['_class_name', '_diffusers_version']) {
-    if (key in config && typeof config[key] !== 'string') throw new JsonFileError(`${fileName}: ${key} must be a string, got ${describeValue(config[key])}`);
+    if (key in config && typeof config[key] !== 'string')
+      throw new JsonFileError(`${fileName}: ${key} must be a string, got ${describeValue(config[key])}`);
   }
   if (className !== undefined && config._class_name !== undefined && config._class_name !== className) {
-    throw new JsonFileError(`${fileName}: _class_name is "${String(config._class_name)}", expected "${className}"`);
+    throw new JsonFileError(
+      `${fileName}: _class_name is "${String(config._class_name)}", expected "${className}"`,
+    );
   }
   return config;
 }
@@ -34,17 +41,31 @@ export function readDiffusersConfig(input: Uint8Array | string, fileName: string
  * Serialises a config for class `className`, keeping its `_diffusers_version` if it has one
  * (else {@link DIFFUSERS_VERSION}). A config that names a different `_class_name` is an error.
  */
-export function writeDiffusersConfig(config: Record<string, unknown>, className: string, fileName: string): Uint8Array {
+export function writeDiffusersConfig(
+  config: Record<string, unknown>,
+  className: string,
+  fileName: string,
+): Uint8Array {
   if (config._class_name !== undefined && config._class_name !== className) {
-    throw new JsonFileError(`${fileName}: config has _class_name "${String(config._class_name)}" but is written as "${className}"`);
+    throw new JsonFileError(
+      `${fileName}: config has _class_name "${String(config._class_name)}" but is written as "${className}"`,
+    );
   }
-  return encodeJson({ ...config, _class_name: className, _diffusers_version: config._diffusers_version ?? DIFFUSERS_VERSION }, fileName);
+  return encodeJson(
+    { ...config, _class_name: className, _diffusers_version: config._diffusers_version ?? DIFFUSERS_VERSION },
+    fileName,
+  );
 }
 
 /** `model_index.json` of a `DDPMPipeline` (a `UNet2DModel` and the given scheduler class). */
 export function writeModelIndex(schedulerClass = 'DDPMScheduler'): Uint8Array {
   return encodeJson(
-    { _class_name: 'DDPMPipeline', _diffusers_version: DIFFUSERS_VERSION, scheduler: ['diffusers', schedulerClass], unet: ['diffusers', 'UNet2DModel'] },
+    {
+      _class_name: 'DDPMPipeline',
+      _diffusers_version: DIFFUSERS_VERSION,
+      scheduler: ['diffusers', schedulerClass],
+      unet: ['diffusers', 'UNet2DModel'],
+    },
     'model_index.json',
   );
 }
@@ -52,12 +73,19 @@ export function writeModelIndex(schedulerClass = 'DDPMScheduler'): Uint8Array {
 /** Parses `model_index.json`: a string `_class_name` and `[library, class]` pairs for every component. */
 export function readModelIndex(input: Uint8Array | string, fileName: string): ModelIndex {
   const json = parseJsonObject(input, fileName);
-  if (typeof json._class_name !== 'string') throw new JsonFileError(`${fileName}: _class_name must be a string, got ${describeValue(json._class_name)}`);
+  if (typeof json._class_name !== 'string')
+    throw new JsonFileError(
+      `${fileName}: _class_name must be a string, got ${describeValue(json._class_name)}`,
+    );
   const components: ModelIndex['components'] = {};
   for (const [key, value] of Object.entries(json)) {
     if (key.startsWith('_')) continue;
-    const pair = Array.isArray(value) && value.length === 2 && value.every((v) => v === null || typeof v === 'string');
-    if (!pair) throw new JsonFileError(`${fileName}: component "${key}" must be [library, class], got ${isPlainObject(value) ? 'an object' : JSON.stringify(value)}`);
+    const pair =
+      Array.isArray(value) && value.length === 2 && value.every((v) => v === null || typeof v === 'string');
+    if (!pair)
+      throw new JsonFileError(
+        `${fileName}: component "${key}" must be [library, class], got ${isPlainObject(value) ? 'an object' : JSON.stringify(value)}`,
+      );
     components[key] = value as [string | null, string | null];
   }
   return { className: json._class_name, components };

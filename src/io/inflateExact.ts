@@ -19,7 +19,8 @@ export function inflateExact(compressed: Uint8Array, size: number, format: 'defl
   const out = new Uint8Array(size);
   let written = 0;
   const onData = (chunk: Uint8Array) => {
-    if (written + chunk.length > size) throw new InflateError(`data inflates to more than the expected ${size} bytes`);
+    if (written + chunk.length > size)
+      throw new InflateError(`data inflates to more than the expected ${size} bytes`);
     out.set(chunk, written);
     written += chunk.length;
   };

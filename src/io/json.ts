@@ -20,9 +20,16 @@ export interface ParseJsonOptions {
 }
 
 /** Parses a JSON file given as bytes (UTF-8, optional BOM) or text; errors name `fileName`. */
-export function parseJson(input: Uint8Array | string, fileName: string, opts: ParseJsonOptions = {}): unknown {
+export function parseJson(
+  input: Uint8Array | string,
+  fileName: string,
+  opts: ParseJsonOptions = {},
+): unknown {
   const max = opts.maxBytes ?? MAX_JSON_BYTES;
-  if (input.length > max) throw new JsonFileError(`${fileName}: ${input.length} bytes is over the ${max}-byte limit for JSON files`);
+  if (input.length > max)
+    throw new JsonFileError(
+      `${fileName}: ${input.length} bytes is over the ${max}-byte limit for JSON files`,
+    );
   let text: string;
   if (typeof input === 'string') text = input;
   else {
@@ -40,9 +47,14 @@ export function parseJson(input: Uint8Array | string, fileName: string, opts: Pa
 }
 
 /** {@link parseJson}, then insists on a top-level object (not an array, string, number or null). */
-export function parseJsonObject(input: Uint8Array | string, fileName: string, opts?: ParseJsonOptions): Record<string, unknown> {
+export function parseJsonObject(
+  input: Uint8Array | string,
+  fileName: string,
+  opts?: ParseJsonOptions,
+): Record<string, unknown> {
   const value = parseJson(input, fileName, opts);
-  if (!isPlainObject(value)) throw new JsonFileError(`${fileName}: expected a JSON object, got ${describeValue(value)}`);
+  if (!isPlainObject(value))
+    throw new JsonFileError(`${fileName}: expected a JSON object, got ${describeValue(value)}`);
   return value;
 }
 
@@ -71,7 +83,8 @@ export function describeValue(value: unknown): string {
 function normalise(value: unknown, fileName: string, path: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new JsonFileError(`${fileName}: ${path} is ${value}, which JSON cannot hold`);
+    if (!Number.isFinite(value))
+      throw new JsonFileError(`${fileName}: ${path} is ${value}, which JSON cannot hold`);
     return value;
   }
   if (Array.isArray(value)) return value.map((v, i) => normalise(v, fileName, `${path}[${i}]`));

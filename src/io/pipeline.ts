@@ -55,12 +55,16 @@ export class BundleError extends Error {
 
 /** The files of a diffusers `DDPMPipeline` folder, path → bytes. */
 export function pipelineFiles(p: PipelineExport): Map<string, Uint8Array> {
-  const schedulerClass = typeof p.schedulerConfig._class_name === 'string' ? p.schedulerConfig._class_name : 'DDPMScheduler';
+  const schedulerClass =
+    typeof p.schedulerConfig._class_name === 'string' ? p.schedulerConfig._class_name : 'DDPMScheduler';
   return new Map([
     [PIPELINE_PATHS.modelIndex, writeModelIndex(schedulerClass)],
     [PIPELINE_PATHS.unetConfig, writeDiffusersConfig(p.unetConfig, 'UNet2DModel', PIPELINE_PATHS.unetConfig)],
     [PIPELINE_PATHS.unetWeights, writeSafetensors(p.tensors, { ...p.metadata, format: 'pt' })],
-    [PIPELINE_PATHS.schedulerConfig, writeDiffusersConfig(p.schedulerConfig, schedulerClass, PIPELINE_PATHS.schedulerConfig)],
+    [
+      PIPELINE_PATHS.schedulerConfig,
+      writeDiffusersConfig(p.schedulerConfig, schedulerClass, PIPELINE_PATHS.schedulerConfig),
+    ],
   ]);
 }
 
@@ -73,20 +77,27 @@ export function writePipelineZip(p: PipelineExport): Uint8Array {
 export function readModelBundle(input: ReadonlyMap<string, Uint8Array>, limits?: ZipLimits): ModelBundle {
   const files = stripEnclosingFolders(unpack(normalise(input), limits));
   const warnings: string[] = [];
-  const isPipeline = files.has(PIPELINE_PATHS.modelIndex) || [...files.keys()].some((p) => p.startsWith('unet/'));
+  const isPipeline =
+    files.has(PIPELINE_PATHS.modelIndex) || [...files.keys()].some((p) => p.startsWith('unet/'));
   if (isPipeline && files.has(PIPELINE_PATHS.modelIndex)) checkModelIndex(files, warnings);
   const dir = isPipeline ? 'unet/' : '';
   const weights = findWeights(files, dir);
   const configPath = `${dir}config.json`;
   const config = files.get(configPath);
-  if (!config) throw new BundleError(`${configPath} is missing: the weights ${weights} need the UNet2DModel config beside them`);
+  if (!config)
+    throw new BundleError(
+      `${configPath} is missing: the weights ${weights} need the UNet2DModel config beside them`,
+    );
   const unetConfig = wrap(configPath, () => readDiffusersConfig(config, configPath, 'UNet2DModel'));
   const { tensors, metadata, nonFinite } = wrap(weights, () => readSafetensors(files.get(weights)!));
-  if (nonFinite.length > 0) warnings.push(`${weights}: ${nonFinite.length} tensor(s) hold NaN or Infinity: ${list(nonFinite)}`);
+  if (nonFinite.length > 0)
+    warnings.push(`${weights}: ${nonFinite.length} tensor(s) hold NaN or Infinity: ${list(nonFinite)}`);
 
   const schedulerPath = isPipeline ? PIPELINE_PATHS.schedulerConfig : 'scheduler_config.json';
   const scheduler = files.get(schedulerPath);
-  const schedulerConfig = scheduler ? wrap(schedulerPath, () => readDiffusersConfig(scheduler, schedulerPath)) : undefined;
+  const schedulerConfig = scheduler
+    ? wrap(schedulerPath, () => readDiffusersConfig(scheduler, schedulerPath))
+    : undefined;
   if (!scheduler) warnings.push(`no ${schedulerPath}: the scheduler settings are not part of this model`);
   return {
     unetConfig,
@@ -106,17 +117,24 @@ function normalise(input: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Arr
     if (files.has(path)) throw new BundleError(`${path} is given twice`);
     files.set(path, data);
   }
-  if (files.size === 0) throw new BundleError('no files given: expected a pipeline folder, a unet folder, a .safetensors with its config.json, or a .zip');
+  if (files.size === 0)
+    throw new BundleError(
+      'no files given: expected a pipeline folder, a unet folder, a .safetensors with its config.json, or a .zip',
+    );
   return files;
 }
 
 function unpack(files: Map<string, Uint8Array>, limits?: ZipLimits): Map<string, Uint8Array> {
   const zips = [...files.keys()].filter((p) => /\.zip$/i.test(p));
   if (zips.length === 0) return files;
-  if (files.size > 1) throw new BundleError(`give one .zip on its own or loose files, not both: found ${list(zips)} among ${files.size} files`);
+  if (files.size > 1)
+    throw new BundleError(
+      `give one .zip on its own or loose files, not both: found ${list(zips)} among ${files.size} files`,
+    );
   const [path] = zips;
   const inner = wrap(path, () => readZip(files.get(path)!, limits));
-  if ([...inner.keys()].some((p) => /\.zip$/i.test(p))) throw new BundleError(`${path} holds another .zip; unpack the inner archive first`);
+  if ([...inner.keys()].some((p) => /\.zip$/i.test(p)))
+    throw new BundleError(`${path} holds another .zip; unpack the inner archive first`);
   if (inner.size === 0) throw new BundleError(`${path} holds no files`);
   return inner;
 }
@@ -133,11 +151,20 @@ function stripEnclosingFolders(files: Map<string, Uint8Array>): Map<string, Uint
 }
 
 function checkModelIndex(files: Map<string, Uint8Array>, warnings: string[]): void {
-  const index = wrap(PIPELINE_PATHS.modelIndex, () => readModelIndex(files.get(PIPELINE_PATHS.modelIndex)!, PIPELINE_PATHS.modelIndex));
-  if (!PIPELINE_CLASSES.includes(index.className)) warnings.push(`model_index.json: pipeline class ${index.className} is not ${PIPELINE_CLASSES.join(' or ')}; only its unet is used`);
+  const index = wrap(PIPELINE_PATHS.modelIndex, () =>
+    readModelIndex(files.get(PIPELINE_PATHS.modelIndex)!, PIPELINE_PATHS.modelIndex),
+  );
+  if (!PIPELINE_CLASSES.includes(index.className))
+    warnings.push(
+      `model_index.json: pipeline class ${index.className} is not ${PIPELINE_CLASSES.join(' or ')}; only its unet is used`,
+    );
   const unet = index.components.unet;
-  if (!unet) throw new BundleError('model_index.json lists no "unet" component: this pipeline has no UNet2DModel to load');
-  if (unet[1] !== 'UNet2DModel') throw new BundleError(`model_index.json: the unet is a ${String(unet[1])}, expected UNet2DModel`);
+  if (!unet)
+    throw new BundleError(
+      'model_index.json lists no "unet" component: this pipeline has no UNet2DModel to load',
+    );
+  if (unet[1] !== 'UNet2DModel')
+    throw new BundleError(`model_index.json: the unet is a ${String(unet[1])}, expected UNet2DModel`);
 }
 
 /** The safetensors file in `dir`: diffusers' name first, else the only one there. */
@@ -147,12 +174,20 @@ function findWeights(files: Map<string, Uint8Array>, dir: string): string {
   if (here.includes(dir + WEIGHTS_NAME)) return dir + WEIGHTS_NAME;
   const candidates = here.filter((p) => p.endsWith('.safetensors'));
   if (candidates.length === 1) return candidates[0];
-  if (candidates.length > 1) throw new BundleError(`${where} holds several .safetensors files (${list(candidates)}); keep only the one to load`);
+  if (candidates.length > 1)
+    throw new BundleError(
+      `${where} holds several .safetensors files (${list(candidates)}); keep only the one to load`,
+    );
   const index = here.find((p) => p.endsWith('.safetensors.index.json'));
-  if (index) throw new BundleError(`${index}: sharded weights are not supported; save the model as a single ${WEIGHTS_NAME}`);
+  if (index)
+    throw new BundleError(
+      `${index}: sharded weights are not supported; save the model as a single ${WEIGHTS_NAME}`,
+    );
   const pickle = here.find((p) => /\.(bin|ckpt|pt|pth)$/i.test(p));
   if (pickle) {
-    throw new BundleError(`${pickle} is a PyTorch pickle, which is not loaded because it can run code; convert it with diffusers' save_pretrained(..., safe_serialization=True)`);
+    throw new BundleError(
+      `${pickle} is a PyTorch pickle, which is not loaded because it can run code; convert it with diffusers' save_pretrained(..., safe_serialization=True)`,
+    );
   }
   const found = [...files.keys()];
   throw new BundleError(`no .safetensors weights in ${where}; found ${found.length} file(s): ${list(found)}`);
@@ -170,5 +205,7 @@ function wrap<T>(path: string, step: () => T): T {
 }
 
 function list(names: string[]): string {
-  return names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')} and ${names.length - 8} more`;
+  return names.length <= 8
+    ? names.join(', ')
+    : `${names.slice(0, 8).join(', ')} and ${names.length - 8} more`;
 }

@@ -7,7 +7,9 @@ interface Expected {
   shape: number[];
   values: (number | string)[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../../scripts/reference/fixtures/io_safetensors.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../../scripts/reference/fixtures/io_safetensors.json', import.meta.url), 'utf8'),
+) as {
   mixed: string;
   expected: Record<string, Expected>;
   metadata: Record<string, string>;
@@ -42,7 +44,11 @@ describe('readSafetensors on a file written by the independent Python writer', (
     expect([...result.tensors.keys()].sort()).toEqual(Object.keys(fixture.expected).sort());
     for (const [name, want] of Object.entries(fixture.expected)) {
       const got = result.tensors.get(name)!;
-      expect({ name, dtype: got.dtype, shape: got.shape }).toEqual({ name, dtype: want.dtype, shape: want.shape });
+      expect({ name, dtype: got.dtype, shape: got.shape }).toEqual({
+        name,
+        dtype: want.dtype,
+        shape: want.shape,
+      });
       expect(Array.from(got.data)).toEqual(want.values.map(value));
     }
   });
@@ -62,7 +68,10 @@ describe('readSafetensors on a file written by the independent Python writer', (
 describe('writeSafetensors', () => {
   const layoutInputs = () =>
     new Map<string, TensorToWrite>(
-      Object.entries(fixture.layout_tensors).map(([name, t]) => [name, { dtype: t.dtype as 'F32' | 'I64', shape: t.shape, data: t.values.map(value) }]),
+      Object.entries(fixture.layout_tensors).map(([name, t]) => [
+        name,
+        { dtype: t.dtype as 'F32' | 'I64', shape: t.shape, data: t.values.map(value) },
+      ]),
     );
 
   it('lays the file out byte for byte as the reference writer does', () => {
@@ -70,7 +79,17 @@ describe('writeSafetensors', () => {
     expect(Buffer.from(bytes).equals(Buffer.from(fromBase64(fixture.layout)))).toBe(true);
   });
   it('round-trips float32 bit-exactly, including NaN, infinities, subnormals and -0', () => {
-    const data = new Float32Array([0.1, -0, Math.PI, 1e-45, 3.4028234663852886e38, NaN, Infinity, -Infinity, 1 / 3]);
+    const data = new Float32Array([
+      0.1,
+      -0,
+      Math.PI,
+      1e-45,
+      3.4028234663852886e38,
+      NaN,
+      Infinity,
+      -Infinity,
+      1 / 3,
+    ]);
     const tensors = new Map<string, TensorToWrite>([
       ['w', { shape: [3, 3], data }],
       ['t', { dtype: 'I64', shape: [2], data: [0, 2 ** 53 - 1] }],
@@ -88,18 +107,29 @@ describe('writeSafetensors', () => {
       const n = new DataView(bytes.buffer).getUint32(0, true);
       expect(n % 8).toBe(0);
       const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
-      expect(header.trimEnd()).toBe(JSON.stringify({ [name]: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }));
+      expect(header.trimEnd()).toBe(
+        JSON.stringify({ [name]: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }),
+      );
       expect(header.length - header.trimEnd().length).toBeLessThan(8);
     }
   });
   it('rejects what it cannot write, naming the tensor', () => {
-    const write = (t: TensorToWrite, name = 'x') => () => writeSafetensors(new Map([[name, t]]));
-    expect(write({ shape: [2, 2], data: [1, 2, 3] })).toThrow(/tensor "x": shape \[2, 2\] has 4 elements but data has 3/);
-    expect(write({ dtype: 'F16', shape: [1], data: [1] })).toThrow(/tensor "x": can only write F32 or I64, not F16/);
+    const write =
+      (t: TensorToWrite, name = 'x') =>
+      () =>
+        writeSafetensors(new Map([[name, t]]));
+    expect(write({ shape: [2, 2], data: [1, 2, 3] })).toThrow(
+      /tensor "x": shape \[2, 2\] has 4 elements but data has 3/,
+    );
+    expect(write({ dtype: 'F16', shape: [1], data: [1] })).toThrow(
+      /tensor "x": can only write F32 or I64, not F16/,
+    );
     expect(write({ dtype: 'I64', shape: [1], data: [1.5] })).toThrow(/tensor "x": I64 value 1.5 at index 0/);
     expect(write({ shape: [-1], data: [] })).toThrow(/non-negative integers/);
     expect(write({ shape: [1], data: [1] }, '__metadata__')).toThrow(SafetensorsError);
-    expect(() => writeSafetensors(new Map(), { n: 1 as unknown as string })).toThrow(/__metadata__\["n"\] must be a string/);
+    expect(() => writeSafetensors(new Map(), { n: 1 as unknown as string })).toThrow(
+      /__metadata__\["n"\] must be a string/,
+    );
   });
 });
 
@@ -113,10 +143,18 @@ describe('readSafetensors rejects hostile files with a SafetensorsError that nam
   it('truncated files and header lengths past the end or absurdly large', () => {
     rejects(new Uint8Array(5), /5 bytes, too short/);
     const full = file(ok, 12);
-    rejects(full.subarray(0, full.length - 1), /tensor "b": data_offsets \[8, 12\] run past the 11-byte data section/);
+    rejects(
+      full.subarray(0, full.length - 1),
+      /tensor "b": data_offsets \[8, 12\] run past the 11-byte data section/,
+    );
     rejects(file(ok, 12, 10_000), /header length 10000 runs past the end/);
-    rejects(file(ok, 12, 2 ** 50), new RegExp(`header length ${2 ** 50} exceeds the limit of ${MAX_HEADER_BYTES}`));
-    expect(() => readSafetensors(file(ok, 12), { maxHeaderBytes: 16 })).toThrow(/exceeds the limit of 16 bytes/);
+    rejects(
+      file(ok, 12, 2 ** 50),
+      new RegExp(`header length ${2 ** 50} exceeds the limit of ${MAX_HEADER_BYTES}`),
+    );
+    expect(() => readSafetensors(file(ok, 12), { maxHeaderBytes: 16 })).toThrow(
+      /exceeds the limit of 16 bytes/,
+    );
   });
   it('invalid UTF-8, invalid JSON and non-object JSON', () => {
     const bad = file('{"a":1}');
@@ -133,28 +171,55 @@ describe('readSafetensors rejects hostile files with a SafetensorsError that nam
     rejects(file({ w: [1] }), /tensor "w": entry must be an object/);
   });
   it('unknown dtype', () => {
-    rejects(file({ w: entry('F8_E4M3', [1], [0, 1]) }, 1), /tensor "w": dtype "F8_E4M3" is not one of F64, F32/);
+    rejects(
+      file({ w: entry('F8_E4M3', [1], [0, 1]) }, 1),
+      /tensor "w": dtype "F8_E4M3" is not one of F64, F32/,
+    );
     rejects(file({ w: entry('float32', [1], [0, 4]) }, 4), /tensor "w": dtype "float32"/);
   });
   it('negative, non-integer or non-array shapes', () => {
-    rejects(file({ w: entry('F32', [-1], [0, 4]) }, 4), /tensor "w": shape \[-1\] must be an array of non-negative integers/);
+    rejects(
+      file({ w: entry('F32', [-1], [0, 4]) }, 4),
+      /tensor "w": shape \[-1\] must be an array of non-negative integers/,
+    );
     rejects(file({ w: entry('F32', [1.5], [0, 4]) }, 4), /tensor "w": shape \[1.5\]/);
     rejects(file({ w: entry('F32', '4', [0, 4]) }, 4), /tensor "w": shape "4"/);
   });
   it('malformed, reversed or out-of-range offsets', () => {
-    rejects(file({ w: entry('F32', [1], [0]) }, 4), /tensor "w": data_offsets \[0\] must be two non-negative integers/);
+    rejects(
+      file({ w: entry('F32', [1], [0]) }, 4),
+      /tensor "w": data_offsets \[0\] must be two non-negative integers/,
+    );
     rejects(file({ w: entry('F32', [1], [0, 4.5]) }, 4), /tensor "w": data_offsets/);
-    rejects(file({ w: entry('F32', [0], [4, 0]) }, 4), /tensor "w": data_offsets \[4, 0\] begin after they end/);
-    rejects(file({ w: entry('F32', [2], [0, 8]) }, 4), /tensor "w": data_offsets \[0, 8\] run past the 4-byte data section/);
+    rejects(
+      file({ w: entry('F32', [0], [4, 0]) }, 4),
+      /tensor "w": data_offsets \[4, 0\] begin after they end/,
+    );
+    rejects(
+      file({ w: entry('F32', [2], [0, 8]) }, 4),
+      /tensor "w": data_offsets \[0, 8\] run past the 4-byte data section/,
+    );
   });
   it('shape × dtype size that does not match the byte range', () => {
-    rejects(file({ w: entry('F32', [3], [0, 8]) }, 8), /tensor "w": shape \[3\] × F32 needs 12 bytes but data_offsets \[0, 8\] hold 8/);
+    rejects(
+      file({ w: entry('F32', [3], [0, 8]) }, 8),
+      /tensor "w": shape \[3\] × F32 needs 12 bytes but data_offsets \[0, 8\] hold 8/,
+    );
     rejects(file({ w: entry('F16', [2 ** 40, 2 ** 40], [0, 8]) }, 8), /tensor "w": shape .* × F16 needs/);
   });
   it('overlapping tensors, gaps and uncovered data', () => {
-    rejects(file({ a: entry('F32', [2], [0, 8]), b: entry('F32', [1], [4, 8]) }, 8), /tensor "b": data_offsets \[4, 8\] overlap tensor "a"/);
-    rejects(file({ a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, 12), /tensor "b": .* leave a gap of 4 bytes after tensor "a"/);
+    rejects(
+      file({ a: entry('F32', [2], [0, 8]), b: entry('F32', [1], [4, 8]) }, 8),
+      /tensor "b": data_offsets \[4, 8\] overlap tensor "a"/,
+    );
+    rejects(
+      file({ a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, 12),
+      /tensor "b": .* leave a gap of 4 bytes after tensor "a"/,
+    );
     rejects(file({ a: entry('F32', [1], [4, 8]) }, 8), /tensor "a": .* gap of 4 bytes after the header/);
-    rejects(file({ a: entry('F32', [1], [0, 4]) }, 8), /data section is 8 bytes but the tensors cover only 4/);
+    rejects(
+      file({ a: entry('F32', [1], [0, 4]) }, 8),
+      /data section is 8 bytes but the tensors cover only 4/,
+    );
   });
 });

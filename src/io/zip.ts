@@ -58,9 +58,11 @@ interface CentralEntry {
 export function normalizeRelativePath(path: string): string {
   if (path.includes('\0')) throw new UnsafePathError(`path ${JSON.stringify(path)} contains a NUL character`);
   const unified = path.replace(/\\/g, '/');
-  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified)) throw new UnsafePathError(`path ${JSON.stringify(path)} is absolute`);
+  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified))
+    throw new UnsafePathError(`path ${JSON.stringify(path)} is absolute`);
   const segments = unified.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) throw new UnsafePathError(`path ${JSON.stringify(path)} climbs out of its folder with ".."`);
+  if (segments.includes('..'))
+    throw new UnsafePathError(`path ${JSON.stringify(path)} climbs out of its folder with ".."`);
   return segments.join('/');
 }
 
@@ -76,7 +78,8 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = {}): Map<string, 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries = readCentralDirectory(bytes, view, maxEntries);
   const total = entries.reduce((sum, e) => sum + e.size, 0);
-  if (total > maxTotal) throw new ZipError(`archive would inflate to ${total} bytes, over the ${maxTotal}-byte limit`);
+  if (total > maxTotal)
+    throw new ZipError(`archive would inflate to ${total} bytes, over the ${maxTotal}-byte limit`);
 
   const files = new Map<string, Uint8Array>();
   for (const e of entries) {
@@ -100,7 +103,8 @@ function safePath(name: string): string {
 }
 
 function readCentralDirectory(bytes: Uint8Array, view: DataView, maxEntries: number): CentralEntry[] {
-  if (bytes.length < EOCD_SIZE) throw new ZipError(`file is ${bytes.length} bytes, too short for a zip archive`);
+  if (bytes.length < EOCD_SIZE)
+    throw new ZipError(`file is ${bytes.length} bytes, too short for a zip archive`);
   let eocd = -1;
   for (let p = bytes.length - EOCD_SIZE; p >= Math.max(0, bytes.length - EOCD_SIZE - MAX_COMMENT); p--) {
     if (view.getUint32(p, true) === EOCD_SIG) {
@@ -115,18 +119,24 @@ function readCentralDirectory(bytes: Uint8Array, view: DataView, maxEntries: num
   const cdSize = view.getUint32(eocd + 12, true);
   const cdOffset = view.getUint32(eocd + 16, true);
   if (disk !== 0 || cdDisk !== 0) throw new ZipError('multi-volume (split) archives are not supported');
-  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) throw new ZipError('ZIP64 archives are not supported');
+  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff)
+    throw new ZipError('ZIP64 archives are not supported');
   if (count > maxEntries) throw new ZipError(`archive has ${count} entries, over the limit of ${maxEntries}`);
-  if (cdOffset + cdSize > eocd) throw new ZipError(`central directory [${cdOffset}, ${cdOffset + cdSize}) runs past its end record at ${eocd}`);
+  if (cdOffset + cdSize > eocd)
+    throw new ZipError(
+      `central directory [${cdOffset}, ${cdOffset + cdSize}) runs past its end record at ${eocd}`,
+    );
 
   const entries: CentralEntry[] = [];
   let p = cdOffset;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cdOffset + cdSize || view.getUint32(p, true) !== CENTRAL_SIG) throw new ZipError(`central directory record ${i} is missing or corrupt`);
+    if (p + 46 > cdOffset + cdSize || view.getUint32(p, true) !== CENTRAL_SIG)
+      throw new ZipError(`central directory record ${i} is missing or corrupt`);
     const flags = view.getUint16(p + 8, true);
     const nameLength = view.getUint16(p + 28, true);
     const recordEnd = p + 46 + nameLength + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
-    if (recordEnd > cdOffset + cdSize) throw new ZipError(`central directory record ${i} runs past the directory`);
+    if (recordEnd > cdOffset + cdSize)
+      throw new ZipError(`central directory record ${i} runs past the directory`);
     const name = decodeName(bytes.subarray(p + 46, p + 46 + nameLength), (flags & 0x800) !== 0);
     if (flags & 1) throw new ZipError(`entry "${name}" is encrypted`);
     entries.push({
@@ -155,15 +165,23 @@ function decodeName(raw: Uint8Array, utf8: boolean): string {
 function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array {
   const where = `entry "${e.name}"`;
   const p = e.localOffset;
-  if (p + 30 > bytes.length || view.getUint32(p, true) !== LOCAL_SIG) throw new ZipError(`${where}: local header at ${p} is missing or corrupt`);
+  if (p + 30 > bytes.length || view.getUint32(p, true) !== LOCAL_SIG)
+    throw new ZipError(`${where}: local header at ${p} is missing or corrupt`);
   const start = p + 30 + view.getUint16(p + 26, true) + view.getUint16(p + 28, true);
   const end = start + e.compressedSize;
-  if (end > bytes.length) throw new ZipError(`${where}: data [${start}, ${end}) runs past the end of the ${bytes.length}-byte archive`);
+  if (end > bytes.length)
+    throw new ZipError(
+      `${where}: data [${start}, ${end}) runs past the end of the ${bytes.length}-byte archive`,
+    );
   const compressed = bytes.subarray(start, end);
   let data: Uint8Array;
   if (e.method === 0) {
-    if (e.compressedSize !== e.size) throw new ZipError(`${where}: stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
+    if (e.compressedSize !== e.size)
+      throw new ZipError(`${where}: stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
     data = compressed.slice();
+  } else if (e.method === 8 && e.size === 0 && e.compressedSize === 0) {
+    // Some archivers mark empty files as deflated without writing even an empty block.
+    data = new Uint8Array(0);
   } else if (e.method === 8) {
     try {
       data = inflateExact(compressed, e.size, 'deflate');
@@ -172,10 +190,13 @@ function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array
       throw err;
     }
   } else {
-    throw new ZipError(`${where}: compression method ${e.method} is not supported (only 0 stored and 8 deflate)`);
+    throw new ZipError(
+      `${where}: compression method ${e.method} is not supported (only 0 stored and 8 deflate)`,
+    );
   }
   const crc = crc32(data);
-  if (crc !== e.crc) throw new ZipError(`${where}: CRC-32 ${hex(crc)} does not match the recorded ${hex(e.crc)}`);
+  if (crc !== e.crc)
+    throw new ZipError(`${where}: CRC-32 ${hex(crc)} does not match the recorded ${hex(e.crc)}`);
   return data;
 }
 

@@ -141,6 +141,8 @@ describe('unetConfigToJson', () => {
     expect(json).toHaveProperty('downsample_padding', 0);
     expect(json).toHaveProperty('flip_sin_to_cos', false);
     expect(json).not.toHaveProperty('lab_norm_after_conv_in');
+    expect(json).not.toHaveProperty('mid_block_type');
+    expect(json).toHaveProperty('_diffusers_version', '0.0.4');
     expect(parseUNetConfig(JSON.parse(JSON.stringify(json)))).toEqual(c);
   });
 

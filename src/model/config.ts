@@ -219,29 +219,29 @@ function checkConsistency(c: UNetConfig): void {
 }
 
 /**
+ * Keys left out of a written config when they hold their only supported value: newer diffusers
+ * versions default to the same value, and older ones (the lab writes 0.21's layout) do not know them.
+ */
+const WRITE_ONLY_WHEN_SET = new Set<keyof UNetConfig>(['_diffusers_version', 'mid_block_type', 'time_embedding_dim', 'lab_norm_after_conv_in']);
+
+/**
  * The config as diffusers' config.json, every key written out: diffusers fills absent keys with
  * its own defaults, which are not DDPM's, so an omitted key would silently change the model.
- * The lab-only key is written only when set.
  */
 export function unetConfigToJson(config: UNetConfig): Json {
   const out: Json = {};
   for (const key of SUPPORTED_KEYS) {
     const value = config[key];
-    if (key === '_diffusers_version' && value === undefined) continue;
-    if (key === 'lab_norm_after_conv_in' && value === null) continue;
+    if (WRITE_ONLY_WHEN_SET.has(key) && (value === undefined || value === null || value === DIFFUSERS_DEFAULTS[key as keyof typeof DIFFUSERS_DEFAULTS]))
+      continue;
     out[key] = Array.isArray(value) ? [...value] : value;
   }
   return out;
 }
 
-/** Number of resolution levels (each but the last ends in a ×2 downsample). */
-export function levelCount(config: UNetConfig): number {
-  return config.block_out_channels.length;
-}
-
 /** Both image sides must be multiples of this: each level but the last halves them. */
 export function sideMultiple(config: UNetConfig): number {
-  return 2 ** (levelCount(config) - 1);
+  return 2 ** (config.block_out_channels.length - 1);
 }
 
 /** Whether the weights load into diffusers' UNet2DModel unchanged (false once a lab-only key is set). */

@@ -140,16 +140,16 @@ function checkGroups(plan: UNetPlan): void {
 }
 
 /** Every resnet in forward order. */
-export function allResnets(plan: UNetPlan): ResnetPlan[] {
+function allResnets(plan: UNetPlan): ResnetPlan[] {
   return [...plan.down.flatMap((b) => b.resnets), ...plan.mid.resnets, ...plan.up.flatMap((b) => b.resnets)];
 }
 
 /** Every attention block in forward order. */
-export function allAttentions(plan: UNetPlan): AttentionPlan[] {
+function allAttentions(plan: UNetPlan): AttentionPlan[] {
   return [...plan.down.flatMap((b) => b.attentions), plan.mid.attention, ...plan.up.flatMap((b) => b.attentions)];
 }
 
-/** Every parameter of the model, in diffusers' state-dict order. */
+/** Every parameter of the model, in forward order (safetensors files sort by name anyway). */
 export function paramSpecs(plan: UNetPlan): ParamSpec[] {
   const c = plan.config;
   const specs: ParamSpec[] = [];

@@ -107,11 +107,6 @@ export class UNet {
     return v;
   }
 
-  /** Names of all tensors in the state dict, in diffusers order. */
-  parameterNames(): string[] {
-    return this.specs.map((s) => s.name);
-  }
-
   /** Number of trainable scalars (equals countParameters(config)). */
   parameterCount(): number {
     return this.trainableVariables().reduce((n, v) => n + v.size, 0);

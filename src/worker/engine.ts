@@ -10,6 +10,8 @@ import {
   type Command,
   type WorkerEvent,
 } from './protocol';
+import { ModelCommands } from './modelCommands';
+import { ModelSlot } from './modelSlot';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -23,11 +25,16 @@ const MAX_GPU_CHECK_SIZE = 2048;
 
 export class Engine {
   private backend: BackendInfo | undefined;
+  /** The current model: set by imports here and by the training controller. */
+  readonly modelSlot = new ModelSlot();
+  private readonly models: ModelCommands;
 
   constructor(
     private readonly post: Post,
     private readonly deps: EngineDeps,
-  ) {}
+  ) {
+    this.models = new ModelCommands(post, this.modelSlot);
+  }
 
   async handle(cmd: Command): Promise<void> {
     try {
@@ -72,6 +79,21 @@ export class Engine {
         this.post({ type: 'gpuCheckResult', runId: cmd.runId, size, iterations, ms: r.ms, gflops: r.gflops });
         return;
       }
+      case 'sample':
+        if (this.requireReady(cmd.runId))
+          await this.models.run(cmd.runId, () => this.models.sample(cmd.runId, cmd.options));
+        return;
+      case 'cancel':
+        this.models.cancel(cmd.runId);
+        return;
+      case 'importModel':
+        if (this.requireReady(cmd.runId))
+          await this.models.run(cmd.runId, () => this.models.importModel(cmd.runId, cmd.files));
+        return;
+      case 'exportPipeline':
+        if (this.requireReady(cmd.runId))
+          await this.models.run(cmd.runId, () => this.models.exportPipeline(cmd.runId));
+        return;
       default:
         assertNever(cmd);
     }

@@ -9,6 +9,10 @@
  * of a run it has cancelled.
  */
 
+import type { SchedulerConfig, SchedulerKind } from '../diffusion';
+import type { ImageShape } from '../sampling/frames';
+import type { FrameFormat, SampleOptions } from '../sampling/options';
+
 export const PROTOCOL_VERSION = 1;
 
 /** Compute backends the lab can run on, in order of preference. */
@@ -38,7 +42,57 @@ export interface AdapterInfo {
 
 export type Command =
   | { type: 'init'; protocolVersion: number; backend: BackendRequest }
-  | { type: 'gpuCheck'; runId: string; size: number; iterations: number };
+  | { type: 'gpuCheck'; runId: string; size: number; iterations: number }
+  /** Samples from the current model (see `sampleProgress`, `sampleFrames`, `sampleDone`). */
+  | { type: 'sample'; runId: string; options: SampleOptions }
+  /** Stops a run at its next step; it ends with `error {code: 'cancelled'}`. Unknown runs are ignored. */
+  | { type: 'cancel'; runId: string }
+  /** Loads a model from user files (what `src/io` reads); answered by `modelLoaded`. */
+  | { type: 'importModel'; runId: string; files: ModelFile[] }
+  /** Zips the current model as a diffusers pipeline; answered by `exportReady`. */
+  | { type: 'exportPipeline'; runId: string };
+
+/** One user file; `name` is its path inside the dropped folder (or just the file name). */
+export interface ModelFile {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+/** One recorded sampling step; each buffer holds [numImages, height, width, channels] values in `format`. */
+export interface FrameMessage {
+  step: number;
+  t: number;
+  prevT: number;
+  alphaBar: number;
+  sigma: number;
+  xt: ArrayBuffer;
+  x0: ArrayBuffer;
+  eps: ArrayBuffer;
+}
+
+/** What the UI shows about the current model. */
+export interface ModelSummary {
+  origin: 'trained' | 'imported';
+  /** The files it came from, or the training run's id. */
+  source: string[];
+  /** diffusers UNet2DModel config.json keys that describe the architecture. */
+  config: {
+    sample_size: number | [number, number] | null;
+    in_channels: number;
+    out_channels: number;
+    block_out_channels: number[];
+    layers_per_block: number;
+    down_block_types: string[];
+    up_block_types: string[];
+  };
+  parameterCount: number;
+  /** False for a model with a lab-only key (it cannot be exported to diffusers). */
+  diffusersCompatible: boolean;
+  /** The scheduler the bundle carried, or null (sampling then uses the paper's schedule). */
+  scheduler: { kind: SchedulerKind; config: SchedulerConfig } | null;
+  /** Everything worth a second look: no scheduler file, renamed legacy keys, non-finite weights. */
+  warnings: string[];
+}
 
 export type WorkerEvent =
   | { type: 'ready'; protocolVersion: number; backend: BackendInfo }
@@ -50,9 +104,47 @@ export type WorkerEvent =
       ms: number;
       gflops: number;
     }
+  | { type: 'sampleProgress'; runId: string; done: number; total: number }
+  /** Recorded frames in order, a chunk at a time; every `frameStride`-th step is recorded. */
+  | {
+      type: 'sampleFrames';
+      runId: string;
+      shape: ImageShape;
+      format: FrameFormat;
+      frameStride: number;
+      frames: FrameMessage[];
+    }
+  /** The final images as uint8 NHWC ([-1, 1] → 0..255), sent after the last `sampleFrames`. */
+  | {
+      type: 'sampleDone';
+      runId: string;
+      images: ArrayBuffer;
+      shape: ImageShape;
+      timesteps: number[];
+      frameStride: number;
+      frameCount: number;
+      timing: { totalMs: number; msPerStep: number };
+    }
+  | { type: 'modelLoaded'; runId: string; model: ModelSummary }
+  | { type: 'exportReady'; runId: string; fileName: string; bytes: ArrayBuffer }
   | { type: 'error'; runId?: string; code: ErrorCode; message: string };
 
-export type ErrorCode = 'protocol-version' | 'not-initialised' | 'bad-command' | 'backend' | 'internal';
+/**
+ * `cancelled`: a run stopped on request. `busy`: another sampling run is active. `no-model`: sample
+ * or export before any model was trained or imported. `bad-model`: an import failed (the previous
+ * model stays loaded). `export-refused`: the model cannot be written as a diffusers pipeline.
+ */
+export type ErrorCode =
+  | 'protocol-version'
+  | 'not-initialised'
+  | 'bad-command'
+  | 'backend'
+  | 'internal'
+  | 'cancelled'
+  | 'busy'
+  | 'no-model'
+  | 'bad-model'
+  | 'export-refused';
 
 /** Compile-time exhaustiveness check for `switch` statements over the unions above. */
 export function assertNever(x: never): never {

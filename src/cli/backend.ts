@@ -1,0 +1,48 @@
+/**
+ * tfjs backend selection for the CLI: the pure-JS CPU backend by default, or WebGPU through the
+ * `webgpu` package (Dawn for Node) on a Vulkan driver.
+ */
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from './args';
+
+/** Backends the CLI offers. */
+export const BACKENDS = ['cpu', 'webgpu'] as const;
+/** One of {@link BACKENDS}. */
+export type BackendName = (typeof BACKENDS)[number];
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Validates a --backend value. */
+export function parseBackend(value: string | undefined): BackendName {
+  if (value === undefined) return 'cpu';
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new UsageError(`--backend ${value} is not supported; backends: ${BACKENDS.join(', ')}`);
+}
+
+/** Activates the backend and returns the name tfjs reports, failing loudly instead of falling back. */
+export async function useBackend(name: BackendName): Promise<string> {
+  // Production mode drops tfjs' Node banner and debug checks; the CLI's stderr is for its own errors.
+  tf.enableProdMode();
+  if (name === 'webgpu') await registerWebGpu();
+  if (!(await tf.setBackend(name))) throw new Error(`the tfjs ${name} backend failed to initialise`);
+  await tf.ready();
+  if (tf.getBackend() !== name) throw new Error(`asked for the ${name} backend, tfjs runs ${tf.getBackend()}`);
+  return name;
+}
+
+async function registerWebGpu(): Promise<void> {
+  // Without a GPU, Dawn needs a Vulkan driver: Chromium's SwiftShader when installed.
+  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  Object.assign(globalThis, { navigator: { gpu } });
+  const adapter = await gpu.requestAdapter();
+  if (!adapter)
+    throw new Error(
+      'no WebGPU adapter: Dawn found no Vulkan device (install a Vulkan loader, e.g. Debian libvulkan1, or run with LD_LIBRARY_PATH=/usr/lib/chromium; without a GPU set VK_ICD_FILENAMES to a SwiftShader ICD)',
+    );
+  // The backend registers itself at import, only if navigator.gpu exists by then.
+  await import('@tensorflow/tfjs-backend-webgpu');
+}

@@ -1,0 +1,27 @@
+/**
+ * The raster type the image encoders share: 8-bit samples, rows top to bottom, pixels
+ * interleaved (HWC), 1 = gray, 2 = gray + alpha, 3 = RGB, 4 = RGBA.
+ */
+
+/** An 8-bit image, `data.length === width * height * channels`. */
+export interface RasterImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: Uint8Array;
+}
+
+/** Throws a `RangeError` that starts with `where` unless the image's fields agree with each other. */
+export function checkRaster(image: RasterImage, where: string): void {
+  const { width, height, channels, data } = image;
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`${where}: size ${width}×${height} must be positive integers`);
+  }
+  if (![1, 2, 3, 4].includes(channels))
+    throw new RangeError(`${where}: channels ${channels} must be 1, 2, 3 or 4`);
+  if (data.length !== width * height * channels) {
+    throw new RangeError(
+      `${where}: ${width}×${height}×${channels} needs ${width * height * channels} bytes of data, got ${data.length}`,
+    );
+  }
+}

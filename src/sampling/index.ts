@@ -1,0 +1,34 @@
+/**
+ * The reverse process on the GPU: `sample()` runs DDPM or DDIM with any (x_t, t) → prediction
+ * model, records x_t, x̂₀ and ε̂ for the timeline within a memory budget, and returns the images.
+ * `options.ts` and `frames.ts` hold no tfjs, so the page can import their types and helpers.
+ */
+export {
+  SampleCancelledError,
+  sample,
+  seededNoise,
+  type DenoisingModel,
+  type NormalSource,
+  type SampleHooks,
+  type SamplePlan,
+  type SampleResult,
+} from './runner';
+export { epsCoefficients, gpuStep, type GpuStepResult } from './gpuStep';
+export {
+  DEFAULT_SAMPLE_OPTIONS,
+  MAX_IMAGES,
+  SampleOptionsError,
+  resolveSampleOptions,
+  type FrameFormat,
+  type ResolvedSampleOptions,
+  type SampleOptions,
+} from './options';
+export {
+  frameBytes,
+  frameCount,
+  frameStride,
+  toUint8,
+  type FrameData,
+  type ImageShape,
+  type SampleFrame,
+} from './frames';
