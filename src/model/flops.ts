@@ -8,7 +8,7 @@
  * elementwise: a few FLOPs per value, about 1–2 % of the total for these presets, and bound by
  * memory traffic rather than arithmetic, so counting them would only blur the ratio.
  */
-import { levelCount, type UNetConfig } from './config';
+import { sideMultiple, type UNetConfig } from './config';
 import { planUNet, type AttentionPlan, type ResnetPlan } from './plan';
 
 /** Multiply-adds of one forward pass, split by layer kind, and the part whose input needs no gradient. */
@@ -35,7 +35,7 @@ export interface StepFlops {
 export function forwardMacs(config: UNetConfig, batch: number, height: number, width: number): ForwardMacs {
   checkSize(config, batch, height, width);
   const plan = planUNet(config);
-  const levels = levelCount(config);
+  const levels = config.block_out_channels.length;
   const pixels = (level: number) => (height / 2 ** level) * (width / 2 ** level);
   const macs: ForwardMacs = { conv: 0, linear: 0, attention: 0, dataInput: 0 };
   const conv = (outPixels: number, inCh: number, outCh: number, k: number) => {
@@ -118,7 +118,7 @@ function checkSize(config: UNetConfig, batch: number, height: number, width: num
     ['width', width],
   ] as const)
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
-  const m = 2 ** (levelCount(config) - 1);
+  const m = sideMultiple(config);
   if (height % m !== 0 || width % m !== 0)
     throw new RangeError(`image sides ${height}×${width} must be divisible by 2^(levels−1) = ${m}`);
 }

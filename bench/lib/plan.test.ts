@@ -1,0 +1,54 @@
+import { parseOptions } from './options';
+import { PRESET_BATCH, planCases } from './plan';
+
+describe('planCases', () => {
+  it('visits every backend of a preset before the next preset, at the preset batch', () => {
+    const cases = planCases(
+      parseOptions(['--presets', 'tiny,mnist', '--backends', 'pytorch,node-webgpu,browser-webgl']),
+    );
+    expect(cases.map((c) => `${c.preset}/${c.backend}`)).toEqual([
+      'tiny/pytorch',
+      'tiny/node-webgpu',
+      'tiny/browser-webgl',
+      'mnist/pytorch',
+      'mnist/node-webgpu',
+      'mnist/browser-webgl',
+    ]);
+    expect(cases.map((c) => c.spec.batch)).toEqual([16, 16, 16, 64, 64, 64]);
+    expect(cases.map((c) => c.spec.device)).toEqual(['auto', 'webgpu', 'webgl', 'auto', 'webgpu', 'webgl']);
+    expect(cases.every((c) => c.flags.length === 0)).toBe(true);
+  });
+
+  it('turns seconds into the milliseconds the environments use, and passes the sampling settings', () => {
+    const [c] = planCases(
+      parseOptions([
+        '--presets',
+        'mnist',
+        '--backends',
+        'node-cpu',
+        '--cap',
+        '30',
+        '--case-budget',
+        '90',
+        '--sample-steps',
+        '3',
+      ]),
+    );
+    expect(c.spec).toMatchObject({
+      device: 'cpu',
+      capMs: 30_000,
+      timedBudgetMs: 90_000,
+      sampleSteps: 3,
+      sampleBatches: [16, 64],
+    });
+  });
+
+  it('flags a batch other than the preset one', () => {
+    const cases = planCases(
+      parseOptions(['--presets', 'tiny,paper-cifar10', '--backends', 'pytorch', '--batch', '16']),
+    );
+    expect(cases[0].flags).toEqual([]);
+    expect(cases[1].flags).toEqual([`batch 16 (preset's: ${PRESET_BATCH['paper-cifar10']})`]);
+    expect(cases[1].spec.batch).toBe(16);
+  });
+});
