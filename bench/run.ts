@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { unetConfigToJson } from '../src/model/config';
 import { presetConfig } from '../src/model/presets';
 import { aggregateCase, linkPytorch } from './lib/aggregate';
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     ? { node: join(o.bundles, 'node-case.mjs'), browser: join(o.bundles, 'browser-case.js') }
     : await (await import('./lib/build')).buildBundles('bench/out');
   const vulkan = vulkanEnvironment(process.env, machine.gpu !== undefined);
-  const dawn = o.dawn ?? defaultDawnPath();
+  // require() in the bundle resolves relative paths against the bundle: make it absolute.
+  const dawn = resolve(o.dawn ?? defaultDawnPath());
   const python = o.python ?? defaultPython();
   const planned = planCases(o);
   console.log(

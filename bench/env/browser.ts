@@ -28,7 +28,9 @@ async function describe(backend: string): Promise<string> {
   if (backend === 'webgl') {
     const gl = document.createElement('canvas').getContext('webgl2');
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');
-    return `webgl2 ${ext && gl ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : ''}`.trim();
+    const renderer = ext && gl ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : '';
+    // "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)"
+    return `webgl2 ${renderer.replace(/^ANGLE \((.*)\)$/, '$1').replace(/\s*\(0x[0-9A-Fa-f]+\)/g, '')}`.trim();
   }
   return backend;
 }
