@@ -28,7 +28,7 @@ describe('worker engine handshake', () => {
     expect(deps.initBackend).not.toHaveBeenCalled();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'error', code: 'protocol-version' });
-    expect((events[0] as { message: string }).message).toMatch(/version 2.*version 1.*Reload/);
+    expect((events[0] as { message: string }).message).toMatch(new RegExp(`version ${PROTOCOL_VERSION + 1}.*version ${PROTOCOL_VERSION}.*Reload`));
   });
 
   it('reports a backend that cannot start as an error event', async () => {

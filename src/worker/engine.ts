@@ -10,14 +10,36 @@ import {
   type Command,
   type WorkerEvent,
 } from './protocol';
+import * as tf from '@tensorflow/tfjs';
+import { MemoryCheckpointStore } from '../training/checkpointStore';
+import { DatasetCommands, type DatasetDeps } from './datasetCommands';
 import { ModelCommands } from './modelCommands';
 import { ModelSlot } from './modelSlot';
+import { TrainingController, type TrainingDeps } from './trainingController';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export interface EngineDeps {
   initBackend(requested: BackendRequest): Promise<BackendInfo>;
   runGpuCheck(size: number, iterations: number): Promise<{ ms: number; gflops: number }>;
+  /** Training's surroundings; by default checkpoints stay in memory and a device loss is not recovered. */
+  training?: Partial<TrainingDeps>;
+  /** How datasets are fetched and images decoded (the worker passes the browser's decoder). */
+  datasets?: DatasetDeps;
+}
+
+/** Training defaults for Node and tests; the worker overrides the store and device-loss recovery. */
+function trainingDeps(overrides: Partial<TrainingDeps> = {}): TrainingDeps {
+  return {
+    store: new MemoryCheckpointStore(),
+    backend: () => tf.getBackend(),
+    now: () => performance.now(),
+    date: () => Date.now(),
+    yieldToEvents: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    recoverFromDeviceLoss: async () => null,
+    tf,
+    ...overrides,
+  };
 }
 
 /** Largest GPU-check matrix side accepted: 2048² floats are 16 MB per operand. */
@@ -28,12 +50,20 @@ export class Engine {
   /** The current model: set by imports here and by the training controller. */
   readonly modelSlot = new ModelSlot();
   private readonly models: ModelCommands;
+  private readonly training: TrainingController;
 
   constructor(
     private readonly post: Post,
     private readonly deps: EngineDeps,
   ) {
     this.models = new ModelCommands(post, this.modelSlot);
+    const datasets = new DatasetCommands(post, deps.datasets);
+    this.training = new TrainingController(post, this.modelSlot, datasets, trainingDeps(deps.training));
+  }
+
+  /** Resolves when the training loop, if any, has stopped (tests). */
+  trainingIdle(): Promise<void> {
+    return this.training.idle();
   }
 
   async handle(cmd: Command): Promise<void> {
@@ -93,6 +123,22 @@ export class Engine {
       case 'exportPipeline':
         if (this.requireReady(cmd.runId))
           await this.models.run(cmd.runId, () => this.models.exportPipeline(cmd.runId));
+        return;
+      case 'loadDataset':
+      case 'previewDataset':
+      case 'train':
+      case 'pause':
+      case 'resume':
+      case 'stop':
+      case 'reset':
+      case 'setTargetStep':
+      case 'previewNow':
+      case 'exportRun':
+        if (this.requireReady(cmd.runId)) await this.training.handle(cmd);
+        return;
+      case 'listCheckpoints':
+      case 'deleteCheckpoint':
+        await this.training.handle(cmd);
         return;
       default:
         assertNever(cmd);

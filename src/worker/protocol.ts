@@ -12,8 +12,12 @@
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { ImageShape } from '../sampling/frames';
 import type { FrameFormat, SampleOptions } from '../sampling/options';
+import type { TrainingCommand, TrainingEvent } from './trainingProtocol';
 
-export const PROTOCOL_VERSION = 1;
+export type * from './trainingProtocol';
+
+/** 2: the training commands and events of trainingProtocol.ts. */
+export const PROTOCOL_VERSION = 2;
 
 /** Compute backends the lab can run on, in order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
@@ -50,7 +54,8 @@ export type Command =
   /** Loads a model from user files (what `src/io` reads); answered by `modelLoaded`. */
   | { type: 'importModel'; runId: string; files: ModelFile[] }
   /** Zips the current model as a diffusers pipeline; answered by `exportReady`. */
-  | { type: 'exportPipeline'; runId: string };
+  | { type: 'exportPipeline'; runId: string }
+  | TrainingCommand;
 
 /** One user file; `name` is its path inside the dropped folder (or just the file name). */
 export interface ModelFile {
@@ -127,9 +132,14 @@ export type WorkerEvent =
     }
   | { type: 'modelLoaded'; runId: string; model: ModelSummary }
   | { type: 'exportReady'; runId: string; fileName: string; bytes: ArrayBuffer }
-  | { type: 'error'; runId?: string; code: ErrorCode; message: string };
+  | { type: 'error'; runId?: string; code: ErrorCode; message: string }
+  | TrainingEvent;
 
 /**
+ * `bad-config`: a run config failed validation (the message lists each field). `dataset`: no
+ * dataset loaded, or not the one the config asks for, or unreadable files. `no-run`: a training
+ * control for a run that is not the current one. `checkpoint`: a checkpoint is missing or
+ * unreadable.
  * `cancelled`: a run stopped on request. `busy`: another sampling run is active. `no-model`: sample
  * or export before any model was trained or imported. `bad-model`: an import failed (the previous
  * model stays loaded). `export-refused`: the model cannot be written as a diffusers pipeline.
@@ -144,7 +154,11 @@ export type ErrorCode =
   | 'busy'
   | 'no-model'
   | 'bad-model'
-  | 'export-refused';
+  | 'export-refused'
+  | 'bad-config'
+  | 'dataset'
+  | 'no-run'
+  | 'checkpoint';
 
 /** Compile-time exhaustiveness check for `switch` statements over the unions above. */
 export function assertNever(x: never): never {

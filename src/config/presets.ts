@@ -1,0 +1,115 @@
+/**
+ * Run presets: small override sets applied on top of the defaults (never on top of each other),
+ * so a preset reads as "what differs from the paper's recipe on MNIST".
+ */
+import type { RunConfigOverrides } from './runConfig';
+
+/** The names the UI's one-click buttons, the URL hash and `ddpm-lab train --preset` accept. */
+export type RunPresetName = 'paper' | 'learner' | 'tiny' | 'mnist' | 'cifar-small';
+
+/**
+ * The paper's CIFAR-10 recipe exactly (DDPM.md §1). Spelled out in full rather than inherited
+ * from the defaults, so a change to a default cannot silently change "the paper".
+ */
+const PAPER: RunConfigOverrides = {
+  data: { dataset: 'cifar10', classFilter: null },
+  model: { preset: 'paper-cifar10', init: 'ddpm' },
+  diffusion: {
+    num_train_timesteps: 1000,
+    beta_start: 0.0001,
+    beta_end: 0.02,
+    beta_schedule: 'linear',
+    trained_betas: null,
+    prediction_type: 'epsilon',
+    variance_type: 'fixed_large',
+    clip_sample: true,
+    clip_sample_range: 1,
+    scale_betas_to_T: true,
+  },
+  training: {
+    batchSize: 128,
+    lr: 2e-4,
+    warmupSteps: 5000,
+    gradClipNorm: 1,
+    emaDecay: 0.9999,
+    useEma: true,
+    sharedT: false,
+    normalization: 'unit',
+    flip: true,
+    targetSteps: 800_000,
+  },
+  sampling: { sampler: 'ddpm', steps: 1000, useEma: true, clip: true },
+};
+
+/**
+ * The setup of a learner who could not reproduce DDPM (DDPM.md §4): the paper's recipe with
+ * T = 250 and unscaled betas, one t per batch, batch 64, mean/std inputs and BatchNorm after
+ * conv_in. 44,531 steps are the 57 epochs of CIFAR-10 at batch 64 after which they saw blobs.
+ */
+const LEARNER: RunConfigOverrides = {
+  data: PAPER.data,
+  model: { ...PAPER.model, lab_norm_after_conv_in: 'batch' },
+  diffusion: { ...PAPER.diffusion, num_train_timesteps: 250, scale_betas_to_T: false },
+  training: { ...PAPER.training, sharedT: true, batchSize: 64, normalization: 'meanstd', targetSteps: 44_531 },
+  sampling: { ...PAPER.sampling, steps: 250 },
+};
+
+const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
+  paper: PAPER,
+  learner: LEARNER,
+  // For tests and e2e on a CPU-emulated GPU, where per-kernel cost dominates: the tiny U-Net's
+  // layout at 8×8 with 16/32 channels (0.18M parameters; a step costs a quarter of 16×16's),
+  // Shapes resized to 8×8, a higher lr without warm-up so the loss visibly falls within 10 steps.
+  tiny: {
+    data: { dataset: 'shapes' },
+    model: { preset: 'tiny', sample_size: 8, block_out_channels: [16, 32], norm_num_groups: 4 },
+    training: {
+      batchSize: 8,
+      lr: 1e-3,
+      warmupSteps: 0,
+      emaDecay: 0.99,
+      targetSteps: 100,
+      previewEverySteps: 50,
+      previewImages: 4,
+      previewSteps: 5,
+    },
+    sampling: { sampler: 'ddim', steps: 10, numImages: 4 },
+  },
+  // Digits in minutes on a laptop GPU: batch 64, a short warm-up and an EMA that settles in
+  // hundreds of steps rather than tens of thousands.
+  mnist: {
+    data: { dataset: 'mnist' },
+    model: { preset: 'mnist' },
+    training: {
+      batchSize: 64,
+      lr: 5e-4,
+      warmupSteps: 500,
+      emaDecay: 0.999,
+      flip: false,
+      targetSteps: 5000,
+    },
+    sampling: { sampler: 'ddim', steps: 50 },
+  },
+  // CIFAR-10 on a laptop GPU: the paper's layout at half width (6.5M parameters), batch 64.
+  'cifar-small': {
+    data: { dataset: 'cifar10' },
+    model: { preset: 'cifar-small' },
+    training: { batchSize: 64, lr: 2e-4, warmupSteps: 1000, emaDecay: 0.9995, flip: true, targetSteps: 100_000 },
+    sampling: { sampler: 'ddim', steps: 100 },
+  },
+};
+
+/** All run preset names, in the order the UI shows them. */
+export const RUN_PRESET_NAMES = Object.keys(PRESETS) as RunPresetName[];
+
+/** Whether `name` is a run preset. */
+export function isRunPresetName(name: unknown): name is RunPresetName {
+  return typeof name === 'string' && (RUN_PRESET_NAMES as string[]).includes(name);
+}
+
+/** A fresh copy of a preset's overrides; throws naming the allowed presets for an unknown name. */
+export function runPreset(name: string): RunConfigOverrides {
+  if (!isRunPresetName(name))
+    throw new Error(`unknown run preset "${name}"; presets: ${RUN_PRESET_NAMES.join(', ')}`);
+  return structuredClone(PRESETS[name]);
+}

@@ -1,0 +1,151 @@
+import { cumulativeAlphas, computeBetas } from '../diffusion';
+import { countParameters } from '../model/plan';
+import {
+  DEFAULT_RUN_CONFIG,
+  RUN_PRESET_NAMES,
+  RunConfigError,
+  defaultRunConfig,
+  effectiveSchedulerConfig,
+  parseRunConfig,
+  presetRunConfig,
+  unetConfigOf,
+  validateRunConfig,
+  type RunConfigIssue,
+} from './index';
+
+function errorsOf(input: unknown): RunConfigIssue[] {
+  const result = validateRunConfig(input);
+  if (!('errors' in result)) throw new Error('expected validation errors');
+  return result.errors;
+}
+
+function sqrtAlphaBarT(config = defaultRunConfig()): number {
+  const alphaBar = cumulativeAlphas(computeBetas(effectiveSchedulerConfig(config.diffusion)));
+  return Math.sqrt(alphaBar[alphaBar.length - 1]);
+}
+
+describe('run config defaults and presets', () => {
+  it('the defaults and every preset validate', () => {
+    expect(validateRunConfig(defaultRunConfig())).toEqual({ config: defaultRunConfig() });
+    for (const name of RUN_PRESET_NAMES) expect('config' in validateRunConfig(presetRunConfig(name))).toBe(true);
+  });
+
+  it('the defaults are frozen; copies are not', () => {
+    expect(Object.isFrozen(DEFAULT_RUN_CONFIG.training)).toBe(true);
+    const copy = defaultRunConfig();
+    copy.training.batchSize = 3;
+    expect(DEFAULT_RUN_CONFIG.training.batchSize).toBe(128);
+  });
+
+  it('a partial config takes the rest from the defaults', () => {
+    const c = parseRunConfig({ training: { batchSize: 32 } });
+    expect(c.training.batchSize).toBe(32);
+    expect(c.training.lr).toBe(DEFAULT_RUN_CONFIG.training.lr);
+    expect(c.model).toEqual(DEFAULT_RUN_CONFIG.model);
+  });
+
+  it('"paper" is the paper’s CIFAR-10 recipe (DDPM.md §1)', () => {
+    const c = presetRunConfig('paper');
+    expect(c.data.dataset).toBe('cifar10');
+    expect(countParameters(unetConfigOf(c))).toBe(35_746_307);
+    expect(c.model.dropout).toBe(0.1);
+    expect(effectiveSchedulerConfig(c.diffusion)).toMatchObject({
+      num_train_timesteps: 1000,
+      beta_start: 0.0001,
+      beta_end: 0.02,
+      beta_schedule: 'linear',
+      prediction_type: 'epsilon',
+      clip_sample: true,
+    });
+    expect(c.training).toMatchObject({
+      batchSize: 128,
+      lr: 2e-4,
+      warmupSteps: 5000,
+      gradClipNorm: 1,
+      emaDecay: 0.9999,
+      useEma: true,
+      sharedT: false,
+      normalization: 'unit',
+      flip: true,
+      targetSteps: 800_000,
+    });
+    expect(sqrtAlphaBarT(c)).toBeCloseTo(0.0064, 4);
+  });
+
+  it('"learner" is the paper with the learner’s five deviations (DDPM.md §4)', () => {
+    const paper = presetRunConfig('paper');
+    const c = presetRunConfig('learner');
+    expect(c.diffusion.num_train_timesteps).toBe(250);
+    expect(c.diffusion.scale_betas_to_T).toBe(false);
+    expect(c.training.sharedT).toBe(true);
+    expect(c.training.batchSize).toBe(64);
+    expect(c.training.normalization).toBe('meanstd');
+    expect(c.model.lab_norm_after_conv_in).toBe('batch');
+    // Everything else is the paper's.
+    expect({ ...c.training, sharedT: false, batchSize: 128, normalization: 'unit', targetSteps: 0 }).toEqual({ ...paper.training, targetSteps: 0 });
+    expect({ ...c.model, lab_norm_after_conv_in: null }).toEqual(paper.model);
+    // T = 250 with the paper's betas leaves ᾱ_T ≈ 0.080 (√ᾱ_T ≈ 0.28).
+    expect(sqrtAlphaBarT(c) ** 2).toBeCloseTo(0.08, 2);
+  });
+
+  it('scale_betas_to_T scales linear betas by 1000/T so ᾱ_T stays near 0', () => {
+    const c = parseRunConfig({ diffusion: { num_train_timesteps: 250, scale_betas_to_T: true }, sampling: { steps: 250 } });
+    expect(effectiveSchedulerConfig(c.diffusion)).toMatchObject({ beta_start: 0.0004, beta_end: 0.08 });
+    expect(sqrtAlphaBarT(c)).toBeLessThan(0.01);
+  });
+
+  it('the tiny preset is small enough for CPU tests', () => {
+    const c = presetRunConfig('tiny');
+    expect(c.model.sample_size).toBe(8);
+    expect(countParameters(unetConfigOf(c))).toBeLessThan(200_000);
+  });
+});
+
+describe('run config validation', () => {
+  it('names the field, the value and the allowed range, and reports every problem at once', () => {
+    const errors = errorsOf({ training: { batchSize: 0, lr: -1, normalization: 'zscore' }, sampling: { eta: 2 } });
+    expect(errors.map((e) => e.path)).toEqual(['training.batchSize', 'training.lr', 'training.normalization', 'sampling.eta']);
+    expect(errors[0].message).toBe('training.batchSize = 0 is not allowed; allowed: an integer from 1 to 4096');
+    expect(errors[2].message).toContain('"unit", "meanstd"');
+  });
+
+  it('rejects unknown sections and keys instead of ignoring a typo', () => {
+    const errors = errorsOf({ trainig: {}, training: { batchsize: 4 } });
+    expect(errors.map((e) => e.path)).toEqual(['trainig', 'training.batchsize']);
+    expect(errors[1].message).toContain('batchSize');
+  });
+
+  it('reports U-Net and scheduler problems with their model./diffusion. paths', () => {
+    expect(errorsOf({ model: { dropout: 2 } })[0].path).toBe('model.dropout');
+    expect(errorsOf({ model: { preset: 'huge' } })[0]).toMatchObject({ path: 'model.preset' });
+    expect(errorsOf({ diffusion: { beta_schedule: 'cubic' } })[0].path).toBe('diffusion.beta_schedule');
+    expect(errorsOf({ diffusion: { beta_end: 1.5 } })[0]).toMatchObject({ path: 'diffusion.beta_end' });
+  });
+
+  it('checks settings that depend on each other', () => {
+    expect(errorsOf({ diffusion: { num_train_timesteps: 100 } }).map((e) => e.path)).toEqual(['sampling.steps']);
+    const cosine = errorsOf({ diffusion: { beta_schedule: 'squaredcos_cap_v2', num_train_timesteps: 500 }, sampling: { steps: 100 } });
+    expect(cosine[0].path).toBe('diffusion.scale_betas_to_T');
+    expect(cosine[0].message).toContain('cosine');
+  });
+
+  it('a model preset restarts the model section, other model keys override it', () => {
+    const c = parseRunConfig({ model: { preset: 'cifar-small', dropout: 0.3 } });
+    expect(c.model.block_out_channels).toEqual([64, 128, 128]);
+    expect(c.model.dropout).toBe(0.3);
+  });
+
+  it('parseRunConfig throws one RunConfigError listing every issue', () => {
+    expect(() => parseRunConfig(null)).toThrow(RunConfigError);
+    let error: unknown;
+    try {
+      parseRunConfig({ training: { seed: -1, useEma: 'yes' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RunConfigError);
+    expect((error as RunConfigError).issues.map((i) => i.path).sort()).toEqual(['training.seed', 'training.useEma']);
+    expect((error as Error).message).toContain('training.seed = -1 is not allowed');
+    expect((error as Error).message).toContain('training.useEma = "yes" is not allowed; allowed: true or false');
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * The run config: everything that decides what a training run does, in one typed object with its
+ * defaults here (nanoGPT style: every default says why). It travels unchanged through the UI form,
+ * the URL hash, the worker, checkpoints, `run.json` and the CLI.
+ *
+ * The defaults are the paper's recipe (Ho et al. 2020, DDPM.md §1) for every hyperparameter, on
+ * the built-in MNIST digits with a small U-Net so a default run trains in a browser; the `paper`
+ * preset swaps in CIFAR-10, the 35.7M-parameter U-Net and 800k steps.
+ */
+import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig, type SchedulerKind } from '../diffusion/config';
+import type { UNetConfig } from '../model/config';
+import type { InitScheme } from '../model/init';
+import { presetConfig, type UNetPresetName } from '../model/presets';
+
+/** Where the training images come from: a built-in set, a dropped CIFAR-10 archive, or other dropped files. */
+export type DatasetId = 'mnist' | 'fashion-mnist' | 'shapes' | 'cifar10' | 'files';
+
+/** The dataset ids, in the order the UI lists them. */
+export const DATASET_IDS: readonly DatasetId[] = ['mnist', 'fashion-mnist', 'shapes', 'cifar10', 'files'];
+
+/** Datasets a user has to drop in (the rest ship with the lab or are generated). */
+export const FILE_DATASETS: readonly DatasetId[] = ['cifar10', 'files'];
+
+/** Data section: which images, optionally one class only. */
+export interface DataConfig {
+  dataset: DatasetId;
+  /** Train on one class (name like "horse" or index like "3"); null keeps all. */
+  classFilter: string | null;
+}
+
+/**
+ * Model section: diffusers' UNet2DModel config (the model's own type, keys unchanged) plus where it
+ * started: `preset` names the U-Net preset the other keys override ('custom' for none), `init` the
+ * initialisation scheme.
+ */
+export type ModelConfig = UNetConfig & {
+  preset: UNetPresetName | 'custom';
+  init: InitScheme;
+};
+
+/**
+ * Diffusion section: diffusers' scheduler config plus `scale_betas_to_T`. With it on, beta_start and
+ * beta_end are read as tuned for T = 1000 and scaled by 1000/T (see `effectiveSchedulerConfig`).
+ */
+export type DiffusionConfig = SchedulerConfig & { scale_betas_to_T: boolean };
+
+/** How bytes become model inputs: the paper's [-1, 1] or per-channel mean 0 / std 1 (an ablation). */
+export type InputNormalization = 'unit' | 'meanstd';
+
+/** Training section: the optimisation recipe and the learner's deviations from it. */
+export interface TrainingConfig {
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  /** Clip gradients to this global L2 norm; null turns clipping off. */
+  gradClipNorm: number | null;
+  emaDecay: number;
+  useEma: boolean;
+  /** One t for the whole batch (the learner's mistake) instead of one per example. */
+  sharedT: boolean;
+  normalization: InputNormalization;
+  /** Random horizontal flips, where the dataset allows them (never for digits). */
+  flip: boolean;
+  targetSteps: number;
+  /** Seeds the weights, the data order, t, the noise, the flips and dropout. */
+  seed: number;
+  /** Milliseconds between metric events (the UI needs at most ~20 a second). */
+  logEveryMs: number;
+  /** Steps between preview grids; 0 turns them off. */
+  previewEverySteps: number;
+  previewImages: number;
+  /** DDIM steps of a preview grid. */
+  previewSteps: number;
+  /** Seconds between autosaved checkpoints; 0 saves only at pause and stop. */
+  checkpointEverySec: number;
+}
+
+/** Sampling section: the settings the Sample view starts from. */
+export interface SamplingConfig {
+  sampler: SchedulerKind;
+  steps: number;
+  eta: number;
+  numImages: number;
+  seed: number;
+  useEma: boolean;
+  clip: boolean;
+}
+
+/** One run, end to end. */
+export interface RunConfig {
+  data: DataConfig;
+  model: ModelConfig;
+  diffusion: DiffusionConfig;
+  training: TrainingConfig;
+  sampling: SamplingConfig;
+}
+
+/** The section names, in the order they are written everywhere. */
+export const RUN_CONFIG_SECTIONS = ['data', 'model', 'diffusion', 'training', 'sampling'] as const;
+
+/** A section name of {@link RunConfig}. */
+export type RunConfigSection = (typeof RUN_CONFIG_SECTIONS)[number];
+
+/** Any subset of any section: what presets, URL hashes and forms hold. */
+export type RunConfigOverrides = { [S in RunConfigSection]?: Partial<RunConfig[S]> };
+
+const DEFAULT_UNET_PRESET: UNetPresetName = 'mnist';
+
+/** The defaults. Deep-frozen: copy with `structuredClone` before editing. */
+export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
+  data: {
+    // Ships with the lab (nothing to download) and gives recognisable samples after a few
+    // thousand steps of a small U-Net (DDPM.md §4), so the first run shows learning.
+    dataset: 'mnist',
+    classFilter: null,
+  },
+  model: {
+    // 1.6M parameters at 32×32 (digits padded from 28): fast enough for a laptop GPU; the paper's
+    // 35.7M-parameter U-Net is the `paper-cifar10` preset.
+    ...presetConfig(DEFAULT_UNET_PRESET),
+    preset: DEFAULT_UNET_PRESET,
+    // The paper's TensorFlow initialisation (zero-initialised residual branches), DDPM.md §1.
+    init: 'ddpm',
+  },
+  diffusion: {
+    // The paper's schedule: T = 1000, linear betas 1e-4..0.02, ε-prediction, x₀ clipped to [-1, 1].
+    ...DEFAULT_SCHEDULER_CONFIG,
+    // σ²_t = β_t, the released google/ddpm-cifar10-32 checkpoint's choice (DDPM.md §1).
+    variance_type: 'fixed_large',
+    // At T = 1000 this changes nothing; at any other T it keeps ᾱ_T ≈ 4e-5 (DDPM.md §4).
+    scale_betas_to_T: true,
+  },
+  training: {
+    // The paper's batch size (DDPM.md §1, run_cifar.py).
+    batchSize: 128,
+    // Adam learning rate 2e-4 (paper §4, CIFAR-10).
+    lr: 2e-4,
+    // Linear warm-up over 5,000 steps (run_cifar.py `warmup=5000`).
+    warmupSteps: 5000,
+    // Global-norm clipping at 1.0 (run_cifar.py `grad_clip=1.`).
+    gradClipNorm: 1,
+    // EMA decay 0.9999 (paper §4); the (1+n)/(10+n) warm-up makes it useful in short runs too.
+    emaDecay: 0.9999,
+    // Samples and FID use the EMA weights (paper §4).
+    useEma: true,
+    // t ~ U{0..T−1} drawn per example (Algorithm 1); one shared t is the learner's mistake.
+    sharedT: false,
+    // Pixels scaled to [-1, 1] (paper §3.3), the range x₀ clipping assumes.
+    normalization: 'unit',
+    // Random horizontal flips (paper Appendix B); skipped for data that does not allow them.
+    flip: true,
+    // Digits become recognisable within a few thousand steps; the paper trains 800k on CIFAR-10.
+    targetSteps: 20_000,
+    // Any fixed number makes runs repeatable; 0 is as good as any.
+    seed: 0,
+    // 20 metric events a second is as fast as a chart can usefully redraw.
+    logEveryMs: 50,
+    // A preview grid costs previewImages × previewSteps forward passes: every 500 steps keeps it
+    // under a few percent of training time.
+    previewEverySteps: 500,
+    previewImages: 16,
+    // 20 DDIM steps already give recognisable samples from a decent model (Song et al. 2020, Table 1).
+    previewSteps: 20,
+    // A minute of work at most is lost to a crash or a closed tab.
+    checkpointEverySec: 60,
+  },
+  sampling: {
+    // Ancestral sampling as in the paper, all T steps: slow but the reference result.
+    sampler: 'ddpm',
+    steps: 1000,
+    // Only used by DDIM: 0 is Song et al.'s deterministic sampler.
+    eta: 0,
+    // A 4×4 grid is enough to judge samples at a glance.
+    numImages: 16,
+    seed: 0,
+    // Sample with the EMA weights, as the paper does.
+    useEma: true,
+    // Clip the predicted x₀ to [-1, 1] (the released checkpoint's clip_sample: true).
+    clip: true,
+  },
+});
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A fresh, editable copy of the defaults. */
+export function defaultRunConfig(): RunConfig {
+  return structuredClone(DEFAULT_RUN_CONFIG) as RunConfig;
+}

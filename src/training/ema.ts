@@ -1,0 +1,72 @@
+/**
+ * An exponential moving average of the weights (paper §4: decay 0.9999; samples use it). The
+ * average is kept as one flat vector (a few kernels per step, see flat.ts) and written into a
+ * second U-Net only when someone samples or saves, so the sampler runs it like any model. The
+ * decay warms up as min(decay, (1+n)/(10+n)) after n updates, so a short run's EMA is not stuck
+ * near the random initialisation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { paramSpecs } from '../model/plan';
+import { UNet } from '../model/unet';
+import { flatten, unflatten } from './flat';
+
+/** The decay the n-th update (0-based) uses. */
+export function emaDecayAt(decay: number, n: number): number {
+  return Math.min(decay, (1 + n) / (10 + n));
+}
+
+export class Ema {
+  private readonly averaged: UNet;
+  private readonly flat: tf.Variable<tf.Rank.R1>;
+  /** Whether `averaged` holds the current average. */
+  private fresh = true;
+
+  constructor(private readonly source: UNet) {
+    this.averaged = new UNet(source.config, { seed: 0 });
+    this.flat = tf.variable(flatten(source.trainableVariables()), false);
+    this.copyBuffers();
+    this.materialise();
+  }
+
+  /** ema ← d·ema + (1−d)·w over all trainable parameters. */
+  update(decay: number): void {
+    tf.tidy(() => {
+      const w = flatten(this.source.trainableVariables());
+      this.flat.assign(tf.add(tf.mul(this.flat, decay), tf.mul(w, 1 - decay)) as tf.Tensor1D);
+    });
+    this.fresh = false;
+  }
+
+  /**
+   * The averaged model, up to date: trainable weights from the average, BatchNorm running
+   * statistics copied from the live model (they are statistics, not weights, and are not averaged).
+   */
+  model(): UNet {
+    if (!this.fresh) this.materialise();
+    this.copyBuffers();
+    return this.averaged;
+  }
+
+  /** Sets the average from an averaged model's weights (a checkpoint's), e.g. after `model().variable(…).assign`. */
+  reloadFromModel(): void {
+    tf.tidy(() => this.flat.assign(flatten(this.averaged.trainableVariables())));
+    this.fresh = true;
+  }
+
+  /** Frees the average; `keepModel` leaves the averaged U-Net alive for whoever still samples it. */
+  dispose(keepModel = false): void {
+    if (!keepModel) this.averaged.dispose();
+    this.flat.dispose();
+  }
+
+  private materialise(): void {
+    const vars = this.averaged.trainableVariables();
+    tf.tidy(() => unflatten(this.flat, vars).forEach((piece, i) => vars[i].assign(piece)));
+    this.fresh = true;
+  }
+
+  private copyBuffers(): void {
+    for (const spec of paramSpecs(this.source.plan))
+      if (!spec.trainable) this.averaged.variable(spec.name).assign(this.source.variable(spec.name));
+  }
+}
