@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { unetConfigToJson } from '../src/model/config';
 import { presetConfig } from '../src/model/presets';
 import { aggregateCase, linkPytorch } from './lib/aggregate';
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     date: new Date(started).toISOString(),
     commit: gitCommit(),
     machine,
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    command: commandLine(),
     wallSeconds: (Date.now() - started) / 1000,
     cases: linkPytorch(results),
   };
@@ -148,6 +148,13 @@ function progress(e: BenchEvent): void {
     console.log(`    sample @${e.batch} ${e.phase} ${Math.round(e.ms / e.steps)} ms/step`);
   if (e.type === 'stop' || e.type === 'error')
     console.log(`    ${e.type}: ${e.type === 'stop' ? e.reason : e.message}`);
+}
+
+/** How this run was started, for the table: the packed runner (bench/gpu) or npm run bench. */
+function commandLine(): string {
+  const args = process.argv.slice(2).join(' ');
+  if (basename(process.argv[1] ?? '') === 'bench.mjs') return `node bench/out/gpu/bench.mjs ${args}`.trim();
+  return `npm run bench${args ? ` -- ${args}` : ''}`;
 }
 
 function gitCommit(): string | null {

@@ -9,8 +9,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
+import { installFastCpuKernels } from '../../src/training/cpuKernels';
 import type { BenchEvent, EnvSpec } from '../lib/types';
 import { runCase } from './runCase';
+
+// As the lab's worker does: tfjs' own CPU filter-gradient and slice kernels allocate per element.
+installFastCpuKernels();
 
 declare global {
   interface Window {

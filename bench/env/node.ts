@@ -13,8 +13,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { installFastCpuKernels } from '../../src/training/cpuKernels';
 import type { BenchEvent, EnvSpec } from '../lib/types';
 import { runCase } from './runCase';
+
+// As the lab's worker does: tfjs' own CPU filter-gradient and slice kernels allocate per element.
+installFastCpuKernels();
 
 interface DawnModule {
   create(flags: string[]): GPU;

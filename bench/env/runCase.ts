@@ -14,11 +14,11 @@ export async function runCase(spec: EnvSpec, device: string, emit: (e: BenchEven
   const counters = installCounters();
   const train = createTrainStep(spec.preset, spec.batch, spec.seed);
   try {
-    emit({ type: 'env', device, parameters: train.parameters, trainStep: train.kind });
+    emit({ type: 'env', device, parameters: train.parameters });
     const trained = await timeTraining(spec, train.step, counters, emit);
     if (trained)
       for (const batch of spec.sampleBatches)
-        if (!(await timeSampling(spec, train.model, batch, counters, emit))) break;
+        if (!(await timeSampling(spec, train.samplingModel(), batch, counters, emit))) break;
     const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
     if (memory.numBytesInGPUAllocated !== undefined)
       emit({ type: 'memory', gpuBytes: memory.numBytesInGPUAllocated });

@@ -1,79 +1,76 @@
 /**
- * The training step a benchmark times. Until the lab's trainer (src/training/trainer.ts) is on
- * this branch, this is a stand-in with the same shape of work: per-example t and ε drawn on the
- * CPU and uploaded, x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε on the device, ε-MSE, forward + backward + Adam
- * through `optimizer.minimize`, and one read of the loss per step. It has no gradient clipping
- * and no EMA; results name which step was timed.
+ * The training step a benchmark times: the lab's own Trainer (src/training/trainer.ts) with the
+ * paper's recipe (per-example t, clipping at norm 1, Adam, EMA 0.9999), on a synthetic dataset of
+ * random images the size of the preset's, so no data has to be loaded. Data order, flips, t, ε
+ * and dropout all come from the trainer as in a real run.
  */
-import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_SCHEDULER_CONFIG, Rng, createScheduler, trainingCoefficients } from '../../src/diffusion';
+import { defaultRunConfig, type RunConfig } from '../../src/config/runConfig';
+import { Rng } from '../../src/diffusion';
+import { normalization } from '../../src/data/batch';
+import type { Dataset } from '../../src/data/types';
 import { presetConfig, type UNetPresetName } from '../../src/model/presets';
-import { UNet } from '../../src/model/unet';
-import type { TrainStepKind } from '../lib/types';
+import type { UNet } from '../../src/model/unet';
+import { Trainer } from '../../src/training/trainer';
 
-/** A ready-to-run training step on the current backend, on a fixed synthetic batch. */
+/** A ready-to-run training step on the current backend. */
 export interface BenchTrainStep {
-  kind: TrainStepKind;
-  /** The model, for sampling with the trained weights. */
-  model: UNet;
+  /** The weights the lab samples with (the EMA copy). */
+  samplingModel(): UNet;
   parameters: number;
-  /** One optimiser step; resolves with the loss once the device has finished it. */
+  /** One optimiser step; resolves with the loss once the trainer has read it back. */
   step(): Promise<number>;
   dispose(): void;
 }
 
-/** Builds the step for a preset at a batch; `seed` fixes the weights and the data. */
-export function createTrainStep(preset: UNetPresetName, batch: number, seed: number): BenchTrainStep {
-  const config = presetConfig(preset);
-  const side = config.sample_size as number;
-  const shape: [number, number, number, number] = [batch, side, side, config.in_channels];
-  const model = new UNet(config, { seed });
-  const scheduler = createScheduler('ddpm', DEFAULT_SCHEDULER_CONFIG);
-  const coeffs = trainingCoefficients(scheduler);
-  const sqrtAlphaBar = tf.tensor1d(coeffs.sqrtAlphaBar);
-  const sqrtOneMinus = tf.tensor1d(coeffs.sqrtOneMinusAlphaBar);
-  const rng = new Rng(seed);
-  const x0 = tf.tensor4d(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.uniform() * 2 - 1),
-    shape,
-  );
-  const optimizer = tf.train.adam(2e-4);
-  const vars = model.trainableVariables();
-  const T = scheduler.config.num_train_timesteps;
+/** Batches per synthetic epoch: enough that the epoch order reshuffles rarely, small to fill. */
+const EPOCH_BATCHES = 4;
 
+/** The paper's run config with the preset's U-Net, at `batch`, seeded. */
+export function benchRunConfig(preset: UNetPresetName, batch: number, seed: number): RunConfig {
+  const config = defaultRunConfig();
+  config.model = { ...presetConfig(preset), preset, init: 'ddpm' };
+  config.training = { ...config.training, batchSize: batch, seed, previewEverySteps: 0 };
+  return config;
+}
+
+/** Random bytes shaped like the preset's images; RGB allows flips, so the flip path is timed too. */
+export function syntheticDataset(config: RunConfig, seed: number): Dataset {
+  const side = config.model.sample_size as number;
+  const channels = config.model.in_channels as 1 | 3;
+  const count = config.training.batchSize * EPOCH_BATCHES;
+  const rng = new Rng(seed);
+  const images = Uint8Array.from({ length: count * side * side * channels }, () =>
+    Math.floor(rng.uniform() * 256),
+  );
   return {
-    kind: 'stand-in',
-    model,
-    parameters: model.parameterCount(),
+    name: 'synthetic',
+    images,
+    labels: new Uint8Array(count),
+    count,
+    height: side,
+    width: side,
+    channels,
+    classNames: ['noise'],
+    allowsFlip: channels === 3,
+  };
+}
+
+/** Builds the trainer for a preset at a batch. */
+export function createTrainStep(preset: UNetPresetName, batch: number, seed: number): BenchTrainStep {
+  const config = benchRunConfig(preset, batch, seed);
+  const dataset = syntheticDataset(config, seed);
+  const trainer = new Trainer(config, {
+    dataset,
+    normalization: normalization(dataset, 'unit'),
+    flip: config.training.flip && dataset.allowsFlip,
+  });
+  return {
+    samplingModel: () => trainer.samplingModel(),
+    parameters: trainer.model.parameterCount(),
     async step() {
-      const t = tf.tensor1d(
-        Int32Array.from({ length: batch }, () => rng.int(T)),
-        'int32',
-      );
-      const eps = tf.tensor4d(rng.fillNormal(new Float32Array(x0.size)), shape);
-      const cost = optimizer.minimize(
-        () => {
-          const column = (table: tf.Tensor1D) => tf.reshape(tf.gather(table, t), [batch, 1, 1, 1]);
-          const xt = tf.add(
-            tf.mul(column(sqrtAlphaBar), x0),
-            tf.mul(column(sqrtOneMinus), eps),
-          ) as tf.Tensor4D;
-          const prediction = model.apply(xt, tf.cast(t, 'float32') as tf.Tensor1D, { training: true });
-          return tf.mean(tf.square(tf.sub(prediction, eps))) as tf.Scalar;
-        },
-        true,
-        vars,
-      ) as tf.Scalar;
-      try {
-        return (await cost.data())[0];
-      } finally {
-        tf.dispose([cost, t, eps]);
-      }
+      const report = await trainer.trainStep();
+      return report.loss;
     },
-    dispose() {
-      tf.dispose([x0, sqrtAlphaBar, sqrtOneMinus]);
-      optimizer.dispose();
-      model.dispose();
-    },
+    dispose: () => trainer.dispose(),
   };
 }

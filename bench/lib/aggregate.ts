@@ -51,7 +51,6 @@ export function aggregateCase(
   const gflopsPerSec = msPerStep === null ? null : flopsPerStep / (msPerStep * 1e6);
   if (timed.length > 0 && timed.length < spec.steps)
     flags.push(`${timed.length} of ${spec.steps} timed steps`);
-  if (env?.trainStep === 'stand-in') flags.push('stand-in step (minimize, no clip/EMA)');
 
   const last = counted.at(-1);
   const memory = events.filter((e) => e.type === 'memory').at(-1);
@@ -72,7 +71,7 @@ export function aggregateCase(
     batch: spec.batch,
     status,
     ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
-    ...(env ? { device: env.device, trainStep: env.trainStep, parameters: env.parameters } : {}),
+    ...(env ? { device: env.device, parameters: env.parameters } : {}),
     firstStepMs: first?.ms ?? null,
     msPerStep,
     stepsTimed: timed.length,

@@ -25,9 +25,7 @@ const child = (code: string, overrides: Partial<Parameters<typeof runChildCase>[
 describe('watchdogMs', () => {
   it('allows start-up plus the first-step cap, then the larger cap per step, and sampleSteps + 1 caps for a sampling run', () => {
     expect(watchdogMs(undefined, spec, 5000)).toBe(65_000);
-    expect(watchdogMs({ type: 'env', device: 'cpu', parameters: 1, trainStep: 'trainer' }, spec, 5000)).toBe(
-      5000,
-    );
+    expect(watchdogMs({ type: 'env', device: 'cpu', parameters: 1 }, spec, 5000)).toBe(5000);
     expect(watchdogMs({ type: 'train', phase: 'timed', ms: 1, loss: 1 }, spec, 1000)).toBe(2000);
     expect(watchdogMs({ type: 'sample', batch: 16, phase: 'first', steps: 1, ms: 1 }, spec, 5000)).toBe(
       10_000,

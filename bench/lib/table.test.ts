@@ -7,7 +7,6 @@ const base: CaseResult = {
   batch: 16,
   status: 'ok',
   device: 'webgpu nvidia/hopper',
-  trainStep: 'trainer',
   parameters: 702_499,
   firstStepMs: 12_345,
   msPerStep: 123.4,

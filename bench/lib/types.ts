@@ -48,7 +48,7 @@ export interface StepCounts {
 
 /** What an environment reports, one event per line (Node: `@bench {json}` on stdout). */
 export type BenchEvent =
-  | { type: 'env'; device: string; parameters: number; trainStep: TrainStepKind; threads?: number }
+  | { type: 'env'; device: string; parameters: number }
   | ({ type: 'train'; phase: 'first' | 'warmup' | 'timed'; ms: number; loss: number } & Partial<StepCounts>)
   | ({
       type: 'sample';
@@ -61,13 +61,6 @@ export type BenchEvent =
   | { type: 'stop'; what: 'train' | 'sample'; reason: string }
   | { type: 'error'; message: string }
   | { type: 'done' };
-
-/**
- * Which training step was timed: `trainer`, the paper's full step (the lab's Trainer, or the
- * PyTorch reference's equivalent: clipping and EMA included); `stand-in`, the interim
- * forward + backward + Adam through tfjs' minimize().
- */
-export type TrainStepKind = 'trainer' | 'stand-in';
 
 /** Sampling at one batch size. */
 export interface SampleResult {
@@ -89,7 +82,6 @@ export interface CaseResult {
   reason?: string;
   /** The adapter or device that really ran it (e.g. `webgpu google/swiftshader`, `cuda NVIDIA H100`). */
   device?: string;
-  trainStep?: TrainStepKind;
   parameters?: number;
   firstStepMs: number | null;
   /** Median of the timed steps. */
@@ -109,7 +101,7 @@ export interface CaseResult {
   /** This case's ms/step over PyTorch's for the same preset and batch in the same run. */
   vsPytorch: number | null;
   sampling: SampleResult[];
-  /** Departures from the full protocol (fewer steps, another batch, a stand-in step), shown in the table. */
+  /** Departures from the full protocol (fewer steps, another batch), shown in the table. */
   flags: string[];
 }
 

@@ -144,8 +144,7 @@ def run(spec, config):
     case = Case(spec, config)
     dev = case.device
     params = sum(p.numel() for p in case.model.parameters())
-    emit({"type": "env", "device": describe(dev), "parameters": params, "trainStep": "trainer",
-          "threads": torch.get_num_threads()})
+    emit({"type": "env", "device": describe(dev), "parameters": params})
     case.model.train()
     timed_ms, count, trained = 0.0, 0, True
     i = 0
