@@ -16,6 +16,8 @@ interface EngineInternals {
 export interface Counters {
   reset(): void;
   read(): StepCounts;
+  /** Calls per engine kernel name and per WebGPU program class since the reset, most frequent first. */
+  tallies(): { kernels: [string, number][]; dispatches: [string, number][] };
 }
 
 /**
@@ -27,9 +29,12 @@ export function installCounters(): Counters {
   let kernels = 0;
   let peak = 0;
   let dispatches = 0;
+  const kernelNames = new Map<string, number>();
+  const programNames = new Map<string, number>();
   const run = engine.runKernelFunc;
   engine.runKernelFunc = function (this: EngineInternals, ...args: unknown[]) {
     kernels++;
+    tally(kernelNames, (args[0] as { kernelName?: string }).kernelName ?? 'unnamed');
     const out = run.apply(this, args);
     if (this.state.numBytes > peak) peak = this.state.numBytes;
     return out;
@@ -47,6 +52,8 @@ export function installCounters(): Counters {
       throw new Error(`tfjs ${tf.getBackend()} backend has no ${method}(): cannot count dispatches`);
     target[method] = function (this: unknown, ...args: unknown[]) {
       dispatches++;
+      // WebGPU passes the program; its class names the shader (Conv2DMMProgram, BinaryOpProgram…).
+      if (args[0]) tally(programNames, (args[0] as object).constructor.name);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
   }
@@ -55,10 +62,23 @@ export function installCounters(): Counters {
     reset() {
       kernels = 0;
       dispatches = 0;
+      kernelNames.clear();
+      programNames.clear();
       peak = engine.state.numBytes;
     },
     read() {
       return { kernels, dispatches: counting ? dispatches : null, peakBytes: peak };
     },
+    tallies() {
+      return { kernels: sorted(kernelNames), dispatches: sorted(programNames) };
+    },
   };
+}
+
+function tally(counts: Map<string, number>, name: string): void {
+  counts.set(name, (counts.get(name) ?? 0) + 1);
+}
+
+function sorted(counts: Map<string, number>): [string, number][] {
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }

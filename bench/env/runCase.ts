@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sample } from '../../src/sampling';
+import { sampleSteps } from '../lib/plan';
 import type { BenchEvent, EnvSpec } from '../lib/types';
 import { installCounters, type Counters } from './counters';
 import { createTrainStep } from './trainStep';
@@ -55,8 +56,10 @@ async function timeTraining(
     if (phase !== 'timed') continue;
     timed++;
     timedMs += ms;
+    const last = timed >= spec.steps || timedMs + ms > spec.timedBudgetMs;
+    if (last) emit({ type: 'tallies', ...counters.tallies() });
     if (timed >= spec.steps) return true;
-    if (timedMs + ms > spec.timedBudgetMs) {
+    if (last) {
       emit({
         type: 'stop',
         what: 'train',
@@ -69,7 +72,7 @@ async function timeTraining(
 
 /**
  * One warm-up run of a single reverse step (compiles the eval-mode shaders), then a timed run of
- * `sampleSteps` DDPM steps; per step = that run's wall time over its steps (the run reads the
+ * DDPM steps (see {@link sampleSteps}); per step = that run's wall time over its steps (the run reads the
  * images back once at the end, as the lab does). Returns false when a step exceeded the cap.
  */
 async function timeSampling(
@@ -108,7 +111,7 @@ async function timeSampling(
     });
     return false;
   }
-  const per = await run(spec.sampleSteps, 'timed');
+  const per = await run(sampleSteps(spec, first), 'timed');
   if (per > spec.capMs) {
     emit({
       type: 'stop',

@@ -7,6 +7,9 @@ import { presetConfig } from '../../src/model/presets';
 import type { PlannedCase } from './plan';
 import type { BenchEvent, CaseResult, SampleResult } from './types';
 
+/** How many of the most frequent kernels and programs a result keeps. */
+const TOP = 15;
+
 /** Median of a non-empty list (mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median of an empty list');
@@ -54,6 +57,7 @@ export function aggregateCase(
 
   const last = counted.at(-1);
   const memory = events.filter((e) => e.type === 'memory').at(-1);
+  const tallies = events.find((e) => e.type === 'tallies');
   const sampling = spec.sampleBatches.map((batch) => sampleResult(batch, events));
   const done = events.some((e) => e.type === 'done');
   const status: CaseResult['status'] =
@@ -89,6 +93,8 @@ export function aggregateCase(
         : null,
     vsPytorch: null,
     sampling,
+    topKernels: tallies?.kernels.slice(0, TOP) ?? [],
+    topDispatches: tallies?.dispatches.slice(0, TOP) ?? [],
     flags,
   };
 }

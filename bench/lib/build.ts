@@ -15,6 +15,8 @@ const COMMON: BuildOptions = {
   alias: { '@tensorflow/tfjs': '@tensorflow/tfjs-core' },
   logLevel: 'warning',
   legalComments: 'none',
+  // The dispatch tallies name WebGPU programs by class: keep the names esbuild would dedupe.
+  keepNames: true,
 };
 
 /** Paths of the built bundles. */

@@ -1,5 +1,5 @@
 import { parseOptions } from './options';
-import { PRESET_BATCH, planCases } from './plan';
+import { PRESET_BATCH, planCases, sampleSteps } from './plan';
 
 describe('planCases', () => {
   it('visits every backend of a preset before the next preset, at the preset batch', () => {
@@ -50,5 +50,25 @@ describe('planCases', () => {
     expect(cases[0].flags).toEqual([]);
     expect(cases[1].flags).toEqual([`batch 16 (preset's: ${PRESET_BATCH['paper-cifar10']})`]);
     expect(cases[1].spec.batch).toBe(16);
+  });
+});
+
+describe('sampleSteps', () => {
+  const [{ spec }] = planCases(
+    parseOptions([
+      '--presets',
+      'tiny',
+      '--backends',
+      'pytorch',
+      '--case-budget',
+      '40',
+      '--sample-steps',
+      '5',
+    ]),
+  );
+  it('takes sampleSteps when they fit in a quarter of the case budget, fewer (at least one) when not', () => {
+    expect(sampleSteps(spec, 100)).toBe(5);
+    expect(sampleSteps(spec, 3000)).toBe(3);
+    expect(sampleSteps(spec, 60_000)).toBe(1);
   });
 });

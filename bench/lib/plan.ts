@@ -65,3 +65,11 @@ export function planCases(o: BenchOptions): PlannedCase[] {
   }
   return cases;
 }
+
+/**
+ * Steps of a timed sampling run: `sampleSteps`, fewer when the warm-up step says they would take
+ * more than a quarter of the case budget (at least one).
+ */
+export function sampleSteps(spec: EnvSpec, firstStepMs: number): number {
+  return Math.max(1, Math.min(spec.sampleSteps, Math.floor(spec.timedBudgetMs / 4 / firstStepMs)));
+}

@@ -58,6 +58,8 @@ export type BenchEvent =
       ms: number;
     } & Partial<StepCounts>)
   | { type: 'memory'; gpuBytes: number }
+  /** Calls per kernel name and per GPU program class in the last timed training step. */
+  | { type: 'tallies'; kernels: [string, number][]; dispatches: [string, number][] }
   | { type: 'stop'; what: 'train' | 'sample'; reason: string }
   | { type: 'error'; message: string }
   | { type: 'done' };
@@ -101,6 +103,9 @@ export interface CaseResult {
   /** This case's ms/step over PyTorch's for the same preset and batch in the same run. */
   vsPytorch: number | null;
   sampling: SampleResult[];
+  /** The most frequent kernels and GPU programs of a training step: where fusion would pay. */
+  topKernels: [string, number][];
+  topDispatches: [string, number][];
   /** Departures from the full protocol (fewer steps, another batch), shown in the table. */
   flags: string[];
 }

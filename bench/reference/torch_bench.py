@@ -181,7 +181,8 @@ def run(spec, config):
                 emit({"type": "stop", "what": "sample",
                       "reason": f"batch {batch}: first step took {seconds(ms)} > cap {seconds(spec['capMs'])}"})
                 break
-            steps = spec["sampleSteps"]
+            # As bench/env/runCase.ts: at most a quarter of the case budget per batch.
+            steps = max(1, min(spec["sampleSteps"], int(spec["timedBudgetMs"] / 4 // ms)))
             _, ms = timed(dev, lambda: case.sample(batch, steps))
             emit({"type": "sample", "batch": batch, "phase": "timed", "steps": steps, "ms": ms})
     if dev.type == "cuda":
