@@ -13,8 +13,16 @@ describe('installCounters', () => {
     expect(afterOne.kernels).toBe(2);
     expect(afterOne.dispatches).toBeNull();
     expect(afterOne.peakBytes).toBe(held + 2 * 256 * 256 * 4);
+    expect(counters.tallies()).toEqual({
+      kernels: [
+        ['Add', 1],
+        ['BatchMatMul', 1],
+      ],
+      dispatches: [],
+    });
     counters.reset();
     expect(counters.read()).toEqual({ kernels: 0, dispatches: null, peakBytes: tf.memory().numBytes });
+    expect(counters.tallies().kernels).toEqual([]);
     tf.dispose([a, b]);
   });
 });

@@ -41,6 +41,14 @@ const full: BenchEvent[] = [
   train('timed', 200),
   train('timed', 100),
   train('timed', 400),
+  {
+    type: 'tallies',
+    kernels: [
+      ['Conv2D', 40],
+      ['Add', 30],
+    ],
+    dispatches: [['Conv2DMMProgram', 50]],
+  },
   { type: 'sample', batch: 16, phase: 'first', steps: 1, ms: 900 },
   { type: 'sample', batch: 16, phase: 'timed', steps: 5, ms: 250, dispatches: 1000, kernels: 500 },
   { type: 'stop', what: 'sample', reason: 'batch 64: first step took 9.0 s > cap 1.0 s' },
@@ -89,15 +97,20 @@ describe('aggregateCase', () => {
       },
     ]);
     expect(r.reason).toBe('sample: batch 64: first step took 9.0 s > cap 1.0 s');
+    expect(r.topKernels).toEqual([
+      ['Conv2D', 40],
+      ['Add', 30],
+    ]);
+    expect(r.topDispatches).toEqual([['Conv2DMMProgram', 50]]);
     expect(r.flags).toEqual([]);
   });
 
   it('is ok only when every step and sampling run finished', () => {
     const clean = full.filter((e) => e.type !== 'stop');
     const events = [
-      ...clean.slice(0, 7),
+      ...clean.slice(0, 8),
       { type: 'sample', batch: 64, phase: 'timed', steps: 5, ms: 500 } as BenchEvent,
-      ...clean.slice(7),
+      ...clean.slice(8),
     ];
     expect(aggregateCase(plan('node-webgpu'), events, null, null).status).toBe('ok');
   });

@@ -32,6 +32,8 @@ const base: CaseResult = {
       reason: 'not reached',
     },
   ],
+  topKernels: [],
+  topDispatches: [],
   flags: [],
 };
 
@@ -89,6 +91,20 @@ describe('renderRun', () => {
     expect(rows[1]).toBe(
       "| tiny | browser-webgpu | – | 16 | – | – | – | – | – | – | – | – | – | – | – | skipped; batch 8 (preset's: 16); not started: run budget of 840 s spent |",
     );
+  });
+
+  it('lists the most dispatched GPU programs of the cases that counted them', () => {
+    const programs: [string, number][] = [
+      ['BinaryOpProgram', 1200],
+      ['Conv2DMMProgram', 300],
+    ];
+    const md = renderRun(
+      run('2026-11-26T10:00:00.000Z', [base, { ...base, preset: 'mnist', topDispatches: programs }]),
+    );
+    expect(md).toContain(
+      'Most dispatched programs per training step:\n\n- mnist · node-webgpu: BinaryOpProgram 1,200, Conv2DMMProgram 300\n',
+    );
+    expect(md).not.toContain('- tiny ·');
   });
 
   it('escapes pipes inside cells', () => {

@@ -77,6 +77,7 @@ export function renderRun(run: BenchRun): string {
     `|${head.map(() => ' --- ').join('|')}|`,
     ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
     '',
+    ...programLines(run.cases),
   ];
   return lines.join('\n');
 }
@@ -94,6 +95,26 @@ export function insertRun(existing: string | null, run: BenchRun): string {
     .filter((s) => s.startsWith('<!-- run: ') && !s.startsWith(`<!-- run: ${runId(run)} -->`));
   return `${head}${MARKER}\n\n${[renderRun(run).trim(), ...sections].join('\n\n')}\n`;
 }
+
+/** The GPU programs each WebGPU case dispatched most per training step: where fusion pays. */
+function programLines(cases: CaseResult[]): string[] {
+  const withTallies = cases.filter((c) => c.topDispatches.length > 0);
+  if (withTallies.length === 0) return [];
+  return [
+    'Most dispatched programs per training step:',
+    '',
+    ...withTallies.map(
+      (c) =>
+        `- ${c.preset} · ${c.backend}: ${c.topDispatches
+          .slice(0, PROGRAMS_SHOWN)
+          .map(([name, n]) => `${name} ${int(n)}`)
+          .join(', ')}`,
+    ),
+    '',
+  ];
+}
+
+const PROGRAMS_SHOWN = 8;
 
 function splitOnce(text: string, sep: string): [string, string] {
   const i = text.indexOf(sep);
