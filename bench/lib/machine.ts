@@ -63,6 +63,7 @@ export function describeMachine(name: string | null): MachineInfo {
     cores,
     memoryGiB,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: Math.round(os.loadavg()[0] * 10) / 10,
     node: process.version,
     ...(gpu ? { gpu } : {}),
   };

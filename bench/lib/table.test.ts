@@ -48,6 +48,7 @@ const run = (date: string, cases: CaseResult[], name = 'h100'): BenchRun => ({
     cores: 16,
     memoryGiB: 128,
     os: 'Linux',
+    loadAverage: 0.5,
     node: 'v20.0.0',
     gpu: { name: 'NVIDIA H100 80GB HBM3', fp32PeakTflops: 66.9 },
   },
@@ -80,7 +81,9 @@ describe('renderRun', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe('<!-- run: 2026-11-26-h100 -->');
     expect(lines[1]).toBe('## 2026-11-26 · h100');
-    expect(md).toContain('fp32 peak 66.9 TFLOP/s');
+    expect(md).toContain(
+      'NVIDIA H100 80GB HBM3; load average 0.5 at the start; Linux; Node v20.0.0; fp32 peak 66.9 TFLOP/s.',
+    );
     expect(md).toContain('Command `npm run bench` at 0123456789, 100 s.');
     const header = lines.find((l) => l.startsWith('| preset'))!;
     expect(header).toContain('| sampling @16 | sampling @64 | peak MB | notes |');

@@ -69,7 +69,7 @@ export function renderRun(run: BenchRun): string {
     `<!-- run: ${runId(run)} -->`,
     `## ${run.date.slice(0, 10)} · ${m.name}`,
     '',
-    `${m.description}; ${m.os}; Node ${m.node}${m.chromium ? `; Chromium ${m.chromium}` : ''}` +
+    `${m.description}; load average ${m.loadAverage} at the start; ${m.os}; Node ${m.node}${m.chromium ? `; Chromium ${m.chromium}` : ''}` +
       `${m.gpu?.fp32PeakTflops ? `; fp32 peak ${m.gpu.fp32PeakTflops} TFLOP/s` : ''}.`,
     `Command \`${run.command}\`${run.commit ? ` at ${run.commit.slice(0, 10)}` : ''}, ${Math.round(run.wallSeconds)} s.`,
     '',

@@ -119,6 +119,8 @@ export interface MachineInfo {
   cores: number;
   memoryGiB: number;
   os: string;
+  /** 1-minute load average when the run started: other work on the machine skews every number. */
+  loadAverage: number;
   node: string;
   chromium?: string;
   /** The GPU by name when one is known (nvidia-smi), and its fp32 peak. */
