@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { unetConfigToJson } from '../src/model/config';
 import { presetConfig } from '../src/model/presets';
-import { aggregateCase, linkPytorch } from './lib/aggregate';
+import { aggregateCase, linkPytorch, predictedOverCap } from './lib/aggregate';
 import { runBrowserCase } from './lib/browserCase';
 import { defaultDawnPath, defaultPython, vulkanEnvironment } from './lib/environment';
 import { describeMachine } from './lib/machine';
@@ -55,8 +55,11 @@ async function main(): Promise<void> {
   for (const [i, c] of planned.entries()) {
     const tag = `[${i + 1}/${planned.length}] ${c.preset} · ${c.backend} · batch ${c.spec.batch}`;
     let outcome: CaseOutcome;
+    const predicted = predictedOverCap(c.preset, c.backend, c.spec.batch, results, c.spec.capMs);
     if (Date.now() > runDeadline - START_MARGIN_S * 1000) {
       outcome = { events: [], ended: `not started: run budget of ${o.budgetSeconds} s spent` };
+    } else if (predicted) {
+      outcome = { events: [], ended: predicted };
     } else {
       console.log(`${tag} …`);
       outcome = await runCase(c, o, { bundles, dawn, python, vulkanEnv: vulkan.env, runDeadline, machine });

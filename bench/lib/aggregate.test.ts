@@ -1,6 +1,6 @@
 import { trainingStepFlops } from '../../src/model/flops';
 import { presetConfig } from '../../src/model/presets';
-import { aggregateCase, linkPytorch, median, onGpu } from './aggregate';
+import { aggregateCase, linkPytorch, median, onGpu, predictedOverCap, stepFlops } from './aggregate';
 import { parseOptions } from './options';
 import { planCases, type PlannedCase } from './plan';
 import type { BenchEvent } from './types';
@@ -167,5 +167,32 @@ describe('linkPytorch', () => {
     expect(a.vsPytorch).toBeNull();
     expect(b.vsPytorch).toBe(4);
     expect(c.vsPytorch).toBeNull();
+  });
+});
+
+describe('predictedOverCap', () => {
+  const measured = (preset: 'tiny' | 'mnist', ms: number) => ({
+    ...aggregateCase(plan('node-webgpu'), full, null, null),
+    preset,
+    flopsPerStep: stepFlops(preset, 16),
+    msPerStep: ms,
+  });
+
+  it('scales the largest smaller preset measured on the same backend by FLOPs', () => {
+    const ratio = stepFlops('cifar-small', 16) / stepFlops('mnist', 16);
+    const done = [measured('tiny', 1), measured('mnist', 1000)];
+    expect(predictedOverCap('cifar-small', 'node-webgpu', 16, done, 1000 * ratio + 1)).toBeNull();
+    expect(predictedOverCap('cifar-small', 'node-webgpu', 16, done, 1000 * ratio - 1)).toBe(
+      `not started: mnist at 1000 ms/step predicts ~${Math.round(ratio)} s per step > cap ${(1000 * ratio - 1) / 1000} s`,
+    );
+  });
+
+  it('has nothing to go on without a smaller preset measured on that backend', () => {
+    const done = [measured('mnist', 1e9)];
+    expect(predictedOverCap('cifar-small', 'pytorch', 16, done, 1)).toBeNull();
+    expect(predictedOverCap('tiny', 'node-webgpu', 16, done, 1)).toBeNull();
+    expect(
+      predictedOverCap('cifar-small', 'node-webgpu', 16, [{ ...done[0], msPerStep: null }], 1),
+    ).toBeNull();
   });
 });

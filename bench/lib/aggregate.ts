@@ -142,3 +142,24 @@ export function linkPytorch(cases: CaseResult[]): CaseResult[] {
     return ref?.msPerStep ? { ...c, vsPytorch: c.msPerStep / ref.msPerStep } : c;
   });
 }
+
+/**
+ * Why a case need not be started: a smaller preset already measured on the same backend, scaled
+ * by training FLOPs, puts one step of this case past the cap. Per-step overheads make large models
+ * relatively cheaper, so this only errs toward running a case; null when there is nothing to go on.
+ */
+export function predictedOverCap(
+  preset: PlannedCase['preset'],
+  backend: PlannedCase['backend'],
+  batch: number,
+  done: readonly CaseResult[],
+  capMs: number,
+): string | null {
+  const flops = stepFlops(preset, batch);
+  const rates = done.filter((c) => c.backend === backend && c.msPerStep !== null && c.flopsPerStep < flops);
+  if (rates.length === 0) return null;
+  const best = rates.reduce((a, b) => (a.flopsPerStep > b.flopsPerStep ? a : b));
+  const predicted = (best.msPerStep as number) * (flops / best.flopsPerStep);
+  if (predicted <= capMs) return null;
+  return `not started: ${best.preset} at ${Math.round(best.msPerStep as number)} ms/step predicts ~${Math.round(predicted / 1000)} s per step > cap ${capMs / 1000} s`;
+}
