@@ -2,20 +2,20 @@ import { parseOptions } from './options';
 import { PRESET_BATCH, planCases, sampleSteps } from './plan';
 
 describe('planCases', () => {
-  it('visits every backend of a preset before the next preset, at the preset batch', () => {
+  it('runs PyTorch for every preset first, then every lab backend of a preset before the next preset', () => {
     const cases = planCases(
-      parseOptions(['--presets', 'tiny,mnist', '--backends', 'pytorch,node-webgpu,browser-webgl']),
+      parseOptions(['--presets', 'tiny,mnist', '--backends', 'node-webgpu,pytorch,browser-webgl']),
     );
     expect(cases.map((c) => `${c.preset}/${c.backend}`)).toEqual([
       'tiny/pytorch',
+      'mnist/pytorch',
       'tiny/node-webgpu',
       'tiny/browser-webgl',
-      'mnist/pytorch',
       'mnist/node-webgpu',
       'mnist/browser-webgl',
     ]);
-    expect(cases.map((c) => c.spec.batch)).toEqual([16, 16, 16, 64, 64, 64]);
-    expect(cases.map((c) => c.spec.device)).toEqual(['auto', 'webgpu', 'webgl', 'auto', 'webgpu', 'webgl']);
+    expect(cases.map((c) => c.spec.batch)).toEqual([16, 64, 16, 16, 64, 64]);
+    expect(cases.map((c) => c.spec.device)).toEqual(['auto', 'auto', 'webgpu', 'webgl', 'webgpu', 'webgl']);
     expect(cases.every((c) => c.flags.length === 0)).toBe(true);
   });
 

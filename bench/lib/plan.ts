@@ -36,10 +36,16 @@ export interface PlannedCase {
 }
 
 /**
- * Cases in preset-major order (every backend of the smallest preset first), so a run cut short
- * by its budget still compares backends on the presets it reached.
+ * PyTorch first for every preset (it is the reference column and cheap), then the lab's backends
+ * in preset-major order (every backend of the smallest preset first), so a run cut short by its
+ * budget still compares backends on the presets it reached.
  */
 export function planCases(o: BenchOptions): PlannedCase[] {
+  const cases = presetMajor(o);
+  return [...cases.filter((c) => c.backend === 'pytorch'), ...cases.filter((c) => c.backend !== 'pytorch')];
+}
+
+function presetMajor(o: BenchOptions): PlannedCase[] {
   const cases: PlannedCase[] = [];
   for (const preset of o.presets) {
     const batch = o.batch ?? PRESET_BATCH[preset];
