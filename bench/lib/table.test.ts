@@ -74,7 +74,16 @@ describe('renderRun', () => {
       gflopsPerSec: null,
       peakFraction: null,
       vsPytorch: null,
-      sampling: [],
+      sampling: [
+        {
+          batch: 16,
+          msPerStep: null,
+          steps: 0,
+          dispatchesPerStep: null,
+          kernelsPerStep: null,
+          reason: 'not reached',
+        },
+      ],
       flags: ["batch 8 (preset's: 16)"],
     };
     const md = renderRun(run('2026-11-26T10:00:00.000Z', [base, skipped]));

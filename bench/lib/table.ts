@@ -125,8 +125,10 @@ function notes(c: CaseResult): string {
   const parts = [...c.flags];
   if (c.status !== 'ok') parts.unshift(c.status);
   if (c.reason) parts.push(c.reason);
-  for (const s of c.sampling)
-    if (s.msPerStep === null && s.reason) parts.push(`sampling @${s.batch}: ${s.reason}`);
+  // A case that never finished a step has said why; its sampling was not reached either.
+  if (c.firstStepMs !== null)
+    for (const s of c.sampling)
+      if (s.msPerStep === null && s.reason) parts.push(`sampling @${s.batch}: ${s.reason}`);
   return parts.join('; ') || '–';
 }
 
