@@ -10,41 +10,36 @@ function tinyHandCount() {
   const at16 = 16 * 16;
   const at8 = 8 * 8;
   const conv3 = (pixels: number, cin: number, cout: number) => pixels * 9 * cin * cout;
+  const conv1 = (pixels: number, cin: number, cout: number) => pixels * cin * cout;
   const temb = (cout: number) => 128 * cout; // time_emb_proj from the 4·32 = 128 embedding
-  const attention = { linear: 4 * at8 * 64 * 64, products: 2 * at8 * at8 * 64 };
-  const conv =
-    conv3(at16, 3, 32) + // conv_in
-    conv3(at16, 32, 32) * 2 + // down 0 resnet 0: conv1, conv2
-    conv3(at8, 32, 32) + // down 0 downsampler (stride 2 → 8×8)
-    conv3(at8, 32, 64) +
-    conv3(at8, 64, 64) +
-    at8 * 32 * 64 + // down 1 resnet 0 (+ 1×1 shortcut)
-    conv3(at8, 64, 64) * 4 + // mid: two resnets
-    conv3(at8, 128, 64) +
-    conv3(at8, 64, 64) +
-    at8 * 128 * 64 + // up 0 resnet 0: 64 + skip 64
-    conv3(at8, 96, 64) +
-    conv3(at8, 64, 64) +
-    at8 * 96 * 64 + // up 0 resnet 1: 64 + skip 32
-    conv3(at16, 64, 64) + // up 0 upsampler conv at 16×16
-    conv3(at16, 96, 32) +
-    conv3(at16, 32, 32) +
-    at16 * 96 * 32 + // up 1 resnet 0: 64 + skip 32
-    conv3(at16, 64, 32) +
-    conv3(at16, 32, 32) +
-    at16 * 64 * 32 + // up 1 resnet 1: 32 + skip 32
-    conv3(at16, 32, 3); // conv_out
-  const linear =
-    32 * 128 +
-    128 * 128 + // time_embedding.linear_1, linear_2
-    temb(32) +
-    temb(64) +
-    2 * temb(64) +
-    2 * temb(64) +
-    2 * temb(32) + // 7 resnets' time_emb_proj
-    4 * attention.linear; // down 1, mid, up 0 (two)
-  const dataInput = conv3(at16, 3, 32) + 32 * 128;
-  return { conv, linear, attention: 4 * attention.products, dataInput };
+  const attentionLinear = 4 * at8 * 64 * 64; // to_q, to_k, to_v, to_out.0 on 64 tokens
+  const attentionProducts = 2 * at8 * at8 * 64; // q·kᵀ and softmax·v
+  const convs: [string, number][] = [
+    ['conv_in', conv3(at16, 3, 32)],
+    ['down 0 resnet 0 conv1, conv2', 2 * conv3(at16, 32, 32)],
+    ['down 0 downsampler (stride 2 → 8×8)', conv3(at8, 32, 32)],
+    ['down 1 resnet 0 conv1, conv2', conv3(at8, 32, 64) + conv3(at8, 64, 64)],
+    ['down 1 resnet 0 shortcut', conv1(at8, 32, 64)],
+    ['mid resnets 0, 1', 4 * conv3(at8, 64, 64)],
+    ['up 0 resnet 0 (64 + skip 64)', conv3(at8, 128, 64) + conv3(at8, 64, 64) + conv1(at8, 128, 64)],
+    ['up 0 resnet 1 (64 + skip 32)', conv3(at8, 96, 64) + conv3(at8, 64, 64) + conv1(at8, 96, 64)],
+    ['up 0 upsampler conv at 16×16', conv3(at16, 64, 64)],
+    ['up 1 resnet 0 (64 + skip 32)', conv3(at16, 96, 32) + conv3(at16, 32, 32) + conv1(at16, 96, 32)],
+    ['up 1 resnet 1 (32 + skip 32)', conv3(at16, 64, 32) + conv3(at16, 32, 32) + conv1(at16, 64, 32)],
+    ['conv_out', conv3(at16, 32, 3)],
+  ];
+  const linears: [string, number][] = [
+    ['time_embedding.linear_1, linear_2', 32 * 128 + 128 * 128],
+    ["8 resnets' time_emb_proj (3 at 32 channels, 5 at 64)", 3 * temb(32) + 5 * temb(64)],
+    ['4 attention blocks (down 1, mid, up 0 twice)', 4 * attentionLinear],
+  ];
+  const sum = (terms: [string, number][]) => terms.reduce((n, [, macs]) => n + macs, 0);
+  return {
+    conv: sum(convs),
+    linear: sum(linears),
+    attention: 4 * attentionProducts,
+    dataInput: conv3(at16, 3, 32) + 32 * 128,
+  };
 }
 
 describe('forwardMacs', () => {
