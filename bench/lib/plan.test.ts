@@ -1,0 +1,74 @@
+import { parseOptions } from './options';
+import { PRESET_BATCH, planCases, sampleSteps } from './plan';
+
+describe('planCases', () => {
+  it('runs PyTorch for every preset first, then every lab backend of a preset before the next preset', () => {
+    const cases = planCases(
+      parseOptions(['--presets', 'tiny,mnist', '--backends', 'node-webgpu,pytorch,browser-webgl']),
+    );
+    expect(cases.map((c) => `${c.preset}/${c.backend}`)).toEqual([
+      'tiny/pytorch',
+      'mnist/pytorch',
+      'tiny/node-webgpu',
+      'tiny/browser-webgl',
+      'mnist/node-webgpu',
+      'mnist/browser-webgl',
+    ]);
+    expect(cases.map((c) => c.spec.batch)).toEqual([16, 64, 16, 16, 64, 64]);
+    expect(cases.map((c) => c.spec.device)).toEqual(['auto', 'auto', 'webgpu', 'webgl', 'webgpu', 'webgl']);
+    expect(cases.every((c) => c.flags.length === 0)).toBe(true);
+  });
+
+  it('turns seconds into the milliseconds the environments use, and passes the sampling settings', () => {
+    const [c] = planCases(
+      parseOptions([
+        '--presets',
+        'mnist',
+        '--backends',
+        'node-cpu',
+        '--cap',
+        '30',
+        '--case-budget',
+        '90',
+        '--sample-steps',
+        '3',
+      ]),
+    );
+    expect(c.spec).toMatchObject({
+      device: 'cpu',
+      capMs: 30_000,
+      timedBudgetMs: 90_000,
+      sampleSteps: 3,
+      sampleBatches: [16, 64],
+    });
+  });
+
+  it('flags a batch other than the preset one', () => {
+    const cases = planCases(
+      parseOptions(['--presets', 'tiny,paper-cifar10', '--backends', 'pytorch', '--batch', '16']),
+    );
+    expect(cases[0].flags).toEqual([]);
+    expect(cases[1].flags).toEqual([`batch 16 (preset's: ${PRESET_BATCH['paper-cifar10']})`]);
+    expect(cases[1].spec.batch).toBe(16);
+  });
+});
+
+describe('sampleSteps', () => {
+  const [{ spec }] = planCases(
+    parseOptions([
+      '--presets',
+      'tiny',
+      '--backends',
+      'pytorch',
+      '--case-budget',
+      '40',
+      '--sample-steps',
+      '5',
+    ]),
+  );
+  it('takes sampleSteps when they fit in a quarter of the case budget, fewer (at least one) when not', () => {
+    expect(sampleSteps(spec, 100)).toBe(5);
+    expect(sampleSteps(spec, 3000)).toBe(3);
+    expect(sampleSteps(spec, 60_000)).toBe(1);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * bench/RESULTS.md: one section per run, newest first, each a table of its cases. A rerun with
+ * the same results file name (same day, same machine) replaces its section.
+ */
+import type { BenchRun, CaseResult } from './types';
+
+const MARKER = '<!-- runs, newest first -->';
+
+const HEADER = `# Benchmark results
+
+Written by \`npm run bench\` (see [README.md](README.md)); the raw numbers are in \`results/\`.
+Training: median ms per training step after warm-up, at the batch shown; *img/s* = batch ÷ step time;
+*first step* includes compiling every shader; *kernels* are the ops tfjs' engine ran per step,
+*dispatches* the GPU programs the backend submitted (WebGPU compute dispatches, WebGL draws);
+*GFLOP/s* from the analytic matrix-product FLOPs of a step (\`src/model/flops.ts\`); *% peak* of the
+GPU's fp32 peak where the GPU is known; *lab/PyTorch* = this row's ms/step ÷ PyTorch's for the same
+preset and batch in the same run (> 1: the lab is slower). *Sampling*: ms per reverse step (model
+call + DDPM update) at the batch shown. *Peak MB*: largest tensor bytes held during a step.
+
+${MARKER}
+`;
+
+/** The id that ties a RESULTS.md section to its results file. */
+export function runId(run: BenchRun): string {
+  return `${run.date.slice(0, 10)}-${run.machine.name}`;
+}
+
+/** One run as a Markdown section. */
+export function renderRun(run: BenchRun): string {
+  const sampleBatches = [...new Set(run.cases.flatMap((c) => c.sampling.map((s) => s.batch)))].sort(
+    (a, b) => a - b,
+  );
+  const head = [
+    'preset',
+    'backend',
+    'device',
+    'batch',
+    'ms/step',
+    'img/s',
+    'first step',
+    'kernels',
+    'dispatches',
+    'GFLOP/s',
+    '% peak',
+    'lab/PyTorch',
+    ...sampleBatches.map((b) => `sampling @${b}`),
+    'peak MB',
+    'notes',
+  ];
+  const rows = run.cases.map((c) => [
+    c.preset,
+    c.backend,
+    c.device ?? '–',
+    String(c.batch),
+    ms(c.msPerStep),
+    num(c.imagesPerSec),
+    c.firstStepMs === null ? '–' : `${(c.firstStepMs / 1000).toFixed(1)} s`,
+    int(c.kernelsPerStep),
+    int(c.dispatchesPerStep),
+    num(c.gflopsPerSec),
+    c.peakFraction === null ? '–' : `${(c.peakFraction * 100).toPrecision(2)} %`,
+    c.vsPytorch === null ? '–' : `${c.vsPytorch.toPrecision(3)}×`,
+    ...sampleBatches.map((b) => ms(c.sampling.find((s) => s.batch === b)?.msPerStep ?? null)),
+    c.peakTensorBytes === null ? '–' : (c.peakTensorBytes / 2 ** 20).toFixed(0),
+    notes(c),
+  ]);
+  const m = run.machine;
+  const lines = [
+    `<!-- run: ${runId(run)} -->`,
+    `## ${run.date.slice(0, 10)} · ${m.name}`,
+    '',
+    `${m.description}; load average ${m.loadAverage} at the start; ${m.os}; Node ${m.node}${m.chromium ? `; Chromium ${m.chromium}` : ''}` +
+      `${m.gpu?.fp32PeakTflops ? `; fp32 peak ${m.gpu.fp32PeakTflops} TFLOP/s` : ''}.`,
+    `Command \`${run.command}\`${run.commit ? ` at ${run.commit.slice(0, 10)}` : ''}, ${Math.round(run.wallSeconds)} s.`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
+    '',
+    ...programLines(run.cases),
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * RESULTS.md with `run` inserted first (or replacing the section with its id). `existing` is the
+ * current file, or null when there is none yet.
+ */
+export function insertRun(existing: string | null, run: BenchRun): string {
+  const doc = existing && existing.includes(MARKER) ? existing : HEADER;
+  const [head, body] = splitOnce(doc, MARKER);
+  const sections = body
+    .split(/(?=^<!-- run: )/m)
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('<!-- run: ') && !s.startsWith(`<!-- run: ${runId(run)} -->`));
+  return `${head}${MARKER}\n\n${[renderRun(run).trim(), ...sections].join('\n\n')}\n`;
+}
+
+/** The GPU programs each WebGPU case dispatched most per training step: where fusion pays. */
+function programLines(cases: CaseResult[]): string[] {
+  const withTallies = cases.filter((c) => c.topDispatches.length > 0);
+  if (withTallies.length === 0) return [];
+  return [
+    'Most dispatched programs per training step:',
+    '',
+    ...withTallies.map(
+      (c) =>
+        `- ${c.preset} · ${c.backend}: ${c.topDispatches
+          .slice(0, PROGRAMS_SHOWN)
+          .map(([name, n]) => `${name} ${int(n)}`)
+          .join(', ')}`,
+    ),
+    '',
+  ];
+}
+
+const PROGRAMS_SHOWN = 8;
+
+function splitOnce(text: string, sep: string): [string, string] {
+  const i = text.indexOf(sep);
+  return [text.slice(0, i), text.slice(i + sep.length)];
+}
+
+function notes(c: CaseResult): string {
+  const parts = [...c.flags];
+  if (c.status !== 'ok') parts.unshift(c.status);
+  if (c.reason) parts.push(c.reason);
+  // A case that never finished a step has said why; its sampling was not reached either.
+  if (c.firstStepMs !== null)
+    for (const s of c.sampling)
+      if (s.msPerStep === null && s.reason) parts.push(`sampling @${s.batch}: ${s.reason}`);
+  return parts.join('; ') || '–';
+}
+
+function ms(v: number | null): string {
+  if (v === null) return '–';
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function num(v: number | null): string {
+  return v === null ? '–' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+}
+
+function int(v: number | null): string {
+  return v === null ? '–' : Math.round(v).toLocaleString('en-US');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The one-line summary printed when a case ends. */
+export function caseLine(c: CaseResult): string {
+  if (c.firstStepMs === null) return `${c.status}: ${c.reason ?? 'no step finished'}`;
+  const parts = [`first step ${(c.firstStepMs / 1000).toFixed(1)} s`];
+  if (c.msPerStep !== null)
+    parts.push(
+      `${c.stepsTimed} steps, median ${ms(c.msPerStep)} ms (${num(c.imagesPerSec)} img/s, ${num(c.gflopsPerSec)} GFLOP/s)`,
+    );
+  if (c.dispatchesPerStep !== null) parts.push(`${int(c.dispatchesPerStep)} dispatches/step`);
+  if (c.kernelsPerStep !== null) parts.push(`${int(c.kernelsPerStep)} kernels/step`);
+  for (const s of c.sampling)
+    if (s.msPerStep !== null) parts.push(`sampling @${s.batch} ${ms(s.msPerStep)} ms/step`);
+  if (c.reason) parts.push(c.reason);
+  return `${c.status}: ${parts.join(', ')}`;
+}
