@@ -8,7 +8,7 @@ import { tinyPipelineZip, tinyTensorNames } from './tinyPipeline';
 test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export and re-import it', async ({
   page,
 }) => {
-  await openLab(page, '#preset=tiny&sampling.numImages=2');
+  await openLab(page, '#preset=tiny&sampling.numImages=2&sampling.steps=5');
   await openTab(page, 'Weights');
   await page
     .getByTestId('import-files')
@@ -16,7 +16,7 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
   // An imported model is there to be sampled: the lab opens the Sample tab.
   await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
-  await expect(page.getByLabel('Steps')).toHaveValue('10');
+  await expect(page.getByLabel('Steps')).toHaveValue('5');
   await expect(page.getByLabel('Images')).toHaveValue('2');
   const first = await sampleAndWait(page);
 
@@ -29,11 +29,11 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
   const atStart = await canvasPixels(xt);
   const tStart = await readout.getAttribute('data-t');
   await page.keyboard.press('End');
-  await expect(readout).toHaveAttribute('data-frame', '9');
+  await expect(readout).toHaveAttribute('data-frame', '4');
   expect(await canvasPixels(xt)).not.toBe(atStart);
   expect(await readout.getAttribute('data-t')).not.toBe(tStart);
   await page.keyboard.press('ArrowLeft');
-  await expect(readout).toHaveAttribute('data-frame', '8');
+  await expect(readout).toHaveAttribute('data-frame', '3');
   await expect(readout).toContainText('ᾱ_t =');
 
   await openTab(page, 'Weights');
