@@ -1,10 +1,9 @@
 /**
  * Reads the parity fixtures that unet_reference.py writes (see its docstring for the contents) and
  * measures the tfjs model against them on whatever tfjs backend is active. Used by the model's
- * parity test (CPU backend) and by unet_parity.ts (any backend).
+ * parity test (CPU backend), by unet_parity.ts (any backend in Node) and by the browser parity e2e
+ * test (WebGPU in Chromium). `unet_fixture_files.ts` reads them from disk.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { nchwToNhwc, nhwcToNchw } from '../../src/io/layout';
 import { readSafetensors } from '../../src/io/safetensors';
@@ -30,10 +29,14 @@ export interface UNetFixture {
   get(name: string): StateTensor;
 }
 
-/** Loads `fixtures/unet_<name>.safetensors`. */
-export function loadUNetFixture(name: (typeof UNET_FIXTURES)[number]): UNetFixture {
-  const path = fileURLToPath(new URL(`./fixtures/unet_${name}.safetensors`, import.meta.url));
-  const { tensors, metadata } = readSafetensors(readFileSync(path));
+/** The file a fixture lives in, relative to this folder. */
+export function unetFixtureFile(name: (typeof UNET_FIXTURES)[number]): string {
+  return `fixtures/unet_${name}.safetensors`;
+}
+
+/** Parses a fixture file's bytes (no file system here, so a browser page can use it too). */
+export function parseUNetFixture(path: string, bytes: Uint8Array): UNetFixture {
+  const { tensors, metadata } = readSafetensors(bytes);
   const weights: StateDict = new Map([...tensors].filter(([k]) => !k.startsWith('fixture.')));
   const get = (key: string) => {
     const t = tensors.get(`fixture.${key}`);

@@ -4,7 +4,8 @@
  * (WebGPU needs a Vulkan driver; see src/cli/backend.ts.)
  */
 import { parseBackend, useBackend } from '../../src/cli/backend';
-import { UNET_FIXTURES, loadUNetFixture, measureParity } from './unet_fixtures';
+import { loadUNetFixture } from './unet_fixture_files';
+import { UNET_FIXTURES, measureParity } from './unet_fixtures';
 
 const backend = await useBackend(parseBackend(process.argv[2]));
 for (const name of UNET_FIXTURES) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { UNET_FIXTURES, loadUNetFixture, measureParity } from '../../scripts/reference/unet_fixtures';
+import { loadUNetFixture } from '../../scripts/reference/unet_fixture_files';
+import { UNET_FIXTURES, measureParity } from '../../scripts/reference/unet_fixtures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
