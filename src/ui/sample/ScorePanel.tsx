@@ -26,7 +26,7 @@ export function ScorePanel() {
         the same data, not with published FID numbers.
       </p>
       <div className="row">
-        <label htmlFor="score-num">Images (N)</label>
+        <label htmlFor="score-num">Samples to compare (N)</label>
         <input
           id="score-num"
           type="number"
@@ -40,7 +40,7 @@ export function ScorePanel() {
           Score samples
         </button>
         <button type="button" onClick={cancel} disabled={!running}>
-          Cancel
+          Stop scoring
         </button>
         {running && (
           <ProgressBar
@@ -54,7 +54,7 @@ export function ScorePanel() {
       </div>
       {!valid && (
         <p role="alert" className="error">
-          Images (N) must be a whole number from 2 to {MAX_SCORE_IMAGES.toLocaleString()}.
+          Samples to compare (N) must be a whole number from 2 to {MAX_SCORE_IMAGES.toLocaleString()}.
         </p>
       )}
       {status.kind === 'done' && (
