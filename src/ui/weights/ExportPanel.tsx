@@ -31,8 +31,9 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
       </div>
       <p className="hint">
         The pipeline zip (<code>model_index.json</code>, <code>unet/</code>, <code>scheduler/</code>) loads
-        with <code>DDPMPipeline.from_pretrained</code> in diffusers. The run holds the config, the metrics as
-        CSV, the weights and their EMA.
+        with <code>DDPMPipeline.from_pretrained</code> in diffusers. The run zip holds <code>run.json</code>{' '}
+        (the config), <code>metrics.jsonl</code> and a checkpoint with the weights, their EMA and the
+        optimiser state.
       </p>
       {blocked && <p className="hint">{blocked}</p>}
       {notDiffusers && <p className="warning">{notDiffusers}</p>}

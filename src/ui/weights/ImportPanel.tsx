@@ -73,7 +73,7 @@ export function ImportPanel({ model, status, onFiles }: Props) {
           <dt>Scheduler</dt>
           <dd>
             {model.scheduler
-              ? `${model.scheduler.kind.toUpperCase()}, T = ${model.scheduler.config.num_train_timesteps}, ${model.scheduler.config.beta_schedule} betas, from the bundle`
+              ? `${model.scheduler.kind.toUpperCase()}, T = ${model.scheduler.config.num_train_timesteps}, ${model.scheduler.config.beta_schedule} betas, ${model.origin === 'trained' ? 'from the run config' : 'from the bundle'}`
               : 'none in the bundle: sampling uses the paper’s schedule'}
           </dd>
           <dt>diffusers</dt>
