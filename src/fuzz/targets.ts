@@ -1,4 +1,5 @@
 /** Every fuzz target, by a short id: what `scripts/fuzz.ts` runs. */
+import { checkpointTarget } from './checkpointTarget';
 import { hashTarget, runConfigTarget, schedulerConfigTarget, unetConfigTarget } from './configTargets';
 import { cifarTarget, idxTarget } from './dataTargets';
 import type { FuzzTarget } from './harness';
@@ -23,6 +24,7 @@ export const FUZZ_TARGETS: Record<string, () => FuzzTarget<unknown>> = {
   'scheduler-config': erase(schedulerConfigTarget),
   'run-config': erase(runConfigTarget),
   'url-hash': erase(hashTarget),
+  checkpoint: erase(checkpointTarget),
   idx: erase(idxTarget),
   cifar: erase(cifarTarget),
 };
