@@ -3,6 +3,8 @@
  * `tf.memory().numTensors`, tfjs' tensor bytes and the heap (after a forced GC) sampled every 50
  * steps. Passes when, from step 100 on (after warm-up: first-step allocations, JIT, caches), no
  * sample strays more than 5 % from the step-100 value and the tensor count never changes.
+ * Batch 2 by default: at the preset's batch 8 the CPU backend needs seconds per step on a 2-core
+ * machine, and what a step allocates and frees does not depend on the batch beyond tensor sizes.
  *
  *   npx tsx scripts/soak.ts [--steps 2000] [--batch 2] [--every 50]
  */
