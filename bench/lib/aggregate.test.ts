@@ -139,6 +139,27 @@ describe('aggregateCase', () => {
     expect(r.sampling.map((s) => s.reason)).toEqual(['not reached', 'not reached']);
   });
 
+  it('falls back to the first step for kernel and dispatch counts when no other step finished', () => {
+    const events: BenchEvent[] = [
+      { type: 'env', device: 'webgpu', parameters: 1 },
+      train('first', 900, 4542),
+    ];
+    const r = aggregateCase(
+      plan('node-webgpu'),
+      events,
+      'run budget of 840 s spent while this case ran',
+      null,
+    );
+    expect(r).toMatchObject({
+      status: 'partial',
+      msPerStep: null,
+      firstStepMs: 900,
+      dispatchesPerStep: 4542,
+      kernelsPerStep: 400,
+    });
+    expect(r.flags).toEqual(['counts from the first step']);
+  });
+
   it('counts a case with no finished step as skipped, or failed when it reported an error', () => {
     const skipped = aggregateCase(plan('browser-webgpu'), [], 'not started: run budget of 840 s spent', null);
     expect(skipped).toMatchObject({

@@ -43,7 +43,11 @@ export function aggregateCase(
   const train = events.filter((e) => e.type === 'train');
   const first = train.find((e) => e.phase === 'first');
   const timed = train.filter((e) => e.phase === 'timed');
-  const counted = timed.length > 0 ? timed : train.filter((e) => e.phase === 'warmup');
+  // Counts come from the last steady step; the first step's (same ops, a few more dispatches)
+  // only when it is all there is.
+  const steady = timed.length > 0 ? timed : train.filter((e) => e.phase === 'warmup');
+  const counted = steady.length > 0 ? steady : train;
+  if (steady.length === 0 && first) flags.push('counts from the first step');
   const errors = events.filter((e) => e.type === 'error').map((e) => e.message);
   for (const e of events) if (e.type === 'stop') reasons.push(`${e.what}: ${e.reason}`);
   reasons.push(...errors);
