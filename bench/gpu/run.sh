@@ -44,6 +44,15 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
   export LD_LIBRARY_PATH="$PWD/$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "vulkan      no system loader: using $pack/lib/libvulkan.so.1"
 fi
+# Some GPU images mount the driver under /usr/local/nvidia and register no ICD where the loader looks.
+nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -z "${VK_ICD_FILENAMES:-}" ] && [ -f "$nvidia_icd" ] && ! ls /usr/share/vulkan/icd.d/*nvidia* /etc/vulkan/icd.d/*nvidia* >/dev/null 2>&1; then
+  export VK_ICD_FILENAMES=$nvidia_icd VK_DRIVER_FILES=$nvidia_icd
+  for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+    if [ -d "$dir" ]; then export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$dir"; fi
+  done
+  echo "vulkan      driver ICD $nvidia_icd"
+fi
 ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null || true
 
 echo "== bench"
