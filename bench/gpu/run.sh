@@ -39,10 +39,17 @@ unxz_to "$pack/dawn.node.xz" "$work/dawn.node"
 echo "node        $node_bin ($("$node_bin" --version))"
 echo "torch       $python: $("$python" -c 'import torch; print(torch.__version__, "cuda", torch.cuda.is_available())' 2>&1 | tail -1)"
 
-# Dawn dlopens libvulkan.so.1: the packed loader is used only when the system has none.
+# Dawn dlopens libvulkan.so.1, and NVIDIA's Vulkan driver needs glvnd: without a system loader the
+# packed Debian packages are unpacked into / (the GPU machine is a throwaway), else the packed loader.
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
-  export LD_LIBRARY_PATH="$PWD/$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  echo "vulkan      no system loader: using $pack/lib/libvulkan.so.1"
+  if [ -n "$(ls "$pack"/debs/*.deb 2>/dev/null)" ] && command -v dpkg >/dev/null && [ -w / ]; then
+    for deb in "$pack"/debs/*.deb; do dpkg -x "$deb" /; done
+    ldconfig
+    echo "vulkan      no system loader: unpacked $(ls "$pack"/debs | tr '\n' ' ')"
+  else
+    export LD_LIBRARY_PATH="$PWD/$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    echo "vulkan      no system loader: using $pack/lib/libvulkan.so.1"
+  fi
 fi
 # Some GPU images mount the driver under /usr/local/nvidia and register no ICD where the loader looks.
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
@@ -54,6 +61,15 @@ if [ -z "${VK_ICD_FILENAMES:-}" ] && [ -f "$nvidia_icd" ] && ! ls /usr/share/vul
   echo "vulkan      driver ICD $nvidia_icd"
 fi
 ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null || true
+
+echo "== adapter"
+VK_LOADER_DEBUG=error,warn "$node_bin" -e '
+  const dawn = require(process.argv[1]); Object.assign(globalThis, dawn.globals);
+  dawn.create([]).requestAdapter().then(async (a) => {
+    if (!a) return console.log("no adapter");
+    const info = a.info ?? (await a.requestAdapterInfo());
+    console.log("adapter", info.vendor, info.architecture, info.device, info.description);
+  }, (e) => console.log("requestAdapter failed:", e.message));' "$work/dawn.node" 2>&1 | head -40 || true
 
 echo "== bench"
 "$node_bin" "$pack/bench.mjs" --bundles "$pack" --dawn "$work/dawn.node" --python "$python" \

@@ -130,7 +130,7 @@ class TimeEmbedding(nn.Module):
 
 def timestep_embedding(t, dim, flip, shift):
     half = dim // 2
-    exponent = -math.log(10000) * torch.arange(0, half, dtype=torch.float32) / (half - shift)
+    exponent = -math.log(10000) * torch.arange(0, half, dtype=torch.float32, device=t.device) / (half - shift)
     args = t[:, None].float() * torch.exp(exponent)[None, :]
     emb = torch.cat([torch.sin(args), torch.cos(args)], dim=-1)
     if flip:
