@@ -149,6 +149,13 @@ function progress(e: BenchEvent): void {
     );
   if (e.type === 'sample')
     console.log(`    sample @${e.batch} ${e.phase} ${Math.round(e.ms / e.steps)} ms/step`);
+  if (e.type === 'profile')
+    console.log(
+      `    profiled step ${Math.round(e.wallMs)} ms wall, ${Math.round(e.gpuMs)} ms GPU: ${e.kernels
+        .slice(0, 6)
+        .map(([name, ms, n]) => `${name} ${Math.round(ms)} ms/${n}`)
+        .join(', ')}`,
+    );
   if (e.type === 'stop' || e.type === 'error')
     console.log(`    ${e.type}: ${e.type === 'stop' ? e.reason : e.message}`);
 }

@@ -35,10 +35,11 @@ function arg(name: string): string | undefined {
 }
 
 /** Loads Dawn, exposes navigator.gpu, then registers tfjs' WebGPU backend (it looks for navigator.gpu at import). */
-async function initWebgpu(dawnPath: string): Promise<string> {
+async function initWebgpu(dawnPath: string, profile: boolean): Promise<string> {
   const dawn = createRequire(import.meta.url)(dawnPath) as DawnModule;
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
+  // Timestamp queries (for --profile) are behind Dawn's unsafe APIs in some builds.
+  const gpu = dawn.create(profile ? ['enable-dawn-features=allow_unsafe_apis'] : []);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
   const adapter = await gpu.requestAdapter();
   if (!adapter)
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   if (spec.device === 'webgpu') {
     const dawn = arg('dawn');
     if (!dawn) throw new Error('--dawn path/to/dawn.node is required for the webgpu backend');
-    device = await initWebgpu(dawn);
+    device = await initWebgpu(dawn, spec.profile === true);
   }
   if (!(await tf.setBackend(spec.device)))
     throw new Error(`tfjs could not initialise the ${spec.device} backend`);

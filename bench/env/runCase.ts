@@ -8,6 +8,7 @@ import { sample } from '../../src/sampling';
 import { sampleSteps } from '../lib/plan';
 import type { BenchEvent, EnvSpec } from '../lib/types';
 import { installCounters, type Counters } from './counters';
+import { profileStep } from './profile';
 import { createTrainStep } from './trainStep';
 
 /** Runs `spec` on the current backend; `device` describes the adapter for the results. */
@@ -17,6 +18,7 @@ export async function runCase(spec: EnvSpec, device: string, emit: (e: BenchEven
   try {
     emit({ type: 'env', device, parameters: train.parameters });
     const trained = await timeTraining(spec, train.step, counters, emit);
+    if (trained && spec.profile) emit(await profileStep(train.step));
     if (trained)
       for (const batch of spec.sampleBatches)
         if (!(await timeSampling(spec, train.samplingModel(), batch, counters, emit))) break;

@@ -62,6 +62,7 @@ export function aggregateCase(
   const last = counted.at(-1);
   const memory = events.filter((e) => e.type === 'memory').at(-1);
   const tallies = events.find((e) => e.type === 'tallies');
+  const profile = events.find((e) => e.type === 'profile');
   const sampling = spec.sampleBatches.map((batch) => sampleResult(batch, events));
   const done = events.some((e) => e.type === 'done');
   const status: CaseResult['status'] =
@@ -99,6 +100,9 @@ export function aggregateCase(
     sampling,
     topKernels: tallies?.kernels.slice(0, TOP) ?? [],
     topDispatches: tallies?.dispatches.slice(0, TOP) ?? [],
+    profile: profile
+      ? { kernels: profile.kernels.slice(0, TOP), gpuMs: profile.gpuMs, wallMs: profile.wallMs }
+      : null,
     flags,
   };
 }

@@ -36,6 +36,8 @@ export interface BenchOptions {
   dawn: string | null;
   /** Use the prebuilt case bundles in this folder instead of building them (the bundled GPU runner). */
   bundles: string | null;
+  /** Profile one extra training step per tfjs case (GPU time per kernel). */
+  profile: boolean;
   help: boolean;
 }
 
@@ -64,6 +66,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   python: null,
   dawn: null,
   bundles: null,
+  profile: false,
   help: false,
 });
 
@@ -83,6 +86,7 @@ export const USAGE = `npm run bench -- [options]
   --machine NAME        machine name for the results file (default: from the hardware)
   --results DIR         where results JSON goes (default ${DEFAULT_OPTIONS.resultsDir})
   --no-write            print the table only; write no files
+  --profile             after the timed steps, one profiled step: GPU ms per tfjs kernel (WebGPU)
   --torch-device D      auto, cpu or cuda (default auto)
   --python PATH         interpreter with torch (default /usr/bin/python3, else python3)
   --dawn PATH           the webgpu package's dawn.node (default: the installed one)
@@ -122,6 +126,7 @@ const SETTERS: Record<string, Setter> = {
 
 const SWITCHES: Record<string, (o: BenchOptions) => void> = {
   'no-write': (o) => (o.write = false),
+  profile: (o) => (o.profile = true),
   help: (o) => (o.help = true),
 };
 

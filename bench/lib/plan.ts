@@ -65,6 +65,7 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
         sampleBatches: [...o.sampleBatches],
         sampleSteps: o.sampleSteps,
         seed: 1,
+        ...(o.profile && backend !== 'pytorch' ? { profile: true } : {}),
       };
       cases.push({ preset, backend, spec, flags: [...flags] });
     }

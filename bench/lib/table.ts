@@ -78,6 +78,7 @@ export function renderRun(run: BenchRun): string {
     ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
     '',
     ...programLines(run.cases),
+    ...profileLines(run.cases),
   ];
   return lines.join('\n');
 }
@@ -97,6 +98,23 @@ export function insertRun(existing: string | null, run: BenchRun): string {
 }
 
 /** The GPU programs each WebGPU case dispatched most per training step: where fusion pays. */
+function profileLines(cases: CaseResult[]): string[] {
+  const profiled = cases.filter((c) => c.profile && c.profile.kernels.length > 0);
+  if (profiled.length === 0) return [];
+  return [
+    'GPU time per kernel in one profiled training step (`--profile`, WebGPU timestamp queries; ms / calls):',
+    '',
+    ...profiled.map((c) => {
+      const p = c.profile!;
+      const rows = p.kernels
+        .slice(0, PROGRAMS_SHOWN)
+        .map(([name, ms, n]) => `${name} ${ms.toFixed(1)}/${int(n)}`);
+      return `- ${c.preset} · ${c.backend}: step ${Math.round(p.wallMs)} ms wall, ${p.gpuMs.toFixed(1)} ms GPU; ${rows.join(', ')}`;
+    }),
+    '',
+  ];
+}
+
 function programLines(cases: CaseResult[]): string[] {
   const withTallies = cases.filter((c) => c.topDispatches.length > 0);
   if (withTallies.length === 0) return [];

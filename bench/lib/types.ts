@@ -34,6 +34,8 @@ export interface EnvSpec {
   /** Reverse steps per timed sampling run (after a one-step warm-up run). */
   sampleSteps: number;
   seed: number;
+  /** Profile one more training step: GPU time per tfjs kernel (WebGPU timestamp queries). */
+  profile?: boolean;
 }
 
 /** Kernel and memory counts over one step. `dispatches` is null where the backend has no GPU programs. */
@@ -60,6 +62,11 @@ export type BenchEvent =
   | { type: 'memory'; gpuBytes: number }
   /** Calls per kernel name and per GPU program class in the last timed training step. */
   | { type: 'tallies'; kernels: [string, number][]; dispatches: [string, number][] }
+  /**
+   * One extra training step under `tf.profile`: [kernel, GPU ms, calls] per registered kernel,
+   * slowest first; `gpuMs` is their sum (0 where the device has no timestamp queries).
+   */
+  | { type: 'profile'; kernels: [string, number, number][]; gpuMs: number; wallMs: number }
   | { type: 'stop'; what: 'train' | 'sample'; reason: string }
   | { type: 'error'; message: string }
   | { type: 'done' };
@@ -106,6 +113,8 @@ export interface CaseResult {
   /** The most frequent kernels and GPU programs of a training step: where fusion would pay. */
   topKernels: [string, number][];
   topDispatches: [string, number][];
+  /** GPU time per kernel of one profiled training step (`--profile`), or null. */
+  profile?: { kernels: [string, number, number][]; gpuMs: number; wallMs: number } | null;
   /** Departures from the full protocol (fewer steps, another batch), shown in the table. */
   flags: string[];
 }
