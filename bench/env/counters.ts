@@ -1,7 +1,9 @@
 /**
  * Counts what a step costs the backend without tf.profile (which times and downloads every
  * kernel's output, changing what it measures): every kernel call through the engine, the high
- * water mark of tensor bytes at kernel boundaries, and the GPU programs the backend submits.
+ * water mark of memory at kernel boundaries, and the GPU programs the backend submits.
+ * On WebGPU the memory is the bytes of GPU buffers in use (the backend's buffer manager); elsewhere
+ * the engine's tensor bytes, which count a buffer again for every tensor viewing it (a reshape).
  * Done by wrapping one method on each object; the wrappers add a counter increment per call.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +28,10 @@ export interface Counters {
  */
 export function installCounters(): Counters {
   const engine = tf.engine() as unknown as EngineInternals;
+  const backend = tf.backend() as unknown as Record<string, unknown>;
+  const buffers = backend.bufferManager as { numBytesUsed: number } | undefined;
+  const bytesNow = (): number =>
+    tf.getBackend() === 'webgpu' && buffers ? buffers.numBytesUsed : engine.state.numBytes;
   let kernels = 0;
   let peak = 0;
   let dispatches = 0;
@@ -36,11 +42,10 @@ export function installCounters(): Counters {
     kernels++;
     tally(kernelNames, (args[0] as { kernelName?: string }).kernelName ?? 'unnamed');
     const out = run.apply(this, args);
-    if (this.state.numBytes > peak) peak = this.state.numBytes;
+    peak = Math.max(peak, bytesNow());
     return out;
   };
 
-  const backend = tf.backend() as unknown as Record<string, unknown>;
   let target: Record<string, unknown> | null = null;
   let method = '';
   if (tf.getBackend() === 'webgpu') [target, method] = [backend, 'recordAndSubmit'];
@@ -64,7 +69,7 @@ export function installCounters(): Counters {
       dispatches = 0;
       kernelNames.clear();
       programNames.clear();
-      peak = engine.state.numBytes;
+      peak = bytesNow();
     },
     read() {
       return { kernels, dispatches: counting ? dispatches : null, peakBytes: peak };

@@ -22,9 +22,13 @@ export async function runCase(spec: EnvSpec, device: string, emit: (e: BenchEven
     if (trained)
       for (const batch of spec.sampleBatches)
         if (!(await timeSampling(spec, train.samplingModel(), batch, counters, emit))) break;
-    const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
-    if (memory.numBytesInGPUAllocated !== undefined)
-      emit({ type: 'memory', gpuBytes: memory.numBytesInGPUAllocated });
+    // WebGL and WebGPU name their pool size differently; both count free buffers kept for reuse.
+    const memory = tf.memory() as tf.MemoryInfo & {
+      numBytesInGPUAllocated?: number;
+      numBytesAllocatedInGPU?: number;
+    };
+    const gpuBytes = memory.numBytesInGPUAllocated ?? memory.numBytesAllocatedInGPU;
+    if (gpuBytes !== undefined) emit({ type: 'memory', gpuBytes });
   } finally {
     train.dispose();
   }
