@@ -15,7 +15,7 @@ Training: median ms per training step after warm-up, at the batch shown; *img/s*
 *GFLOP/s* from the analytic matrix-product FLOPs of a step (\`src/model/flops.ts\`); *% peak* of the
 GPU's fp32 peak where the GPU is known; *lab/PyTorch* = this row's ms/step ÷ PyTorch's for the same
 preset and batch in the same run (> 1: the lab is slower). *Sampling*: ms per reverse step (model
-call + DDPM update) at the batch shown. *Peak MB*: largest tensor bytes held during a step.
+call + DDPM update) at the batch shown. *Peak MB*: most memory in use during a step (WebGPU: GPU buffers; CPU/WebGL: tensor bytes; see README.md).
 
 ${MARKER}
 `;
