@@ -4,6 +4,7 @@
  */
 import { assertNever, type WorkerEvent } from '../worker/protocol';
 import { useDataset } from './datasetStore';
+import { useHealth } from './healthStore';
 import { useLab } from './labStore';
 import { useSample } from './sampleStore';
 import { useScore } from './scoreStore';
@@ -39,16 +40,27 @@ export function routeEvent(event: WorkerEvent): void {
       useDataset.getState().onEvent(event);
       return;
     case 'trainState':
+      // A lost GPU moved training to the fallback backend: the badge says which and why.
+      if (event.reason?.code === 'device-lost') useLab.getState().onDeviceLost(event.backend, event.reason.message);
+      useTrain.getState().onEvent(event);
+      return;
+    case 'checkpointSaved':
+      useHealth.getState().onSaved();
+      useTrain.getState().onEvent(event);
+      return;
     case 'trainProgress':
     case 'trainHistory':
     case 'trainPreview':
-    case 'checkpointSaved':
     case 'checkpoints':
     case 'runExported':
       useTrain.getState().onEvent(event);
       return;
     case 'error': {
       const { runId, code, message } = event;
+      if (code === 'storage-full') {
+        useHealth.getState().onStorageFull(message);
+        return;
+      }
       const owners = [
         (id: string) => useSample.getState().onError(id, code, message),
         (id: string) => useScore.getState().onError(id, code, message),

@@ -6,9 +6,11 @@ import { useLab } from '../store/labStore';
 import { useUi, type TabKey } from '../store/uiStore';
 import { useDataset } from '../store/datasetStore';
 import { useWeights } from '../store/weightsStore';
+import { useHealth } from '../store/healthStore';
 import { BackendBadge } from './BackendBadge';
 import { DataView } from './data/DataView';
 import { DropZone } from './data/DropZone';
+import { FaultBanner } from './FaultBanner';
 import { GpuCheck } from './GpuCheck';
 import { SampleView } from './sample/SampleView';
 import { Tabs, type TabSpec } from './Tabs';
@@ -33,7 +35,7 @@ export function App() {
     useConfig.getState().init(browserLocation);
     const onHash = () => useConfig.getState().onHashChange();
     window.addEventListener('hashchange', onHash);
-    connect(window.location.search, routeEvent);
+    connect(window.location.search, routeEvent, () => useHealth.getState().onWorkerExit());
     return () => window.removeEventListener('hashchange', onHash);
   }, [connect]);
   useDatasetFollowsConfig();
@@ -56,6 +58,7 @@ export function App() {
           {error}
         </p>
       )}
+      <FaultBanner />
       <main>
         <Tabs tabs={TABS} active={tab} onSelect={setTab} />
       </main>

@@ -30,3 +30,11 @@ export async function recoverFromDeviceLoss(error: unknown): Promise<string | nu
   }
   throw new Error(`the GPU device was lost and no fallback backend could start: ${message}`);
 }
+
+/** Destroys the current WebGPU device as a GPU reset would (`?faults` tests); false on other backends. */
+export function destroyDevice(): boolean {
+  if (tf.getBackend() !== 'webgpu') return false;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.destroy();
+  return device !== undefined;
+}
