@@ -43,7 +43,7 @@ async function trainToCheckpoint(page: Page): Promise<number> {
 /** Waits for a checkpoint past `step` to commit and returns the newest committed step. */
 async function savedAfter(page: Page, after: number): Promise<number> {
   const worker = labWorker(page);
-  const newest = () => worker.evaluate(() => (self as unknown as FaultScope).__labFaults.saves().savedSteps.at(-1) ?? 0);
+  const newest = () => worker.evaluate(() => (self as unknown as FaultScope).__labFaults.state().savedSteps.at(-1) ?? 0);
   await expect.poll(newest, { timeout: 120_000 }).toBeGreaterThan(after);
   return newest();
 }
@@ -109,6 +109,7 @@ test('a full storage: autosave fails with a clear message and Export run, and tr
   const full = page.getByTestId('storage-full');
   await expect(full).toContainText('autosave failed: storage is full (QuotaExceededError', { timeout: 120_000 });
   await expect(full).toContainText('training continues; export the run to keep it');
+  console.log('storage full:', await full.textContent());
   const at = await step(page);
   await stepsPast(page, at);
   await expect(phase(page)).toHaveAttribute('data-phase', 'running');
@@ -122,12 +123,12 @@ test('a reload during a checkpoint write: the previous checkpoint stays and resu
   const worker = labWorker(page);
   await worker.evaluate(() => (self as unknown as FaultScope).__labFaults.holdSaves());
   await expect
-    .poll(() => worker.evaluate(() => (self as unknown as FaultScope).__labFaults.saves().heldStep), {
+    .poll(() => worker.evaluate(() => (self as unknown as FaultScope).__labFaults.state().heldStep), {
       timeout: 120_000,
     })
     .not.toBeNull();
   const { savedSteps, heldStep } = await worker.evaluate(() =>
-    (self as unknown as FaultScope).__labFaults.saves(),
+    (self as unknown as FaultScope).__labFaults.state(),
   );
   const completed = savedSteps.at(-1)!;
   expect(heldStep).toBeGreaterThan(completed);
@@ -145,8 +146,7 @@ test('a non-finite loss: the last good state is restored, the page says so, and 
   page,
 }) => {
   await trainToCheckpoint(page);
-  const poisoned = await labWorker(page).evaluate(() => (self as unknown as FaultScope).__labFaults.poisonWeights());
-  expect(poisoned).toBeGreaterThan(0);
+  await labWorker(page).evaluate(() => (self as unknown as FaultScope).__labFaults.poisonNextStep());
   const reason = page.getByTestId('train-reason');
   await expect(reason).toContainText('non-finite loss', { timeout: 120_000 });
   await expect(reason).toContainText('the last good state (step');

@@ -36,7 +36,7 @@ describe('LabFaults save hooks', () => {
     faults.holdSaves();
     const held = faults.holdOpen(info(4));
     expect(held).not.toBeNull();
-    expect(faults.saves()).toEqual({ savedSteps: [2], heldStep: 4 });
+    expect(faults.state()).toEqual({ savedSteps: [2], heldStep: 4, poisoned: 0 });
     let released = false;
     void held!.then(() => (released = true));
     await Promise.resolve();
@@ -44,13 +44,21 @@ describe('LabFaults save hooks', () => {
     faults.releaseSaves();
     await held;
     expect(released).toBe(true);
-    expect(faults.saves()).toEqual({ savedSteps: [2], heldStep: null });
+    expect(faults.state()).toEqual({ savedSteps: [2], heldStep: null, poisoned: 0 });
     expect(faults.holdOpen(info(6))).toBeNull();
   });
 
-  it('passes the device and weight faults to the worker actions', () => {
-    const faults = new LabFaults({ loseDevice: () => true, poisonWeights: () => 12 });
+  it('poisons the weights once, at the next step boundary, and passes device loss on', () => {
+    const poisonWeights = vi.fn(() => 12);
+    const faults = new LabFaults({ loseDevice: () => true, poisonWeights });
+    faults.beforeStep();
+    expect(poisonWeights).not.toHaveBeenCalled();
+    faults.poisonNextStep();
+    expect(poisonWeights).not.toHaveBeenCalled();
+    faults.beforeStep();
+    faults.beforeStep();
+    expect(poisonWeights).toHaveBeenCalledTimes(1);
+    expect(faults.state().poisoned).toBe(12);
     expect(faults.loseDevice()).toBe(true);
-    expect(faults.poisonWeights()).toBe(12);
   });
 });

@@ -36,18 +36,21 @@ export interface FaultActions {
   poisonWeights(): number;
 }
 
-/** What a test sees of the checkpoint saves. */
-export interface SaveLog {
+/** What a test sees: the checkpoint saves and the armed NaN. */
+export interface FaultLog {
   /** Steps of the saves that committed, oldest first. */
   savedSteps: number[];
   /** The step of the save whose transaction is being held open, or null. */
   heldStep: number | null;
+  /** How many weights the last armed NaN poisoned (0 until it ran). */
+  poisoned: number;
 }
 
 /** The switches behind `self.__labFaults`; also the checkpoint store's {@link SaveHooks}. */
 export class LabFaults implements SaveHooks {
-  private readonly log: SaveLog = { savedSteps: [], heldStep: null };
+  private readonly log: FaultLog = { savedSteps: [], heldStep: null, poisoned: 0 };
   private holding = false;
+  private poison = false;
   private release: (() => void) | null = null;
 
   constructor(private readonly actions: FaultActions) {}
@@ -56,8 +59,19 @@ export class LabFaults implements SaveHooks {
     return this.actions.loseDevice();
   }
 
-  poisonWeights(): number {
-    return this.actions.poisonWeights();
+  /**
+   * Arms a NaN for the next step: the weights are poisoned at the step boundary, where a real
+   * divergence shows, not inside a step (the save after it would carry NaN weights).
+   */
+  poisonNextStep(): void {
+    this.poison = true;
+  }
+
+  /** Runs what is armed; the worker calls it where the training loop yields between steps. */
+  beforeStep(): void {
+    if (!this.poison) return;
+    this.poison = false;
+    this.log.poisoned = this.actions.poisonWeights();
   }
 
   /** From now on each save keeps its transaction open (uncommitted) until {@link releaseSaves}. */
@@ -73,8 +87,8 @@ export class LabFaults implements SaveHooks {
     this.release = null;
   }
 
-  saves(): SaveLog {
-    return { savedSteps: [...this.log.savedSteps], heldStep: this.log.heldStep };
+  state(): FaultLog {
+    return { ...this.log, savedSteps: [...this.log.savedSteps] };
   }
 
   holdOpen(info: CheckpointInfo): Promise<void> | null {

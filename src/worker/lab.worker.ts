@@ -50,7 +50,17 @@ const engine = new Engine((event: WorkerEvent, transfer?: Transferable[]) => sel
     return info;
   },
   runGpuCheck,
-  training: { store: new IdbCheckpointStore(indexedDB, faults), recoverFromDeviceLoss },
+  training: {
+    store: new IdbCheckpointStore(indexedDB, faults),
+    recoverFromDeviceLoss,
+    // Fault mode runs its armed faults where the loop yields between steps.
+    ...(faults && {
+      yieldToEvents: () => {
+        faults.beforeStep();
+        return new Promise<void>((resolve) => setTimeout(resolve, 0));
+      },
+    }),
+  },
   datasets: { decodeImage: browserDecodeImage },
   classifierCache: new IndexedDbClassifierCache(indexedDB),
 });
