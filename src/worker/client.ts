@@ -55,17 +55,19 @@ export interface ClientOptions {
 export class LabClient {
   private readonly worker: Worker;
   private readonly listeners = new Set<Listener>();
-  private readonly exit: ExitWatch;
+  private readonly exit: ExitWatch | undefined;
 
   constructor(backend: BackendRequest, options: ClientOptions = {}) {
     const lock = `diffusion-lab-worker-${crypto.randomUUID()}`;
-    this.exit = new ExitWatch(navigator.locks, lock, () => options.onExit?.());
+    // Web Locks exist only in secure contexts (https, localhost); elsewhere a dead worker goes unnoticed.
+    const locks = navigator.locks as LockManager | undefined;
+    this.exit = locks && new ExitWatch(locks, lock, () => options.onExit?.());
     this.worker = new Worker(new URL('./lab.worker.ts', import.meta.url), {
       type: 'module',
       name: workerName({ lock, faults: options.faults ?? false }),
     });
     this.worker.onmessage = (e: MessageEvent<WorkerEvent>) => {
-      this.exit.start();
+      this.exit?.start();
       this.listeners.forEach((l) => l(e.data));
     };
     this.worker.onerror = (e: ErrorEvent) =>
@@ -85,7 +87,7 @@ export class LabClient {
   }
 
   terminate(): void {
-    this.exit.cancel();
+    this.exit?.cancel();
     this.worker.terminate();
   }
 }

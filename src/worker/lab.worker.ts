@@ -21,15 +21,18 @@ const identity = parseWorkerName(self.name);
 
 // Held until this worker ends, however it ends (crash, self.close(), terminate): the page waits on
 // the same lock and is granted it the moment the worker is gone. No command runs before it is held,
-// so the page's first answer proves the lock is taken.
-const alive = identity
-  ? new Promise<void>((held) => {
-      void navigator.locks.request(identity.lock, () => {
-        held();
-        return new Promise<never>(() => {});
-      });
-    })
-  : Promise.resolve();
+// so the page's first answer proves the lock is taken. (No Web Locks outside secure contexts: then
+// the page cannot tell, and does not watch.)
+const locks = navigator.locks as LockManager | undefined;
+const alive =
+  identity && locks
+    ? new Promise<void>((held) => {
+        void locks.request(identity.lock, () => {
+          held();
+          return new Promise<never>(() => {});
+        });
+      })
+    : Promise.resolve();
 
 const faults = identity?.faults
   ? new LabFaults({
@@ -43,27 +46,30 @@ const faults = identity?.faults
   : undefined;
 if (faults) self.__labFaults = faults;
 
-const engine = new Engine((event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []), {
-  initBackend: async (requested) => {
-    const info = await initBackend(requested);
-    watchDeviceLoss();
-    return info;
+const engine = new Engine(
+  (event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []),
+  {
+    initBackend: async (requested) => {
+      const info = await initBackend(requested);
+      watchDeviceLoss();
+      return info;
+    },
+    runGpuCheck,
+    training: {
+      store: new IdbCheckpointStore(indexedDB, faults),
+      recoverFromDeviceLoss,
+      // Fault mode runs its armed faults where the loop yields between steps.
+      ...(faults && {
+        yieldToEvents: () => {
+          faults.beforeStep();
+          return new Promise<void>((resolve) => setTimeout(resolve, 0));
+        },
+      }),
+    },
+    datasets: { decodeImage: browserDecodeImage },
+    classifierCache: new IndexedDbClassifierCache(indexedDB),
   },
-  runGpuCheck,
-  training: {
-    store: new IdbCheckpointStore(indexedDB, faults),
-    recoverFromDeviceLoss,
-    // Fault mode runs its armed faults where the loop yields between steps.
-    ...(faults && {
-      yieldToEvents: () => {
-        faults.beforeStep();
-        return new Promise<void>((resolve) => setTimeout(resolve, 0));
-      },
-    }),
-  },
-  datasets: { decodeImage: browserDecodeImage },
-  classifierCache: new IndexedDbClassifierCache(indexedDB),
-});
+);
 
 self.onmessage = (e: MessageEvent<Command>) => {
   // Chained on one promise, so commands still run in the order they came.
