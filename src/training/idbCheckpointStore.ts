@@ -55,18 +55,6 @@ async function keepOpen(tx: IDBTransaction, until: Promise<void>): Promise<void>
   while (!released) await request(tx.objectStore(LATEST).count());
 }
 
-/** What the quota allowed, for the message, when the browser says. */
-async function usageNote(): Promise<string> {
-  try {
-    const estimate = await (globalThis.navigator as { storage?: StorageManager } | undefined)?.storage?.estimate();
-    if (!estimate?.quota) return '';
-    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
-    return `, ${mb(estimate.usage ?? 0)} of ${mb(estimate.quota)} MB used`;
-  } catch {
-    return '';
-  }
-}
-
 export class IdbCheckpointStore implements CheckpointStore {
   private db: Promise<IDBDatabase> | null = null;
 
@@ -103,7 +91,7 @@ export class IdbCheckpointStore implements CheckpointStore {
       if (!isQuotaError(e)) throw e;
       const mb = (bytes.byteLength / 2 ** 20).toFixed(1);
       throw new StorageFullError(
-        `storage is full (${(e as Error).name}: the ${mb} MB checkpoint of step ${info.step} did not fit${await usageNote()})`,
+        `storage is full (${(e as Error).name}: the ${mb} MB checkpoint of step ${info.step} did not fit)`,
       );
     }
     this.hooks?.saved(info);
