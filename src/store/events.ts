@@ -11,6 +11,24 @@ import { useScore } from './scoreStore';
 import { useTrain } from './trainStore';
 import { useWeights } from './weightsStore';
 
+/** What a run still in flight in a dead worker shows. */
+export const WORKER_STOPPED_RUN = 'The lab worker stopped before this finished: Restart it and try again.';
+
+/** The worker ended unasked: every piece of work in flight in it fails, and the page offers Restart. */
+export function routeWorkerExit(): void {
+  useHealth.getState().onWorkerExit();
+  const { importStatus, exportStatus } = useWeights.getState();
+  const inFlight = [
+    useSample.getState().status,
+    useScore.getState().status,
+    useDataset.getState().status,
+    useTrain.getState().runExport,
+    importStatus,
+    exportStatus,
+  ].flatMap((s) => (s.kind === 'running' || s.kind === 'working' || s.kind === 'loading' ? [s.runId] : []));
+  for (const runId of inFlight) routeEvent({ type: 'error', runId, code: 'internal', message: WORKER_STOPPED_RUN });
+}
+
 export function routeEvent(event: WorkerEvent): void {
   switch (event.type) {
     case 'ready':

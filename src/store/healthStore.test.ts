@@ -1,10 +1,11 @@
 import { presetRunConfig } from '../config';
 import type { BackendInfo, CheckpointInfo, Command, DatasetInfo } from '../worker/protocol';
 import { useDataset } from './datasetStore';
-import { routeEvent } from './events';
+import { WORKER_STOPPED_RUN, routeEvent, routeWorkerExit } from './events';
 import { useHealth } from './healthStore';
 import { useLab } from './labStore';
 import { useMetrics } from './metricsStore';
+import { useSample } from './sampleStore';
 import { fakeClient } from './testClient';
 import { useTrain } from './trainStore';
 
@@ -125,6 +126,17 @@ describe('restart after the worker ended', () => {
 });
 
 describe('worker health events', () => {
+  it('fails the work in flight in a worker that ended, and leaves finished work alone', () => {
+    workers();
+    useSample.setState({ status: { kind: 'running', runId: 's', done: 3, total: 10 } });
+    useTrain.setState({ runExport: { kind: 'working', runId: 'x' } });
+    routeWorkerExit();
+    expect(useHealth.getState().worker.kind).toBe('stopped');
+    expect(useSample.getState().status).toEqual({ kind: 'error', message: WORKER_STOPPED_RUN });
+    expect(useTrain.getState().runExport).toEqual({ kind: 'error', message: WORKER_STOPPED_RUN });
+    expect(useLab.getState().error).toBeUndefined();
+  });
+
   it('shows a full storage until a save succeeds', () => {
     workers();
     const message = 'autosave failed: storage is full (QuotaExceededError); training continues; export the run to keep it';

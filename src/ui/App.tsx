@@ -1,12 +1,11 @@
 import { useEffect } from 'react';
-import { routeEvent } from '../store/events';
+import { routeEvent, routeWorkerExit } from '../store/events';
 import { useConfig } from '../store/configStore';
 import { browserLocation } from '../store/hashSync';
 import { useLab } from '../store/labStore';
 import { useUi, type TabKey } from '../store/uiStore';
 import { useDataset } from '../store/datasetStore';
 import { useWeights } from '../store/weightsStore';
-import { useHealth } from '../store/healthStore';
 import { BackendBadge } from './BackendBadge';
 import { DataView } from './data/DataView';
 import { DropZone } from './data/DropZone';
@@ -35,7 +34,7 @@ export function App() {
     useConfig.getState().init(browserLocation);
     const onHash = () => useConfig.getState().onHashChange();
     window.addEventListener('hashchange', onHash);
-    connect(window.location.search, routeEvent, () => useHealth.getState().onWorkerExit());
+    connect(window.location.search, routeEvent, routeWorkerExit);
     return () => window.removeEventListener('hashchange', onHash);
   }, [connect]);
   useDatasetFollowsConfig();

@@ -36,13 +36,19 @@ function fakeLocks() {
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
+/** A worker holding lock "w" and a started watch on it. */
+function watchedWorker() {
+  const { locks, hold } = fakeLocks();
+  const end = hold('w');
+  const onExit = vi.fn();
+  const watch = new ExitWatch(locks, 'w', onExit);
+  watch.start();
+  return { end, onExit, watch };
+}
+
 describe('ExitWatch', () => {
   it('reports the end of a worker once its lock is released, and not while it is held by a long step', async () => {
-    const { locks, hold } = fakeLocks();
-    const end = hold('w');
-    const onExit = vi.fn();
-    const watch = new ExitWatch(locks, 'w', onExit);
-    watch.start();
+    const { end, onExit, watch } = watchedWorker();
     watch.start();
     await tick();
     await tick();
@@ -53,11 +59,7 @@ describe('ExitWatch', () => {
   });
 
   it('says nothing when the page ends the worker itself', async () => {
-    const { locks, hold } = fakeLocks();
-    const end = hold('w');
-    const onExit = vi.fn();
-    const watch = new ExitWatch(locks, 'w', onExit);
-    watch.start();
+    const { end, onExit, watch } = watchedWorker();
     watch.cancel();
     end();
     await tick();
