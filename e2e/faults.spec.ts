@@ -22,7 +22,13 @@ type FaultScope = { __labFaults: LabFaults };
 /** The lab's own worker (the page starts no other). */
 function labWorker(page: Page): Worker {
   const worker = page.workers().find((w) => w.url().includes('lab.worker'));
-  if (!worker) throw new Error(`no lab worker among ${page.workers().map((w) => w.url()).join(', ')}`);
+  if (!worker)
+    throw new Error(
+      `no lab worker among ${page
+        .workers()
+        .map((w) => w.url())
+        .join(', ')}`,
+    );
   return worker;
 }
 
@@ -43,7 +49,8 @@ async function trainToCheckpoint(page: Page): Promise<number> {
 /** Waits for a checkpoint past `step` to commit and returns the newest committed step. */
 async function savedAfter(page: Page, after: number): Promise<number> {
   const worker = labWorker(page);
-  const newest = () => worker.evaluate(() => (self as unknown as FaultScope).__labFaults.state().savedSteps.at(-1) ?? 0);
+  const newest = () =>
+    worker.evaluate(() => (self as unknown as FaultScope).__labFaults.state().savedSteps.at(-1) ?? 0);
   await expect.poll(newest, { timeout: 120_000 }).toBeGreaterThan(after);
   return newest();
 }
@@ -72,10 +79,14 @@ test('a worker killed mid-run: the page says so, Restart starts a new worker and
   const seen = await step(page);
   await stopped.getByRole('button', { name: 'Restart' }).click();
   await expect(stopped).toBeHidden();
-  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', {
+    timeout: 120_000,
+  });
   await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
   // The charts start from the checkpoint's history, not from nothing.
-  await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(saved);
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-points')))
+    .toBeGreaterThanOrEqual(saved);
   await stepsPast(page, Math.max(seen, saved));
   await expect(page.getByTestId('worker-restarting')).toBeHidden();
 });
@@ -109,7 +120,9 @@ test('a full storage: autosave fails with a clear message and Export run, and tr
   await expect(train).toBeEnabled({ timeout: 120_000 });
   await train.click();
   const full = page.getByTestId('storage-full');
-  await expect(full).toContainText('autosave failed: storage is full (QuotaExceededError', { timeout: 120_000 });
+  await expect(full).toContainText('autosave failed: storage is full (QuotaExceededError', {
+    timeout: 120_000,
+  });
   await expect(full).toContainText('training continues; export the run to keep it');
   console.log('storage full:', await full.textContent());
   const at = await step(page);
@@ -120,7 +133,9 @@ test('a full storage: autosave fails with a clear message and Export run, and tr
   expect((await download).suggestedFilename()).toMatch(/^ddpm-run-.*\.zip$/);
 });
 
-test('a reload during a checkpoint write: the previous checkpoint stays and resuming it works', async ({ page }) => {
+test('a reload during a checkpoint write: the previous checkpoint stays and resuming it works', async ({
+  page,
+}) => {
   await trainToCheckpoint(page);
   const worker = labWorker(page);
   await worker.evaluate(() => (self as unknown as FaultScope).__labFaults.holdSaves());

@@ -26,7 +26,8 @@ export function routeWorkerExit(): void {
     importStatus,
     exportStatus,
   ].flatMap((s) => (s.kind === 'running' || s.kind === 'working' || s.kind === 'loading' ? [s.runId] : []));
-  for (const runId of inFlight) routeEvent({ type: 'error', runId, code: 'internal', message: WORKER_STOPPED_RUN });
+  for (const runId of inFlight)
+    routeEvent({ type: 'error', runId, code: 'internal', message: WORKER_STOPPED_RUN });
 }
 
 export function routeEvent(event: WorkerEvent): void {
@@ -59,7 +60,8 @@ export function routeEvent(event: WorkerEvent): void {
       return;
     case 'trainState':
       // A lost GPU moved training to the fallback backend: the badge says which and why.
-      if (event.reason?.code === 'device-lost') useLab.getState().onDeviceLost(event.backend, event.reason.message);
+      if (event.reason?.code === 'device-lost')
+        useLab.getState().onDeviceLost(event.backend, event.reason.message);
       useTrain.getState().onEvent(event);
       return;
     case 'checkpointSaved':

@@ -52,10 +52,20 @@ function workers(): Command[][] {
 async function loadDigits(sent: Command[]): Promise<void> {
   await flush();
   if (sent.every((c) => c.type !== 'loadDataset'))
-    await useDataset.getState().loadFiles([{ name: 'digits.zip', webkitRelativePath: '', arrayBuffer: async () => new ArrayBuffer(4) }]);
+    await useDataset
+      .getState()
+      .loadFiles([
+        { name: 'digits.zip', webkitRelativePath: '', arrayBuffer: async () => new ArrayBuffer(4) },
+      ]);
   const load = sent.find((c) => c.type === 'loadDataset');
   const pixels = { count: 0, height: 8, width: 8, channels: 1 as const, pixels: new Uint8Array(0) };
-  routeEvent({ type: 'datasetLoaded', runId: (load as { runId: string }).runId, dataset: digits, preview: pixels, warnings: [] });
+  routeEvent({
+    type: 'datasetLoaded',
+    runId: (load as { runId: string }).runId,
+    dataset: digits,
+    preview: pixels,
+    warnings: [],
+  });
 }
 
 beforeEach(() => {
@@ -66,10 +76,14 @@ beforeEach(() => {
 });
 
 describe('restart after the worker ended', () => {
-  it('hands shakes, reloads the dataset, then resumes the run from its last checkpoint, in that order', async () => {
+  it('shakes hands, reloads the dataset, then resumes the run from its last checkpoint, in that order', async () => {
     const started = workers();
     await loadDigits(started[0]);
-    useTrain.setState({ runId: 'r', status: 'running', checkpoints: [saved('r', 4), saved('other', 9), saved('r', 8)] });
+    useTrain.setState({
+      runId: 'r',
+      status: 'running',
+      checkpoints: [saved('r', 4), saved('other', 9), saved('r', 8)],
+    });
     useHealth.getState().onWorkerExit();
     expect(useHealth.getState().worker).toMatchObject({ kind: 'stopped', checkpoint: { id: 'r@8' } });
 
@@ -91,28 +105,32 @@ describe('restart after the worker ended', () => {
     expect(useHealth.getState().worker).toEqual({ kind: 'ok' });
   });
 
-  it('offers rather than starts a paused run, and explains a run that had no checkpoint yet', { timeout: 5000 }, async () => {
-    let started = workers();
-    await loadDigits(started[0]);
-    useTrain.setState({ runId: 'r', status: 'paused', checkpoints: [saved('r', 4)] });
-    useHealth.getState().onWorkerExit();
-    let restart = useHealth.getState().restart();
-    routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
-    await loadDigits(started[1]);
-    await restart;
-    expect(started[1].some((c) => c.type === 'train')).toBe(false);
-    expect(useTrain.getState()).toMatchObject({ runId: undefined, status: 'idle', reason: null });
+  it(
+    'offers rather than starts a paused run, and explains a run that had no checkpoint yet',
+    { timeout: 5000 },
+    async () => {
+      let started = workers();
+      await loadDigits(started[0]);
+      useTrain.setState({ runId: 'r', status: 'paused', checkpoints: [saved('r', 4)] });
+      useHealth.getState().onWorkerExit();
+      let restart = useHealth.getState().restart();
+      routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
+      await loadDigits(started[1]);
+      await restart;
+      expect(started[1].some((c) => c.type === 'train')).toBe(false);
+      expect(useTrain.getState()).toMatchObject({ runId: undefined, status: 'idle', reason: null });
 
-    started = workers();
-    useTrain.setState({ runId: 'fresh', status: 'running' });
-    useHealth.getState().onWorkerExit();
-    restart = useHealth.getState().restart();
-    routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
-    await loadDigits(started[1]);
-    await restart;
-    expect(started[1].some((c) => c.type === 'train')).toBe(false);
-    expect(useTrain.getState().reason?.message).toMatch(/before its first checkpoint/);
-  });
+      started = workers();
+      useTrain.setState({ runId: 'fresh', status: 'running' });
+      useHealth.getState().onWorkerExit();
+      restart = useHealth.getState().restart();
+      routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
+      await loadDigits(started[1]);
+      await restart;
+      expect(started[1].some((c) => c.type === 'train')).toBe(false);
+      expect(useTrain.getState().reason?.message).toMatch(/before its first checkpoint/);
+    },
+  );
 
   it('reports a new worker that cannot start, and can be tried again', async () => {
     workers();
@@ -121,7 +139,10 @@ describe('restart after the worker ended', () => {
     const restart = useHealth.getState().restart();
     routeEvent({ type: 'error', code: 'backend', message: 'No tfjs backend could be initialised' });
     await restart;
-    expect(useHealth.getState().worker).toEqual({ kind: 'failed', message: 'No tfjs backend could be initialised' });
+    expect(useHealth.getState().worker).toEqual({
+      kind: 'failed',
+      message: 'No tfjs backend could be initialised',
+    });
   });
 });
 
@@ -139,7 +160,8 @@ describe('worker health events', () => {
 
   it('shows a full storage until a save succeeds', () => {
     workers();
-    const message = 'autosave failed: storage is full (QuotaExceededError); training continues; export the run to keep it';
+    const message =
+      'autosave failed: storage is full (QuotaExceededError); training continues; export the run to keep it';
     routeEvent({ type: 'error', runId: 'r', code: 'storage-full', message });
     expect(useHealth.getState().storageFull).toBe(message);
     expect(useLab.getState().error).toBeUndefined();
@@ -160,6 +182,11 @@ describe('worker health events', () => {
       targetStep: 10,
       backend: 'webgl',
     });
-    expect(useLab.getState().backend).toEqual({ name: 'webgl', requested: 'auto', adapter: undefined, fallbackReasons: [message] });
+    expect(useLab.getState().backend).toEqual({
+      name: 'webgl',
+      requested: 'auto',
+      adapter: undefined,
+      fallbackReasons: [message],
+    });
   });
 });

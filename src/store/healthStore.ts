@@ -35,7 +35,12 @@ interface HealthState {
 export const RESTART_PHASE_MS = 120_000;
 
 /** Resolves with the store's state once `done` holds; rejects naming `what` after `ms`. */
-function until<S>(store: UseBoundStore<StoreApi<S>>, done: (s: S) => boolean, what: string, ms: number): Promise<S> {
+function until<S>(
+  store: UseBoundStore<StoreApi<S>>,
+  done: (s: S) => boolean,
+  what: string,
+  ms: number,
+): Promise<S> {
   return new Promise((resolve, reject) => {
     const check = (s: S) => {
       if (!done(s)) return false;
@@ -81,11 +86,21 @@ export const useHealth = create<HealthState>((set, get) => ({
     try {
       phase('starting a new worker');
       useLab.getState().reconnect();
-      const lab = await until(useLab, (s) => s.backend !== undefined || s.error !== undefined, 'the new worker’s handshake', RESTART_PHASE_MS);
+      const lab = await until(
+        useLab,
+        (s) => s.backend !== undefined || s.error !== undefined,
+        'the new worker’s handshake',
+        RESTART_PHASE_MS,
+      );
       if (lab.error !== undefined) throw new Error(lab.error);
       phase('reloading the dataset');
       if (await useDataset.getState().reload()) {
-        const data = await until(useDataset, (s) => s.status.kind !== 'loading', 'the dataset reload', RESTART_PHASE_MS);
+        const data = await until(
+          useDataset,
+          (s) => s.status.kind !== 'loading',
+          'the dataset reload',
+          RESTART_PHASE_MS,
+        );
         if (data.status.kind === 'error') throw new Error(data.status.message);
       }
       const checkpoint = status === 'idle' ? undefined : checkpointOf(runId);
