@@ -60,6 +60,8 @@ interface DatasetState {
   loadBuiltin(id: BuiltinId): void;
   loadFiles(files: readonly PickedFile[]): Promise<void>;
   reshuffle(): void;
+  /** Loads the dataset in use again (into a restarted worker); resolves false when none was loaded. */
+  reload(): Promise<boolean>;
   toggle(index: number): void;
   onEvent(event: DatasetEvent): void;
   onError(runId: string, message: string): boolean;
@@ -105,8 +107,20 @@ function send(cmd: TrainingCommand, transfer: Transferable[] = []): boolean {
   return client !== undefined;
 }
 
+/** How to load a dataset again: built-ins by id, dropped files from the File handles (their bytes went to the worker). */
+type Reload = { kind: 'builtin'; id: BuiltinId } | { kind: 'files'; files: readonly PickedFile[] };
+
 export const useDataset = create<DatasetState>((set, get) => {
-  const start = (name: string, bytesTotal: number, source: DatasetSource, transfer: Transferable[] = []) => {
+  let requested: Reload | undefined;
+  let loaded: Reload | undefined;
+  const start = (
+    again: Reload,
+    name: string,
+    bytesTotal: number,
+    source: DatasetSource,
+    transfer: Transferable[] = [],
+  ) => {
+    requested = again;
     const runId = newRunId();
     set({ status: { kind: 'loading', runId, name, bytesDone: 0, bytesTotal } });
     send({ type: 'loadDataset', runId, source }, transfer);
@@ -121,6 +135,7 @@ export const useDataset = create<DatasetState>((set, get) => {
       const info = BUILTINS.find((b) => b.id === id);
       if (!info) return;
       start(
+        { kind: 'builtin', id },
         info.title,
         info.files.reduce((n, f) => n + f.bytes, 0),
         { kind: 'builtin', id, baseUrl: document.baseURI },
@@ -134,6 +149,7 @@ export const useDataset = create<DatasetState>((set, get) => {
         );
         const total = payload.reduce((n, f) => n + f.bytes.byteLength, 0);
         start(
+          { kind: 'files', files },
           describeFiles(files),
           total,
           { kind: 'files', files: payload },
@@ -159,6 +175,15 @@ export const useDataset = create<DatasetState>((set, get) => {
         count: PREVIEW_COUNT,
       });
     },
+    async reload() {
+      const again = loaded;
+      if (!again) return false;
+      // A load the dead worker never finished must not block this one.
+      set({ status: { kind: 'idle' }, previewRun: undefined });
+      if (again.kind === 'builtin') get().loadBuiltin(again.id);
+      else await get().loadFiles(again.files);
+      return true;
+    },
     toggle(index) {
       const { selected } = get();
       if (selected.includes(index)) set({ selected: selected.filter((i) => i !== index) });
@@ -177,6 +202,7 @@ export const useDataset = create<DatasetState>((set, get) => {
           const s = get().status;
           if (s.kind !== 'loading' || s.runId !== event.runId) return;
           const view = datasetView(event.dataset, event.preview, event.warnings);
+          loaded = requested;
           set({ active: view, status: { kind: 'idle' }, selected: firstFew(view.preview.count) });
           // Dropped files decide the dataset: the config (and the link) now names what was loaded.
           if (useConfig.getState().valid.data.dataset !== view.id)

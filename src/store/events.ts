@@ -4,11 +4,31 @@
  */
 import { assertNever, type WorkerEvent } from '../worker/protocol';
 import { useDataset } from './datasetStore';
+import { useHealth } from './healthStore';
 import { useLab } from './labStore';
 import { useSample } from './sampleStore';
 import { useScore } from './scoreStore';
 import { useTrain } from './trainStore';
 import { useWeights } from './weightsStore';
+
+/** What a run still in flight in a dead worker shows. */
+export const WORKER_STOPPED_RUN = 'The lab worker stopped before this finished: Restart it and try again.';
+
+/** The worker ended unasked: every piece of work in flight in it fails, and the page offers Restart. */
+export function routeWorkerExit(): void {
+  useHealth.getState().onWorkerExit();
+  const { importStatus, exportStatus } = useWeights.getState();
+  const inFlight = [
+    useSample.getState().status,
+    useScore.getState().status,
+    useDataset.getState().status,
+    useTrain.getState().runExport,
+    importStatus,
+    exportStatus,
+  ].flatMap((s) => (s.kind === 'running' || s.kind === 'working' || s.kind === 'loading' ? [s.runId] : []));
+  for (const runId of inFlight)
+    routeEvent({ type: 'error', runId, code: 'internal', message: WORKER_STOPPED_RUN });
+}
 
 export function routeEvent(event: WorkerEvent): void {
   switch (event.type) {
@@ -39,16 +59,28 @@ export function routeEvent(event: WorkerEvent): void {
       useDataset.getState().onEvent(event);
       return;
     case 'trainState':
+      // A lost GPU moved training to the fallback backend: the badge says which and why.
+      if (event.reason?.code === 'device-lost')
+        useLab.getState().onDeviceLost(event.backend, event.reason.message);
+      useTrain.getState().onEvent(event);
+      return;
+    case 'checkpointSaved':
+      useHealth.getState().onSaved();
+      useTrain.getState().onEvent(event);
+      return;
     case 'trainProgress':
     case 'trainHistory':
     case 'trainPreview':
-    case 'checkpointSaved':
     case 'checkpoints':
     case 'runExported':
       useTrain.getState().onEvent(event);
       return;
     case 'error': {
       const { runId, code, message } = event;
+      if (code === 'storage-full') {
+        useHealth.getState().onStorageFull(message);
+        return;
+      }
       const owners = [
         (id: string) => useSample.getState().onError(id, code, message),
         (id: string) => useScore.getState().onError(id, code, message),

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import { LabClient, newRunId, type Listener } from '../worker/client';
-import { parseBackendRequest, type BackendInfo, type WorkerEvent } from '../worker/protocol';
+import { BACKENDS, parseBackendRequest, type BackendInfo, type BackendName, type WorkerEvent } from '../worker/protocol';
 
 export type GpuCheck =
   | { status: 'idle' }
@@ -20,12 +20,34 @@ interface LabState {
   /** A problem with the URL the page was opened with. */
   urlWarning: string | undefined;
   gpuCheck: GpuCheck;
-  /** Starts the worker once; `listener` receives every event it sends. */
-  connect(search: string, listener: Listener): void;
+  /**
+   * Starts the worker once; `listener` receives every event it sends and `onExit` hears if it
+   * ends unasked. `?backend=` picks the backend, `?faults` turns fault injection on (tests).
+   */
+  connect(search: string, listener: Listener, onExit: () => void): void;
+  /** Replaces the worker with a fresh one, same URL options and listeners, and waits for its `ready` afresh. */
+  reconnect(): void;
+  /** The GPU was lost mid-run and training moved to `name`: the badge shows that and why. */
+  onDeviceLost(name: string, why: string): void;
   runGpuCheck(): void;
   onEvent(event: Extract<WorkerEvent, { type: 'ready' | 'gpuCheckResult' }>): void;
   /** Shows an error: the GPU check's when it is its run, else as the lab's error. */
   onError(runId: string | undefined, message: string): void;
+}
+
+const isBackendName = (name: string): name is BackendName => (BACKENDS as readonly string[]).includes(name);
+
+/** What `connect` was given, so that `reconnect` starts the same kind of worker. */
+let connection: { search: string; listener: Listener; onExit: () => void } | undefined;
+
+function startClient(): { client: LabClient; urlWarning: string | undefined } {
+  if (!connection) throw new Error('reconnect before connect: the lab has no worker to replace');
+  const { search, listener, onExit } = connection;
+  const params = new URLSearchParams(search);
+  const { backend, error } = parseBackendRequest(params.get('backend'));
+  const client = new LabClient(backend, { faults: params.has('faults'), onExit });
+  client.subscribe(listener);
+  return { client, urlWarning: error };
 }
 
 export const useLab = create<LabState>((set, get) => ({
@@ -34,12 +56,19 @@ export const useLab = create<LabState>((set, get) => ({
   error: undefined,
   urlWarning: undefined,
   gpuCheck: { status: 'idle' },
-  connect(search, listener) {
+  connect(search, listener, onExit) {
     if (get().client) return;
-    const { backend, error } = parseBackendRequest(new URLSearchParams(search).get('backend'));
-    const client = new LabClient(backend);
-    client.subscribe(listener);
-    set({ client, urlWarning: error });
+    connection = { search, listener, onExit };
+    set(startClient());
+  },
+  reconnect() {
+    get().client?.terminate();
+    set({ ...startClient(), backend: undefined, error: undefined, gpuCheck: { status: 'idle' } });
+  },
+  onDeviceLost(name, why) {
+    const backend = get().backend;
+    if (!backend || !isBackendName(name) || name === backend.name) return;
+    set({ backend: { ...backend, name, adapter: undefined, fallbackReasons: [why, ...backend.fallbackReasons] } });
   },
   runGpuCheck() {
     const { client, backend } = get();

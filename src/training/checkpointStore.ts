@@ -20,6 +20,28 @@ export interface CheckpointStore {
   delete(id: string): Promise<void>;
 }
 
+/**
+ * A save the browser refused because the origin's storage quota is used up. The previous
+ * checkpoint stays; callers tell this apart from other failures to keep training.
+ */
+export class StorageFullError extends Error {
+  override readonly name = 'StorageFullError';
+}
+
+/**
+ * Whether an IndexedDB or DOM error means the storage quota is exhausted: `QuotaExceededError`
+ * (the standard name), Firefox's legacy `NS_ERROR_DOM_QUOTA_REACHED`, or a message naming the quota.
+ */
+export function isQuotaError(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const { name, message } = e as { name?: unknown; message?: unknown };
+  return (
+    name === 'QuotaExceededError' ||
+    name === 'NS_ERROR_DOM_QUOTA_REACHED' ||
+    (typeof message === 'string' && /quota/i.test(message))
+  );
+}
+
 /** A checkpoint id: the run and the step, unique per save. */
 export function checkpointId(runId: string, step: number, savedAt: number): string {
   return `${runId}@${step}@${savedAt}`;

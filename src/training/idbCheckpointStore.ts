@@ -5,7 +5,9 @@
  * mid-save leaves the previous checkpoint and pointer as they were.
  */
 import {
+  StorageFullError,
   checkpointId,
+  isQuotaError,
   type CheckpointDescription,
   type CheckpointInfo,
   type CheckpointStore,
@@ -28,15 +30,38 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
 function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+    // The failed request's own error: tx.error is only set once the abort is under way.
+    tx.onerror = (ev) =>
+      reject((ev.target as IDBRequest | null)?.error ?? tx.error ?? new Error('IndexedDB transaction failed'));
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted (quota exceeded?)'));
   });
+}
+
+/**
+ * Hooks for the browser fault tests (`?faults`): they make the write window of a save observable
+ * and long enough to reload the page inside it.
+ */
+export interface SaveHooks {
+  /** Called once a save's writes are queued; the transaction stays uncommitted until the promise settles. */
+  holdOpen(info: CheckpointInfo): Promise<void> | null;
+  /** Called after a save has committed. */
+  saved(info: CheckpointInfo): void;
+}
+
+/** Keeps `tx` from committing until `until` settles: a transaction commits once no request is pending. */
+async function keepOpen(tx: IDBTransaction, until: Promise<void>): Promise<void> {
+  let released = false;
+  void until.finally(() => (released = true));
+  while (!released) await request(tx.objectStore(LATEST).count());
 }
 
 export class IdbCheckpointStore implements CheckpointStore {
   private db: Promise<IDBDatabase> | null = null;
 
-  constructor(private readonly factory: IDBFactory = indexedDB) {}
+  constructor(
+    private readonly factory: IDBFactory = indexedDB,
+    private readonly hooks?: SaveHooks,
+  ) {}
 
   async save(description: CheckpointDescription, bytes: Uint8Array): Promise<CheckpointInfo> {
     const info: CheckpointInfo = {
@@ -53,7 +78,23 @@ export class IdbCheckpointStore implements CheckpointStore {
     tx.objectStore(RECORDS).put(whole ? bytes.buffer : bytes.slice().buffer, info.id);
     latest.put(info, info.runId);
     if (previous && previous.id !== info.id) tx.objectStore(RECORDS).delete(previous.id);
-    await finished;
+    const hold = this.hooks?.holdOpen(info);
+    try {
+      // An aborted transaction fails the next request; `finished` says why it aborted.
+      if (hold)
+        await keepOpen(tx, hold).catch(async (e: unknown) => {
+          await finished;
+          throw e;
+        });
+      await finished;
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      const mb = (bytes.byteLength / 2 ** 20).toFixed(1);
+      throw new StorageFullError(
+        `storage is full (${(e as Error).name}: the ${mb} MB checkpoint of step ${info.step} did not fit)`,
+      );
+    }
+    this.hooks?.saved(info);
     return info;
   }
 

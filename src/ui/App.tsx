@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { routeEvent } from '../store/events';
+import { routeEvent, routeWorkerExit } from '../store/events';
 import { useConfig } from '../store/configStore';
 import { browserLocation } from '../store/hashSync';
 import { useLab } from '../store/labStore';
@@ -9,6 +9,7 @@ import { useWeights } from '../store/weightsStore';
 import { BackendBadge } from './BackendBadge';
 import { DataView } from './data/DataView';
 import { DropZone } from './data/DropZone';
+import { FaultBanner } from './FaultBanner';
 import { GpuCheck } from './GpuCheck';
 import { SampleView } from './sample/SampleView';
 import { Tabs, type TabSpec } from './Tabs';
@@ -33,7 +34,7 @@ export function App() {
     useConfig.getState().init(browserLocation);
     const onHash = () => useConfig.getState().onHashChange();
     window.addEventListener('hashchange', onHash);
-    connect(window.location.search, routeEvent);
+    connect(window.location.search, routeEvent, routeWorkerExit);
     return () => window.removeEventListener('hashchange', onHash);
   }, [connect]);
   useDatasetFollowsConfig();
@@ -56,6 +57,7 @@ export function App() {
           {error}
         </p>
       )}
+      <FaultBanner />
       <main>
         <Tabs tabs={TABS} active={tab} onSelect={setTab} />
       </main>

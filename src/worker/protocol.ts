@@ -162,7 +162,8 @@ export type WorkerEvent =
  * `cancelled`: a run stopped on request. `busy`: another sampling (or score) run is active.
  * `no-model`: sample, score or export before any model was trained or imported. `bad-model`: an
  * import failed (the previous model stays loaded). `export-refused`: the model cannot be written
- * as a diffusers pipeline. `no-dataset`: a score before any dataset was loaded.
+ * as a diffusers pipeline. `no-dataset`: a score before any dataset was loaded. `storage-full`:
+ * an autosave did not fit in the browser's storage quota (training goes on; export the run).
  */
 export type ErrorCode =
   | 'protocol-version'
@@ -179,7 +180,8 @@ export type ErrorCode =
   | 'dataset'
   | 'no-run'
   | 'checkpoint'
-  | 'no-dataset';
+  | 'no-dataset'
+  | 'storage-full';
 
 /** Compile-time exhaustiveness check for `switch` statements over the unions above. */
 export function assertNever(x: never): never {

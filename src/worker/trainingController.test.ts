@@ -4,7 +4,7 @@ import { generateShapes } from '../data/shapes';
 import { idxFile } from '../data/testHelpers';
 import { readZip } from '../io/zip';
 import { decodeCheckpoint } from '../training/checkpoint';
-import { MemoryCheckpointStore } from '../training/checkpointStore';
+import { MemoryCheckpointStore, StorageFullError } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
 import { Engine } from './engine';
 import { PROTOCOL_VERSION } from './protocol';
@@ -67,6 +67,36 @@ async function setup(training: Partial<TrainingDeps> = {}) {
 }
 
 const losses = (points: MetricPoint[]) => new Map(points.map((p) => [p.step, p.loss]));
+
+describe('training controller: a full storage', () => {
+  it('reports an autosave that does not fit as storage-full and keeps training', async () => {
+    class FullStore extends MemoryCheckpointStore {
+      override async save(): Promise<never> {
+        throw new StorageFullError('storage is full (QuotaExceededError: the checkpoint did not fit)');
+      }
+    }
+    const { send, waitFor, of } = await setup({ store: new FullStore() });
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    await send({ type: 'train', runId: 'r', config: config({ training: { targetSteps: 2 } }) });
+    await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    const full = of('error');
+    expect(full).toEqual([
+      {
+        type: 'error',
+        runId: 'r',
+        code: 'storage-full',
+        message:
+          'autosave failed: storage is full (QuotaExceededError: the checkpoint did not fit); training continues; export the run to keep it',
+      },
+    ]);
+    expect(of('checkpointSaved')).toEqual([]);
+    await send({ type: 'setTargetStep', runId: 'r', targetStep: 3 });
+    await send({ type: 'resume', runId: 'r' });
+    const done = await waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 3);
+    expect(done.status).toBe('paused');
+  });
+});
 
 describe('training controller: a run end to end', () => {
   it('loads files, trains to the target with metrics, previews and a checkpoint, continues past a raised target, stops', async () => {

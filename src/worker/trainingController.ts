@@ -11,7 +11,7 @@ import type { RunConfig } from '../config/runConfig';
 import { writeZip } from '../io/zip';
 import { TrainingDataError, prepareTrainingData } from '../training/batch';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../training/checkpoint';
-import type { CheckpointStore } from '../training/checkpointStore';
+import { StorageFullError, type CheckpointStore } from '../training/checkpointStore';
 import { previewGrid } from '../training/preview';
 import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
@@ -395,21 +395,33 @@ export class TrainingController {
     return run;
   }
 
+  /** Autosaves; a full storage is reported and training goes on from the in-memory state. */
   private async save(run: Run): Promise<void> {
     const bytes = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
-    const checkpoint = await this.deps.store.save(
-      {
+    let checkpoint;
+    try {
+      checkpoint = await this.deps.store.save(
+        {
+          runId: run.runId,
+          step: run.trainer.step,
+          savedAt: this.deps.date(),
+          backend: this.deps.backend(),
+          config: run.config,
+        },
+        bytes,
+      );
+    } catch (e) {
+      if (!(e instanceof StorageFullError)) throw e;
+      this.post({
+        type: 'error',
         runId: run.runId,
-        step: run.trainer.step,
-        savedAt: this.deps.date(),
-        backend: this.deps.backend(),
-        config: run.config,
-      },
-      bytes,
-    );
+        code: 'storage-full',
+        message: `autosave failed: ${e.message}; training continues; export the run to keep it`,
+      });
+    }
     run.lastGood = bytes;
     run.lastSaveMs = this.deps.now();
-    this.post({ type: 'checkpointSaved', runId: run.runId, checkpoint });
+    if (checkpoint) this.post({ type: 'checkpointSaved', runId: run.runId, checkpoint });
   }
 
   private checkpointMeta(run: Run) {
