@@ -282,6 +282,48 @@ describe('sample', () => {
   });
 });
 
+describe('sample: weights and variance type', () => {
+  it('offers an import no choice of weights and names why when one is asked for', async () => {
+    const { engine, of } = await ready();
+    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    expect(of('modelLoaded')[0].model.weights).toEqual([]);
+    const options = { sampler: 'ddim', numInferenceSteps: 1, numImages: 1 } as const;
+    await engine.handle({ type: 'sample', runId: 'e', options, weights: 'ema' });
+    await engine.handle({ type: 'sample', runId: 'x', options, weights: 'best' as never });
+    expect(of('error').map((e) => [e.runId, e.code, e.message])).toEqual([
+      [
+        'e',
+        'bad-command',
+        expect.stringMatching(/weights "ema" is not available: an imported pipeline has one set/),
+      ],
+      ['x', 'bad-command', expect.stringMatching(/weights "best" is not allowed; use "ema" or "raw"/)],
+    ]);
+  });
+
+  it('overrides the stored variance_type for one run: σ_t in the frames changes, the scheduler does not', async () => {
+    const { engine, of } = await ready();
+    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    const sigmas = async (runId: string, varianceType?: 'fixed_small' | 'fixed_large') => {
+      await engine.handle({
+        type: 'sample',
+        runId,
+        options: { sampler: 'ddpm', numInferenceSteps: 4, numImages: 1, varianceType },
+      });
+      return of('sampleFrames')
+        .filter((e) => e.runId === runId)
+        .flatMap((e) => e.frames.map((f) => f.sigma));
+    };
+    // SCHEDULE stores fixed_large (σ² = β); fixed_small (σ² = β̃ < β) shrinks every noisy step.
+    const stored = await sigmas('stored');
+    const small = await sigmas('small', 'fixed_small');
+    expect(await sigmas('large', 'fixed_large')).toEqual(stored);
+    expect(small).toHaveLength(4);
+    small.slice(0, 3).forEach((s, i) => expect(s).toBeLessThan(stored[i]));
+    expect(of('error')).toEqual([]);
+    expect(engine.modelSlot.current()!.scheduler!.config.variance_type).toBe('fixed_large');
+  });
+});
+
 describe('exportPipeline', () => {
   it('writes a diffusers pipeline zip that imports back to the same weights and schedule', async () => {
     const { engine, sent, of } = await ready();
