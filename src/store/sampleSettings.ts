@@ -37,7 +37,10 @@ export function validateSampling(s: SamplingConfig, T: number): SampleErrors {
   let options: Record<string, unknown> = { ...toSampleOptions(s) };
   for (let tries = 0; tries <= Object.keys(FIELDS).length; tries++) {
     try {
-      resolveSampleOptions(options as unknown as SampleOptions, true);
+      resolveSampleOptions(options as unknown as SampleOptions, {
+        clip_sample: true,
+        variance_type: 'fixed_small',
+      });
       break;
     } catch (err) {
       const field = err instanceof SampleOptionsError ? FIELDS[err.key as keyof SampleOptions] : undefined;
