@@ -18,6 +18,9 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
   await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
   await expect(page.getByLabel('Steps')).toHaveValue('5');
   await expect(page.getByLabel('Images')).toHaveValue('2');
+  // A pipeline has one set of weights: the choice is off, and says why.
+  await expect(page.getByTestId('sample-weights-choice')).toBeDisabled();
+  await expect(page.getByTestId('sample-weights-choice')).toHaveAttribute('title', /one set of weights/);
   const first = await sampleAndWait(page);
 
   const slider = page.getByTestId('timeline-slider');

@@ -67,7 +67,8 @@ function draw(canvas: HTMLCanvasElement, p: Props): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, p.width, p.height);
   const left = 50;
-  const right = p.width - (p.y2 ? 44 : 12);
+  // Room on the right for the second axis's labels, or for half of the last x label.
+  const right = p.width - (p.y2 ? 44 : 22);
   const top = 6;
   const bottom = p.height - 20;
   const sx: AxisScale = { domain: p.x.domain, range: [left, right] };

@@ -1,9 +1,8 @@
-import { memo, useEffect } from 'react';
+import { memo } from 'react';
 import { RUN_PRESET_NAMES, presetRunConfig, type RunPresetName } from '../../config';
 import { useConfig } from '../../store/configStore';
 import { useMetrics } from '../../store/metricsStore';
 import { useTrain } from '../../store/trainStore';
-import { downloadBytes } from '../download';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -19,10 +18,6 @@ const PAPER = presetRunConfig('paper');
  * publish (at most 4 a second) redraws only the canvases whose data changed.
  */
 export function TrainView() {
-  const runExport = useTrain((s) => s.runExport);
-  useEffect(() => {
-    if (runExport.kind === 'done') downloadBytes(runExport.bytes, runExport.fileName, 'application/zip');
-  }, [runExport]);
   return (
     <div className="two-col">
       <ConfigColumn />
