@@ -61,44 +61,9 @@ export function SampleForm(p: Props) {
           testId="sample-variance"
         />
       )}
-      <NumberField
-        label="Steps"
-        error={errors.steps}
-        help={`Reverse steps, 1 to T = ${T}. The paper samples with all T; DDIM with 50–100 is typical.`}
-        value={s.steps}
-        min={1}
-        max={T}
-        onChange={(v) => onChange('steps', v)}
-      />
-      {s.sampler === 'ddim' && (
-        <NumberField
-          label="η"
-          error={errors.eta}
-          help="DDIM's noise scale (Song et al. 2020 eq. 16): 0 deterministic, 1 the DDPM posterior variance."
-          value={s.eta}
-          min={0}
-          max={1}
-          step={0.1}
-          onChange={(v) => onChange('eta', v)}
-        />
-      )}
-      <NumberField
-        label="Images"
-        error={errors.numImages}
-        help={`1 to ${MAX_IMAGES} images, sampled together.`}
-        value={s.numImages}
-        min={1}
-        max={MAX_IMAGES}
-        onChange={(v) => onChange('numImages', v)}
-      />
-      <NumberField
-        label="Seed"
-        error={errors.seed}
-        help="Seeds x_T and every step's noise: the same seed and weights give the same images."
-        value={s.seed}
-        step={1}
-        onChange={(v) => onChange('seed', v)}
-      />
+      {numberFields(s.sampler, T).map(({ key, ...f }) => (
+        <NumberField key={key} {...f} error={errors[key]} value={s[key]} onChange={(v) => onChange(key, v)} />
+      ))}
       <Field
         label="Clip x₀ to [−1, 1]"
         help="The paper clips the predicted x₀ to the data range at every step (clip_sample in diffusers)."
@@ -115,6 +80,43 @@ export function SampleForm(p: Props) {
       </Field>
     </div>
   );
+}
+
+type NumberKey = 'steps' | 'eta' | 'numImages' | 'seed';
+
+/** The number inputs, in order: η only for DDIM. */
+function numberFields(sampler: SchedulerKind, T: number) {
+  const fields: (Pick<NumberFieldProps, 'label' | 'help' | 'min' | 'max' | 'step'> & { key: NumberKey })[] = [
+    {
+      key: 'steps',
+      label: 'Steps',
+      help: `Reverse steps, 1 to T = ${T}. The paper samples with all T; DDIM with 50–100 is typical.`,
+      min: 1,
+      max: T,
+    },
+    {
+      key: 'eta',
+      label: 'η',
+      help: "DDIM's noise scale (Song et al. 2020 eq. 16): 0 deterministic, 1 the DDPM posterior variance.",
+      min: 0,
+      max: 1,
+      step: 0.1,
+    },
+    {
+      key: 'numImages',
+      label: 'Images',
+      help: `1 to ${MAX_IMAGES} images, sampled together.`,
+      min: 1,
+      max: MAX_IMAGES,
+    },
+    {
+      key: 'seed',
+      label: 'Seed',
+      help: "Seeds x_T and every step's noise: the same seed and weights give the same images.",
+      step: 1,
+    },
+  ];
+  return fields.filter((f) => f.key !== 'eta' || sampler === 'ddim');
 }
 
 interface NumberFieldProps {

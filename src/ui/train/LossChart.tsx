@@ -1,7 +1,8 @@
-import { useId, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { LossPoint } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from './axisTicks';
 import { CanvasChart } from './CanvasChart';
+import { ChartFigure } from './ChartFigure';
 
 interface Props {
   points: readonly LossPoint[];
@@ -14,7 +15,6 @@ const loss = (v: number) => v.toPrecision(2);
 
 /** Raw and smoothed training loss against step, optionally on a log axis. */
 export function LossChart({ points, logScale, onLogScale }: Props) {
-  const id = useId();
   const last = points[points.length - 1];
   const chart = useMemo(() => {
     // A log axis cannot show 0 or negatives; a loss of exactly 0 would only come from a broken run.
@@ -31,20 +31,18 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
     };
   }, [points, logScale]);
   return (
-    <figure
-      className="chart"
-      aria-labelledby={`${id}-cap`}
-      data-testid="loss-chart"
-      data-points={points.length}
-      data-first-smoothed={points[0]?.smoothed}
-      data-last-smoothed={last?.smoothed}
+    <ChartFigure
+      testId="loss-chart"
+      data={{ points: points.length, 'first-smoothed': points[0]?.smoothed, 'last-smoothed': last?.smoothed }}
+      caption={
+        <>
+          Loss: <span className="key key-raw">raw</span> and <span className="key key-main">smoothed</span>
+          {last
+            ? ` · step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})`
+            : ''}
+        </>
+      }
     >
-      <figcaption id={`${id}-cap`}>
-        Loss: <span className="key key-raw">raw</span> and <span className="key key-main">smoothed</span>
-        {last
-          ? ` · step ${last.step}: ${last.loss.toPrecision(3)} (smoothed ${last.smoothed.toPrecision(3)})`
-          : ''}
-      </figcaption>
       <label className="inline">
         <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log scale
       </label>
@@ -54,6 +52,6 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
         label={`Training loss against step${logScale ? ', log scale' : ''}`}
         {...chart}
       />
-    </figure>
+    </ChartFigure>
   );
 }

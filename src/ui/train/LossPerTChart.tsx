@@ -1,7 +1,8 @@
-import { useId, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { LossPerTCurve } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from './axisTicks';
 import { CanvasChart } from './CanvasChart';
+import { ChartFigure } from './ChartFigure';
 
 interface Props {
   current: LossPerTCurve | undefined;
@@ -23,7 +24,6 @@ const finite = (v: number | null | undefined) =>
 
 /** Loss against timestep, now and at an earlier snapshot, with the paper's typical range shaded. */
 export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
-  const id = useId();
   const chart = useMemo(() => {
     const n = current?.buckets.length ?? snapshot?.buckets.length ?? 0;
     const now = Array.from({ length: n }, (_, k) => finite(current?.buckets[k]));
@@ -46,26 +46,27 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
     };
   }, [current, snapshot, T]);
   return (
-    <figure
-      className="chart"
-      aria-labelledby={`${id}-cap`}
-      data-testid="loss-per-t-chart"
-      data-buckets={chart.xs.length}
+    <ChartFigure
+      testId="loss-per-t-chart"
+      data={{ buckets: chart.xs.length }}
+      caption={
+        <>
+          Loss per timestep t:{' '}
+          <span className="key key-main">{current ? `step ${current.step}` : 'now'}</span>
+          {snapshot && (
+            <>
+              {' '}
+              against <span className="key key-before">snapshot at step {snapshot.step}</span>
+            </>
+          )}
+          ; shaded: the typical overall ε-MSE of CIFAR-10, 0.015–0.03 (DDPM.md §4)
+        </>
+      }
     >
-      <figcaption id={`${id}-cap`}>
-        Loss per timestep t: <span className="key key-main">{current ? `step ${current.step}` : 'now'}</span>
-        {snapshot && (
-          <>
-            {' '}
-            against <span className="key key-before">snapshot at step {snapshot.step}</span>
-          </>
-        )}
-        ; shaded: the typical overall ε-MSE of CIFAR-10, 0.015–0.03 (DDPM.md §4)
-      </figcaption>
       <button type="button" onClick={onSnapshot} disabled={!current}>
         Snapshot for comparison
       </button>
       <CanvasChart width={560} height={220} label="Loss per timestep t, log scale" {...chart} />
-    </figure>
+    </ChartFigure>
   );
 }

@@ -1,7 +1,8 @@
-import { useId, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { LrGradPoint } from '../../store/metricsStore';
 import { extent, linearTicks } from './axisTicks';
 import { CanvasChart } from './CanvasChart';
+import { ChartFigure } from './ChartFigure';
 
 const step = (v: number) => String(Math.round(v));
 const lrLabel = (v: number) => v.toExponential(0);
@@ -15,7 +16,6 @@ export function LrGradChart({
   points: readonly LrGradPoint[];
   clipNorm: number | undefined;
 }) {
-  const id = useId();
   const chart = useMemo(
     () => ({
       xs: points.map((p) => p.step),
@@ -30,18 +30,18 @@ export function LrGradChart({
     [points],
   );
   return (
-    <figure
-      className="chart"
-      aria-labelledby={`${id}-cap`}
-      data-testid="lr-grad-chart"
-      data-points={points.length}
+    <ChartFigure
+      testId="lr-grad-chart"
+      data={{ points: points.length }}
+      caption={
+        <>
+          <span className="key key-lr">learning rate</span> (left axis) and{' '}
+          <span className="key key-grad">gradient norm</span> before clipping (right axis)
+          {clipNorm ? `; clipped at ${clipNorm}` : ''}
+        </>
+      }
     >
-      <figcaption id={`${id}-cap`}>
-        <span className="key key-lr">learning rate</span> (left axis) and{' '}
-        <span className="key key-grad">gradient norm</span> before clipping (right axis)
-        {clipNorm ? `; clipped at ${clipNorm}` : ''}
-      </figcaption>
       <CanvasChart width={560} height={180} label="Learning rate and gradient norm against step" {...chart} />
-    </figure>
+    </ChartFigure>
   );
 }
