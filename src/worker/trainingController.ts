@@ -1,9 +1,8 @@
 /**
- * The worker's training run: builds the trainer from a run config and the loaded dataset, runs
- * its steps in an async loop that yields between steps (so pause, stop and every other command
- * are handled promptly), streams throttled metrics and preview grids, autosaves checkpoints, and
- * guards against non-finite losses and a lost GPU. Free of any Worker API: `engine.test.ts`-style
- * tests drive it with plain commands.
+ * The worker's training commands and the run's life: builds the trainer from a run config and the
+ * loaded dataset (or a checkpoint), starts the step loop (runLoop.ts), pauses, resumes, stops and
+ * frees the run, saves checkpoints, rebuilds the run after a lost GPU, and exports it. Free of any
+ * Worker API: `engine.test.ts`-style tests drive it with plain commands.
  */
 import { parseRunConfig } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
