@@ -54,6 +54,16 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
     .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: zipped });
   await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
   expect(await sampleAndWait(page)).toBe(first);
+
+  // DDPM's variance can be overridden for a run; the model's scheduler keeps its own.
+  await page.getByLabel('Sampler').selectOption('ddpm');
+  const variance = page.getByTestId('sample-variance');
+  await expect(variance).toHaveValue('');
+  await expect(variance).toContainText('the model’s (fixed_large)');
+  await variance.selectOption('fixed_small');
+  await expect(page.getByTestId('ddpm-variance')).toContainText(
+    'fixed_small (this run only; the model’s scheduler keeps fixed_large)',
+  );
 });
 
 test('a checkpoint with a missing tensor explains itself and the loaded model stays', async ({ page }) => {
