@@ -110,7 +110,7 @@ export interface ModelSummary {
   scheduler: { kind: SchedulerKind; config: SchedulerConfig } | null;
   /**
    * The weights `sample` may choose: ['ema', 'raw'] for a trained run with EMA, ['raw'] for one
-   * without, [] for an import (a pipeline has one set of weights, sampled as is).
+   * without, [] for an imported pipeline: it has one set of weights, sampled as is.
    */
   weights: WeightChoice[];
   /** Everything worth a second look: no scheduler file, renamed legacy keys, non-finite weights. */
