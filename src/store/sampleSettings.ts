@@ -55,21 +55,24 @@ export function weightsOffer(model: ModelSummary | undefined, useEma: boolean): 
     return { shown: choice, options: BOTH, reason: 'No model yet: train or import one.', send: undefined };
   if (model.weights.includes('ema') && model.weights.includes('raw'))
     return { shown: choice, options: BOTH, reason: undefined, send: choice };
-  if (model.origin === 'imported')
-    return {
-      shown: 'single',
-      options: [['single', 'as imported']],
-      reason:
-        'An imported pipeline has one set of weights (EMA or not, as its exporter chose); it is sampled as is.',
-      send: undefined,
-    };
-  return {
-    shown: 'raw',
-    options: [['raw', 'raw (EMA was off)']],
-    reason:
-      'This run trained without EMA (training.useEma off in Configure), so it has its raw weights only.',
+  // One set of weights: shown as the only option, with why there is nothing to choose.
+  const only = (value: string, text: string, reason: string): WeightsOffer => ({
+    shown: value,
+    options: [[value, text]],
+    reason,
     send: undefined,
-  };
+  });
+  return model.origin === 'imported'
+    ? only(
+        'single',
+        'as imported',
+        'An imported pipeline has one set of weights (EMA or not, as its exporter chose); it is sampled as is.',
+      )
+    : only(
+        'raw',
+        'raw (EMA was off)',
+        'This run trained without EMA (training.useEma off in Configure), so it has its raw weights only.',
+      );
 }
 
 /** The option each runner key stands for in the form, and a valid stand-in to look past it. */
