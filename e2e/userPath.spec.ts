@@ -88,6 +88,10 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   await openTab(page, 'Sample & timeline');
   await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
   await expect(page.getByLabel('Steps')).toHaveValue('10');
+  // A trained run offers its EMA (the default) and its raw weights.
+  const weightsChoice = page.getByTestId('sample-weights-choice');
+  await expect(weightsChoice).toBeEnabled();
+  await expect(weightsChoice).toHaveValue('ema');
   const samples = await sampleAndWait(page);
   const xt = page.getByTestId('timeline-xt');
   await page.getByTestId('timeline-slider').focus();
@@ -119,6 +123,22 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
       'conv_out.bias',
     ]),
   );
+  // Export run: the config, the checkpoint and the metrics as CSV, one row per step trained.
+  const [runDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export run' }).click(),
+  ]);
+  const run = readZip(new Uint8Array(readFileSync((await runDownload.path())!)));
+  expect([...run.keys()].sort()).toEqual([
+    'checkpoint.safetensors',
+    'metrics.csv',
+    'run.json',
+    'scheduler_config.json',
+  ]);
+  const [header, ...rows] = new TextDecoder().decode(run.get('metrics.csv')).trim().split('\n');
+  expect(header.split(',').slice(0, 5)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm']);
+  expect(header).toContain('loss_t_0_49');
+  expect(rows.map((r) => Number(r.split(',')[0]))).toEqual(Array.from({ length: pausedAt }, (_, i) => i + 1));
   await saveScreenshot(page, 'weights');
   expect(await unlabelledControls(page)).toEqual([]);
 
@@ -139,5 +159,8 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
     .getByTestId('import-files')
     .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: zipped });
   await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
+  // The pipeline holds one set of weights (the EMA): nothing to choose, and the control says why.
+  await expect(weightsChoice).toBeDisabled();
+  await expect(weightsChoice).toHaveAttribute('title', /one set of weights/);
   expect(await sampleAndWait(page)).toBe(samples);
 });

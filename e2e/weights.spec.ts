@@ -18,6 +18,9 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
   await expect(page.getByLabel('Sampler')).toHaveValue('ddim');
   await expect(page.getByLabel('Steps')).toHaveValue('5');
   await expect(page.getByLabel('Images')).toHaveValue('2');
+  // A pipeline has one set of weights: the choice is off, and says why.
+  await expect(page.getByTestId('sample-weights-choice')).toBeDisabled();
+  await expect(page.getByTestId('sample-weights-choice')).toHaveAttribute('title', /one set of weights/);
   const first = await sampleAndWait(page);
 
   const slider = page.getByTestId('timeline-slider');
@@ -51,6 +54,16 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
     .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: zipped });
   await expect(page.getByRole('tab', { name: 'Sample & timeline' })).toHaveAttribute('aria-selected', 'true');
   expect(await sampleAndWait(page)).toBe(first);
+
+  // DDPM's variance can be overridden for a run; the model's scheduler keeps its own.
+  await page.getByLabel('Sampler').selectOption('ddpm');
+  const variance = page.getByTestId('sample-variance');
+  await expect(variance).toHaveValue('');
+  await expect(variance).toContainText('the model’s (fixed_large)');
+  await variance.selectOption('fixed_small');
+  await expect(page.getByTestId('ddpm-variance')).toContainText(
+    'fixed_small (this run only; the model’s scheduler keeps fixed_large)',
+  );
 });
 
 test('a checkpoint with a missing tensor explains itself and the loaded model stays', async ({ page }) => {

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadUNetFixture } from '../../scripts/reference/unet_fixture_files';
 import { relErr } from '../../scripts/reference/unet_fixtures';
@@ -12,29 +10,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
 import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
-import { runCli } from './run';
-
-const run = promisify(execFile);
-const BIN = new URL('../../bin/ddpm-lab.mjs', import.meta.url).pathname;
-
-/** Spawns the real CLI; resolves with its exit code and output instead of throwing on code 1. */
-async function spawnCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-/** Runs the CLI in-process, collecting its lines. */
-async function inProcess(...args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(args, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l) });
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
+import { inProcess, spawnCli } from './testCli';
 
 const fx = loadUNetFixture('attn_rgb_pad0');
 let dir: string;
@@ -65,7 +41,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ddpm-lab (spawned)', () => {
   it('forward writes what the in-process model computes, which matches PyTorch', async () => {
     const out = join(dir, 'out.safetensors');
-    const r = await spawnCli(
+    const r = await spawnCli([
       'forward',
       '--unet',
       join(dir, 'unet'),
@@ -73,7 +49,7 @@ describe('ddpm-lab (spawned)', () => {
       join(dir, 'in.safetensors'),
       '--out',
       out,
-    );
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote .*out\.safetensors: sample \[2, 3, 16, 16\] \(cpu backend/);
@@ -96,7 +72,7 @@ describe('ddpm-lab (spawned)', () => {
   });
 
   it('info summarises a model and exits 0 when its tensors fit', async () => {
-    const r = await spawnCli('info', join(dir, 'unet'));
+    const r = await spawnCli(['info', join(dir, 'unet')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('down blocks: DownBlock2D, AttnDownBlock2D');
     expect(r.stdout).toContain('attention:   down 1 (8×8), up 0 (8×8), mid (8×8); 1 head');
@@ -105,13 +81,13 @@ describe('ddpm-lab (spawned)', () => {
   });
 
   it('reports a failure as one line on stderr with exit code 1, and a stack only with --debug', async () => {
-    const plain = await spawnCli('forward', '--unet', join(dir, 'unet'), '--inptu', 'x');
+    const plain = await spawnCli(['forward', '--unet', join(dir, 'unet'), '--inptu', 'x']);
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
     expect(plain.stderr.trim().split('\n')).toEqual([
       'ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend',
     ]);
-    const debug = await spawnCli('info', join(dir, 'nowhere'), '--debug');
+    const debug = await spawnCli(['info', join(dir, 'nowhere'), '--debug']);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/does not exist\n\s+at /);
   });

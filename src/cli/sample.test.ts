@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { toSchedulerConfigJson } from '../diffusion';
 import { tileImages } from '../io/imageGrid';
@@ -10,44 +8,14 @@ import { nhwcToNchw } from '../io/layout';
 import { pipelineFiles } from '../io/pipeline';
 import { decodePng } from '../io/png';
 import { readSafetensors } from '../io/safetensors';
-import { parseUNetConfig, unetConfigToJson } from '../model/config';
+import { unetConfigToJson } from '../model/config';
 import { UNet } from '../model/unet';
 import type { SampleFrame } from '../sampling/frames';
 import { sample } from '../sampling/runner';
-import { runCli } from './run';
+import { inProcess, spawnCli } from './testCli';
+import { SMALL_UNET_CONFIG } from '../worker/testModels';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/ddpm-lab.mjs', import.meta.url).pathname;
-
-const CONFIG = parseUNetConfig({
-  sample_size: 8,
-  block_out_channels: [8, 16],
-  down_block_types: ['DownBlock2D', 'AttnDownBlock2D'],
-  up_block_types: ['AttnUpBlock2D', 'UpBlock2D'],
-  layers_per_block: 1,
-  norm_num_groups: 4,
-  attention_head_dim: null,
-  freq_shift: 1,
-  flip_sin_to_cos: false,
-});
 const SCHEDULE = { num_train_timesteps: 50, beta_end: 0.2, variance_type: 'fixed_large' as const };
-
-async function spawnCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 100_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-async function inProcess(...args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(args, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l) });
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
 
 let dir: string;
 let model: UNet;
@@ -55,9 +23,9 @@ let model: UNet;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'ddpm-lab-sample-'));
-  model = new UNet(CONFIG, { seed: 9 });
+  model = new UNet(SMALL_UNET_CONFIG, { seed: 9 });
   const files = pipelineFiles({
-    unetConfig: unetConfigToJson(CONFIG),
+    unetConfig: unetConfigToJson(SMALL_UNET_CONFIG),
     schedulerConfig: toSchedulerConfigJson('ddpm', SCHEDULE),
     tensors: await model.getStateDict(),
   });
@@ -75,7 +43,7 @@ describe('ddpm-lab sample (spawned)', () => {
   it('writes the grid and the frames the runner computes in-process for the same seed', async () => {
     const grid = join(dir, 'grid.png');
     const framesPath = join(dir, 'frames.safetensors');
-    const r = await spawnCli(
+    const r = await spawnCli([
       'sample',
       '--pipeline',
       join(dir, 'pipeline'),
@@ -93,7 +61,7 @@ describe('ddpm-lab sample (spawned)', () => {
       grid,
       '--frames',
       framesPath,
-    );
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -146,7 +114,7 @@ describe('ddpm-lab sample (spawned)', () => {
   });
 
   it('reports a bad flag as one line on stderr with exit code 1', async () => {
-    const r = await spawnCli('sample', '--pipeline', join(dir, 'pipeline'), '--sampler', 'euler');
+    const r = await spawnCli(['sample', '--pipeline', join(dir, 'pipeline'), '--sampler', 'euler']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
@@ -193,37 +161,25 @@ describe('ddpm-lab sample (in-process) input errors', () => {
   });
 
   it('names a --num outside 1..64 and a model folder without a scheduler', async () => {
-    const num = await inProcess(
-      'sample',
-      '--pipeline',
-      join(dir, 'pipeline'),
-      '--sampler',
-      'ddim',
-      '--steps',
-      '2',
-      '--seed',
-      '1',
-      '--num',
-      '65',
-      '--out',
-      'x.png',
-    );
+    const ddim = (pipeline: string, num: string) =>
+      inProcess(
+        'sample',
+        '--pipeline',
+        pipeline,
+        '--sampler',
+        'ddim',
+        '--steps',
+        '2',
+        '--seed',
+        '1',
+        '--num',
+        num,
+        '--out',
+        'x.png',
+      );
+    const num = await ddim(join(dir, 'pipeline'), '65');
     expect(num.stderr).toMatch(/--num 65 is not allowed; expected an integer from 1 to 64/);
-    const unet = await inProcess(
-      'sample',
-      '--pipeline',
-      join(dir, 'pipeline', 'unet'),
-      '--sampler',
-      'ddim',
-      '--steps',
-      '2',
-      '--seed',
-      '1',
-      '--num',
-      '1',
-      '--out',
-      'x.png',
-    );
+    const unet = await ddim(join(dir, 'pipeline', 'unet'), '1');
     expect(unet.code).toBe(1);
     expect(unet.stderr).toMatch(/unet has no scheduler\/scheduler_config\.json; sampling needs the schedule/);
   });

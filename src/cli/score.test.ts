@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { FetchFile } from '../data/builtins';
 import type { Dataset } from '../data/types';
@@ -12,10 +10,8 @@ import { pipelineFiles } from '../io/pipeline';
 import { unetConfigToJson } from '../model/config';
 import { UNet } from '../model/unet';
 import { DIGIT_UNET_CONFIG, mnistDigits } from '../quality/testData';
-import { runCli } from './run';
+import { inProcess, spawnCli } from './testCli';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/ddpm-lab.mjs', import.meta.url).pathname;
 const fromDisk: FetchFile = async (path) => new Uint8Array(readFileSync(join(process.cwd(), 'public', path)));
 
 let dir: string;
@@ -28,27 +24,6 @@ function writeIdx(folder: string, prefix: string, ds: Dataset): void {
     idxFile([ds.count, ds.height, ds.width], ds.images),
   );
   writeFileSync(join(folder, `${prefix}-labels-idx1-ubyte`), idxFile([ds.count], ds.labels));
-}
-
-async function spawnScore(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const env = { ...process.env, TMPDIR: join(dir, 'tmp') };
-    const { stdout, stderr } = await run('node', [BIN, 'score', ...args], { timeout: 100_000, env });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-async function inProcess(...args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(['score', ...args], {
-    stdout: (l) => stdout.push(l),
-    stderr: (l) => stderr.push(l),
-  });
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
 beforeAll(async () => {
@@ -91,7 +66,10 @@ describe('ddpm-lab score (spawned)', () => {
   ];
 
   it('prints one JSON object, trains the classifier once and reuses it from the temp-dir cache', async () => {
-    const first = await spawnScore(...args(), '--classifier-steps', '20', '--seed', '2');
+    const first = await spawnCli(['score', ...args(), '--classifier-steps', '20', '--seed', '2'], {
+      ...process.env,
+      TMPDIR: join(dir, 'tmp'),
+    });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^\{[^\n]*\}\n$/);
     const score = JSON.parse(first.stdout) as Record<string, unknown>;
@@ -105,7 +83,10 @@ describe('ddpm-lab score (spawned)', () => {
       expect.stringMatching(/^digits_[0-9a-f]{64}_[0-9a-f]{16}\.safetensors$/),
     ]);
 
-    const again = await spawnScore(...args(), '--classifier-steps', '20', '--seed', '2');
+    const again = await spawnCli(['score', ...args(), '--classifier-steps', '20', '--seed', '2'], {
+      ...process.env,
+      TMPDIR: join(dir, 'tmp'),
+    });
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('training the classifier');
     expect(again.stderr).toContain('score: used the cached classifier in');
@@ -131,7 +112,7 @@ describe('ddpm-lab score (in-process) input errors', () => {
     ],
     [['--pipeline', 'x', '--data', 'y', '--num', '4', '--eta', '1'], 'score: unknown flag --eta'],
   ])('%j', async (argv, message) => {
-    const r = await inProcess(...argv);
+    const r = await inProcess('score', ...argv);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(message);
@@ -139,9 +120,19 @@ describe('ddpm-lab score (in-process) input errors', () => {
   });
 
   it('names steps beyond T, and a --num larger than the held-out split before sampling', async () => {
-    const steps = await inProcess('--pipeline', pipeline, '--data', data, '--num', '4', '--steps', '21');
+    const steps = await inProcess(
+      'score',
+      '--pipeline',
+      pipeline,
+      '--data',
+      data,
+      '--num',
+      '4',
+      '--steps',
+      '21',
+    );
     expect(steps.stderr).toBe('ddpm-lab: score: --steps 21 is not allowed; expected an integer from 1 to 20');
-    const num = await inProcess('--pipeline', pipeline, '--data', data, '--num', '61');
+    const num = await inProcess('score', '--pipeline', pipeline, '--data', data, '--num', '61');
     expect(num.code).toBe(1);
     expect(num.stderr).toBe('ddpm-lab: digits: cannot draw 61 held-out real images from 60; choose 1 to 60');
   });

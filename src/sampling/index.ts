@@ -17,11 +17,13 @@ export { epsCoefficients, gpuStep, type GpuStepResult } from './gpuStep';
 export {
   DEFAULT_SAMPLE_OPTIONS,
   MAX_IMAGES,
+  SAMPLING_VARIANCES,
   SampleOptionsError,
   resolveSampleOptions,
   type FrameFormat,
   type ResolvedSampleOptions,
   type SampleOptions,
+  type SamplingVariance,
 } from './options';
 export {
   frameBytes,

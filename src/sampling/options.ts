@@ -2,7 +2,7 @@
  * Sampling options: one type, its defaults and its validation, shared by the UI form, the worker
  * and the CLI (no tfjs here, so the page can import it).
  */
-import type { SchedulerKind } from '../diffusion';
+import type { SchedulerConfig, SchedulerKind, VarianceType } from '../diffusion';
 
 /** How a sampling run is set up. Everything but `sampler` and `numInferenceSteps` has a default. */
 export interface SampleOptions {
@@ -18,6 +18,12 @@ export interface SampleOptions {
   seed?: number;
   /** Clip x̂₀ to ±clip_sample_range; default: the schedule's `clip_sample`. */
   clip?: boolean;
+  /**
+   * DDPM's step variance for this run, overriding the schedule's `variance_type` (which stays as
+   * stored): `fixed_small` σ²_t = β̃_t (the posterior variance), `fixed_large` σ²_t = β_t (the
+   * released CIFAR-10 checkpoint's choice). DDIM ignores it (its σ comes from η).
+   */
+  varianceType?: SamplingVariance;
   /** Most images per model call: a cap on activation memory; the images still advance together. */
   maxBatch?: number;
   /** Bytes the recorded frames may take (default 256 MB); 0 records none. Beyond it, a stride. */
@@ -26,11 +32,17 @@ export interface SampleOptions {
   frameFormat?: FrameFormat;
 }
 
+/** The variance types a sampling run may choose (the log variants give the same σ). */
+export const SAMPLING_VARIANCES = ['fixed_small', 'fixed_large'] as const;
+export type SamplingVariance = (typeof SAMPLING_VARIANCES)[number];
+
 /** How recorded frames hold their values. */
 export type FrameFormat = 'uint8' | 'float32';
 
-/** {@link SampleOptions} with every default filled in. */
-export type ResolvedSampleOptions = Required<SampleOptions>;
+/** {@link SampleOptions} with every default filled in (the variance type may be the schedule's own). */
+export type ResolvedSampleOptions = Required<Omit<SampleOptions, 'varianceType'>> & {
+  varianceType: VarianceType;
+};
 
 /** Why each default: 16 images fill a 4×4 preview grid; 256 MB keeps a browser tab comfortable. */
 export const DEFAULT_SAMPLE_OPTIONS = Object.freeze({
@@ -64,16 +76,21 @@ const KEYS: readonly (keyof SampleOptions)[] = [
   'numImages',
   'seed',
   'clip',
+  'varianceType',
   'maxBatch',
   'frameBudgetBytes',
   'frameFormat',
 ];
 
 /**
- * Fills defaults and checks every option; `clipDefault` is the schedule's `clip_sample`.
- * `numInferenceSteps` is checked against T where the schedule is known (the diffusion core).
+ * Fills defaults and checks every option; `clip` and `varianceType` default to the schedule's
+ * `clip_sample` and `variance_type`. `numInferenceSteps` is checked against T where the schedule
+ * is known (the diffusion core).
  */
-export function resolveSampleOptions(options: SampleOptions, clipDefault: boolean): ResolvedSampleOptions {
+export function resolveSampleOptions(
+  options: SampleOptions,
+  schedule: Pick<SchedulerConfig, 'clip_sample' | 'variance_type'>,
+): ResolvedSampleOptions {
   if (typeof options !== 'object' || options === null) {
     throw new SampleOptionsError('options', options, 'expected an object of sampling options');
   }
@@ -88,7 +105,8 @@ export function resolveSampleOptions(options: SampleOptions, clipDefault: boolea
   }
   const o: ResolvedSampleOptions = {
     ...DEFAULT_SAMPLE_OPTIONS,
-    clip: clipDefault,
+    clip: schedule.clip_sample,
+    varianceType: schedule.variance_type,
     ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SampleOptions),
   };
   if (o.sampler !== 'ddpm' && o.sampler !== 'ddim')
@@ -100,6 +118,11 @@ export function resolveSampleOptions(options: SampleOptions, clipDefault: boolea
   integer('numImages', o.numImages, 1, MAX_IMAGES);
   integer('seed', o.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   if (typeof o.clip !== 'boolean') throw new SampleOptionsError('clip', o.clip, 'allowed: true or false');
+  if (
+    options.varianceType !== undefined &&
+    !(SAMPLING_VARIANCES as readonly unknown[]).includes(o.varianceType)
+  )
+    throw new SampleOptionsError('varianceType', o.varianceType, 'allowed: "fixed_small", "fixed_large"');
   integer('maxBatch', o.maxBatch, 1, MAX_IMAGES);
   integer('frameBudgetBytes', o.frameBudgetBytes, 0, Number.MAX_SAFE_INTEGER);
   if (o.frameFormat !== 'uint8' && o.frameFormat !== 'float32') {

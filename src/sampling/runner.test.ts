@@ -135,6 +135,34 @@ describe('sample() frames, memory and cancelling', () => {
     );
   });
 
+  it("uses the run's variance type over the schedule's: σ_t = √β_t for fixed_large, the stored one for fixed_small", async () => {
+    const schedule = { variance_type: 'fixed_small' } as const;
+    const run = async (varianceType?: 'fixed_small' | 'fixed_large') => {
+      const { frames, onFrame } = collect();
+      await sample(
+        toy,
+        schedule,
+        { sampler: 'ddpm', numInferenceSteps: 5, numImages: 1, varianceType },
+        { onFrame },
+      );
+      return frames;
+    };
+    const large = await run('fixed_large');
+    // The paper's linear betas, β_t = 1e-4 + (0.02 − 1e-4)·t/999; a step from t to prevT has the
+    // β of the whole stretch, 1 − ᾱ_t/ᾱ_prevT (diffusers), and adds no noise at t = 0.
+    const alphaBar: number[] = [];
+    for (let t = 0, a = 1; t < 1000; t++) alphaBar.push((a *= 1 - (1e-4 + (0.0199 * t) / 999)));
+    for (const f of large)
+      expect(f.sigma).toBeCloseTo(f.t === 0 ? 0 : Math.sqrt(1 - alphaBar[f.t] / alphaBar[f.prevT]), 6);
+    const small = await run('fixed_small');
+    expect(small.map((f) => f.sigma)).toEqual((await run()).map((f) => f.sigma));
+    expect(small.map((f) => f.sigma)).toEqual(
+      stepPlan(createScheduler('ddpm', schedule), 5).map((p) => p.sigma),
+    );
+    // β̃_t < β_t for t > 0: the override changed every noisy step.
+    small.forEach((f, i) => (f.t > 0 ? expect(f.sigma).toBeLessThan(large[i].sigma) : undefined));
+  });
+
   it('strides the frames to fit the budget and reports the stride', async () => {
     const oneFrame = 3 * 2 * PER_IMAGE; // uint8: x_t, x̂₀, ε̂ of 2 images
     const { frames, onFrame } = collect();
@@ -240,6 +268,11 @@ describe('sample() input errors', () => {
     [{ seed: 0.5 }, /seed = 0.5/, SampleOptionsError],
     [{ frameFormat: 'png' }, /frameFormat = "png".*"uint8", "float32"/, SampleOptionsError],
     [{ sampler: 'euler' }, /sampler = "euler".*"ddpm", "ddim"/, SampleOptionsError],
+    [
+      { varianceType: 'learned' },
+      /varianceType = "learned".*"fixed_small", "fixed_large"/,
+      SampleOptionsError,
+    ],
     [{ steps: 5 }, /steps = 5 .*unknown option/, SampleOptionsError],
   ])('%j', async (bad, message, errorClass) => {
     const run = sample(toy, {}, {

@@ -120,8 +120,12 @@ export async function sample(
 ): Promise<SampleResult> {
   const started = performance.now();
   const config = resolveSchedulerConfig(schedule);
-  const o = resolveSampleOptions(options, config.clip_sample);
-  const scheduler = createScheduler(o.sampler, { ...config, clip_sample: o.clip });
+  const o = resolveSampleOptions(options, config);
+  const scheduler = createScheduler(o.sampler, {
+    ...config,
+    clip_sample: o.clip,
+    variance_type: o.varianceType,
+  });
   const timesteps = scheduler.setTimesteps(o.numInferenceSteps);
   const steps = timesteps.map((t) => stepCoefficients(scheduler, t, scheduler.previousTimestep(t), o.eta));
   const shape = imageShape(model, o.numImages);

@@ -6,7 +6,7 @@
  */
 import { create } from 'zustand';
 import type { MetricPoint, TrainMetrics } from '../worker/protocol';
-import { DecimatedSeries, createThrottle } from './series';
+import { DecimatedSeries, createThrottle, minMaxDownsample } from './series';
 
 export interface LossPoint {
   step: number;
@@ -25,8 +25,11 @@ export interface LossPerTCurve {
   buckets: readonly (number | null)[];
 }
 
-/** Chart points kept per series; 600 points cover a 560 px wide chart. */
-export const MAX_CHART_POINTS = 600;
+/**
+ * Points a chart draws per series: 300 on a 560 px wide chart is about one per two pixels. The
+ * buffers keep twice as many at an even stride; each publish picks the drawn ones min/max-wise.
+ */
+export const MAX_CHART_POINTS = 300;
 /** The slowest the charts may lag the worker. */
 export const CHART_INTERVAL_MS = 250;
 
@@ -49,8 +52,8 @@ interface MetricsState {
 }
 
 export const useMetrics = create<MetricsState>((set, get) => {
-  const loss = new DecimatedSeries<LossPoint>(MAX_CHART_POINTS);
-  const lrGrad = new DecimatedSeries<LrGradPoint>(MAX_CHART_POINTS);
+  const loss = new DecimatedSeries<LossPoint>(2 * MAX_CHART_POINTS);
+  const lrGrad = new DecimatedSeries<LrGradPoint>(2 * MAX_CHART_POINTS);
   let pending: TrainMetrics | undefined;
   let dirty = false;
   const publish = () => {
@@ -58,7 +61,10 @@ export const useMetrics = create<MetricsState>((set, get) => {
     dirty = false;
     const m = pending;
     pending = undefined;
-    const series = { loss: loss.points(), lrGrad: lrGrad.points() };
+    const series = {
+      loss: minMaxDownsample(loss.points(), MAX_CHART_POINTS, (p) => p.loss),
+      lrGrad: minMaxDownsample(lrGrad.points(), MAX_CHART_POINTS, (p) => p.gradNorm),
+    };
     if (!m) return set(series);
     const curve = { step: m.step, buckets: m.lossPerT.mean };
     const complete = curve.buckets.length > 0 && curve.buckets.every((v) => v !== null && Number.isFinite(v));

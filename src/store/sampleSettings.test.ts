@@ -1,5 +1,6 @@
 import { DEFAULT_RUN_CONFIG, type SamplingConfig } from '../config';
-import { toSampleOptions, validateSampling } from './sampleSettings';
+import type { ModelSummary } from '../worker/protocol';
+import { toSampleOptions, validateSampling, weightsOffer } from './sampleSettings';
 
 const base: SamplingConfig = { ...DEFAULT_RUN_CONFIG.sampling, sampler: 'ddim', steps: 50 };
 
@@ -25,6 +26,12 @@ describe('validateSampling', () => {
 });
 
 describe('toSampleOptions', () => {
+  it('adds the variance override for DDPM only', () => {
+    expect(toSampleOptions({ ...base, sampler: 'ddpm' }, 'fixed_large').varianceType).toBe('fixed_large');
+    expect(toSampleOptions({ ...base, sampler: 'ddim' }, 'fixed_large')).not.toHaveProperty('varianceType');
+    expect(toSampleOptions({ ...base, sampler: 'ddpm' })).not.toHaveProperty('varianceType');
+  });
+
   it('maps the config section onto the runner’s options', () => {
     expect(toSampleOptions(base)).toEqual({
       sampler: 'ddim',
@@ -34,5 +41,32 @@ describe('toSampleOptions', () => {
       seed: 0,
       clip: true,
     });
+  });
+});
+
+describe('weightsOffer', () => {
+  const model = (origin: 'trained' | 'imported', weights: ('ema' | 'raw')[]) =>
+    ({ origin, weights }) as unknown as ModelSummary;
+
+  it('follows sampling.useEma where a trained run has EMA and raw weights', () => {
+    expect(weightsOffer(model('trained', ['ema', 'raw']), true)).toMatchObject({
+      shown: 'ema',
+      reason: undefined,
+      send: 'ema',
+    });
+    expect(weightsOffer(model('trained', ['ema', 'raw']), false)).toMatchObject({
+      shown: 'raw',
+      send: 'raw',
+    });
+  });
+
+  it('disables the choice with the reason for an import, a run without EMA, and no model', () => {
+    const imported = weightsOffer(model('imported', []), true);
+    expect(imported).toMatchObject({ shown: 'single', send: undefined });
+    expect(imported.reason).toMatch(/imported pipeline has one set of weights/);
+    const noEma = weightsOffer(model('trained', ['raw']), true);
+    expect(noEma).toMatchObject({ shown: 'raw', send: undefined });
+    expect(noEma.reason).toMatch(/without EMA \(training.useEma off/);
+    expect(weightsOffer(undefined, true).reason).toMatch(/No model yet/);
   });
 });

@@ -1,8 +1,9 @@
-import type { WorkerEvent } from '../worker/protocol';
+import type { ModelSummary, WorkerEvent } from '../worker/protocol';
 import { useSample } from './sampleStore';
 import { fakeClient } from './testClient';
 import { useTimeline } from './timelineStore';
 import { useConfig } from './configStore';
+import { useWeights } from './weightsStore';
 
 const shape = { numImages: 2, height: 2, width: 2, channels: 1 };
 const frame = (step: number) => ({
@@ -37,6 +38,28 @@ describe('useSample', () => {
       options: { sampler: 'ddim', numInferenceSteps: 10, numImages: 2, seed: 0, eta: 0, clip: true },
     });
     expect(useSample.getState().status).toMatchObject({ kind: 'running', done: 0, total: 10 });
+  });
+
+  it('asks for the chosen weights where the model has two sets, and for the DDPM variance of this run', () => {
+    const trained = { origin: 'trained', weights: ['ema', 'raw'] } as unknown as ModelSummary;
+    useWeights.setState({ model: trained });
+    useConfig.getState().setField('sampling.useEma', false);
+    expect(started().client.sent[0]).toMatchObject({ weights: 'raw' });
+    expect((started().client.sent[0] as { options: object }).options).not.toHaveProperty('varianceType');
+    useConfig.getState().setField('sampling.useEma', true);
+    useSample.getState().setVarianceType('fixed_large');
+    // DDIM has no variance type: the override goes out with DDPM only.
+    expect(started().client.sent[0]).toMatchObject({ weights: 'ema' });
+    expect((started().client.sent[0] as { options: object }).options).not.toHaveProperty('varianceType');
+    useConfig.getState().setField('sampling.sampler', 'ddpm');
+    const client = fakeClient();
+    useSample.setState({ status: { kind: 'idle' } });
+    useSample.getState().sample();
+    expect(client.sent[0]).toMatchObject({ options: { sampler: 'ddpm', varianceType: 'fixed_large' } });
+    useWeights.setState({ model: { origin: 'imported', weights: [] } as unknown as ModelSummary });
+    expect(started().client.sent[0]).toMatchObject({ weights: undefined });
+    useSample.getState().setVarianceType(null);
+    useWeights.setState({ model: undefined });
   });
 
   it('tracks progress, hands frames to the timeline and keeps the final images', () => {

@@ -9,8 +9,10 @@ import type { ImageBatch } from './imageBatch';
 import { useLab } from './labStore';
 import type { SamplingConfig } from '../config';
 import { useConfig } from './configStore';
-import { toSampleOptions } from './sampleSettings';
+import type { SamplingVariance } from '../sampling/options';
+import { toSampleOptions, weightsOffer } from './sampleSettings';
 import { useTimeline } from './timelineStore';
+import { useWeights } from './weightsStore';
 
 export type SampleStatus =
   | { kind: 'idle' }
@@ -27,6 +29,9 @@ interface SampleState {
   pending: SamplingConfig | undefined;
   /** The last finished batch, with the settings that made it. */
   result: { batch: ImageBatch; settings: SamplingConfig } | undefined;
+  /** DDPM's variance for the next runs, overriding the model's `variance_type`; null keeps the model's. */
+  varianceType: SamplingVariance | null;
+  setVarianceType(v: SamplingVariance | null): void;
   sample(): void;
   cancel(): void;
   onEvent(event: SampleEvent): void;
@@ -45,6 +50,10 @@ export const useSample = create<SampleState>((set, get) => {
     status: { kind: 'idle' },
     pending: undefined,
     result: undefined,
+    varianceType: null,
+    setVarianceType(varianceType) {
+      set({ varianceType });
+    },
     sample() {
       const client = useLab.getState().client;
       if (!client || get().status.kind === 'running') return;
@@ -52,7 +61,12 @@ export const useSample = create<SampleState>((set, get) => {
       const settings = useConfig.getState().valid.sampling;
       set({ status: { kind: 'running', runId, done: 0, total: settings.steps }, pending: settings });
       useTimeline.getState().clear();
-      client.send({ type: 'sample', runId, options: toSampleOptions(settings) });
+      client.send({
+        type: 'sample',
+        runId,
+        options: toSampleOptions(settings, get().varianceType),
+        weights: weightsOffer(useWeights.getState().model, settings.useEma).send,
+      });
     },
     cancel() {
       const s = get().status;

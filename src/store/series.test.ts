@@ -1,4 +1,4 @@
-import { DecimatedSeries, createThrottle } from './series';
+import { DecimatedSeries, createThrottle, minMaxDownsample } from './series';
 
 describe('DecimatedSeries', () => {
   it('keeps every point until the buffer fills', () => {
@@ -84,5 +84,26 @@ describe('createThrottle', () => {
     expect(published).toBe(2);
     c.advance(500);
     expect(published).toBe(2);
+  });
+});
+
+describe('minMaxDownsample', () => {
+  const id = (v: number) => v;
+
+  it('keeps short series whole', () => {
+    expect(minMaxDownsample([3, 1, 2], 4, id)).toEqual([3, 1, 2]);
+  });
+
+  it('keeps the ends and each run’s minimum and maximum in order, so a spike survives', () => {
+    // 2 ends + 2 runs of 4: [5, 9, 1, 6] → 9 then 1; [2, 2, 8, 3] → 2 then 8.
+    expect(minMaxDownsample([0, 5, 9, 1, 6, 2, 2, 8, 3, 7], 6, id)).toEqual([0, 9, 1, 2, 8, 7]);
+    const flat = Array.from({ length: 1000 }, (_, i) => (i === 537 ? 100 : 1));
+    const kept = minMaxDownsample(flat, 300, id);
+    expect(kept.length).toBeLessThanOrEqual(300);
+    expect(kept).toContain(100);
+  });
+
+  it('rejects a budget that cannot hold the ends and one run', () => {
+    expect(() => minMaxDownsample([1, 2, 3], 3, id)).toThrow(/maxPoints 3 must be an integer ≥ 4/);
   });
 });

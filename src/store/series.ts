@@ -72,3 +72,32 @@ export function createThrottle(
     },
   };
 }
+
+/**
+ * At most `maxPoints` of `points` for a chart: the first and the last, and from each of
+ * (maxPoints − 2)/2 equal runs in between the point with the smallest and the one with the largest
+ * `value`, in their order. Spikes survive (a loss spike is what a learner must see); the cost of a
+ * redraw stays flat however long the run.
+ */
+export function minMaxDownsample<P>(points: readonly P[], maxPoints: number, value: (p: P) => number): P[] {
+  if (!Number.isInteger(maxPoints) || maxPoints < 4)
+    throw new RangeError(`minMaxDownsample: maxPoints ${maxPoints} must be an integer ≥ 4`);
+  if (points.length <= maxPoints) return points.slice();
+  const inner = points.length - 2;
+  const runs = Math.floor((maxPoints - 2) / 2);
+  const out: P[] = [points[0]];
+  for (let r = 0; r < runs; r++) {
+    const start = 1 + Math.floor((r * inner) / runs);
+    const end = 1 + Math.floor(((r + 1) * inner) / runs);
+    let lo = start;
+    let hi = start;
+    for (let i = start + 1; i < end; i++) {
+      if (value(points[i]) < value(points[lo])) lo = i;
+      if (value(points[i]) > value(points[hi])) hi = i;
+    }
+    out.push(points[Math.min(lo, hi)]);
+    if (lo !== hi) out.push(points[Math.max(lo, hi)]);
+  }
+  out.push(points[points.length - 1]);
+  return out;
+}

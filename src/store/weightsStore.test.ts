@@ -24,6 +24,7 @@ const summary: ModelSummary = {
   parameterCount: 700_000,
   diffusersCompatible: true,
   scheduler: null,
+  weights: [],
   warnings: [],
 };
 

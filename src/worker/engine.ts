@@ -118,7 +118,7 @@ export class Engine {
       }
       case 'sample':
         if (this.requireReady(cmd.runId))
-          await this.models.run(cmd.runId, () => this.models.sample(cmd.runId, cmd.options));
+          await this.models.run(cmd.runId, () => this.models.sample(cmd.runId, cmd.options, cmd.weights));
         return;
       case 'cancel':
         if (!this.models.cancel(cmd.runId)) this.scores.cancel(cmd.runId);

@@ -1,24 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { toSchedulerConfigJson } from '../diffusion';
 import { pipelineFiles, readModelBundle, writePipelineZip } from '../io/pipeline';
-import { parseUNetConfig, unetConfigToJson, type UNetConfig } from '../model/config';
+import { unetConfigToJson, type UNetConfig } from '../model/config';
 import { countParameters } from '../model/plan';
 import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
 import { Engine } from './engine';
 import { PROTOCOL_VERSION, type ModelFile, type WorkerEvent } from './protocol';
+import { SMALL_UNET_CONFIG } from './testModels';
 
-const SMALL = parseUNetConfig({
-  sample_size: 8,
-  block_out_channels: [8, 16],
-  down_block_types: ['DownBlock2D', 'AttnDownBlock2D'],
-  up_block_types: ['AttnUpBlock2D', 'UpBlock2D'],
-  layers_per_block: 1,
-  norm_num_groups: 4,
-  attention_head_dim: null,
-  freq_shift: 1,
-  flip_sin_to_cos: false,
-});
 const SCHEDULE = { num_train_timesteps: 100, variance_type: 'fixed_large' as const };
 
 interface Sent {
@@ -35,7 +25,7 @@ async function stateDict(config: UNetConfig, seed: number): Promise<StateDict> {
 
 function zipOf(
   dict: StateDict,
-  config = SMALL,
+  config = SMALL_UNET_CONFIG,
   scheduler: Record<string, unknown> = toSchedulerConfigJson('ddpm', SCHEDULE),
 ) {
   const bytes = writePipelineZip({
@@ -66,7 +56,7 @@ async function ready() {
 let goodDict: StateDict;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  goodDict = await stateDict(SMALL, 5);
+  goodDict = await stateDict(SMALL_UNET_CONFIG, 5);
 });
 
 describe('importModel', () => {
@@ -80,7 +70,7 @@ describe('importModel', () => {
       origin: 'imported',
       source: ['tiny-pipeline.zip'],
       config: { sample_size: 8, block_out_channels: [8, 16], in_channels: 3 },
-      parameterCount: countParameters(SMALL),
+      parameterCount: countParameters(SMALL_UNET_CONFIG),
       diffusersCompatible: true,
       scheduler: { kind: 'ddpm', config: { num_train_timesteps: 100, variance_type: 'fixed_large' } },
       warnings: [],
@@ -104,7 +94,7 @@ describe('importModel', () => {
       ]),
     );
     const files = pipelineFiles({
-      unetConfig: unetConfigToJson(SMALL),
+      unetConfig: unetConfigToJson(SMALL_UNET_CONFIG),
       schedulerConfig: toSchedulerConfigJson('ddpm', SCHEDULE),
       tensors: legacy,
     });
@@ -122,7 +112,7 @@ describe('importModel', () => {
 
   it('loads a lone .safetensors with its config.json and warns that the schedule is the default', async () => {
     const files = pipelineFiles({
-      unetConfig: unetConfigToJson(SMALL),
+      unetConfig: unetConfigToJson(SMALL_UNET_CONFIG),
       schedulerConfig: {},
       tensors: goodDict,
     });
@@ -173,7 +163,7 @@ describe('importModel', () => {
     await engine.handle({
       type: 'importModel',
       runId: 's',
-      files: zipOf(goodDict, SMALL, { _class_name: 'DDPMScheduler', beta_schedule: 'cosine' }),
+      files: zipOf(goodDict, SMALL_UNET_CONFIG, { _class_name: 'DDPMScheduler', beta_schedule: 'cosine' }),
     });
     const [zip, sched] = of('error');
     expect(zip).toMatchObject({ runId: 'z', code: 'bad-model' });
@@ -184,7 +174,7 @@ describe('importModel', () => {
 
   it('frees the import it replaces but never a trained model', async () => {
     const { engine } = await ready();
-    const trained = new UNet(SMALL, { seed: 1 });
+    const trained = new UNet(SMALL_UNET_CONFIG, { seed: 1 });
     engine.modelSlot.set({ model: trained, scheduler: null, origin: { kind: 'trained', runId: 'train-1' } });
     await engine.handle({ type: 'importModel', runId: 'a', files: zipOf(goodDict) });
     const first = engine.modelSlot.current()!.model;
@@ -282,6 +272,48 @@ describe('sample', () => {
   });
 });
 
+describe('sample: weights and variance type', () => {
+  it('offers an import no choice of weights and names why when one is asked for', async () => {
+    const { engine, of } = await ready();
+    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    expect(of('modelLoaded')[0].model.weights).toEqual([]);
+    const options = { sampler: 'ddim', numInferenceSteps: 1, numImages: 1 } as const;
+    await engine.handle({ type: 'sample', runId: 'e', options, weights: 'ema' });
+    await engine.handle({ type: 'sample', runId: 'x', options, weights: 'best' as never });
+    expect(of('error').map((e) => [e.runId, e.code, e.message])).toEqual([
+      [
+        'e',
+        'bad-command',
+        expect.stringMatching(/weights "ema" is not available: an imported pipeline has one set/),
+      ],
+      ['x', 'bad-command', expect.stringMatching(/weights "best" is not allowed; use "ema" or "raw"/)],
+    ]);
+  });
+
+  it('overrides the stored variance_type for one run: σ_t in the frames changes, the scheduler does not', async () => {
+    const { engine, of } = await ready();
+    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    const sigmas = async (runId: string, varianceType?: 'fixed_small' | 'fixed_large') => {
+      await engine.handle({
+        type: 'sample',
+        runId,
+        options: { sampler: 'ddpm', numInferenceSteps: 4, numImages: 1, varianceType },
+      });
+      return of('sampleFrames')
+        .filter((e) => e.runId === runId)
+        .flatMap((e) => e.frames.map((f) => f.sigma));
+    };
+    // SCHEDULE stores fixed_large (σ² = β); fixed_small (σ² = β̃ < β) shrinks every noisy step.
+    const stored = await sigmas('stored');
+    const small = await sigmas('small', 'fixed_small');
+    expect(await sigmas('large', 'fixed_large')).toEqual(stored);
+    expect(small).toHaveLength(4);
+    small.slice(0, 3).forEach((s, i) => expect(s).toBeLessThan(stored[i]));
+    expect(of('error')).toEqual([]);
+    expect(engine.modelSlot.current()!.scheduler!.config.variance_type).toBe('fixed_large');
+  });
+});
+
 describe('exportPipeline', () => {
   it('writes a diffusers pipeline zip that imports back to the same weights and schedule', async () => {
     const { engine, sent, of } = await ready();
@@ -304,7 +336,7 @@ describe('exportPipeline', () => {
   it('refuses the lab-only BatchNorm model with the reason, and answers no-model before any model', async () => {
     const { engine, of } = await ready();
     await engine.handle({ type: 'exportPipeline', runId: 'none' });
-    const bn = new UNet({ ...SMALL, lab_norm_after_conv_in: 'batch' }, { seed: 2 });
+    const bn = new UNet({ ...SMALL_UNET_CONFIG, lab_norm_after_conv_in: 'batch' }, { seed: 2 });
     engine.modelSlot.set({ model: bn, scheduler: null, origin: { kind: 'trained', runId: 'r' } });
     await engine.handle({ type: 'exportPipeline', runId: 'bn' });
     const [none, refused] = of('error');

@@ -17,8 +17,8 @@ import { UNet } from '../model/unet';
 import { SampleCancelledError, sample } from '../sampling/runner';
 import { SampleOptionsError, type FrameFormat, type SampleOptions } from '../sampling/options';
 import type { ImageShape, SampleFrame } from '../sampling/frames';
-import type { ModelSlot, SlotEntry } from './modelSlot';
-import type { ErrorCode, FrameMessage, ModelFile, ModelSummary, WorkerEvent } from './protocol';
+import { weightChoices, type ModelSlot, type SlotEntry } from './modelSlot';
+import type { ErrorCode, FrameMessage, ModelFile, ModelSummary, WeightChoice, WorkerEvent } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -57,6 +57,7 @@ export function modelSummary(entry: SlotEntry, warnings: string[] = []): ModelSu
     parameterCount: entry.model.parameterCount(),
     diffusersCompatible: entry.model.diffusersCompatible,
     scheduler: entry.scheduler ? { kind: entry.scheduler.kind, config: { ...entry.scheduler.config } } : null,
+    weights: weightChoices(entry),
     warnings,
   };
 }
@@ -86,13 +87,15 @@ export class ModelCommands {
     return true;
   }
 
-  async sample(runId: string, options: SampleOptions): Promise<void> {
+  /** Samples with the current model's `weights` (default: its EMA where it has one). */
+  async sample(runId: string, options: SampleOptions, weights?: WeightChoice): Promise<void> {
     const entry = this.slot.current();
     if (!entry)
       throw new CommandError(
         'no-model',
         'sample: no model yet; train one or import a diffusers pipeline first',
       );
+    const model = chooseWeights(entry, weights);
     if (this.active) {
       throw new CommandError(
         'busy',
@@ -102,7 +105,7 @@ export class ModelCommands {
     const signal = { aborted: false };
     this.active = { runId, signal };
     try {
-      await this.sampleWith(runId, entry, options, signal);
+      await this.sampleWith(runId, model, entry, options, signal);
     } finally {
       this.active = null;
     }
@@ -157,6 +160,7 @@ export class ModelCommands {
 
   private async sampleWith(
     runId: string,
+    model: UNet,
     entry: SlotEntry,
     options: SampleOptions,
     signal: { aborted: boolean },
@@ -174,7 +178,7 @@ export class ModelCommands {
       pendingBytes = 0;
       lastFlush = performance.now();
     };
-    const result = await sample(entry.model, entry.scheduler?.config ?? {}, options, {
+    const result = await sample(model, entry.scheduler?.config ?? {}, options, {
       signal,
       onStart: (plan) => {
         header = { shape: plan.shape, format: plan.frameFormat, frameStride: plan.frameStride };
@@ -198,6 +202,27 @@ export class ModelCommands {
       images,
     ]);
   }
+}
+
+/** The weights to sample: the entry's default, or the set asked for; throws naming the sets there are. */
+function chooseWeights(entry: SlotEntry, weights: WeightChoice | undefined): UNet {
+  if (weights === undefined) return entry.model;
+  if (weights !== 'ema' && weights !== 'raw')
+    throw new CommandError(
+      'bad-command',
+      `sample: weights ${JSON.stringify(weights)} is not allowed; use "ema" or "raw"`,
+    );
+  if (!weightChoices(entry).includes(weights)) {
+    const why =
+      entry.origin.kind === 'imported'
+        ? 'an imported pipeline has one set of weights; leave weights unset'
+        : `this run has no EMA (training.useEma is off), only "raw"`;
+    throw new CommandError(
+      'bad-command',
+      `sample: weights ${JSON.stringify(weights)} is not available: ${why}`,
+    );
+  }
+  return weights === 'raw' && entry.raw ? entry.raw : entry.model;
 }
 
 function toMessage(f: SampleFrame): FrameMessage {

@@ -17,8 +17,8 @@ import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
 export type * from './trainingProtocol';
 
-/** 2: the training commands and events of trainingProtocol.ts. */
-export const PROTOCOL_VERSION = 2;
+/** 2: the training commands and events of trainingProtocol.ts. 3: sample's weights choice, ModelSummary.weights. */
+export const PROTOCOL_VERSION = 3;
 
 /** Compute backends the lab can run on, in order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
@@ -48,8 +48,11 @@ export interface AdapterInfo {
 export type Command =
   | { type: 'init'; protocolVersion: number; backend: BackendRequest }
   | { type: 'gpuCheck'; runId: string; size: number; iterations: number }
-  /** Samples from the current model (see `sampleProgress`, `sampleFrames`, `sampleDone`). */
-  | { type: 'sample'; runId: string; options: SampleOptions }
+  /**
+   * Samples from the current model (see `sampleProgress`, `sampleFrames`, `sampleDone`) with the
+   * weights chosen (default: the EMA where the model has one; see `ModelSummary.weights`).
+   */
+  | { type: 'sample'; runId: string; options: SampleOptions; weights?: WeightChoice }
   /** Stops a run at its next step; it ends with `error {code: 'cancelled'}`. Unknown runs are ignored. */
   | { type: 'cancel'; runId: string }
   /** Loads a model from user files (what `src/io` reads); answered by `modelLoaded`. */
@@ -63,6 +66,9 @@ export type Command =
    */
   | { type: 'score'; runId: string; options: ScoreOptions }
   | TrainingCommand;
+
+/** A trained run's two sets of weights: the exponential moving average (as the paper samples) or the raw ones. */
+export type WeightChoice = 'ema' | 'raw';
 
 /** One user file; `name` is its path inside the dropped folder (or just the file name). */
 export interface ModelFile {
@@ -102,6 +108,11 @@ export interface ModelSummary {
   diffusersCompatible: boolean;
   /** The scheduler the bundle carried, or null (sampling then uses the paper's schedule). */
   scheduler: { kind: SchedulerKind; config: SchedulerConfig } | null;
+  /**
+   * The weights `sample` may choose: ['ema', 'raw'] for a trained run with EMA, ['raw'] for one
+   * without, [] for an imported pipeline: it has one set of weights, sampled as is.
+   */
+  weights: WeightChoice[];
   /** Everything worth a second look: no scheduler file, renamed legacy keys, non-finite weights. */
   warnings: string[];
 }

@@ -163,20 +163,25 @@ describe('training controller: a run end to end', () => {
     const zip = readZip(new Uint8Array(exported.bytes));
     expect([...zip.keys()].sort()).toEqual([
       'checkpoint.safetensors',
-      'metrics.jsonl',
+      'metrics.csv',
       'run.json',
       'scheduler_config.json',
     ]);
     expect(JSON.parse(new TextDecoder().decode(zip.get('run.json')))).toEqual(
       config({ training: { previewEverySteps: 2, previewImages: 2, previewSteps: 2 } }),
     );
-    expect(
-      new TextDecoder()
-        .decode(zip.get('metrics.jsonl'))
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).step),
-    ).toEqual([1, 2, 3, 4]);
+    const [header, ...rows] = new TextDecoder()
+      .decode(zip.get('metrics.csv'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(header.slice(0, 5)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm']);
+    expect(header.slice(5)).toHaveLength(20);
+    expect(header[5]).toBe('loss_t_0_49');
+    expect(rows.map((r) => Number(r[0]))).toEqual([1, 2, 3, 4]);
+    expect(rows.every((r) => r.length === header.length && Number(r[1]) > 0)).toBe(true);
+    // 4 steps × batch 4 fill some t buckets: their rolling means are on the last row.
+    expect(rows[3].slice(5).filter((v) => v !== '').length).toBeGreaterThan(0);
     expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
 
     await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });
@@ -199,6 +204,55 @@ describe('training controller: a run end to end', () => {
     await waitFor('checkpoints', () => of('checkpoints').length > listed + 1);
     expect(of('checkpoints').at(-1)!.checkpoints).toEqual([]);
     expect(engine.modelSlot.current()?.origin).toEqual({ kind: 'trained', runId: 'r1' });
+  });
+
+  it('samples a trained run with its EMA (the default) or raw weights, also after the run is freed', async () => {
+    const { send, waitFor, of } = await setup();
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    // No warm-up and a large rate, so three steps move the raw weights well away from their average.
+    await send({ type: 'train', runId: 'w', config: config({ training: { warmupSteps: 0, lr: 0.01 } }) });
+    await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    expect(of('modelLoaded').at(-1)!.model.weights).toEqual(['ema', 'raw']);
+    const images = async (runId: string, weights?: 'ema' | 'raw') => {
+      await send({
+        type: 'sample',
+        runId,
+        options: { sampler: 'ddim', numInferenceSteps: 2, numImages: 2, seed: 7 },
+        weights,
+      });
+      return [...new Uint8Array((await waitFor('sampleDone', (e) => e.runId === runId)).images)];
+    };
+    const ema = await images('ema', 'ema');
+    const raw = await images('raw', 'raw');
+    expect(await images('default')).toEqual(ema);
+    expect(raw).not.toEqual(ema);
+    expect(await images('raw again', 'raw')).toEqual(raw);
+
+    await send({ type: 'reset', runId: 'w' });
+    await waitFor('trainState', (e) => e.status === 'idle');
+    expect(await images('raw after reset', 'raw')).toEqual(raw);
+    expect(await images('ema after reset', 'ema')).toEqual(ema);
+    expect(of('error')).toEqual([]);
+
+    // A run without EMA has one set: the raw weights, and asking for the EMA is refused.
+    await send({
+      type: 'train',
+      runId: 'n',
+      config: config({ training: { useEma: false, targetSteps: 1 } }),
+    });
+    await waitFor('trainState', (e) => e.runId === 'n' && e.reason?.code === 'target-reached');
+    expect(of('modelLoaded').at(-1)!.model.weights).toEqual(['raw']);
+    await send({
+      type: 'sample',
+      runId: 'no-ema',
+      options: { sampler: 'ddim', numInferenceSteps: 1 },
+      weights: 'ema',
+    });
+    expect((await waitFor('error', (e) => e.runId === 'no-ema')).message).toMatch(
+      /weights "ema" is not available: this run has no EMA \(training.useEma is off\)/,
+    );
+    await send({ type: 'reset', runId: 'n' });
   });
 
   it('resumes from a checkpoint exactly: the losses after resuming equal an uninterrupted run’s', async () => {

@@ -74,7 +74,7 @@ export type TrainingCommand =
   | { type: 'previewNow'; runId: string }
   | { type: 'listCheckpoints' }
   | { type: 'deleteCheckpoint'; checkpointId: string }
-  /** A zip of run.json, metrics.jsonl and the checkpoint (weights, EMA, optimiser moments). */
+  /** A zip of run.json, scheduler_config.json, metrics.csv and the checkpoint (weights, EMA, optimiser moments). */
   | { type: 'exportRun'; runId: string };
 
 export type TrainingEvent =

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { encodePng } from '../../io/png';
 import { checksum } from '../../store/checksum';
 import { useConfig } from '../../store/configStore';
-import { validateSampling } from '../../store/sampleSettings';
+import { validateSampling, weightsOffer } from '../../store/sampleSettings';
 import { useSample } from '../../store/sampleStore';
 import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
@@ -24,7 +24,9 @@ export function SampleView() {
   const change = (key: string, value: unknown) => useConfig.getState().setField(`sampling.${key}`, value);
   const configT = useConfig((s) => s.valid.diffusion.num_train_timesteps);
   const configVariance = useConfig((s) => s.valid.diffusion.variance_type);
-  const useEma = useConfig((s) => s.valid.training.useEma);
+  const varianceType = useSample((s) => s.varianceType);
+  const storedVariance = model?.scheduler?.config.variance_type ?? configVariance;
+  const offer = useMemo(() => weightsOffer(model, settings.useEma), [model, settings.useEma]);
   const T = model?.scheduler?.config.num_train_timesteps ?? configT;
   const errors = useMemo(() => {
     const fromConfig = Object.fromEntries(
@@ -44,21 +46,34 @@ export function SampleView() {
         {!model && <p className="hint">No model yet: train one (Train tab) or import one (Weights tab).</p>}
         <div className="two-col">
           <div>
-            <SampleForm settings={settings} errors={errors} T={T} onChange={change} />
+            <SampleForm
+              settings={settings}
+              errors={errors}
+              T={T}
+              weights={offer}
+              varianceType={varianceType}
+              storedVariance={storedVariance}
+              onChange={change}
+              onVarianceType={useSample.getState().setVarianceType}
+            />
             {model && (
-              <p className="hint" data-testid="sample-weights">
+              <p className="hint" data-testid="sample-weights" data-weights={offer.send ?? 'single'}>
                 Weights:{' '}
                 {model.origin === 'imported'
-                  ? `imported (${model.source.join(', ')})`
-                  : useEma
+                  ? `imported (${model.source.join(', ')}), one set`
+                  : offer.send === 'ema'
                     ? 'the EMA of the trained weights, as the paper samples'
-                    : 'the raw trained weights (EMA is off in Configure)'}
+                    : 'the raw trained weights of the last step'}
               </p>
             )}
             {settings.sampler === 'ddpm' && (
               <p className="hint" data-testid="ddpm-variance">
-                DDPM variance σ²_t: {model?.scheduler?.config.variance_type ?? configVariance}
-                {model?.scheduler ? ' (the model’s scheduler)' : ' (the run config’s noise schedule)'}
+                DDPM variance σ²_t: {varianceType ?? storedVariance}
+                {varianceType
+                  ? ` (this run only; the model’s scheduler keeps ${storedVariance})`
+                  : model?.scheduler
+                    ? ' (the model’s scheduler)'
+                    : ' (the run config’s noise schedule)'}
               </p>
             )}
             <div className="row">

@@ -1,7 +1,4 @@
-/**
- * Axis domains and ticks computed here, not by recharts: given explicit ticks it skips its
- * decimal-arithmetic "nice ticks" pass, which was a fifth of a chart redraw's main-thread time.
- */
+/** Axis domains and round ticks for the training charts (CanvasChart draws what these return). */
 
 /** A domain and about `count` round ticks covering [min, max] (1, 2, 2.5 or 5 × 10^k apart). */
 export function linearTicks(

@@ -27,63 +27,74 @@ export interface FieldGroup {
 
 const HO = 'Ho et al. 2020';
 
+/** A field of any kind but select; `extra` holds its input's range and the lab flag. */
+function field(
+  kind: Exclude<FieldKind, 'select'>,
+  path: string,
+  label: string,
+  source: string,
+  extra: Pick<FieldSpec, 'step' | 'min' | 'max' | 'lab'> = {},
+): FieldSpec {
+  return { path, label, kind, source, ...extra };
+}
+
+/** A select; each option is [value, text]. */
+function select(
+  path: string,
+  label: string,
+  source: string,
+  options: readonly (readonly [string | null, string])[],
+): FieldSpec {
+  return { path, label, kind: 'select', source, options: options.map(([value, text]) => ({ value, text })) };
+}
+
 export const ABLATIONS: FieldGroup = {
   title: 'Ablations: the learner’s deviations (DDPM.md §4)',
   fields: [
-    {
-      path: 'diffusion.num_train_timesteps',
-      label: 'T (diffusion steps)',
-      kind: 'int',
-      min: 2,
-      source: `${HO} §4: T = 1000. With 250 and unscaled betas, √ᾱ_T ≈ 0.28: sampling starts off the training distribution.`,
-    },
-    {
-      path: 'diffusion.scale_betas_to_T',
-      label: 'Scale betas to T',
-      kind: 'checkbox',
-      source:
-        'The paper’s betas are tuned for T = 1000; scaling them by 1000/T keeps ᾱ_T ≈ 4e-5 at any T (Nichol & Dhariwal 2021 §3.2).',
-    },
-    {
-      path: 'training.sharedT',
-      label: 'One t for the whole batch',
-      kind: 'checkbox',
-      source: `${HO} Algorithm 1: t ~ U{1..T} per example. A shared t gives each step one noise level and a jumpy loss.`,
-    },
-    {
-      path: 'training.normalization',
-      label: 'Input normalisation',
-      kind: 'select',
-      options: [
-        { value: 'unit', text: '[−1, 1] (paper)' },
-        { value: 'meanstd', text: 'mean 0, std 1 per channel' },
+    field(
+      'int',
+      'diffusion.num_train_timesteps',
+      'T (diffusion steps)',
+      `${HO} §4: T = 1000. With 250 and unscaled betas, √ᾱ_T ≈ 0.28: sampling starts off the training distribution.`,
+      { min: 2 },
+    ),
+    field(
+      'checkbox',
+      'diffusion.scale_betas_to_T',
+      'Scale betas to T',
+      'The paper’s betas are tuned for T = 1000; scaling them by 1000/T keeps ᾱ_T ≈ 4e-5 at any T (Nichol & Dhariwal 2021 §3.2).',
+    ),
+    field(
+      'checkbox',
+      'training.sharedT',
+      'One t for the whole batch',
+      `${HO} Algorithm 1: t ~ U{1..T} per example. A shared t gives each step one noise level and a jumpy loss.`,
+    ),
+    select(
+      'training.normalization',
+      'Input normalisation',
+      `${HO} §3.3: pixels scaled linearly to [−1, 1], the range x₀ clipping assumes.`,
+      [
+        ['unit', '[−1, 1] (paper)'],
+        ['meanstd', 'mean 0, std 1 per channel'],
       ],
-      source: `${HO} §3.3: pixels scaled linearly to [−1, 1], the range x₀ clipping assumes.`,
-    },
-    {
-      path: 'training.batchSize',
-      label: 'Batch size',
-      kind: 'int',
-      min: 1,
-      source: `${HO} Appendix B and run_cifar.py: 128.`,
-    },
-    {
-      path: 'model.lab_norm_after_conv_in',
-      label: 'Norm after conv_in',
-      kind: 'select',
-      options: [
-        { value: null, text: 'none (paper)' },
-        { value: 'batch', text: 'BatchNorm (lab format only)' },
+    ),
+    field('int', 'training.batchSize', 'Batch size', `${HO} Appendix B and run_cifar.py: 128.`, { min: 1 }),
+    select(
+      'model.lab_norm_after_conv_in',
+      'Norm after conv_in',
+      'The paper uses GroupNorm inside blocks only; BatchNorm couples the images of a batch and behaves differently when sampling.',
+      [
+        [null, 'none (paper)'],
+        ['batch', 'BatchNorm (lab format only)'],
       ],
-      source:
-        'The paper uses GroupNorm inside blocks only; BatchNorm couples the images of a batch and behaves differently when sampling.',
-    },
-    {
-      path: 'training.useEma',
-      label: 'EMA of the weights',
-      kind: 'checkbox',
-      source: `${HO} §4: samples use an EMA of the weights.`,
-    },
+    ),
+    field(
+      'checkbox',
+      'training.useEma',
+      'EMA of the weights',
+      `${HO} §4: samples use an EMA of the weights.`,
+    ),
   ],
 };
 
@@ -91,162 +102,122 @@ export const GROUPS: readonly FieldGroup[] = [
   {
     title: 'Model',
     fields: [
-      {
-        path: 'model.preset',
-        label: 'U-Net',
-        kind: 'select',
-        options: [
-          { value: 'tiny', text: 'tiny: 16×16, 0.70M parameters (tests)' },
-          { value: 'mnist', text: 'mnist: 32×32 gray, 1.6M' },
-          { value: 'cifar-small', text: 'cifar-small: 32×32 RGB, 6.5M' },
-          { value: 'paper-cifar10', text: 'paper-cifar10: 35.7M (the paper’s)' },
-          { value: 'custom', text: 'custom' },
+      select(
+        'model.preset',
+        'U-Net',
+        `${HO} Appendix B: ch 128, ch_mult (1, 2, 2, 2), 2 res blocks, attention at 16×16: 35.7M parameters.`,
+        [
+          ['tiny', 'tiny: 16×16, 0.70M parameters (tests)'],
+          ['mnist', 'mnist: 32×32 gray, 1.6M'],
+          ['cifar-small', 'cifar-small: 32×32 RGB, 6.5M'],
+          ['paper-cifar10', 'paper-cifar10: 35.7M (the paper’s)'],
+          ['custom', 'custom'],
         ],
-        source: `${HO} Appendix B: ch 128, ch_mult (1, 2, 2, 2), 2 res blocks, attention at 16×16: 35.7M parameters.`,
-      },
-      {
-        path: 'model.dropout',
-        label: 'Dropout',
-        kind: 'number',
+      ),
+      field('number', 'model.dropout', 'Dropout', `${HO} Appendix B: 0.1 on CIFAR-10.`, {
         step: 0.05,
         min: 0,
         max: 1,
-        source: `${HO} Appendix B: 0.1 on CIFAR-10.`,
-      },
+      }),
     ],
   },
   {
     title: 'Noise schedule',
     fields: [
-      {
-        path: 'diffusion.beta_schedule',
-        label: 'β schedule',
-        kind: 'select',
-        options: [
-          { value: 'linear', text: 'linear (paper)' },
-          { value: 'scaled_linear', text: 'scaled_linear' },
-          { value: 'squaredcos_cap_v2', text: 'cosine (Nichol & Dhariwal)' },
+      select('diffusion.beta_schedule', 'β schedule', `${HO} §4: linear.`, [
+        ['linear', 'linear (paper)'],
+        ['scaled_linear', 'scaled_linear'],
+        ['squaredcos_cap_v2', 'cosine (Nichol & Dhariwal)'],
+      ]),
+      field('number', 'diffusion.beta_start', 'β_1', `${HO} §4: 1e-4.`, { step: 0.0001, min: 0, max: 1 }),
+      field('number', 'diffusion.beta_end', 'β_T', `${HO} §4: 0.02.`, { step: 0.001, min: 0, max: 1 }),
+      select(
+        'diffusion.prediction_type',
+        'Model predicts',
+        `${HO} §3.2 and eq. 14: ε-prediction with the simple MSE loss.`,
+        [
+          ['epsilon', 'ε, the noise (paper)'],
+          ['sample', 'x₀'],
+          ['v_prediction', 'v'],
         ],
-        source: `${HO} §4: linear.`,
-      },
-      {
-        path: 'diffusion.beta_start',
-        label: 'β_1',
-        kind: 'number',
-        step: 0.0001,
-        min: 0,
-        max: 1,
-        source: `${HO} §4: 1e-4.`,
-      },
-      {
-        path: 'diffusion.beta_end',
-        label: 'β_T',
-        kind: 'number',
-        step: 0.001,
-        min: 0,
-        max: 1,
-        source: `${HO} §4: 0.02.`,
-      },
-      {
-        path: 'diffusion.prediction_type',
-        label: 'Model predicts',
-        kind: 'select',
-        options: [
-          { value: 'epsilon', text: 'ε, the noise (paper)' },
-          { value: 'sample', text: 'x₀' },
-          { value: 'v_prediction', text: 'v' },
+      ),
+      select(
+        'diffusion.variance_type',
+        'Sampling variance',
+        `${HO} §3.2: both work; google/ddpm-cifar10-32 uses fixed_large.`,
+        [
+          ['fixed_large', 'σ² = β (fixed_large)'],
+          ['fixed_small', 'σ² = β̃ (fixed_small)'],
         ],
-        source: `${HO} §3.2 and eq. 14: ε-prediction with the simple MSE loss.`,
-      },
-      {
-        path: 'diffusion.variance_type',
-        label: 'Sampling variance',
-        kind: 'select',
-        options: [
-          { value: 'fixed_large', text: 'σ² = β (fixed_large)' },
-          { value: 'fixed_small', text: 'σ² = β̃ (fixed_small)' },
-        ],
-        source: `${HO} §3.2: both work; google/ddpm-cifar10-32 uses fixed_large.`,
-      },
-      {
-        path: 'diffusion.clip_sample',
-        label: 'Clip x₀ to [−1, 1]',
-        kind: 'checkbox',
-        source: 'The paper’s sampler clips the predicted x₀ (clip_sample: true in the released checkpoint).',
-      },
+      ),
+      field(
+        'checkbox',
+        'diffusion.clip_sample',
+        'Clip x₀ to [−1, 1]',
+        'The paper’s sampler clips the predicted x₀ (clip_sample: true in the released checkpoint).',
+      ),
     ],
   },
   {
     title: 'Optimisation',
     fields: [
-      {
-        path: 'training.lr',
-        label: 'Learning rate',
-        kind: 'number',
+      field('number', 'training.lr', 'Learning rate', `${HO} §4: Adam, 2e-4 on CIFAR-10.`, {
         step: 0.0001,
         min: 0,
-        source: `${HO} §4: Adam, 2e-4 on CIFAR-10.`,
-      },
-      {
-        path: 'training.warmupSteps',
-        label: 'Warm-up steps',
-        kind: 'int',
-        min: 0,
-        source: 'run_cifar.py: linear warm-up over 5,000 steps.',
-      },
-      {
-        path: 'training.gradClipNorm',
-        label: 'Clip gradient norm',
-        kind: 'optionalNumber',
-        step: 0.1,
-        min: 0,
-        source: 'run_cifar.py: global norm 1.0. Empty turns clipping off.',
-      },
-      {
-        path: 'training.emaDecay',
-        label: 'EMA decay',
-        kind: 'number',
+      }),
+      field(
+        'int',
+        'training.warmupSteps',
+        'Warm-up steps',
+        'run_cifar.py: linear warm-up over 5,000 steps.',
+        { min: 0 },
+      ),
+      field(
+        'optionalNumber',
+        'training.gradClipNorm',
+        'Clip gradient norm',
+        'run_cifar.py: global norm 1.0. Empty turns clipping off.',
+        { step: 0.1, min: 0 },
+      ),
+      field('number', 'training.emaDecay', 'EMA decay', `${HO} §4: 0.9999.`, {
         step: 0.0001,
         min: 0,
         max: 1,
-        source: `${HO} §4: 0.9999.`,
-      },
-      {
-        path: 'training.flip',
-        label: 'Random horizontal flip',
-        kind: 'checkbox',
-        source: `${HO} Appendix B: random flips on CIFAR-10 (never for digits).`,
-      },
-      {
-        path: 'training.targetSteps',
-        label: 'Target steps',
-        kind: 'int',
-        min: 1,
-        source: `${HO} Appendix B: 800k steps on CIFAR-10 (about 2,000 epochs).`,
-      },
-      {
-        path: 'training.seed',
-        lab: true,
-        label: 'Seed',
-        kind: 'int',
-        source: 'Seeds weights, data order, t, noise and flips: the same seed repeats the run.',
-      },
-      {
-        path: 'training.previewEverySteps',
-        lab: true,
-        label: 'Preview every (steps)',
-        kind: 'int',
-        min: 0,
-        source: 'Lab setting: a fixed-seed DDIM grid every N steps; 0 turns it off.',
-      },
-      {
-        path: 'training.checkpointEverySec',
-        lab: true,
-        label: 'Autosave every (s)',
-        kind: 'int',
-        min: 0,
-        source: 'Lab setting: checkpoints to this browser (IndexedDB); 0 saves at pause and stop only.',
-      },
+      }),
+      field(
+        'checkbox',
+        'training.flip',
+        'Random horizontal flip',
+        `${HO} Appendix B: random flips on CIFAR-10 (never for digits).`,
+      ),
+      field(
+        'int',
+        'training.targetSteps',
+        'Target steps',
+        `${HO} Appendix B: 800k steps on CIFAR-10 (about 2,000 epochs).`,
+        { min: 1 },
+      ),
+      field(
+        'int',
+        'training.seed',
+        'Seed',
+        'Seeds weights, data order, t, noise and flips: the same seed repeats the run.',
+        { lab: true },
+      ),
+      field(
+        'int',
+        'training.previewEverySteps',
+        'Preview every (steps)',
+        'Lab setting: a fixed-seed DDIM grid every N steps; 0 turns it off.',
+        { min: 0, lab: true },
+      ),
+      field(
+        'int',
+        'training.checkpointEverySec',
+        'Autosave every (s)',
+        'Lab setting: checkpoints to this browser (IndexedDB); 0 saves at pause and stop only.',
+        { min: 0, lab: true },
+      ),
     ],
   },
 ];

@@ -31,9 +31,11 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
       </div>
       <p className="hint">
         The pipeline zip (<code>model_index.json</code>, <code>unet/</code>, <code>scheduler/</code>) loads
-        with <code>DDPMPipeline.from_pretrained</code> in diffusers. The run zip holds <code>run.json</code>{' '}
-        (the config), <code>metrics.jsonl</code> and a checkpoint with the weights, their EMA and the
-        optimiser state.
+        with <code>DDPMPipeline.from_pretrained</code> in diffusers; for a trained run it holds the EMA
+        weights, as the paper samples (the raw ones when EMA was off), whatever the Sample tab’s Weights
+        choice. The run zip holds <code>run.json</code> (the config), <code>metrics.csv</code> (one row per
+        step; loss per t on the last row) and a checkpoint with the weights, their EMA and the optimiser
+        state.
       </p>
       {blocked && <p className="hint">{blocked}</p>}
       {notDiffusers && <p className="warning">{notDiffusers}</p>}

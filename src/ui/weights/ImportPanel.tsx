@@ -70,6 +70,14 @@ export function ImportPanel({ model, status, onFiles }: Props) {
             {model.config.in_channels === 1 ? '' : 's'}, widths {model.config.block_out_channels.join('/')},{' '}
             {model.config.layers_per_block} per level
           </dd>
+          <dt>Weights</dt>
+          <dd data-testid="model-weights">
+            {model.weights.includes('ema')
+              ? 'EMA (sampled by default and exported) and raw'
+              : model.origin === 'trained'
+                ? 'raw only (EMA was off)'
+                : 'one set, as imported'}
+          </dd>
           <dt>Scheduler</dt>
           <dd>
             {model.scheduler

@@ -17,6 +17,10 @@ export function WeightsView() {
   useEffect(() => {
     if (lastExport) downloadBytes(lastExport.bytes, lastExport.fileName, 'application/zip');
   }, [lastExport]);
+  // Export run is this tab's button, so its download is saved here.
+  useEffect(() => {
+    if (runExport.kind === 'done') downloadBytes(runExport.bytes, runExport.fileName, 'application/zip');
+  }, [runExport]);
   return (
     <div className="two-col-even">
       <ExportPanel

@@ -1,0 +1,22 @@
+import { useId, type ReactNode } from 'react';
+
+interface Props {
+  testId: string;
+  /** `data-*` attributes the browser tests read (point counts, first and last values). */
+  data: Record<string, string | number | undefined>;
+  /** Names the chart for screen readers too. */
+  caption: ReactNode;
+  children: ReactNode;
+}
+
+/** A training chart's frame: its caption as its accessible name, its controls and canvas. */
+export function ChartFigure({ testId, data, caption, children }: Props) {
+  const id = useId();
+  const attributes = Object.fromEntries(Object.entries(data).map(([k, v]) => [`data-${k}`, v]));
+  return (
+    <figure className="chart" aria-labelledby={`${id}-cap`} data-testid={testId} {...attributes}>
+      <figcaption id={`${id}-cap`}>{caption}</figcaption>
+      {children}
+    </figure>
+  );
+}
