@@ -16,6 +16,7 @@ import { Tabs, type TabSpec } from './Tabs';
 import { TrainView } from './train/TrainView';
 import { WeightsView } from './weights/WeightsView';
 import { useDatasetFollowsConfig } from './useDatasetFollowsConfig';
+import { useDownloads } from './useDownloads';
 
 const TABS: readonly TabSpec<TabKey>[] = [
   { key: 'data', title: 'Data', render: () => <DataView /> },
@@ -38,6 +39,7 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, [connect]);
   useDatasetFollowsConfig();
+  useDownloads();
   // On the Weights tab a drop imports a model; everywhere else it loads a dataset.
   const onDrop = tab === 'weights' ? useWeights.getState().importFiles : useDataset.getState().loadFiles;
   return (

@@ -1,7 +1,5 @@
-import { useEffect } from 'react';
 import { useTrain } from '../../store/trainStore';
 import { useWeights } from '../../store/weightsStore';
-import { downloadBytes } from '../download';
 import { ExportPanel } from './ExportPanel';
 import { ImportPanel } from './ImportPanel';
 
@@ -10,17 +8,9 @@ export function WeightsView() {
   const model = useWeights((s) => s.model);
   const exportStatus = useWeights((s) => s.exportStatus);
   const importStatus = useWeights((s) => s.importStatus);
-  const lastExport = useWeights((s) => s.lastExport);
   const trainRun = useTrain((s) => s.runId);
   const runExport = useTrain((s) => s.runExport);
   const { exportPipeline, importFiles } = useWeights.getState();
-  useEffect(() => {
-    if (lastExport) downloadBytes(lastExport.bytes, lastExport.fileName, 'application/zip');
-  }, [lastExport]);
-  // Export run is this tab's button, so its download is saved here.
-  useEffect(() => {
-    if (runExport.kind === 'done') downloadBytes(runExport.bytes, runExport.fileName, 'application/zip');
-  }, [runExport]);
   return (
     <div className="two-col-even">
       <ExportPanel
