@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Padding } from '../convGrad';
+import { channelSumWebGpu } from './columnSum';
+import { convWebGpu, linearWebGpu } from './layers';
+import { compareWithGrads, relDiff, startWebGpu } from './testing';
+
+const unavailable = await startWebGpu();
+if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
+
+const normal = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+describe.skipIf(unavailable !== null)('conv and dense layers with folded bias on WebGPU', () => {
+  it.each([
+    { k: 3, stride: 1, pad: [1, 1, 1, 1], ci: 4, co: 6 },
+    { k: 3, stride: 2, pad: [0, 1, 0, 1], ci: 3, co: 5 }, // downsample_padding 0 (TF's SAME)
+    { k: 3, stride: 2, pad: [1, 1, 1, 1], ci: 4, co: 4 }, // downsample_padding 1: an extra tap row to drop
+    { k: 1, stride: 1, pad: [0, 0, 0, 0], ci: 8, co: 4 }, // conv_shortcut: the matmul gradients
+  ] as const)(
+    'conv $k×$k stride $stride pad $pad: values and gradients match pad + conv2d + add',
+    async (c) => {
+      const x = normal([2, 8, 6, c.ci], 1);
+      const w = normal([c.k, c.k, c.ci, c.co], 2);
+      const b = normal([c.co], 3);
+      const pad = [...c.pad] as Padding;
+      const before = tf.memory().numTensors;
+      const errs = await compareWithGrads(
+        (xs, ws, bs) => convWebGpu(xs as tf.Tensor4D, ws as tf.Tensor4D, bs as tf.Tensor1D, c.stride, pad),
+        (xs, ws, bs) =>
+          tf.add(
+            tf.conv2d(
+              tf.pad(xs as tf.Tensor4D, [
+                [0, 0],
+                [pad[0], pad[1]],
+                [pad[2], pad[3]],
+                [0, 0],
+              ]),
+              ws as tf.Tensor4D,
+              c.stride,
+              'valid',
+            ),
+            bs,
+          ),
+        [x, w, b],
+      );
+      expect(tf.memory().numTensors).toBe(before);
+      for (const e of errs) expect(e).toBeLessThan(1e-5);
+      tf.dispose([x, w, b]);
+    },
+  );
+
+  it('dense: values and gradients match matMul + add', async () => {
+    const [x, w, b] = [normal([5, 7], 1), normal([7, 3], 2), normal([3], 3)];
+    const errs = await compareWithGrads(
+      (xs, ws, bs) => linearWebGpu(xs as tf.Tensor2D, ws as tf.Tensor2D, bs as tf.Tensor1D),
+      (xs, ws, bs) => tf.add(tf.matMul(xs as tf.Tensor2D, ws as tf.Tensor2D), bs),
+      [x, w, b],
+    );
+    for (const e of errs) expect(e).toBeLessThan(1e-5);
+    tf.dispose([x, w, b]);
+  });
+
+  it('per-channel sums over 5,000 rows (more rows than threads) match tf.sum', async () => {
+    const x = normal([5_000, 3], 5);
+    const [got, want] = [channelSumWebGpu(x), tf.sum(x, 0)];
+    expect(await relDiff(got, want)).toBeLessThan(1e-5);
+    tf.dispose([x, got, want]);
+  });
+});
