@@ -36,6 +36,8 @@ export interface BenchOptions {
   dawn: string | null;
   /** Use the prebuilt case bundles in this folder instead of building them (the bundled GPU runner). */
   bundles: string | null;
+  /** WebGPU cases with the lab's fused kernels (`on`), tfjs' own ops (`off`), or each both ways. */
+  fused: 'on' | 'off' | 'both';
   help: boolean;
 }
 
@@ -64,6 +66,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   python: null,
   dawn: null,
   bundles: null,
+  fused: 'on',
   help: false,
 });
 
@@ -87,6 +90,7 @@ export const USAGE = `npm run bench -- [options]
   --python PATH         interpreter with torch (default /usr/bin/python3, else python3)
   --dawn PATH           the webgpu package's dawn.node (default: the installed one)
   --bundles DIR         prebuilt node-case.mjs / browser-case.js (default: build into bench/out)
+  --fused MODE          WebGPU with the lab's fused kernels (on), tfjs' ops (off) or both rows (default on)
   --help`;
 
 type Setter = (o: BenchOptions, value: string, flag: string) => void;
@@ -118,6 +122,11 @@ const SETTERS: Record<string, Setter> = {
   python: (o, v) => (o.python = v),
   dawn: (o, v) => (o.dawn = v),
   bundles: (o, v) => (o.bundles = v),
+  fused: (o, v, f) => {
+    if (v !== 'on' && v !== 'off' && v !== 'both')
+      throw new BenchOptionsError(`${f} "${v}": allowed on, off, both`);
+    o.fused = v;
+  },
 };
 
 const SWITCHES: Record<string, (o: BenchOptions) => void> = {

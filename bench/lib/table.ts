@@ -2,6 +2,7 @@
  * bench/RESULTS.md: one section per run, newest first, each a table of its cases. A rerun with
  * the same results file name (same day, same machine) replaces its section.
  */
+import { FUSED_NOTE, UNFUSED_NOTE } from './plan';
 import type { BenchRun, CaseResult } from './types';
 
 const MARKER = '<!-- runs, newest first -->';
@@ -96,6 +97,12 @@ export function insertRun(existing: string | null, run: BenchRun): string {
   return `${head}${MARKER}\n\n${[renderRun(run).trim(), ...sections].join('\n\n')}\n`;
 }
 
+/** ` (fused kernels)` or ` (unfused (tfjs ops))` where a run has both kinds of WebGPU rows. */
+function variantOf(c: CaseResult): string {
+  const note = c.flags.find((f) => f === FUSED_NOTE || f === UNFUSED_NOTE);
+  return note ? ` (${note})` : '';
+}
+
 /** The GPU programs each WebGPU case dispatched most per training step: where fusion pays. */
 function programLines(cases: CaseResult[]): string[] {
   const withTallies = cases.filter((c) => c.topDispatches.length > 0);
@@ -105,7 +112,7 @@ function programLines(cases: CaseResult[]): string[] {
     '',
     ...withTallies.map(
       (c) =>
-        `- ${c.preset} · ${c.backend}: ${c.topDispatches
+        `- ${c.preset} · ${c.backend}${variantOf(c)}: ${c.topDispatches
           .slice(0, PROGRAMS_SHOWN)
           .map(([name, n]) => `${name} ${int(n)}`)
           .join(', ')}`,

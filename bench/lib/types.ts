@@ -34,6 +34,8 @@ export interface EnvSpec {
   /** Reverse steps per timed sampling run (after a one-step warm-up run). */
   sampleSteps: number;
   seed: number;
+  /** WebGPU: the lab's fused kernels (src/model/fused.ts) rather than tfjs' own ops. */
+  fused: boolean;
 }
 
 /** Kernel and memory counts over one step. `dispatches` is null where the backend has no GPU programs. */
