@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { filterGradient, type Padding } from './convGrad';
+import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormWebGpu } from './webgpu/groupNorm';
 import { convWebGpu, linearWebGpu } from './webgpu/layers';
 
@@ -132,6 +133,7 @@ function groupNormFused(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, wit
 /** Dropout at the context's rate, only while training. */
 export function dropout(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
   if (!ctx.training || ctx.dropout === 0) return x;
+  if (ctx.fused) return dropoutWebGpu(x, ctx.dropout, ctx.nextSeed());
   return tf.dropout(x, ctx.dropout, undefined, ctx.nextSeed()) as tf.Tensor4D;
 }
 

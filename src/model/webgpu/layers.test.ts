@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Padding } from '../convGrad';
 import { channelSumWebGpu } from './columnSum';
+import { dropoutWebGpu } from './dropout';
 import { convWebGpu, linearWebGpu } from './layers';
 import { compareWithGrads, relDiff, startWebGpu } from './testing';
 
@@ -64,5 +65,26 @@ describe.skipIf(unavailable !== null)('conv and dense layers with folded bias on
     const [got, want] = [channelSumWebGpu(x), tf.sum(x, 0)];
     expect(await relDiff(got, want)).toBeLessThan(1e-5);
     tf.dispose([x, got, want]);
+  });
+});
+
+describe.skipIf(unavailable !== null)('dropout on WebGPU', () => {
+  it('draws the same mask as tf.dropout for a seed, and passes the gradient through it', async () => {
+    const x = tf.add(normal([2, 4, 4, 8], 1), 3); // no zeros: a zero in the output means dropped
+    const errs = await compareWithGrads(
+      (xs) => dropoutWebGpu(xs as tf.Tensor4D, 0.3, 42),
+      (xs) => tf.dropout(xs, 0.3, undefined, 42),
+      [x],
+    );
+    for (const e of errs) expect(e).toBe(0);
+    const y = dropoutWebGpu(x as tf.Tensor4D, 0.3, 42);
+    const dropped = (await y.data()).filter((v) => v === 0).length / y.size;
+    expect(dropped).toBeGreaterThan(0.15);
+    expect(dropped).toBeLessThan(0.45);
+    tf.dispose([x, y]);
+  });
+
+  it('rejects a rate outside (0, 1)', () => {
+    expect(() => dropoutWebGpu(tf.zeros([1, 1, 1, 1]), 1, 1)).toThrow(/rate must be in \(0, 1\), got 1/);
   });
 });

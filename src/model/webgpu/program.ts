@@ -26,6 +26,8 @@ export interface LabProgram {
   uniforms?: string;
   size: boolean;
   getUserCode(): string;
+  /** The kernel that ran it, for dispatch counts (tfjs' own programs are told apart by class). */
+  labKernel?: string;
 }
 
 /** The part of tfjs' WebGPUBackend the kernels use. */
@@ -130,6 +132,7 @@ export function registerWebGpuKernel<A extends object>(
         return t;
       });
       const { program, uniforms } = run(list, attrs as unknown as A);
+      program.labKernel = kernelName;
       return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, list, 'float32', uniforms);
     },
   });
