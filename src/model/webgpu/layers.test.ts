@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Padding } from '../convGrad';
+import { filterGradient, type Padding } from '../convGrad';
 import { channelSumWebGpu } from './columnSum';
 import { dropoutWebGpu } from './dropout';
+import { filterGradientWebGpu, im2colFits } from './filterGrad';
 import { convWebGpu, linearWebGpu } from './layers';
 import { compareWithGrads, relDiff, startWebGpu } from './testing';
 
@@ -46,6 +47,29 @@ describe.skipIf(unavailable !== null)('conv and dense layers with folded bias on
       expect(tf.memory().numTensors).toBe(before);
       for (const e of errs) expect(e).toBeLessThan(1e-5);
       tf.dispose([x, w, b]);
+    },
+  );
+
+  it.each([
+    { stride: 1, pad: [1, 1, 1, 1] },
+    { stride: 2, pad: [0, 1, 0, 1] },
+    { stride: 2, pad: [1, 1, 1, 1] },
+  ] as const)(
+    'filter gradient, stride $stride pad $pad: im2col + matmul equals the transposed conv (large layers)',
+    async (c) => {
+      const x = normal([3, 8, 6, 4], 1) as tf.Tensor4D;
+      const pad = [...c.pad] as Padding;
+      const ho = Math.floor((8 + pad[0] + pad[1] - 3) / c.stride) + 1;
+      const wo = Math.floor((6 + pad[2] + pad[3] - 3) / c.stride) + 1;
+      const dy = normal([3, ho, wo, 5], 2) as tf.Tensor4D;
+      expect(im2colFits(dy.shape, [3, 3, 4, 5])).toBe(true);
+      expect(im2colFits([64, 32, 32, 5], [3, 3, 128, 5])).toBe(false); // cifar-small at batch 64
+      const [a, b] = [
+        filterGradientWebGpu(x, dy, [3, 3, 4, 5], c.stride, pad),
+        filterGradient(x, dy, [3, 3, 4, 5], c.stride, pad),
+      ];
+      expect(await relDiff(a, b)).toBeLessThan(1e-5);
+      tf.dispose([x, dy, a, b]);
     },
   );
 

@@ -3,11 +3,13 @@
  * the one forward kernel: tfjs' fused Conv2D/MatMul take a bias and explicit padding, where the
  * plain path pays a Pad and an Add dispatch forward and a Slice and a transposing Sum backward.
  * Gradients: the input's through the native transposed conv (or a matmul), the filter's through
- * the forward conv (convGrad.ts) or, for 1×1 convs, one matmul, the bias's one column sum.
+ * im2col and a matmul (filterGrad.ts; the forward conv of convGrad.ts for layers too large for
+ * it) or, for 1×1 convs, one matmul, the bias's one column sum.
  */
 import * as tf from '@tensorflow/tfjs';
 import { explicitPadding, filterGradient, type Padding } from '../convGrad';
 import { channelSumWebGpu } from './columnSum';
+import { filterGradientWebGpu, im2colFits } from './filterGrad';
 
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
 const convs = new Map<string, ConvFn>();
@@ -46,7 +48,9 @@ export function convWebGpu(
           }
           return [
             tf.conv2dTranspose(dy4, sw, sx.shape, stride, padding),
-            filterGradient(sx, dy4, sw.shape, stride, pad),
+            im2colFits(dy4.shape, sw.shape)
+              ? filterGradientWebGpu(sx, dy4, sw.shape, stride, pad)
+              : filterGradient(sx, dy4, sw.shape, stride, pad),
             channelSumWebGpu(dy4),
           ];
         },

@@ -115,6 +115,16 @@ export function elementwiseProgram(
   };
 }
 
+const runs = new Map<string, number>();
+
+/**
+ * How many times each lab kernel has run in this process: the proof that a path went through
+ * the fused kernels (the browser parity test asserts it).
+ */
+export function labKernelRuns(): ReadonlyMap<string, number> {
+  return runs;
+}
+
 /** Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs. */
 export function registerWebGpuKernel<A extends object>(
   kernelName: string,
@@ -133,6 +143,7 @@ export function registerWebGpuKernel<A extends object>(
       });
       const { program, uniforms } = run(list, attrs as unknown as A);
       program.labKernel = kernelName;
+      runs.set(kernelName, (runs.get(kernelName) ?? 0) + 1);
       return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, list, 'float32', uniforms);
     },
   });
