@@ -8,6 +8,7 @@ import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormWebGpu } from './webgpu/groupNorm';
 import { convWebGpu, linearWebGpu } from './webgpu/layers';
+import { upsampleNearest2xWebGpu } from './webgpu/upsample';
 
 /** What a block needs from the model during one forward pass. */
 export interface ForwardContext {
@@ -140,9 +141,10 @@ export function dropout(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
 /**
  * Nearest-neighbour ×2 upsampling as reshape + broadcast-add: each pixel is repeated along a new
  * axis of size 2, for W then H. Its gradient is a plain sum over the broadcast axis, correct on
- * every backend and every batch size.
+ * every backend and every batch size. The fused path gathers and block-sums in one kernel each.
  */
-export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
+export function upsampleNearest2x(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
+  if (ctx.fused) return upsampleNearest2xWebGpu(x);
   const [n, h, w, c] = x.shape;
   const twice = tf.zeros([1, 1, 2, 1]);
   const wide = tf.add(tf.reshape(x, [n * h, w, 1, c]), twice); // [nh, w, 2, c]

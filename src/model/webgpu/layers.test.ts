@@ -4,6 +4,7 @@ import { channelSumWebGpu } from './columnSum';
 import { dropoutWebGpu } from './dropout';
 import { filterGradientWebGpu, im2colFits } from './filterGrad';
 import { convWebGpu, linearWebGpu } from './layers';
+import { upsampleNearest2xWebGpu } from './upsample';
 import { compareWithGrads, relDiff, startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
@@ -72,6 +73,17 @@ describe.skipIf(unavailable !== null)('conv and dense layers with folded bias on
       tf.dispose([x, dy, a, b]);
     },
   );
+
+  it('nearest ×2 upsampling: values and gradients match tfjs ResizeNearestNeighbor (right on WebGPU)', async () => {
+    const x = normal([2, 3, 5, 4], 1);
+    const errs = await compareWithGrads(
+      (xs) => upsampleNearest2xWebGpu(xs as tf.Tensor4D),
+      (xs) => tf.image.resizeNearestNeighbor(xs as tf.Tensor4D, [6, 10]),
+      [x],
+    );
+    for (const e of errs) expect(e).toBeLessThan(1e-6);
+    tf.dispose(x);
+  });
 
   it('dense: values and gradients match matMul + add', async () => {
     const [x, w, b] = [normal([5, 7], 1), normal([7, 3], 2), normal([3], 3)];
