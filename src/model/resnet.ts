@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SAME_3X3, conv, dropout, groupNormSilu, linear, type ForwardContext } from './ops';
 import type { ResnetPlan } from './plan';
+import { addPixelBiasWebGpu } from './webgpu/columnSum';
 
 /**
  * h = conv1(silu(norm1(x))) + time_emb_proj(silu(temb)); h = conv2(dropout(silu(norm2(h))));
@@ -17,7 +18,7 @@ export function resnetBlock(
   const p = r.prefix;
   let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3 });
   const temb = linear(ctx, tembAct, `${p}.time_emb_proj`);
-  h = tf.add(h, tf.reshape(temb, [-1, 1, 1, r.outChannels]));
+  h = ctx.fused ? addPixelBiasWebGpu(h, temb) : tf.add(h, tf.reshape(temb, [-1, 1, 1, r.outChannels]));
   h = dropout(ctx, groupNormSilu(ctx, h, `${p}.norm2`));
   h = conv(ctx, h, `${p}.conv2`, { pad: SAME_3X3 });
   const shortcut =

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { filterGradient, type Padding } from '../convGrad';
-import { channelSumWebGpu } from './columnSum';
+import { addPixelBiasWebGpu, channelSumWebGpu } from './columnSum';
 import { dropoutWebGpu } from './dropout';
 import { filterGradientWebGpu, im2colFits } from './filterGrad';
 import { convWebGpu, linearWebGpu } from './layers';
@@ -73,6 +73,17 @@ describe.skipIf(unavailable !== null)('conv and dense layers with folded bias on
       tf.dispose([x, dy, a, b]);
     },
   );
+
+  it('per-sample channel bias (the time embedding): values and gradients match a broadcast add', async () => {
+    const [x, bias] = [normal([3, 4, 5, 6], 1), normal([3, 6], 2)];
+    const errs = await compareWithGrads(
+      (xs, bs) => addPixelBiasWebGpu(xs as tf.Tensor4D, bs as tf.Tensor2D),
+      (xs, bs) => tf.add(xs, tf.reshape(bs, [3, 1, 1, 6])),
+      [x, bias],
+    );
+    for (const e of errs) expect(e).toBeLessThan(1e-5);
+    tf.dispose([x, bias]);
+  });
 
   it('nearest ×2 upsampling: values and gradients match tfjs ResizeNearestNeighbor (right on WebGPU)', async () => {
     const x = normal([2, 3, 5, 4], 1);
