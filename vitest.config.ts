@@ -1,4 +1,15 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+// WebGPU kernel tests (src/model/webgpu) run Dawn in the test workers, which inherit this
+// environment. Without a GPU driver they need Chromium's SwiftShader ICD, and, where the system has
+// no Vulkan loader, Chromium's loader on the library path (read when a process starts).
+const SWIFTSHADER = '/usr/lib/chromium';
+if (!process.env.VK_ICD_FILENAMES && existsSync(`${SWIFTSHADER}/vk_swiftshader_icd.json`)) {
+  process.env.VK_ICD_FILENAMES = `${SWIFTSHADER}/vk_swiftshader_icd.json`;
+  if (!existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1'))
+    process.env.LD_LIBRARY_PATH = [SWIFTSHADER, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+}
 
 export default defineConfig({
   test: {

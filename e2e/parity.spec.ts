@@ -4,7 +4,7 @@ import { unetFixtureFile } from '../scripts/reference/unet_fixtures';
 
 const FIXTURE = 'attn_rgb_pad0';
 
-test('the U-Net matches the PyTorch reference on WebGPU in the browser (forward ≤ 1e-4, gradients ≤ 1e-3)', async ({
+test('the U-Net matches the PyTorch reference on WebGPU in the browser, through the fused kernels (forward ≤ 1e-4, gradients ≤ 1e-3)', async ({
   page,
 }) => {
   const { build } = await import('esbuild');
@@ -25,8 +25,12 @@ test('the U-Net matches the PyTorch reference on WebGPU in the browser (forward 
   await page.route('**/parity/**', (route) => {
     const path = new URL(route.request().url()).pathname;
     if (path.endsWith('/parity/'))
-      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="page.js"></script>' });
-    if (path.endsWith('/parity/page.js')) return route.fulfill({ contentType: 'text/javascript', body: script });
+      return route.fulfill({
+        contentType: 'text/html',
+        body: '<!doctype html><script type="module" src="page.js"></script>',
+      });
+    if (path.endsWith('/parity/page.js'))
+      return route.fulfill({ contentType: 'text/javascript', body: script });
     if (path.endsWith('/parity/fixture.safetensors')) return route.fulfill({ body: fixture });
     return route.fulfill({ status: 404, body: '' });
   });
@@ -35,6 +39,9 @@ test('the U-Net matches the PyTorch reference on WebGPU in the browser (forward 
   const result = await page.evaluate((url) => window.runParity(url), 'fixture.safetensors');
   console.log(`U-Net parity on WebGPU (${FIXTURE}): ${JSON.stringify(result)}`);
   expect(result.backend).toBe('webgpu');
+  // The default WebGPU path is the fused one: its GroupNorm kernels ran forward and backward.
+  expect(result.fusedKernels.LabGroupNorm).toBeGreaterThan(0);
+  expect(result.fusedKernels.LabGroupNormGradX).toBeGreaterThan(0);
   expect(result.forward).toBeLessThan(1e-4);
   expect(result.gradSample).toBeLessThan(1e-3);
   expect(Object.keys(result.grads).length).toBeGreaterThan(0);

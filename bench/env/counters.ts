@@ -57,8 +57,10 @@ export function installCounters(): Counters {
       throw new Error(`tfjs ${tf.getBackend()} backend has no ${method}(): cannot count dispatches`);
     target[method] = function (this: unknown, ...args: unknown[]) {
       dispatches++;
-      // WebGPU passes the program; its class names the shader (Conv2DMMProgram, BinaryOpProgram…).
-      if (args[0]) tally(programNames, (args[0] as object).constructor.name);
+      // WebGPU passes the program; its class names the shader (Conv2DMMProgram, BinaryOpProgram…),
+      // the lab's own programs (src/model/webgpu) their kernel.
+      const program = args[0] as { labKernel?: string } | undefined;
+      if (program) tally(programNames, program.labKernel ?? program.constructor.name);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
   }

@@ -4,6 +4,7 @@
  * Every measurement is emitted as it happens, so a case killed at a cap keeps what it measured.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setFusedKernelsDefault } from '../../src/model/fused';
 import { sample } from '../../src/sampling';
 import { sampleSteps } from '../lib/plan';
 import type { BenchEvent, EnvSpec } from '../lib/types';
@@ -14,6 +15,7 @@ import { createTrainStep } from './trainStep';
 /** Runs `spec` on the current backend; `device` describes the adapter for the results. */
 export async function runCase(spec: EnvSpec, device: string, emit: (e: BenchEvent) => void): Promise<void> {
   const counters = installCounters();
+  setFusedKernelsDefault(spec.fused);
   const train = createTrainStep(spec.preset, spec.batch, spec.seed);
   try {
     emit({ type: 'env', device, parameters: train.parameters });

@@ -38,6 +38,8 @@ export interface BenchOptions {
   bundles: string | null;
   /** Profile one extra training step per tfjs case (GPU time per kernel). */
   profile: boolean;
+  /** WebGPU cases with the lab's fused kernels (`on`), tfjs' own ops (`off`), or each both ways. */
+  fused: 'on' | 'off' | 'both';
   help: boolean;
 }
 
@@ -67,6 +69,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   dawn: null,
   bundles: null,
   profile: false,
+  fused: 'on',
   help: false,
 });
 
@@ -91,6 +94,7 @@ export const USAGE = `npm run bench -- [options]
   --python PATH         interpreter with torch (default /usr/bin/python3, else python3)
   --dawn PATH           the webgpu package's dawn.node (default: the installed one)
   --bundles DIR         prebuilt node-case.mjs / browser-case.js (default: build into bench/out)
+  --fused MODE          WebGPU with the lab's fused kernels (on), tfjs' ops (off) or both rows (default on)
   --help`;
 
 type Setter = (o: BenchOptions, value: string, flag: string) => void;
@@ -122,6 +126,11 @@ const SETTERS: Record<string, Setter> = {
   python: (o, v) => (o.python = v),
   dawn: (o, v) => (o.dawn = v),
   bundles: (o, v) => (o.bundles = v),
+  fused: (o, v, f) => {
+    if (v !== 'on' && v !== 'off' && v !== 'both')
+      throw new BenchOptionsError(`${f} "${v}": allowed on, off, both`);
+    o.fused = v;
+  },
 };
 
 const SWITCHES: Record<string, (o: BenchOptions) => void> = {

@@ -72,3 +72,38 @@ describe('sampleSteps', () => {
     expect(sampleSteps(spec, 60_000)).toBe(1);
   });
 });
+
+describe('--fused', () => {
+  const devices = (argv: string[]) =>
+    planCases(parseOptions(['--presets', 'tiny', '--backends', 'node-cpu,node-webgpu', ...argv])).map((c) => [
+      c.backend,
+      c.spec.fused,
+      c.flags,
+    ]);
+
+  it('runs WebGPU fused by default, without a flag', () => {
+    expect(devices([])).toEqual([
+      ['node-cpu', true, []],
+      ['node-webgpu', true, []],
+    ]);
+  });
+
+  it('both: a fused and an unfused row per WebGPU case, told apart by their flags; CPU once', () => {
+    expect(devices(['--fused', 'both'])).toEqual([
+      ['node-cpu', true, []],
+      ['node-webgpu', true, ['fused kernels']],
+      ['node-webgpu', false, ['unfused (tfjs ops)']],
+    ]);
+  });
+
+  it('off: WebGPU with tfjs ops only, flagged', () => {
+    expect(devices(['--fused', 'off'])).toEqual([
+      ['node-cpu', true, []],
+      ['node-webgpu', false, ['unfused (tfjs ops)']],
+    ]);
+  });
+
+  it('rejects other values, naming the allowed ones', () => {
+    expect(() => parseOptions(['--fused', 'yes'])).toThrow(/--fused "yes": allowed on, off, both/);
+  });
+});

@@ -66,11 +66,25 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
         sampleSteps: o.sampleSteps,
         seed: 1,
         ...(o.profile && backend !== 'pytorch' ? { profile: true } : {}),
+        fused: true,
       };
-      cases.push({ preset, backend, spec, flags: [...flags] });
+      for (const fused of fusedVariants(o, spec.device)) {
+        const note = spec.device !== 'webgpu' || o.fused === 'on' ? [] : [fused ? FUSED_NOTE : UNFUSED_NOTE];
+        cases.push({ preset, backend, spec: { ...spec, fused }, flags: [...flags, ...note] });
+      }
     }
   }
   return cases;
+}
+
+/** The flags that tell a `--fused both` run's two WebGPU rows apart. */
+export const FUSED_NOTE = 'fused kernels';
+export const UNFUSED_NOTE = 'unfused (tfjs ops)';
+
+/** The fused settings a case runs with: both ways only on WebGPU and with `--fused both`. */
+function fusedVariants(o: BenchOptions, device: string): boolean[] {
+  if (device !== 'webgpu' || o.fused === 'on') return [true];
+  return o.fused === 'off' ? [false] : [true, false];
 }
 
 /**

@@ -2,6 +2,7 @@
  * bench/RESULTS.md: one section per run, newest first, each a table of its cases. A rerun with
  * the same results file name (same day, same machine) replaces its section.
  */
+import { FUSED_NOTE, UNFUSED_NOTE } from './plan';
 import type { BenchRun, CaseResult } from './types';
 
 const MARKER = '<!-- runs, newest first -->';
@@ -97,6 +98,12 @@ export function insertRun(existing: string | null, run: BenchRun): string {
   return `${head}${MARKER}\n\n${[renderRun(run).trim(), ...sections].join('\n\n')}\n`;
 }
 
+/** ` (fused kernels)` or ` (unfused (tfjs ops))` where a run has both kinds of WebGPU rows. */
+function variantOf(c: CaseResult): string {
+  const note = c.flags.find((f) => f === FUSED_NOTE || f === UNFUSED_NOTE);
+  return note ? ` (${note})` : '';
+}
+
 /** The GPU programs each WebGPU case dispatched most per training step: where fusion pays. */
 function profileLines(cases: CaseResult[]): string[] {
   const profiled = cases.filter((c) => c.profile && c.profile.kernels.length > 0);
@@ -123,7 +130,7 @@ function programLines(cases: CaseResult[]): string[] {
     '',
     ...withTallies.map(
       (c) =>
-        `- ${c.preset} · ${c.backend}: ${c.topDispatches
+        `- ${c.preset} · ${c.backend}${variantOf(c)}: ${c.topDispatches
           .slice(0, PROGRAMS_SHOWN)
           .map(([name, n]) => `${name} ${int(n)}`)
           .join(', ')}`,

@@ -36,6 +36,8 @@ export interface EnvSpec {
   seed: number;
   /** Profile one more training step: GPU time per tfjs kernel (WebGPU timestamp queries). */
   profile?: boolean;
+  /** WebGPU: the lab's fused kernels (src/model/fused.ts) rather than tfjs' own ops. */
+  fused: boolean;
 }
 
 /** Kernel and memory counts over one step. `dispatches` is null where the backend has no GPU programs. */

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { labKernelRuns } from '../../src/model/webgpu/program';
 import { measureParity, parseUNetFixture } from '../../scripts/reference/unet_fixtures';
 
 export interface BrowserParity {
@@ -11,6 +12,8 @@ export interface BrowserParity {
   forward: number;
   gradSample: number;
   grads: Record<string, number>;
+  /** Runs of each of the lab's fused WebGPU kernels during the measurement. */
+  fusedKernels: Record<string, number>;
 }
 
 declare global {
@@ -24,5 +27,11 @@ window.runParity = async (fixtureUrl) => {
   await tf.ready();
   const bytes = new Uint8Array(await (await fetch(fixtureUrl)).arrayBuffer());
   const r = await measureParity(parseUNetFixture(fixtureUrl, bytes));
-  return { backend: tf.getBackend(), forward: r.forward, gradSample: r.gradSample, grads: Object.fromEntries(r.grads) };
+  return {
+    backend: tf.getBackend(),
+    forward: r.forward,
+    gradSample: r.gradSample,
+    grads: Object.fromEntries(r.grads),
+    fusedKernels: Object.fromEntries(labKernelRuns()),
+  };
 };

@@ -12,22 +12,26 @@ export function attentionBlock(ctx: ForwardContext, x: tf.Tensor4D, a: Attention
   const tokens = h * w;
   const d = c / a.heads;
   const flat = tf.reshape(groupNorm(ctx, x, `${a.prefix}.group_norm`), [n * tokens, c]) as tf.Tensor2D;
-  // [n·tokens, c] → [n·heads, tokens, d], diffusers' head_to_batch_dim.
+  // [n·tokens, c] → [n·heads, tokens, d], diffusers' head_to_batch_dim; with one head a reshape
+  // (a transpose of a size-1 axis moves no data but is still a dispatch, and one backward).
   const split = (t: tf.Tensor2D) =>
-    tf.reshape(tf.transpose(tf.reshape(t, [n, tokens, a.heads, d]), [0, 2, 1, 3]), [
-      n * a.heads,
-      tokens,
-      d,
-    ]) as tf.Tensor3D;
+    (a.heads === 1
+      ? tf.reshape(t, [n, tokens, d])
+      : tf.reshape(tf.transpose(tf.reshape(t, [n, tokens, a.heads, d]), [0, 2, 1, 3]), [
+          n * a.heads,
+          tokens,
+          d,
+        ])) as tf.Tensor3D;
   const q = split(linear(ctx, flat, `${a.prefix}.to_q`));
   const k = split(linear(ctx, flat, `${a.prefix}.to_k`));
   const v = split(linear(ctx, flat, `${a.prefix}.to_v`));
   const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d));
   const mixed = tf.matMul(tf.softmax(scores), v); // [n·heads, tokens, d]
-  const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [n, a.heads, tokens, d]), [0, 2, 1, 3]), [
-    n * tokens,
-    c,
-  ]) as tf.Tensor2D;
+  const merged = (
+    a.heads === 1
+      ? tf.reshape(mixed, [n * tokens, c])
+      : tf.reshape(tf.transpose(tf.reshape(mixed, [n, a.heads, tokens, d]), [0, 2, 1, 3]), [n * tokens, c])
+  ) as tf.Tensor2D;
   const out = linear(ctx, merged, `${a.prefix}.to_out.0`);
   return tf.add(tf.reshape(out, [n, h, w, c]), x);
 }

@@ -64,6 +64,6 @@ export function upBlock(
     h = resnetBlock(ctx, tf.concat([h, skip], 3), tembAct, r);
     if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
   });
-  if (block.resample) h = conv(ctx, upsampleNearest2x(h), block.resample.prefix, { pad: SAME_3X3 });
+  if (block.resample) h = conv(ctx, upsampleNearest2x(ctx, h), block.resample.prefix, { pad: SAME_3X3 });
   return h;
 }

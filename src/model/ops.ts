@@ -4,6 +4,11 @@
  * ResizeNearestNeighbor, whose CPU gradient is wrong for batch > 1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { filterGradient, type Padding } from './convGrad';
+import { dropoutWebGpu } from './webgpu/dropout';
+import { groupNormWebGpu } from './webgpu/groupNorm';
+import { convWebGpu, linearWebGpu } from './webgpu/layers';
+import { upsampleNearest2xWebGpu } from './webgpu/upsample';
 
 /** What a block needs from the model during one forward pass. */
 export interface ForwardContext {
@@ -17,6 +22,8 @@ export interface ForwardContext {
   eps: number;
   /** Replaces a non-trainable state tensor (BatchNorm running statistics) with a new value. */
   assignState(name: string, value: tf.Tensor): void;
+  /** Use the lab's WebGPU kernels (src/model/webgpu); only ever true on the WebGPU backend. */
+  fused: boolean;
 }
 
 /** SiLU (swish), x·σ(x): tfjs has no fused kernel for it. */
@@ -26,6 +33,12 @@ export function silu(x: tf.Tensor): tf.Tensor {
 
 /** A dense layer `prefix.weight` [in, out] and `prefix.bias` over the last axis of a 2-D input. */
 export function linear(ctx: ForwardContext, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+  if (ctx.fused)
+    return linearWebGpu(
+      x,
+      ctx.param(`${prefix}.weight`) as tf.Tensor2D,
+      ctx.param(`${prefix}.bias`) as tf.Tensor1D,
+    );
   return tf.add(tf.matMul(x, ctx.param(`${prefix}.weight`) as tf.Tensor2D), ctx.param(`${prefix}.bias`));
 }
 
@@ -38,8 +51,16 @@ export function conv(
   ctx: ForwardContext,
   x: tf.Tensor4D,
   prefix: string,
-  opts: { stride?: 1 | 2; pad: [number, number, number, number] },
+  opts: { stride?: 1 | 2; pad: Padding },
 ): tf.Tensor4D {
+  if (ctx.fused)
+    return convWebGpu(
+      x,
+      ctx.param(`${prefix}.weight`) as tf.Tensor4D,
+      ctx.param(`${prefix}.bias`) as tf.Tensor1D,
+      opts.stride ?? 1,
+      opts.pad,
+    );
   const [t, b, l, r] = opts.pad;
   const padded =
     t || b || l || r
@@ -83,30 +104,12 @@ function convValid(stride: number): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
   return f;
 }
 
-/**
- * dW[i, j, ci, co] = Σ_{b,y,x} x[b, s·y + i, s·x + j, ci] · dy[b, y, x, co]: a conv of x, read as
- * ci images with n channels, by dy, read as an ho×wo filter from n to co channels, dilated by the
- * stride s. Its output covers at least the k×k taps (one extra row/column with symmetric padding).
- */
-function filterGradient(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  wShape: [number, number, number, number],
-  stride: number,
-): tf.Tensor4D {
-  const [kh, kw, ci, co] = wShape;
-  const images = tf.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
-  const filter = tf.transpose(dy, [1, 2, 0, 3]); // [ho, wo, n, co]
-  let taps = tf.conv2d(images, filter, 1, 'valid', 'NHWC', stride); // [ci, ≥kh, ≥kw, co]
-  if (taps.shape[1] !== kh || taps.shape[2] !== kw) taps = tf.slice(taps, [0, 0, 0, 0], [ci, kh, kw, co]);
-  return tf.transpose(taps, [1, 2, 0, 3]);
-}
-
 /** PyTorch's padding=1 for a 3×3 stride-1 conv. */
-export const SAME_3X3: [number, number, number, number] = [1, 1, 1, 1];
+export const SAME_3X3: Padding = [1, 1, 1, 1];
 
 /** GroupNorm over NHWC: statistics per sample and per group of C/groups channels, biased variance like PyTorch. */
 export function groupNorm(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+  if (ctx.fused) return groupNormFused(ctx, x, prefix, false);
   const [n, h, w, c] = x.shape;
   const g = ctx.groups;
   const grouped = tf.reshape(x, [n, h * w, g, c / g]);
@@ -116,18 +119,32 @@ export function groupNorm(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): 
   return tf.add(tf.mul(back, ctx.param(`${prefix}.weight`)), ctx.param(`${prefix}.bias`));
 }
 
+/** silu(groupNorm(x)): one kernel forward (and four backward) on the fused path. */
+export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+  if (ctx.fused) return groupNormFused(ctx, x, prefix, true);
+  return silu(groupNorm(ctx, x, prefix)) as tf.Tensor4D;
+}
+
+function groupNormFused(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, withSilu: boolean): tf.Tensor4D {
+  const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
+  const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
+  return groupNormWebGpu(x, gamma, beta, { groups: ctx.groups, eps: ctx.eps, silu: withSilu });
+}
+
 /** Dropout at the context's rate, only while training. */
 export function dropout(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
   if (!ctx.training || ctx.dropout === 0) return x;
+  if (ctx.fused) return dropoutWebGpu(x, ctx.dropout, ctx.nextSeed());
   return tf.dropout(x, ctx.dropout, undefined, ctx.nextSeed()) as tf.Tensor4D;
 }
 
 /**
  * Nearest-neighbour ×2 upsampling as reshape + broadcast-add: each pixel is repeated along a new
  * axis of size 2, for W then H. Its gradient is a plain sum over the broadcast axis, correct on
- * every backend and every batch size.
+ * every backend and every batch size. The fused path gathers and block-sums in one kernel each.
  */
-export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
+export function upsampleNearest2x(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
+  if (ctx.fused) return upsampleNearest2xWebGpu(x);
   const [n, h, w, c] = x.shape;
   const twice = tf.zeros([1, 1, 2, 1]);
   const wide = tf.add(tf.reshape(x, [n * h, w, 1, c]), twice); // [nh, w, 2, c]

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm } from './batchNorm';
 import { downBlock, midBlock, upBlock } from './blocks';
 import { isDiffusersCompatible, sideMultiple, type UNetConfig } from './config';
+import { useFusedKernels } from './fused';
 import { initialValue, paramSeed, type InitScheme } from './init';
-import { SAME_3X3, conv, groupNorm, silu, type ForwardContext } from './ops';
+import { SAME_3X3, conv, groupNormSilu, silu, type ForwardContext } from './ops';
 import { CONV_IN_NORM, paramSpecs, planUNet, type ParamSpec, type UNetPlan } from './plan';
 import {
   StateDictError,
@@ -28,6 +29,8 @@ export interface UNetOptions {
   init?: InitScheme;
   /** Seed of the initial weights; the same seed and config give the same weights on any backend. */
   seed?: number;
+  /** The lab's fused WebGPU kernels on the WebGPU backend (default: the process default, on; see fused.ts). */
+  fused?: boolean;
 }
 
 /** Options of one forward pass. */
@@ -56,6 +59,7 @@ export class UNet {
   readonly diffusersCompatible: boolean;
   private readonly specs: ParamSpec[];
   private readonly vars = new Map<string, tf.Variable>();
+  private readonly fused: boolean | undefined;
 
   /** Builds and initialises the variables; throws UNetConfigError for configs the plan rejects. */
   constructor(config: UNetConfig, options: UNetOptions = {}) {
@@ -63,6 +67,7 @@ export class UNet {
     this.plan = planUNet(config);
     this.diffusersCompatible = isDiffusersCompatible(config);
     this.specs = paramSpecs(this.plan);
+    this.fused = options.fused;
     const scheme = options.init ?? 'ddpm';
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     // tfjs registers variables globally by name: a per-model scope lets several models (an EMA copy, tests) coexist.
@@ -94,6 +99,7 @@ export class UNet {
       groups: this.config.norm_num_groups,
       eps: this.config.norm_eps,
       assignState: (name, value) => this.variable(name).assign(value),
+      fused: useFusedKernels(tf.getBackend(), this.fused),
     };
     return tf.tidy(() => forward(this.plan, ctx, x, t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
   }
@@ -178,6 +184,6 @@ function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tens
   for (const block of plan.down) h = downBlock(ctx, h, tembAct, block, c.downsample_padding, skips);
   h = midBlock(ctx, h, tembAct, plan.mid);
   for (const block of plan.up) h = upBlock(ctx, h, tembAct, block, skips);
-  h = silu(groupNorm(ctx, h, 'conv_norm_out')) as tf.Tensor4D;
+  h = groupNormSilu(ctx, h, 'conv_norm_out');
   return conv(ctx, h, 'conv_out', { pad: SAME_3X3 });
 }

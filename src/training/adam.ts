@@ -5,7 +5,9 @@
  * Moments and gradient are flat vectors over all parameters (see flat.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { useFusedKernels } from '../model/fused';
 import { totalSize, unflatten } from './flat';
+import { adamStepWebGpu, momentWebGpu } from './webgpuUpdate';
 
 /** The paper's settings (TF's AdamOptimizer defaults, as run_cifar.py uses them). */
 export const ADAM_SETTINGS = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
@@ -25,8 +27,11 @@ export class Adam {
 
   constructor(private readonly vars: readonly tf.Variable[]) {
     const size = totalSize(vars);
-    this.m = tf.variable(tf.zeros([size]), false);
-    this.v = tf.variable(tf.zeros([size]), false);
+    // In a tidy, so the zeros the variables were made from do not outlive them.
+    [this.m, this.v] = tf.tidy(() => [
+      tf.variable(tf.zeros([size]), false),
+      tf.variable(tf.zeros([size]), false),
+    ]);
   }
 
   /** Number of parameters it updates. */
@@ -43,6 +48,10 @@ export class Adam {
     // Bias corrections folded into two scalars in float64: w −= stepSize·m/(√v/√(1−β₂ⁿ) + ε).
     const stepSize = lr / (1 - beta1 ** this.step);
     const vScale = 1 / Math.sqrt(1 - beta2 ** this.step);
+    if (useFusedKernels(tf.getBackend())) {
+      this.applyFused(flatGrad, stepSize, vScale);
+      return;
+    }
     tf.tidy(() => {
       const m = tf.add(tf.mul(this.m, beta1), tf.mul(flatGrad, 1 - beta1));
       const v = tf.add(tf.mul(this.v, beta2), tf.mul(tf.square(flatGrad), 1 - beta2));
@@ -50,6 +59,20 @@ export class Adam {
       this.v.assign(v as tf.Tensor1D);
       const update = tf.div(tf.mul(m, stepSize), tf.add(tf.mul(tf.sqrt(v), vScale), epsilon)) as tf.Tensor1D;
       unflatten(update, this.vars).forEach((u, i) => this.vars[i].assign(tf.sub(this.vars[i], u)));
+    });
+  }
+
+  /** The same update in WebGPU kernels: one dispatch per moment and one per variable. */
+  private applyFused(flatGrad: tf.Tensor1D, stepSize: number, vScale: number): void {
+    const { beta1, beta2, epsilon } = ADAM_SETTINGS;
+    tf.tidy(() => {
+      this.m.assign(momentWebGpu(this.m, flatGrad, beta1, false));
+      this.v.assign(momentWebGpu(this.v, flatGrad, beta2, true));
+      let offset = 0;
+      for (const w of this.vars) {
+        w.assign(adamStepWebGpu(w, this.m, this.v, { offset, stepSize, vScale, epsilon }));
+        offset += w.size;
+      }
     });
   }
 

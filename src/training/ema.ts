@@ -6,9 +6,11 @@
  * near the random initialisation.
  */
 import * as tf from '@tensorflow/tfjs';
+import { useFusedKernels } from '../model/fused';
 import { paramSpecs } from '../model/plan';
 import { UNet } from '../model/unet';
 import { flatten, unflatten } from './flat';
+import { blendWebGpu } from './webgpuUpdate';
 
 /** The decay the n-th update (0-based) uses. */
 export function emaDecayAt(decay: number, n: number): number {
@@ -32,7 +34,11 @@ export class Ema {
   update(decay: number): void {
     tf.tidy(() => {
       const w = flatten(this.source.trainableVariables());
-      this.flat.assign(tf.add(tf.mul(this.flat, decay), tf.mul(w, 1 - decay)) as tf.Tensor1D);
+      this.flat.assign(
+        useFusedKernels(tf.getBackend())
+          ? blendWebGpu(this.flat, w, decay)
+          : (tf.add(tf.mul(this.flat, decay), tf.mul(w, 1 - decay)) as tf.Tensor1D),
+      );
     });
     this.fresh = false;
   }

@@ -1,0 +1,261 @@
+/**
+ * GroupNorm (+ per-channel affine, + optional SiLU) as WebGPU kernels: one dispatch forward, four
+ * backward (group statistics, the input gradient, γ's and β's gradients), where tfjs' own ops
+ * take about forty (moments through transposes and reductions, ~10 elementwise ops and their
+ * autodiff). Semantics as PyTorch's GroupNorm: statistics per sample and group of C/G channels
+ * over H·W·C/G values, biased variance, y = γ·(x−μ)/√(σ²+ε) + β, then y·σ(y) with `silu`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  f32,
+  i32,
+  reductionProgram,
+  reductionWorkgroup,
+  registerWebGpuKernel,
+  runLabKernel,
+  type UniformValue,
+} from './program';
+
+/** The attributes every GroupNorm kernel takes. */
+interface GroupNormAttrs {
+  groups: number;
+  eps: number;
+  silu: boolean;
+}
+
+const UNIFORMS = 'batch : i32, hw : i32, channels : i32, groups : i32, cg : i32, eps : f32,';
+
+function uniformsOf(xShape: number[], a: GroupNormAttrs): UniformValue[] {
+  const [n, h, w, c] = xShape;
+  return [i32(n), i32(h * w), i32(c), i32(a.groups), i32(c / a.groups), f32(a.eps)];
+}
+
+/**
+ * WGSL shared by the kernels: the flat index of a group's k-th element, the activation and its
+ * derivative with respect to the pre-activation a (dL/da = dL/dy · act'(a)).
+ */
+function commonCode(silu: boolean): string {
+  return `
+    fn groupElement(base : i32, k : i32) -> i32 {
+      let p = k / uniforms.cg;
+      return base + p * uniforms.channels + (k - p * uniforms.cg);
+    }
+    fn act(a : f32) -> f32 { return ${silu ? 'a / (1.0 + exp(-a))' : 'a'}; }
+    fn actGrad(dy : f32, a : f32) -> f32 {
+      ${silu ? 'let s = 1.0 / (1.0 + exp(-a)); return dy * s * (1.0 + a * (1.0 - s));' : 'return dy;'}
+    }`;
+}
+
+/** WGSL: workgroup `grp` = (sample n, group g): its first element and element count. */
+const GROUP_COORDS = `
+    let grp = index / WG;
+    let n = grp / uniforms.groups;
+    let g = grp - n * uniforms.groups;
+    let base = n * uniforms.hw * uniforms.channels + g * uniforms.cg;
+    let count = uniforms.hw * uniforms.cg;`;
+
+/** WGSL: two-pass mean and 1/√(var+ε) of the group (as PyTorch, not a one-pass E[x²]−E[x]²). */
+const GROUP_STATS = `
+    var s = 0.0;
+    for (var k = i32(localId.x); k < count; k = k + WG) { s = s + x[groupElement(base, k)]; }
+    let mean = workgroupSum(s) / f32(count);
+    var q = 0.0;
+    for (var k = i32(localId.x); k < count; k = k + WG) {
+      let d = x[groupElement(base, k)] - mean;
+      q = q + d * d;
+    }
+    let rstd = inverseSqrt(workgroupSum(q) / f32(count) + uniforms.eps);`;
+
+function groupProgram(
+  key: string,
+  names: string[],
+  outputShape: number[],
+  xShape: number[],
+  a: GroupNormAttrs,
+  main: string,
+) {
+  const [n, h, w, c] = xShape;
+  const wg = reductionWorkgroup((h * w * c) / a.groups);
+  return reductionProgram(
+    `${key}_${a.silu ? 'silu' : 'id'}`,
+    names,
+    outputShape,
+    n * a.groups,
+    wg,
+    UNIFORMS,
+    `const WG = ${wg};
+    ${commonCode(a.silu)}
+    fn main(index : i32) {
+      ${GROUP_COORDS}
+      ${main}
+    }`,
+  );
+}
+
+const FORWARD = 'LabGroupNorm';
+const STATS = 'LabGroupNormStats';
+const GRAD_X = 'LabGroupNormGradX';
+const GRAD_AFFINE = 'LabGroupNormGradAffine';
+
+function register(): void {
+  registerWebGpuKernel<GroupNormAttrs>(
+    FORWARD,
+    ([x], a) => ({
+      program: groupProgram(
+        'gn',
+        ['x', 'gamma', 'beta'],
+        x.shape,
+        x.shape,
+        a,
+        `
+        ${GROUP_STATS}
+        if (n < uniforms.batch) {
+          for (var k = i32(localId.x); k < count; k = k + WG) {
+            let i = groupElement(base, k);
+            let ch = g * uniforms.cg + k % uniforms.cg;
+            result[i] = act((x[i] - mean) * rstd * gamma[ch] + beta[ch]);
+          }
+        }`,
+      ),
+      uniforms: uniformsOf(x.shape, a),
+    }),
+    ['x', 'gamma', 'beta'],
+  );
+  registerWebGpuKernel<GroupNormAttrs>(
+    STATS,
+    ([x], a) => ({
+      program: groupProgram(
+        'gn_stats',
+        ['x'],
+        [x.shape[0] * a.groups, 2],
+        x.shape,
+        a,
+        `
+        ${GROUP_STATS}
+        if (localId.x == 0u && n < uniforms.batch) {
+          result[grp * 2] = mean;
+          result[grp * 2 + 1] = rstd;
+        }`,
+      ),
+      uniforms: uniformsOf(x.shape, a),
+    }),
+    ['x'],
+  );
+  // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy.
+  registerWebGpuKernel<GroupNormAttrs>(
+    GRAD_X,
+    ([x], a) => ({
+      program: groupProgram(
+        'gn_dx',
+        ['x', 'dy', 'gamma', 'beta', 'stats'],
+        x.shape,
+        x.shape,
+        a,
+        `
+        let mean = stats[grp * 2];
+        let rstd = stats[grp * 2 + 1];
+        var s1 = 0.0;
+        var s2 = 0.0;
+        for (var k = i32(localId.x); k < count; k = k + WG) {
+          let i = groupElement(base, k);
+          let ch = g * uniforms.cg + k % uniforms.cg;
+          let xhat = (x[i] - mean) * rstd;
+          let dxhat = actGrad(dy[i], xhat * gamma[ch] + beta[ch]) * gamma[ch];
+          s1 = s1 + dxhat;
+          s2 = s2 + dxhat * xhat;
+        }
+        let m1 = workgroupSum(s1) / f32(count);
+        let m2 = workgroupSum(s2) / f32(count);
+        if (n < uniforms.batch) {
+          for (var k = i32(localId.x); k < count; k = k + WG) {
+            let i = groupElement(base, k);
+            let ch = g * uniforms.cg + k % uniforms.cg;
+            let xhat = (x[i] - mean) * rstd;
+            let dxhat = actGrad(dy[i], xhat * gamma[ch] + beta[ch]) * gamma[ch];
+            result[i] = rstd * (dxhat - m1 - xhat * m2);
+          }
+        }`,
+      ),
+      uniforms: uniformsOf(x.shape, a),
+    }),
+    ['x', 'dy', 'gamma', 'beta', 'stats'],
+  );
+  // One workgroup per channel sums over batch and pixels: dγ = Σ act'(a)·dy·x̂, dβ = Σ act'(a)·dy.
+  registerWebGpuKernel<GroupNormAttrs & { param: 'gamma' | 'beta' }>(
+    GRAD_AFFINE,
+    ([x], a) => {
+      const [n, h, w, c] = x.shape;
+      const wg = reductionWorkgroup(n * h * w);
+      return {
+        program: reductionProgram(
+          `gn_d${a.param}_${a.silu ? 'silu' : 'id'}`,
+          ['x', 'dy', 'gamma', 'beta', 'stats'],
+          [c],
+          c,
+          wg,
+          UNIFORMS,
+          `const WG = ${wg};
+          ${commonCode(a.silu)}
+          fn main(index : i32) {
+            let ch = index / WG;
+            let count = uniforms.batch * uniforms.hw;
+            let grpOfCh = ch / uniforms.cg;
+            var s = 0.0;
+            for (var k = i32(localId.x); k < count; k = k + WG) {
+              let i = k * uniforms.channels + ch;
+              let st = (k / uniforms.hw) * uniforms.groups + grpOfCh;
+              let xhat = (x[i] - stats[st * 2]) * stats[st * 2 + 1];
+              let da = actGrad(dy[i], xhat * gamma[ch] + beta[ch]);
+              s = s + ${a.param === 'gamma' ? 'da * xhat' : 'da'};
+            }
+            let total = workgroupSum(s);
+            if (localId.x == 0u && ch < uniforms.channels) { result[ch] = total; }
+          }`,
+        ),
+        uniforms: uniformsOf(x.shape, a),
+      };
+    },
+    ['x', 'dy', 'gamma', 'beta', 'stats'],
+  );
+}
+
+type GroupNormFn = (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
+const byAttrs = new Map<string, GroupNormFn>();
+
+/**
+ * GroupNorm with affine (and SiLU when `silu`) over NHWC on the WebGPU backend, differentiable
+ * through its own backward kernels. Only valid while the active backend is 'webgpu'.
+ */
+export function groupNormWebGpu(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  attrs: GroupNormAttrs,
+): tf.Tensor4D {
+  if (x.shape[3] % attrs.groups !== 0)
+    throw new Error(`groupNormWebGpu: ${x.shape[3]} channels are not divisible into ${attrs.groups} groups`);
+  const key = `${attrs.groups}|${attrs.eps}|${attrs.silu}`;
+  let f = byAttrs.get(key);
+  if (!f) {
+    register();
+    f = tf.customGrad((...args) => {
+      const [xs, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+      save([xs, g, b]);
+      return {
+        value: runLabKernel(FORWARD, { x: xs, gamma: g, beta: b }, attrs) as tf.Tensor4D,
+        gradFunc: (dy, saved) => {
+          const [sx, sg, sb] = saved;
+          const stats = runLabKernel(STATS, { x: sx }, attrs);
+          const inputs = { x: sx, dy: dy as tf.Tensor, gamma: sg, beta: sb, stats };
+          return [
+            runLabKernel(GRAD_X, inputs, attrs),
+            runLabKernel(GRAD_AFFINE, inputs, { ...attrs, param: 'gamma' }),
+            runLabKernel(GRAD_AFFINE, inputs, { ...attrs, param: 'beta' }),
+          ];
+        },
+      };
+    }) as unknown as GroupNormFn;
+    byAttrs.set(key, f);
+  }
+  return f(x, gamma, beta);
+}

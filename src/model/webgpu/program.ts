@@ -1,0 +1,163 @@
+/**
+ * The lab's own WebGPU compute programs, run by tfjs' WebGPU backend like its built-in ones:
+ * an object with `variableNames` (the input bindings), `outputShape`, `dispatch`, `workgroupSize`,
+ * `uniforms` and `getUserCode()`, handed to `backend.runWebGPUProgram`, which declares the input
+ * and output buffers (`x`, `result`, …), the uniform struct and `_start`, and calls our
+ * `fn main(index : i32)` with the global invocation index. Nothing here imports the backend: it
+ * is only ever reached through kernels registered for the 'webgpu' backend name.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** A value in the program's uniform struct, in the order of its `uniforms` declaration. */
+export interface UniformValue {
+  type: 'int32' | 'float32';
+  data: number[];
+}
+
+/** What `runWebGPUProgram` reads from a program (tfjs-backend-webgpu 4.22's WebGPUProgram). */
+export interface LabProgram {
+  variableNames: string[];
+  outputShape: number[];
+  /** Part of the backend's pipeline cache key: everything baked into the WGSL must be in it. */
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  uniforms?: string;
+  size: boolean;
+  getUserCode(): string;
+  /** The kernel that ran it, for dispatch counts (tfjs' own programs are told apart by class). */
+  labKernel?: string;
+}
+
+/** The part of tfjs' WebGPUBackend the kernels use. */
+interface WebGpuBackendLike {
+  runWebGPUProgram(
+    program: LabProgram,
+    inputs: tf.TensorInfo[],
+    dtype: 'float32',
+    uniforms?: UniformValue[],
+  ): tf.TensorInfo;
+}
+
+/** Threads per workgroup of the reduction programs: a power of two (the tree sum halves it). */
+export function reductionWorkgroup(elementsPerGroup: number): number {
+  return elementsPerGroup >= 4096 ? 256 : 64;
+}
+
+/**
+ * A program whose workgroup w (of `workgroups`) reduces over some elements with `workgroupSum`;
+ * `main` gets `index`, so `index / wg` is the workgroup and `localId.x` the thread.
+ */
+export function reductionProgram(
+  key: string,
+  variableNames: string[],
+  outputShape: number[],
+  workgroups: number,
+  wg: number,
+  uniforms: string,
+  body: string,
+): LabProgram {
+  return {
+    variableNames,
+    outputShape,
+    shaderKey: `lab_${key}_${wg}`,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [workgroups, 1, 1],
+    workgroupSize: [wg, 1, 1],
+    uniforms,
+    size: false,
+    getUserCode: () => `
+      var<workgroup> partial : array<f32, ${wg}>;
+      // Sum of v over the workgroup's threads, returned to every thread. Called from uniform
+      // control flow only (it has barriers).
+      fn workgroupSum(v : f32) -> f32 {
+        let lid = localId.x;
+        partial[lid] = v;
+        workgroupBarrier();
+        for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
+          if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
+          workgroupBarrier();
+        }
+        let total = partial[0];
+        workgroupBarrier();
+        return total;
+      }
+      ${body}`,
+  };
+}
+
+/** A program with one thread per output element (`index`), guarded by `uniforms.size`. */
+export function elementwiseProgram(
+  key: string,
+  variableNames: string[],
+  outputShape: number[],
+  uniforms: string,
+  body: string,
+): LabProgram {
+  const wg = 128;
+  const size = outputShape.reduce((a, b) => a * b, 1);
+  return {
+    variableNames,
+    outputShape,
+    shaderKey: `lab_${key}`,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [Math.ceil(size / wg), 1, 1],
+    workgroupSize: [wg, 1, 1],
+    uniforms,
+    size: true,
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${body}
+        }
+      }`,
+  };
+}
+
+const runs = new Map<string, number>();
+
+/**
+ * How many times each lab kernel has run in this process: the proof that a path went through
+ * the fused kernels (the browser parity test asserts it).
+ */
+export function labKernelRuns(): ReadonlyMap<string, number> {
+  return runs;
+}
+
+/** Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs. */
+export function registerWebGpuKernel<A extends object>(
+  kernelName: string,
+  run: (inputs: tf.TensorInfo[], attrs: A) => { program: LabProgram; uniforms: UniformValue[] },
+  inputNames: readonly string[],
+): void {
+  if (tf.getKernel(kernelName, 'webgpu')) return;
+  tf.registerKernel({
+    kernelName,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const list = inputNames.map((name) => {
+        const t = inputs[name];
+        if (!t) throw new Error(`${kernelName}: missing input "${name}"`);
+        return t;
+      });
+      const { program, uniforms } = run(list, attrs as unknown as A);
+      program.labKernel = kernelName;
+      runs.set(kernelName, (runs.get(kernelName) ?? 0) + 1);
+      return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, list, 'float32', uniforms);
+    },
+  });
+}
+
+/** Runs a registered lab kernel through tfjs' engine (so tidy and memory accounting see it). */
+export function runLabKernel(
+  kernelName: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: object = {},
+): tf.Tensor {
+  return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** Shorthands for uniform values. */
+export const i32 = (...data: number[]): UniformValue => ({ type: 'int32', data });
+export const f32 = (...data: number[]): UniformValue => ({ type: 'float32', data });
