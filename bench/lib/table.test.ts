@@ -119,6 +119,24 @@ describe('renderRun', () => {
     expect(md).not.toContain('- tiny ·');
   });
 
+  it('lists the profiled GPU time per kernel, naming the fused or unfused variant', () => {
+    const profile = {
+      kernels: [['Conv2D', 86.8, 22] as [string, number, number]],
+      gpuMs: 186.1,
+      wallMs: 861.4,
+    };
+    const md = renderRun(
+      run('2026-11-26T10:00:00.000Z', [
+        base,
+        { ...base, preset: 'cifar-small', flags: ['fused kernels'], profile },
+      ]),
+    );
+    expect(md).toContain(
+      '- cifar-small · node-webgpu (fused kernels): step 861 ms wall, 186.1 ms GPU; Conv2D 86.8/22\n',
+    );
+    expect(md).not.toContain('- tiny · node-webgpu: step');
+  });
+
   it('escapes pipes inside cells', () => {
     const md = renderRun(run('2026-11-26T10:00:00.000Z', [{ ...base, reason: 'a | b', status: 'partial' }]));
     expect(md).toContain('partial; a \\| b');

@@ -116,7 +116,7 @@ function profileLines(cases: CaseResult[]): string[] {
       const rows = p.kernels
         .slice(0, PROGRAMS_SHOWN)
         .map(([name, ms, n]) => `${name} ${ms.toFixed(1)}/${int(n)}`);
-      return `- ${c.preset} · ${c.backend}: step ${Math.round(p.wallMs)} ms wall, ${p.gpuMs.toFixed(1)} ms GPU; ${rows.join(', ')}`;
+      return `- ${c.preset} · ${c.backend}${variantOf(c)}: step ${Math.round(p.wallMs)} ms wall, ${p.gpuMs.toFixed(1)} ms GPU; ${rows.join(', ')}`;
     }),
     '',
   ];
