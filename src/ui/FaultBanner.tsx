@@ -8,7 +8,8 @@ import { useTrain } from '../store/trainStore';
 export function FaultBanner() {
   const worker = useHealth((s) => s.worker);
   const storageFull = useHealth((s) => s.storageFull);
-  const canExport = useTrain((s) => s.runId !== undefined && s.runExport.kind !== 'working');
+  const runExport = useTrain((s) => s.runExport);
+  const canExport = useTrain((s) => s.runId !== undefined) && runExport.kind !== 'working';
   const { restart, dismissStorage } = useHealth.getState();
   const restartButton = (
     <button type="button" onClick={() => void restart()}>
@@ -45,6 +46,8 @@ export function FaultBanner() {
           <button type="button" onClick={dismissStorage}>
             Dismiss
           </button>
+          {runExport.kind === 'working' && ' Exporting…'}
+          {runExport.kind === 'error' && ` Export failed: ${runExport.message}`}
         </div>
       )}
     </>

@@ -20,8 +20,22 @@ export interface LoopHost extends Pick<TrainingDeps, 'now' | 'yieldToEvents'> {
 
 /** Steps until the target, a request, or a guard; then saves and reports why it stopped. */
 export async function stepLoop(run: Run, host: LoopHost): Promise<void> {
+  try {
+    await steps(run, host);
+  } finally {
+    await atBoundary(run);
+  }
+}
+
+/** Runs the work queued for a step boundary, in order (see `Run.atBoundary`). */
+async function atBoundary(run: Run): Promise<void> {
+  for (let task = run.atBoundary.shift(); task; task = run.atBoundary.shift()) await task();
+}
+
+async function steps(run: Run, host: LoopHost): Promise<void> {
   const { training } = run.config;
   for (;;) {
+    await atBoundary(run);
     if (run.request === 'stop' || run.request === 'pause') {
       const status = run.request === 'stop' ? 'stopped' : 'paused';
       run.request = null;

@@ -320,6 +320,27 @@ describe('training controller: controls and guards', () => {
     await waitFor('trainState', (e) => e.status === 'idle');
   });
 
+  it('exports a running run between two steps, and the run trains on', async () => {
+    const { send, waitFor, of } = await setup();
+    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    await send({ type: 'train', runId: 'x', config: config({ training: { targetSteps: 1000 } }) });
+    await waitFor('trainProgress');
+    await send({ type: 'exportRun', runId: 'x' });
+    const exported = await waitFor('runExported');
+    const { meta, state } = decodeCheckpoint(
+      readZip(new Uint8Array(exported.bytes)).get('checkpoint.safetensors')!,
+    );
+    // Metadata, variables and optimiser all from one step: the export ran at a step boundary.
+    expect(state.step).toBe(meta.step);
+    expect(state.adamStep).toBe(state.step);
+    expect(exported.fileName).toBe(`ddpm-run-x-step${meta.step}.zip`);
+    const after = of('trainProgress').length;
+    await waitFor('trainProgress', (e) => e.metrics.step > meta.step + 1, after);
+    await send({ type: 'reset', runId: 'x' });
+    await waitFor('trainState', (e) => e.status === 'idle');
+  });
+
   it('says why it cannot start: no dataset, a bad config, a dataset smaller than the batch', async () => {
     const { send, waitFor } = await setup();
     await send({ type: 'train', runId: 'a', config: config() });

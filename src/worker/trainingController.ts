@@ -164,6 +164,7 @@ export class TrainingController {
       lastLogMs: -Infinity,
       request: null,
       previewRequested: false,
+      atBoundary: [],
       loop: null,
     };
     const run = this.run;
@@ -347,6 +348,15 @@ export class TrainingController {
   /** The run's config, metrics and a fresh checkpoint, zipped (see runExport.ts). */
   private async exportRun(runId: string): Promise<void> {
     const run = this.current(runId, 'exportRun');
+    if (run.status !== 'running') return this.writeRunExport(run);
+    return new Promise<void>((resolve, reject) =>
+      run.atBoundary.push(() => this.writeRunExport(run).then(resolve, reject)),
+    );
+  }
+
+  /** run.json, metrics.csv and a checkpoint of the run as it is now, zipped and posted. */
+  private async writeRunExport(run: Run): Promise<void> {
+    const { runId } = run;
     const checkpoint = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
     const lossPerT = new LossPerTBuckets(run.trainer.scheduler.config.num_train_timesteps);
     lossPerT.load(run.metrics.state().lossPerT);

@@ -43,6 +43,11 @@ export interface Run {
   /** What the loop should do after its current step. */
   request: 'pause' | 'stop' | null;
   previewRequested: boolean;
+  /**
+   * Work that must see the run between two steps (an export reads every variable over several
+   * awaits, while a step would change them): the loop runs these before its next step or as it exits.
+   */
+  atBoundary: (() => Promise<void>)[];
   loop: Promise<void> | null;
 }
 
