@@ -307,6 +307,7 @@ def main():
         generator="scripts/reference/scheduler_reference.py",
         torch=torch.__version__,
         note="float64 maths; loop states rounded to float32 between steps; toy model m = x * t / (t + 1)",
+        defaults=DEFAULTS,
         schedules=[schedule_entry(s) for s in SCHEDULES],
         timesteps=[dict(num_train_timesteps=T, num_inference_steps=n, timestep_spacing=sp, steps_offset=off,
                         timesteps=timesteps_of(full(dict(num_train_timesteps=T, timestep_spacing=sp,
