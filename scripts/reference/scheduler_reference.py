@@ -300,6 +300,15 @@ def training_cases(gen):
     return out
 
 
+def write_fixture(path, fixture, summary=""):
+    """Writes compact JSON with a final newline (the sampling reference writes its fixture the same way)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes{summary})")
+
+
 def main():
     gen = torch.Generator().manual_seed(20200619)  # DDPM's arXiv date
     x_T = torch.randn(8, generator=gen) * 1.3
@@ -316,11 +325,7 @@ def main():
         loops=[run_loop(case, x_T, gen) for case in LOOPS],
         training=training_cases(gen),
     )
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes, {len(LOOPS)} loops)")
+    write_fixture(OUT, fixture, f", {len(LOOPS)} loops")
 
 
 if __name__ == "__main__":
