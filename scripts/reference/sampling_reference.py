@@ -14,7 +14,6 @@ Run:  /usr/bin/python3 scripts/reference/sampling_reference.py
 Writes scripts/reference/fixtures/sampling_golden.json.
 """
 
-import json
 import math
 import os
 import sys
@@ -32,6 +31,7 @@ from scheduler_reference import (  # noqa: E402
     step,
     timesteps_of,
     variance_of,
+    write_fixture,
 )
 
 OUT = os.path.join(HERE, "fixtures", "sampling_golden.json")
@@ -92,10 +92,7 @@ LOOPS = [
 def main():
     gen = torch.Generator().manual_seed(20240601)
     fixture = dict(generator="scripts/reference/sampling_reference.py", loops=[run(case, gen) for case in LOOPS])
-    with open(OUT, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes)")
+    write_fixture(OUT, fixture)
 
 
 if __name__ == "__main__":

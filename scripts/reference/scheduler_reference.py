@@ -300,6 +300,15 @@ def training_cases(gen):
     return out
 
 
+def write_fixture(path, fixture, summary=""):
+    """Writes compact JSON with a final newline (the sampling reference writes its fixture the same way)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes{summary})")
+
+
 def main():
     gen = torch.Generator().manual_seed(20200619)  # DDPM's arXiv date
     x_T = torch.randn(8, generator=gen) * 1.3
@@ -307,6 +316,7 @@ def main():
         generator="scripts/reference/scheduler_reference.py",
         torch=torch.__version__,
         note="float64 maths; loop states rounded to float32 between steps; toy model m = x * t / (t + 1)",
+        defaults=DEFAULTS,
         schedules=[schedule_entry(s) for s in SCHEDULES],
         timesteps=[dict(num_train_timesteps=T, num_inference_steps=n, timestep_spacing=sp, steps_offset=off,
                         timesteps=timesteps_of(full(dict(num_train_timesteps=T, timestep_spacing=sp,
@@ -315,11 +325,7 @@ def main():
         loops=[run_loop(case, x_T, gen) for case in LOOPS],
         training=training_cases(gen),
     )
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes, {len(LOOPS)} loops)")
+    write_fixture(OUT, fixture, f", {len(LOOPS)} loops")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import { UNet } from '../model/unet';
 import type { SampleFrame } from '../sampling/frames';
 import { sample } from '../sampling/runner';
 import { inProcess, spawnCli } from './testCli';
-import { SMALL_UNET_CONFIG } from '../worker/testModels';
+import { SMALL_UNET_CONFIG } from '../model/testConfigs';
 
 const SCHEDULE = { num_train_timesteps: 50, beta_end: 0.2, variance_type: 'fixed_large' as const };
 

@@ -2,42 +2,18 @@
  * Run presets: small override sets applied on top of the defaults (never on top of each other),
  * so a preset reads as "what differs from the paper's recipe on MNIST".
  */
+import { PAPER_DIFFUSION, PAPER_TRAINING } from './paperRecipe';
 import type { RunConfigOverrides } from './runConfig';
 
 /** The names the UI's one-click buttons, the URL hash and `ddpm-lab train --preset` accept. */
 export type RunPresetName = 'paper' | 'learner' | 'tiny' | 'mnist' | 'cifar-small';
 
-/**
- * The paper's CIFAR-10 recipe exactly (DDPM.md §1). Spelled out in full rather than inherited
- * from the defaults, so a change to a default cannot silently change "the paper".
- */
+/** The paper's CIFAR-10 recipe exactly (DDPM.md §1). */
 const PAPER: RunConfigOverrides = {
   data: { dataset: 'cifar10', classFilter: null },
   model: { preset: 'paper-cifar10', init: 'ddpm' },
-  diffusion: {
-    num_train_timesteps: 1000,
-    beta_start: 0.0001,
-    beta_end: 0.02,
-    beta_schedule: 'linear',
-    trained_betas: null,
-    prediction_type: 'epsilon',
-    variance_type: 'fixed_large',
-    clip_sample: true,
-    clip_sample_range: 1,
-    scale_betas_to_T: true,
-  },
-  training: {
-    batchSize: 128,
-    lr: 2e-4,
-    warmupSteps: 5000,
-    gradClipNorm: 1,
-    emaDecay: 0.9999,
-    useEma: true,
-    sharedT: false,
-    normalization: 'unit',
-    flip: true,
-    targetSteps: 800_000,
-  },
+  diffusion: PAPER_DIFFUSION,
+  training: PAPER_TRAINING,
   sampling: { sampler: 'ddpm', steps: 1000, useEma: true, clip: true },
 };
 

@@ -11,6 +11,7 @@ import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig, type SchedulerKind } fr
 import type { UNetConfig } from '../model/config';
 import type { InitScheme } from '../model/init';
 import { presetConfig, type UNetPresetName } from '../model/presets';
+import { PAPER_DIFFUSION, PAPER_TRAINING } from './paperRecipe';
 
 /** Where the training images come from: a built-in set, a dropped CIFAR-10 archive, or other dropped files. */
 export type DatasetId = 'mnist' | 'fashion-mnist' | 'shapes' | 'cifar10' | 'files';
@@ -122,33 +123,11 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     // The paper's TensorFlow initialisation (zero-initialised residual branches), DDPM.md §1.
     init: 'ddpm',
   },
-  diffusion: {
-    // The paper's schedule: T = 1000, linear betas 1e-4..0.02, ε-prediction, x₀ clipped to [-1, 1].
-    ...DEFAULT_SCHEDULER_CONFIG,
-    // σ²_t = β_t, the released google/ddpm-cifar10-32 checkpoint's choice (DDPM.md §1).
-    variance_type: 'fixed_large',
-    // At T = 1000 this changes nothing; at any other T it keeps ᾱ_T ≈ 4e-5 (DDPM.md §4).
-    scale_betas_to_T: true,
-  },
+  // The paper's schedule; the keys it does not name (spacing, offsets) keep diffusers' defaults.
+  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...PAPER_DIFFUSION },
+  // The paper's optimiser, EMA and data handling, with a run length and logging for digits in a browser.
   training: {
-    // The paper's batch size (DDPM.md §1, run_cifar.py).
-    batchSize: 128,
-    // Adam learning rate 2e-4 (paper §4, CIFAR-10).
-    lr: 2e-4,
-    // Linear warm-up over 5,000 steps (run_cifar.py `warmup=5000`).
-    warmupSteps: 5000,
-    // Global-norm clipping at 1.0 (run_cifar.py `grad_clip=1.`).
-    gradClipNorm: 1,
-    // EMA decay 0.9999 (paper §4); the (1+n)/(10+n) warm-up makes it useful in short runs too.
-    emaDecay: 0.9999,
-    // Samples and FID use the EMA weights (paper §4).
-    useEma: true,
-    // t ~ U{0..T−1} drawn per example (Algorithm 1); one shared t is the learner's mistake.
-    sharedT: false,
-    // Pixels scaled to [-1, 1] (paper §3.3), the range x₀ clipping assumes.
-    normalization: 'unit',
-    // Random horizontal flips (paper Appendix B); skipped for data that does not allow them.
-    flip: true,
+    ...PAPER_TRAINING,
     // Digits become recognisable within a few thousand steps; the paper trains 800k on CIFAR-10.
     targetSteps: 20_000,
     // Any fixed number makes runs repeatable; 0 is as good as any.

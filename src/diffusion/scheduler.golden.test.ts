@@ -55,6 +55,7 @@ interface TrainingCase {
   target: number[];
 }
 interface Golden {
+  defaults: SchedulerConfig;
   schedules: ScheduleCase[];
   timesteps: TimestepCase[];
   loops: LoopCase[];
@@ -92,6 +93,10 @@ afterAll(() => {
 });
 
 describe('schedules against the reference', () => {
+  it("fills diffusers' DDPMScheduler / DDIMScheduler defaults as the reference states them", () => {
+    expect(resolveSchedulerConfig({})).toEqual(golden.defaults);
+  });
+
   it.each(golden.schedules)('$name: betas, ᾱ, β̃, SNR', (s) => {
     const scheduler = createScheduler('ddpm', s.config);
     const d = describeSchedule(s.config);

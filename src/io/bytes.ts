@@ -1,4 +1,4 @@
-/** Byte-array helpers shared by the file writers. */
+/** Byte-array helpers shared by the file writers and the dataset readers. */
 
 /** Concatenates byte arrays into one new array. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

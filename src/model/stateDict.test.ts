@@ -2,18 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { parseUNetConfig } from './config';
 import { StateDictError, checkStateDict, currentKey, isClean, type StateDict } from './stateDict';
 import { paramSpecs, planUNet } from './plan';
+import { SMALL_UNET_JSON } from './testConfigs';
 import { UNet } from './unet';
 
-const CONFIG = parseUNetConfig({
-  block_out_channels: [8, 16],
-  down_block_types: ['DownBlock2D', 'AttnDownBlock2D'],
-  up_block_types: ['AttnUpBlock2D', 'UpBlock2D'],
-  layers_per_block: 1,
-  norm_num_groups: 4,
-  attention_head_dim: null,
-  in_channels: 3,
-  out_channels: 3,
-});
+const CONFIG = parseUNetConfig(SMALL_UNET_JSON);
 
 const LEGACY: Record<string, string> = { to_q: 'query', to_k: 'key', to_v: 'value', 'to_out.0': 'proj_attn' };
 

@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseUNetConfig, type UNetConfig } from './config';
 import { countParameters } from './plan';
+import { SMALL_UNET_JSON } from './testConfigs';
 import { UNet, UNetInputError } from './unet';
 
-const SMALL = {
-  block_out_channels: [8, 16],
-  down_block_types: ['DownBlock2D', 'AttnDownBlock2D'],
-  up_block_types: ['AttnUpBlock2D', 'UpBlock2D'],
-  layers_per_block: 1,
-  norm_num_groups: 4,
-  attention_head_dim: null,
-  dropout: 0.3,
-};
+const SMALL = { ...SMALL_UNET_JSON, dropout: 0.3 };
 
 const input = (n = 2, side = 8, c = 3) =>
   tf.randomNormal([n, side, side, c], 0, 1, 'float32', 11) as tf.Tensor4D;

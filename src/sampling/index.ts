@@ -25,12 +25,4 @@ export {
   type SampleOptions,
   type SamplingVariance,
 } from './options';
-export {
-  frameBytes,
-  frameCount,
-  frameStride,
-  toUint8,
-  type FrameData,
-  type ImageShape,
-  type SampleFrame,
-} from './frames';
+export * from './frames';

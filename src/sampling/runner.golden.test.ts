@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { SampleFrame } from './frames';
-import { sample, type DenoisingModel, type NormalSource } from './runner';
-import { relError } from './testUtils';
+import { sample, type NormalSource } from './runner';
+import { relError, toyModel } from './testUtils';
 
 interface GoldenFrame {
   t: number;
@@ -31,22 +31,6 @@ const fixture = JSON.parse(
   readFileSync(new URL('../../scripts/reference/fixtures/sampling_golden.json', import.meta.url), 'utf8'),
 ) as { loops: GoldenLoop[] };
 
-const OFFSETS = [-0.1, 0, 0.1];
-
-/** The reference's toy, m = x·(0.5·t)/(t + 1) + offset[c], in the same float32 op order. */
-function toy(side: number, channels: number): DenoisingModel {
-  return {
-    config: { in_channels: channels, out_channels: channels, sample_size: side },
-    apply: (x, t) =>
-      tf.tidy(() =>
-        tf.add(
-          tf.mul(x, tf.reshape(tf.div(tf.mul(t, 0.5), tf.add(t, 1)), [-1, 1, 1, 1])),
-          tf.tensor1d(OFFSETS),
-        ),
-      ),
-  };
-}
-
 /** Replays one image's fixed normals in order, failing loudly if the runner asks for more. */
 function replay(values: number[], image: number): NormalSource {
   let at = 0;
@@ -72,7 +56,7 @@ describe('sample() against the PyTorch reference loops (scripts/reference/sampli
     const frames: SampleFrame[] = [];
     const sources = loop.noise.map(replay);
     const result = await sample(
-      toy(h, c),
+      toyModel(h, c),
       loop.config,
       {
         sampler: loop.kind,

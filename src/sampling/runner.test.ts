@@ -10,29 +10,13 @@ import { presetConfig } from '../model/presets';
 import { UNet } from '../model/unet';
 import type { SampleFrame } from './frames';
 import { SampleOptionsError, type SampleOptions } from './options';
-import { SampleCancelledError, sample, seededNoise, type DenoisingModel } from './runner';
-import { relError } from './testUtils';
+import { SampleCancelledError, sample, seededNoise } from './runner';
+import { TOY_OFFSETS, relError, toyModel } from './testUtils';
 
 const SIDE = 4;
 const CHANNELS = 3;
 const PER_IMAGE = SIDE * SIDE * CHANNELS;
-const OFFSETS = [-0.1, 0, 0.1];
-
-/**
- * diffusers' test toy x·t/(t+1), halved, plus a per-channel offset that exposes any layout mix-up.
- * Halved because with m ≈ x the x̂₀ formula (x − √(1−ᾱ)·m)/√ᾱ cancels almost completely at large t
- * and float32 cannot hold the difference to 1e-5 (1/√ᾱ ≈ 128 amplifies one ulp of its terms).
- */
-const toy: DenoisingModel = {
-  config: { in_channels: CHANNELS, out_channels: CHANNELS, sample_size: SIDE },
-  apply: (x, t) =>
-    tf.tidy(() =>
-      tf.add(
-        tf.mul(x, tf.reshape(tf.div(tf.mul(t, 0.5), tf.add(t, 1)), [-1, 1, 1, 1])),
-        tf.tensor1d(OFFSETS),
-      ),
-    ),
-};
+const toy = toyModel(SIDE, CHANNELS);
 
 /** The same loop on the CPU through the core's scheduler.step, with the runner's documented noise. */
 function cpuLoop(
@@ -55,7 +39,7 @@ function cpuLoop(
   for (const t of s.setTimesteps(steps)) {
     // Rounded op by op as float32 arithmetic (tfjs) computes it, so both loops feed the step the same m.
     const ratio = Math.fround(Math.fround(t * 0.5) / Math.fround(t + 1));
-    const m = x.map((v, i) => Math.fround(v * ratio) + OFFSETS[i % CHANNELS]);
+    const m = x.map((v, i) => Math.fround(v * ratio) + TOY_OFFSETS[i % CHANNELS]);
     const needsNoise =
       s.previousTimestep(t) >= 0 || (kind === 'ddpm' && t > 0) || (kind === 'ddim' && eta > 0);
     const r = s.step(m, t, x, { eta, ...(needsNoise ? { noise: draw() } : {}) });

@@ -16,16 +16,11 @@ const checkpoint = (id: string, step: number, savedAt: number): CheckpointInfo =
   config: { ...tiny, training: { ...tiny.training, batchSize: 2 } },
 });
 
+// The store as created, to start every test from it.
+const initialTrain = useTrain.getState();
+
 beforeEach(() => {
-  useTrain.setState({
-    runId: undefined,
-    status: 'idle',
-    reason: null,
-    error: undefined,
-    preview: undefined,
-    checkpoints: [],
-    runExport: { kind: 'idle' },
-  });
+  useTrain.setState(initialTrain, true);
   useMetrics.getState().clear();
 });
 

@@ -7,7 +7,7 @@ import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
 import { Engine } from './engine';
 import { PROTOCOL_VERSION, type ModelFile, type WorkerEvent } from './protocol';
-import { SMALL_UNET_CONFIG } from './testModels';
+import { SMALL_UNET_CONFIG } from '../model/testConfigs';
 
 const SCHEDULE = { num_train_timesteps: 100, variance_type: 'fixed_large' as const };
 
