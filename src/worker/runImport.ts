@@ -7,7 +7,7 @@
 import type { RunConfig } from '../config/runConfig';
 import { unetConfigOf, validateRunConfig } from '../config/validate';
 import { JsonFileError, parseJson } from '../io/json';
-import { UnsafePathError, ZipError, readZip } from '../io/zip';
+import { UnsafePathError, ZipError, readZip, type ZipLimits } from '../io/zip';
 import { UNetConfigError } from '../model/config';
 import { paramSpecs, planUNet } from '../model/plan';
 import { CheckpointError, decodeCheckpoint, type CheckpointMeta } from '../training/checkpoint';
@@ -42,11 +42,14 @@ export function isRunBundle(names: Iterable<string>): boolean {
   return set.has(RUN_JSON) && set.has(RUN_CHECKPOINT);
 }
 
-/** Reads an exported run zip; throws {@link RunBundleError} naming what is wrong. */
-export function readRunBundle(bytes: Uint8Array): RunBundle {
+/**
+ * Reads an exported run zip; throws {@link RunBundleError} naming what is wrong. `zipLimits`
+ * tightens `readZip`'s (the fuzz run sets them small).
+ */
+export function readRunBundle(bytes: Uint8Array, zipLimits: ZipLimits = {}): RunBundle {
   let files: Map<string, Uint8Array>;
   try {
-    files = readZip(bytes, { maxEntries: MAX_BUNDLE_ENTRIES });
+    files = readZip(bytes, { maxEntries: MAX_BUNDLE_ENTRIES, ...zipLimits });
   } catch (e) {
     if (!(e instanceof ZipError) && !(e instanceof UnsafePathError)) throw e;
     throw new RunBundleError(`the run bundle is not a readable zip: ${e.message}`);
