@@ -29,7 +29,7 @@ describe('training controller: a full storage', () => {
         runId: 'r',
         code: 'storage-full',
         message:
-          'autosave failed: storage is full (QuotaExceededError: the checkpoint did not fit); training continues; export the run to keep it',
+          'autosave failed: storage is full (QuotaExceededError: the checkpoint did not fit); training continues; export the run to keep it (Import run on the Weights tab brings it back)',
       },
     ]);
     expect(of('checkpointSaved')).toEqual([]);

@@ -319,7 +319,7 @@ export class TrainingController {
         type: 'error',
         runId: run.runId,
         code: 'storage-full',
-        message: `autosave failed: ${e.message}; training continues; export the run to keep it`,
+        message: `autosave failed: ${e.message}; training continues; export the run to keep it (Import run on the Weights tab brings it back)`,
       });
     }
     run.lastGood = bytes;
