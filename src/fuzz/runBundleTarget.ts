@@ -8,9 +8,8 @@ import { unetConfigOf } from '../config/validate';
 import type { Rng } from '../diffusion/rng';
 import { writeZip } from '../io/zip';
 import { paramSpecs, planUNet } from '../model/plan';
-import { encodeCheckpoint } from '../training/checkpoint';
 import { RunBundleError, readRunBundle } from '../worker/runImport';
-import { checkpointTarget } from './checkpointTarget';
+import { checkpointTarget, seedCheckpoint } from './checkpointTarget';
 import { zipFields } from './formats';
 import { byteGenerator, describeBytes, type FuzzTarget } from './harness';
 import { FUZZ_ZIP_LIMITS } from './ioTargets';
@@ -35,22 +34,7 @@ function seedParts(): Map<string, Uint8Array> {
   const trainable = specs.filter((s) => s.trainable).reduce((sum, s) => sum + size(s.shape), 0);
   for (const key of ['adam.m', 'adam.v'])
     tensors.set(key, { shape: [trainable], data: new Float32Array(trainable) });
-  const checkpoint = encodeCheckpoint(
-    {
-      runId: 'fuzz',
-      step: 2,
-      savedAt: 0,
-      backend: 'cpu',
-      config: CONFIG,
-      metrics: {
-        smoother: { value: 0.2, n: 2 },
-        lossPerT: { sums: [0.1], counts: [1] },
-        history: [],
-        elapsedSec: 1,
-      } as never,
-    },
-    { step: 2, rng: [1, 2, 3, 4, 0, 0], order: { epoch: 0, cursor: 4 }, adamStep: 2, tensors },
-  );
+  const checkpoint = seedCheckpoint(CONFIG, tensors);
   const text = (s: string) => new TextEncoder().encode(s);
   return new Map([
     ['run.json', text(JSON.stringify(CONFIG))],
