@@ -7,23 +7,36 @@ import { presetRunConfig } from '../config/hash';
 import type { Rng } from '../diffusion/rng';
 import { writeSafetensors } from '../io/safetensors';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../training/checkpoint';
+import type { TrainerState } from '../training/trainer';
 import { SAFETENSORS_FIELDS, mutateSafetensorsHeader } from './formats';
 import { byteGenerator, describeBytes } from './harness';
 import type { FuzzTarget } from './harness';
 import { mutateJsonValue } from './jsonMutators';
 import type { ByteSeed } from './mutators';
 
-/** A small checkpoint as the trainer writes one: two weights, EMA, Adam moments, the tiny run's config. */
-function seedCheckpoint(): Uint8Array {
-  const w = { shape: [2, 3], data: new Float32Array([0.1, -0.2, 0.3, 0.4, -0.5, 0.6]) };
-  const moments = { shape: [6], data: new Float32Array(6).fill(1e-3) };
+const W = { shape: [2, 3], data: new Float32Array([0.1, -0.2, 0.3, 0.4, -0.5, 0.6]) };
+const MOMENTS = { shape: [6], data: new Float32Array(6).fill(1e-3) };
+
+/**
+ * A checkpoint as the trainer writes one at step 12; by default two weights, EMA, Adam moments and
+ * the tiny run's config (the run-bundle target passes a config and tensors that fit each other).
+ */
+export function seedCheckpoint(
+  config = presetRunConfig('tiny'),
+  tensors: TrainerState['tensors'] = new Map([
+    ['model/w', W],
+    ['ema/w', W],
+    ['adam.m', MOMENTS],
+    ['adam.v', MOMENTS],
+  ]),
+): Uint8Array {
   return encodeCheckpoint(
     {
       runId: 'fuzz',
       step: 12,
       savedAt: 0,
       backend: 'cpu',
-      config: presetRunConfig('tiny'),
+      config,
       metrics: {
         smoother: { value: 0.2, n: 12 },
         lossPerT: { sums: [0.1], counts: [1] },
@@ -31,18 +44,7 @@ function seedCheckpoint(): Uint8Array {
         elapsedSec: 3,
       } as never,
     },
-    {
-      step: 12,
-      rng: [1, 2, 3, 4, 0, 0],
-      order: { epoch: 1, cursor: 8 },
-      adamStep: 12,
-      tensors: new Map([
-        ['model/w', w],
-        ['ema/w', w],
-        ['adam.m', moments],
-        ['adam.v', moments],
-      ]),
-    },
+    { step: 12, rng: [1, 2, 3, 4, 0, 0], order: { epoch: 1, cursor: 8 }, adamStep: 12, tensors },
   );
 }
 

@@ -3,6 +3,7 @@ import { checkpointTarget } from './checkpointTarget';
 import { hashTarget, runConfigTarget, schedulerConfigTarget, unetConfigTarget } from './configTargets';
 import { cifarTarget, idxTarget } from './dataTargets';
 import type { FuzzTarget } from './harness';
+import { runBundleTarget } from './runBundleTarget';
 import { bundleTarget, configFilesTarget, pngTarget, safetensorsTarget, zipTarget } from './ioTargets';
 
 /**
@@ -25,6 +26,7 @@ export const FUZZ_TARGETS: Record<string, () => FuzzTarget<unknown>> = {
   'run-config': erase(runConfigTarget),
   'url-hash': erase(hashTarget),
   checkpoint: erase(checkpointTarget),
+  'run-bundle': erase(runBundleTarget),
   idx: erase(idxTarget),
   cifar: erase(cifarTarget),
 };

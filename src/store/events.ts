@@ -6,6 +6,7 @@ import { assertNever, type WorkerEvent } from '../worker/protocol';
 import { useDataset } from './datasetStore';
 import { useHealth } from './healthStore';
 import { useLab } from './labStore';
+import { useRunImport } from './runImportStore';
 import { useSample } from './sampleStore';
 import { useScore } from './scoreStore';
 import { useTrain } from './trainStore';
@@ -23,6 +24,7 @@ export function routeWorkerExit(): void {
     useScore.getState().status,
     useDataset.getState().status,
     useTrain.getState().runExport,
+    useRunImport.getState().status,
     importStatus,
     exportStatus,
   ].flatMap((s) => (s.kind === 'running' || s.kind === 'working' || s.kind === 'loading' ? [s.runId] : []));
@@ -75,9 +77,13 @@ export function routeEvent(event: WorkerEvent): void {
     case 'runExported':
       useTrain.getState().onEvent(event);
       return;
+    case 'runImported':
+      useRunImport.getState().onEvent(event);
+      return;
     case 'error': {
       const { runId, code, message } = event;
-      if (code === 'storage-full') {
+      // A full storage during an autosave is the banner's; during an import, the import's.
+      if (code === 'storage-full' && !useRunImport.getState().owns(runId)) {
         useHealth.getState().onStorageFull(message);
         return;
       }
@@ -85,6 +91,7 @@ export function routeEvent(event: WorkerEvent): void {
         (id: string) => useSample.getState().onError(id, code, message),
         (id: string) => useScore.getState().onError(id, code, message),
         (id: string) => useWeights.getState().onError(id, message),
+        (id: string) => useRunImport.getState().onError(id, message),
         (id: string) => useDataset.getState().onError(id, message),
         (id: string) => useTrain.getState().onError(id, message),
       ];

@@ -141,6 +141,7 @@ export class Engine {
       case 'setTargetStep':
       case 'previewNow':
       case 'exportRun':
+      case 'importRun':
         if (this.requireReady(cmd.runId)) await this.training.handle(cmd);
         return;
       case 'listCheckpoints':

@@ -169,12 +169,14 @@ export type WorkerEvent =
  * `bad-config`: a run config failed validation (the message lists each field). `dataset`: no
  * dataset loaded, or not the one the config asks for, or unreadable files. `no-run`: a training
  * control for a run that is not the current one. `checkpoint`: a checkpoint is missing or
- * unreadable.
- * `cancelled`: a run stopped on request. `busy`: another sampling (or score) run is active.
+ * unreadable, or an imported run zip is not one (the message names the entry and the problem).
+ * `cancelled`: a run stopped on request. `busy`: another sampling (or score) run is active, or a
+ * run import while a run is training or paused.
  * `no-model`: sample, score or export before any model was trained or imported. `bad-model`: an
  * import failed (the previous model stays loaded). `export-refused`: the model cannot be written
  * as a diffusers pipeline. `no-dataset`: a score before any dataset was loaded. `storage-full`:
- * an autosave did not fit in the browser's storage quota (training goes on; export the run).
+ * an autosave did not fit in the browser's storage quota (training goes on; export the run), or
+ * an imported run's checkpoint did not.
  */
 export type ErrorCode =
   | 'protocol-version'

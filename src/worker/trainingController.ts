@@ -18,6 +18,7 @@ import type { TrainReason, TrainingCommand, WorkerEvent } from './protocol';
 import { RunEvents } from './runEvents';
 import { stepLoop, type LoopHost } from './runLoop';
 import { runZip } from './runExport';
+import { importRunBundle } from './runImport';
 import { TrainedSlot } from './trainedSlot';
 import {
   TrainingCommandError,
@@ -114,6 +115,11 @@ export class TrainingController {
         return this.postCheckpoints();
       case 'exportRun':
         return this.exportRun(cmd.runId);
+      case 'importRun': {
+        const checkpoint = await importRunBundle(this.run, new Uint8Array(cmd.bytes), this.deps);
+        this.post({ type: 'runImported', runId: cmd.runId, checkpoint });
+        return this.postCheckpoints();
+      }
     }
   }
 
@@ -314,7 +320,7 @@ export class TrainingController {
         type: 'error',
         runId: run.runId,
         code: 'storage-full',
-        message: `autosave failed: ${e.message}; training continues; export the run to keep it`,
+        message: `autosave failed: ${e.message}; training continues; export the run to keep it (Import run on the Weights tab brings it back)`,
       });
     }
     run.lastGood = bytes;

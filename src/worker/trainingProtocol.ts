@@ -75,7 +75,12 @@ export type TrainingCommand =
   | { type: 'listCheckpoints' }
   | { type: 'deleteCheckpoint'; checkpointId: string }
   /** A zip of run.json, scheduler_config.json, metrics.csv and the checkpoint (weights, EMA, optimiser moments). */
-  | { type: 'exportRun'; runId: string };
+  | { type: 'exportRun'; runId: string }
+  /**
+   * Stores the checkpoint of an Export run zip (transferred) as its run's latest, so it resumes like
+   * an autosaved one; refused while a run is training or paused. Answers runImported, then checkpoints.
+   */
+  | { type: 'importRun'; runId: string; bytes: ArrayBuffer };
 
 export type TrainingEvent =
   | { type: 'datasetProgress'; runId: string; bytesDone: number; bytesTotal: number }
@@ -96,4 +101,6 @@ export type TrainingEvent =
   | { type: 'trainPreview'; runId: string; step: number; usedEma: boolean; grid: ImageBatch }
   | { type: 'checkpointSaved'; runId: string; checkpoint: CheckpointInfo }
   | { type: 'checkpoints'; checkpoints: CheckpointInfo[] }
-  | { type: 'runExported'; runId: string; fileName: string; bytes: ArrayBuffer };
+  | { type: 'runExported'; runId: string; fileName: string; bytes: ArrayBuffer }
+  /** `runId` is the importRun command's; the checkpoint carries the imported run's own id and step. */
+  | { type: 'runImported'; runId: string; checkpoint: CheckpointInfo };

@@ -75,8 +75,8 @@ export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunCo
   return checkpoint;
 }
 
-/** The first path where two configs differ, or null. */
-function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+/** The first path where two configs differ, with both values, or null. */
+export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
       const d = firstDifference(
