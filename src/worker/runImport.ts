@@ -36,12 +36,6 @@ export interface RunBundle {
   meta: CheckpointMeta;
 }
 
-/** Whether a zip's entry names are those of a run bundle (as opposed to a diffusers pipeline). */
-export function isRunBundle(names: Iterable<string>): boolean {
-  const set = new Set(names);
-  return set.has(RUN_JSON) && set.has(RUN_CHECKPOINT);
-}
-
 /**
  * Reads an exported run zip; throws {@link RunBundleError} naming what is wrong. `zipLimits`
  * tightens `readZip`'s (the fuzz run sets them small).

@@ -51,10 +51,6 @@ async function steps(run: Run, host: LoopHost): Promise<void> {
       });
       return;
     }
-    if (run.previewRequested) {
-      run.previewRequested = false;
-      await host.events.preview(run);
-    }
     if (run.trainer.step >= run.targetStep) {
       host.events.progress(run);
       await host.save(run);

@@ -169,7 +169,6 @@ export class TrainingController {
       lastSaveMs: now,
       lastLogMs: -Infinity,
       request: null,
-      previewRequested: false,
       atBoundary: [],
       loop: null,
     };
@@ -285,8 +284,13 @@ export class TrainingController {
 
   private async previewNow(runId: string): Promise<void> {
     const run = this.current(runId, 'previewNow');
-    if (run.status === 'running') run.previewRequested = true;
-    else await this.events.preview(run);
+    return this.betweenSteps(run, () => this.events.preview(run));
+  }
+
+  /** Runs `work` now, or at the loop's next step boundary while the run is training. */
+  private betweenSteps(run: Run, work: () => Promise<void>): Promise<void> {
+    if (run.status !== 'running') return work();
+    return new Promise<void>((resolve, reject) => run.atBoundary.push(() => work().then(resolve, reject)));
   }
 
   private current(runId: string, what: string): Run {
@@ -354,10 +358,7 @@ export class TrainingController {
   /** The run's config, metrics and a fresh checkpoint, zipped (see runExport.ts). */
   private async exportRun(runId: string): Promise<void> {
     const run = this.current(runId, 'exportRun');
-    if (run.status !== 'running') return this.writeRunExport(run);
-    return new Promise<void>((resolve, reject) =>
-      run.atBoundary.push(() => this.writeRunExport(run).then(resolve, reject)),
-    );
+    return this.betweenSteps(run, () => this.writeRunExport(run));
   }
 
   /** run.json, metrics.csv and a checkpoint of the run as it is now, zipped and posted. */

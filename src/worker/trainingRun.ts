@@ -42,10 +42,9 @@ export interface Run {
   lastLogMs: number;
   /** What the loop should do after its current step. */
   request: 'pause' | 'stop' | null;
-  previewRequested: boolean;
   /**
-   * Work that must see the run between two steps (an export reads every variable over several
-   * awaits, while a step would change them): the loop runs these before its next step or as it exits.
+   * Work that must see the run between two steps (a preview or an export reads the variables over
+   * several awaits, while a step would change them): the loop runs these before its next step or as it exits.
    */
   atBoundary: (() => Promise<void>)[];
   loop: Promise<void> | null;
