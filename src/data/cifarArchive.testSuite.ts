@@ -33,7 +33,9 @@ export interface CifarStats {
 
 /** The numpy reference numbers of the archive stored under `key` in data_stats.json. */
 export function cifarStats(key: 'cifar_mini' | 'cifar_subset'): CifarStats {
-  const all = JSON.parse(readFileSync(join(process.cwd(), 'scripts/reference/fixtures/data_stats.json'), 'utf8'));
+  const all = JSON.parse(
+    readFileSync(join(process.cwd(), 'scripts/reference/fixtures/data_stats.json'), 'utf8'),
+  );
   return all[key] as CifarStats;
 }
 
@@ -75,7 +77,13 @@ export function describeCifarArchive(path: string, ref: CifarStats): void {
         split: 'train',
         allowsFlip: true,
       });
-      expect(pair.test).toMatchObject({ count: ref.test.count, height: 32, width: 32, channels: 3, split: 'test' });
+      expect(pair.test).toMatchObject({
+        count: ref.test.count,
+        height: 32,
+        width: 32,
+        channels: 3,
+        split: 'test',
+      });
       expect(pair.train.classNames).toEqual(ref.class_names);
       expect(classCounts(pair.train)).toEqual(ref.train.label_histogram);
       expect(classCounts(pair.test!)).toEqual(ref.test.label_histogram);
@@ -101,7 +109,9 @@ export function describeCifarArchive(path: string, ref: CifarStats): void {
       const size = statSync(path).size;
       expect(progress.length).toBeGreaterThan(10);
       expect(
-        progress.every((p, i) => p.bytesTotal === size && (i === 0 || p.bytesDone > progress[i - 1].bytesDone)),
+        progress.every(
+          (p, i) => p.bytesTotal === size && (i === 0 || p.bytesDone > progress[i - 1].bytesDone),
+        ),
       ).toBe(true);
       expect(progress.at(-1)?.bytesDone).toBe(size);
     });
