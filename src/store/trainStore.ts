@@ -182,7 +182,10 @@ export const useTrain = create<TrainState>((set, get) => {
         return true;
       }
       if (runId !== get().runId) return false;
-      set({ error: message });
+      // A run that failed to start never ran: the controls go back to Train (a later error of a
+      // running run leaves its state to the worker's trainState events).
+      if (get().status === 'starting') set({ error: message, status: 'idle', runId: undefined });
+      else set({ error: message });
       return true;
     },
   };
