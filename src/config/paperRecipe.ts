@@ -31,8 +31,11 @@ export const PAPER_TRAINING = Object.freeze({
   warmupSteps: 5000,
   // Global-norm clipping at 1.0 (run_cifar.py `grad_clip=1.`).
   gradClipNorm: 1,
-  // EMA decay 0.9999 (paper §4); the (1+n)/(10+n) warm-up makes it useful in short runs too.
+  // EMA decay 0.9999 (paper §4).
   emaDecay: 0.9999,
+  // No EMA warm-up: make_ema (tpu_utils.py) copies the weights at the first update, then uses
+  // the constant decay.
+  emaWarmup: false,
   // Samples and FID use the EMA weights (paper §4).
   useEma: true,
   // t ~ U{0..T−1} drawn per example (Algorithm 1); one shared t is the learner's mistake.

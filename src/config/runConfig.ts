@@ -56,6 +56,11 @@ export interface TrainingConfig {
   /** Clip gradients to this global L2 norm; null turns clipping off. */
   gradClipNorm: number | null;
   emaDecay: number;
+  /**
+   * false: the paper's EMA (the first update copies the weights, then the constant decay); true:
+   * TensorFlow's num_updates warm-up, decay min(emaDecay, (1+n)/(10+n)) after n updates.
+   */
+  emaWarmup: boolean;
   useEma: boolean;
   /** One t for the whole batch (the learner's mistake) instead of one per example. */
   sharedT: boolean;
@@ -128,6 +133,9 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
   // The paper's optimiser, EMA and data handling, with a run length and logging for digits in a browser.
   training: {
     ...PAPER_TRAINING,
+    // 20k steps are a short run for decay 0.9999: with the paper's EMA, 0.9999^20000 ≈ 14% of the
+    // average would still be the random initial weights. The warm-up averages over the steps done.
+    emaWarmup: true,
     // Digits become recognisable within a few thousand steps; the paper trains 800k on CIFAR-10.
     targetSteps: 20_000,
     // Any fixed number makes runs repeatable; 0 is as good as any.

@@ -245,6 +245,7 @@ function checkTraining(config: RunConfig, errors: RunConfigIssue[]): void {
   if (t.gradClipNorm !== null)
     num(errors, 'training.gradClipNorm', t.gradClipNorm, (v) => v > 0, 'null (no clipping) or a number > 0');
   num(errors, 'training.emaDecay', t.emaDecay, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+  bool(errors, 'training.emaWarmup', t.emaWarmup);
   bool(errors, 'training.useEma', t.useEma);
   bool(errors, 'training.sharedT', t.sharedT);
   oneOf(errors, 'training.normalization', t.normalization, ['unit', 'meanstd']);

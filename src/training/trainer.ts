@@ -157,7 +157,7 @@ export class Trainer {
       const clipped = clip === null ? flatGrad : clipByGlobalNorm(flatGrad, clip, norm);
       this.adam.apply(clipped, lr);
       if (clipped !== flatGrad) clipped.dispose();
-      const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step) : null;
+      const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step, training.emaWarmup) : null;
       if (this.ema && emaDecay !== null) this.ema.update(emaDecay);
       this.step++;
       return { step: this.step, loss, gradNorm, lr, emaDecay, t, perExampleLoss: read.slice(2) };

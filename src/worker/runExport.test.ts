@@ -4,8 +4,8 @@ import { readZip } from '../io/zip';
 import { lossPerTColumns, metricsCsv, runZip } from './runExport';
 
 const points = [
-  { step: 1, loss: 0.5, smoothedLoss: 0.5, gradNorm: 2, lr: 1e-5 },
-  { step: 2, loss: 0.25, smoothedLoss: 0.375, gradNorm: 1.5, lr: 2e-5 },
+  { step: 1, loss: 0.5, smoothedLoss: 0.5, gradNorm: 2, lr: 0, emaDecay: 1e-10 },
+  { step: 2, loss: 0.25, smoothedLoss: 0.375, gradNorm: 1.5, lr: 2e-5, emaDecay: 0.9999 },
 ];
 
 describe('run export', () => {
@@ -20,14 +20,25 @@ describe('run export', () => {
     const csv = metricsCsv(points, { numTrainTimesteps: 10, mean: [0.125, null, 3], count: [2, 0, 1] });
     expect(csv).toBe(
       [
-        'step,loss,smoothed_loss,lr,grad_norm,loss_t_0_3,loss_t_4_6,loss_t_7_9',
-        '1,0.5,0.5,0.00001,2,,,',
-        '2,0.25,0.375,0.00002,1.5,0.125,,3',
+        'step,loss,smoothed_loss,lr,grad_norm,ema_decay,loss_t_0_3,loss_t_4_6,loss_t_7_9',
+        '1,0.5,0.5,0,2,1e-10,,,',
+        '2,0.25,0.375,0.00002,1.5,0.9999,0.125,,3',
         '',
       ].join('\n'),
     );
+    // EMA off (null), and points of checkpoints saved before the decay was recorded: empty cells.
+    const [off, old] = [
+      { ...points[0], emaDecay: null },
+      { ...points[1], emaDecay: undefined },
+    ];
+    expect(metricsCsv([off, old], { numTrainTimesteps: 10, mean: [null], count: [0] }).split('\n')).toEqual([
+      'step,loss,smoothed_loss,lr,grad_norm,ema_decay,loss_t_0_9',
+      '1,0.5,0.5,0,2,,',
+      '2,0.25,0.375,0.00002,1.5,,',
+      '',
+    ]);
     expect(metricsCsv([], { numTrainTimesteps: 10, mean: [null], count: [0] })).toBe(
-      'step,loss,smoothed_loss,lr,grad_norm,loss_t_0_9\n',
+      'step,loss,smoothed_loss,lr,grad_norm,ema_decay,loss_t_0_9\n',
     );
   });
 
@@ -55,7 +66,7 @@ describe('run export', () => {
       num_train_timesteps: 10,
     });
     expect(new TextDecoder().decode(zip.get('metrics.csv')).split('\n')[2]).toBe(
-      '2,0.25,0.375,0.00002,1.5,0.1',
+      '2,0.25,0.375,0.00002,1.5,0.9999,0.1',
     );
     expect(zip.get('checkpoint.safetensors')).toEqual(checkpoint);
   });

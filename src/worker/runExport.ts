@@ -15,6 +15,7 @@ const POINT_COLUMNS: readonly [string, keyof MetricPoint][] = [
   ['smoothed_loss', 'smoothedLoss'],
   ['lr', 'lr'],
   ['grad_norm', 'gradNorm'],
+  ['ema_decay', 'emaDecay'],
 ];
 
 /**
@@ -27,7 +28,8 @@ export function lossPerTColumns(numTrainTimesteps: number, buckets: number): str
 }
 
 /**
- * One row per recorded step (the history thins past 10,000 steps). The run keeps loss per t
+ * One row per recorded step (the history thins past 10,000 steps). `ema_decay` is empty with EMA
+ * off (and for steps of checkpoints saved before the decay was recorded). The run keeps loss per t
  * only as rolling windows, not per step, so the `loss_t_*` columns are filled on the last row:
  * the means at export time; empty cells elsewhere, and where a bucket has seen no example.
  */
@@ -39,9 +41,10 @@ export function metricsCsv(points: readonly MetricPoint[], lossPerT: LossPerT): 
   const empty = lossPerT.mean.map(() => '');
   const means = lossPerT.mean.map((m) => (m === null ? '' : String(m)));
   const rows = points.map((p, i) =>
-    [...POINT_COLUMNS.map(([, key]) => String(p[key])), ...(i === points.length - 1 ? means : empty)].join(
-      ',',
-    ),
+    [
+      ...POINT_COLUMNS.map(([, key]) => String(p[key] ?? '')),
+      ...(i === points.length - 1 ? means : empty),
+    ].join(','),
   );
   return `${[header.join(','), ...rows].join('\n')}\n`;
 }

@@ -117,13 +117,15 @@ describe('training controller: a run end to end', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(','));
-    expect(header.slice(0, 5)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm']);
-    expect(header.slice(5)).toHaveLength(20);
-    expect(header[5]).toBe('loss_t_0_49');
+    expect(header.slice(0, 6)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm', 'ema_decay']);
+    expect(header.slice(6)).toHaveLength(20);
+    expect(header[6]).toBe('loss_t_0_49');
     expect(rows.map((r) => Number(r[0]))).toEqual([1, 2, 3, 4]);
+    // The tiny preset's EMA warm-up, min(0.99, (1+n)/(10+n)), step by step.
+    expect(rows.map((r) => Number(r[5]))).toEqual([1 / 10, 2 / 11, 3 / 12, 4 / 13]);
     expect(rows.every((r) => r.length === header.length && Number(r[1]) > 0)).toBe(true);
     // 4 steps × batch 4 fill some t buckets: their rolling means are on the last row.
-    expect(rows[3].slice(5).filter((v) => v !== '').length).toBeGreaterThan(0);
+    expect(rows[3].slice(6).filter((v) => v !== '').length).toBeGreaterThan(0);
     expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
 
     await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });

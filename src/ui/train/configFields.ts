@@ -186,6 +186,12 @@ export const GROUPS: readonly FieldGroup[] = [
       }),
       field(
         'checkbox',
+        'training.emaWarmup',
+        'EMA warm-up',
+        'The paper’s make_ema copies the weights at the first update, then uses the constant decay. On: decay min(decay, (1+n)/(10+n)) after n updates (TensorFlow’s num_updates), as the defaults and the tiny, mnist and cifar-small presets do: short runs: without it the EMA is still mostly the random initial weights.',
+      ),
+      field(
+        'checkbox',
         'training.flip',
         'Random horizontal flip',
         `${HO} Appendix B: random flips on CIFAR-10 (never for digits).`,
