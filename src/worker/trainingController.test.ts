@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readZip } from '../io/zip';
+import { decodeTorchState } from '../pytorch/torchState';
 import { decodeCheckpoint } from '../training/checkpoint';
 import { MemoryCheckpointStore, StorageFullError } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
@@ -279,6 +280,26 @@ describe('training controller: controls and guards', () => {
     expect(exported.fileName).toBe(`ddpm-run-x-step${meta.step}.zip`);
     const after = of('trainProgress').length;
     await waitFor('trainProgress', (e) => e.metrics.step > meta.step + 1, after);
+
+    await send({ type: 'exportRun', runId: 'x', format: 'pytorch' });
+    const project = await waitFor('runExported', (e) => e.fileName.startsWith('ddpm-pytorch'));
+    const folder = project.fileName.replace(/\.zip$/, '');
+    const files = readZip(new Uint8Array(project.bytes));
+    expect([...files.keys()].map((p) => p.slice(folder.length + 1)).sort()).toEqual([
+      'README.md',
+      'config/scheduler_config.json',
+      'config/unet_config.json',
+      'data/train.npz',
+      'lab_metrics.csv',
+      'lab_state.safetensors',
+      'project.json',
+      'requirements.txt',
+      'run.json',
+      'train.py',
+    ]);
+    const torch = decodeTorchState(files.get(`${folder}/lab_state.safetensors`)!, 'lab_state.safetensors');
+    expect(folder).toBe(`ddpm-pytorch-x-step${torch.meta.step}`);
+    expect(torch.meta.adamStep).toBe(torch.meta.step);
     await send({ type: 'reset', runId: 'x' });
     await waitFor('trainState', (e) => e.status === 'idle');
   });
