@@ -67,7 +67,11 @@ describe('parseUNetConfig', () => {
   });
 
   it("drops diffusers' bookkeeping keys such as _name_or_path (a model loaded from a folder, saved again)", () => {
-    const saved = { ...HUB_CIFAR10, _name_or_path: 'output/checkpoints/step-00001000', _use_default_values: [] };
+    const saved = {
+      ...HUB_CIFAR10,
+      _name_or_path: 'output/checkpoints/step-00001000',
+      _use_default_values: [],
+    };
     expect(parseUNetConfig(saved)).toEqual(parseUNetConfig(HUB_CIFAR10));
   });
 
