@@ -18,6 +18,11 @@ train.py's lr for the next step, the EMA update with diffusers' decay formula, a
 fixtures/pytorch_export_golden.safetensors (weights, moments, EMA after the step, PyTorch layout)
 and fixtures/pytorch_export_golden.json (lr schedule, normalisation, smoothed loss, columns),
 which src/pytorch/reference.golden.test.ts compares with the lab's own Adam, clipping and EMA.
+
+Last it runs train.py's main() itself with stand-ins for accelerate (one process) and diffusers
+(the module tree with a tiny forward): it resumes from lab_state.safetensors at the lab's step,
+writes metrics.csv rows and checkpoints from there, and a second launch resumes from its own newest
+checkpoint. The real UNet2DModel, DDPMScheduler, EMAModel and multi-process accelerate are not run.
 """
 
 import importlib.util
@@ -259,5 +264,122 @@ def main():
     print(f"checks passed; wrote {GOLDEN}.safetensors and .json (step {step} -> {step + 1}, lr {lr:.3g}, ema decay {decay:.4f})")
 
 
+# --- train.py's main() end to end, with stand-ins for accelerate and diffusers ------------------
+
+
+def install_stand_ins():
+    """Single-process accelerate, and diffusers' classes as far as train.py uses them: the module tree
+    above with a tiny forward (conv_in, conv_norm_out, conv_out), the scheduler's add_noise from
+    linear betas, EMAModel's update rule, and a pipeline that saves its unet's weights."""
+    import contextlib
+
+    class Accelerator:
+        def __init__(self, mixed_precision="no"):
+            assert mixed_precision == "no"
+            self.num_processes, self.process_index, self.is_main_process = 1, 0, True
+            self.device = torch.device("cpu")
+
+        prepare = staticmethod(lambda *objects: objects)
+        unwrap_model = staticmethod(lambda m: m)
+        autocast = staticmethod(contextlib.nullcontext)
+        backward = staticmethod(lambda loss: loss.backward())
+        clip_grad_norm_ = staticmethod(torch.nn.utils.clip_grad_norm_)
+        gather = staticmethod(lambda t: t)
+        wait_for_everyone = end_training = staticmethod(lambda: None)
+
+    class UNet2DModel(SkeletonUNet):
+        @classmethod
+        def from_config(cls, config):
+            return cls(config)
+
+        def forward(self, x, t):
+            h = self.conv_in(x)
+            return types.SimpleNamespace(sample=self.conv_out(torch.nn.functional.silu(self.conv_norm_out(h))))
+
+    class DDPMScheduler:
+        def __init__(self, config):
+            self.config = types.SimpleNamespace(**config)
+            betas = torch.linspace(config["beta_start"], config["beta_end"], config["num_train_timesteps"])
+            self.alphas_cumprod = torch.cumprod(1 - betas, 0)
+
+        from_config = classmethod(lambda cls, config: cls(config))
+
+        def add_noise(self, x0, eps, t):
+            a = self.alphas_cumprod[t].view(-1, 1, 1, 1)
+            return a.sqrt() * x0 + (1 - a).sqrt() * eps
+
+    class EMAModel:
+        def __init__(self, parameters, decay):
+            self.shadow_params = [p.clone().detach() for p in parameters]
+            self.decay, self.optimization_step = decay, 0
+
+        def step(self, parameters):
+            self.optimization_step += 1
+            k = self.optimization_step - 1
+            d = 0.0 if k <= 0 else min(self.decay, (1 + k) / (10 + k))
+            with torch.no_grad():
+                for s, p in zip(self.shadow_params, parameters):
+                    s.sub_((1 - d) * (s - p))
+
+        def store(self, parameters):
+            self.stored = [p.detach().clone() for p in parameters]
+
+        def copy_to(self, parameters):
+            for s, p in zip(self.shadow_params, parameters):
+                p.data.copy_(s)
+
+        def restore(self, parameters):
+            for s, p in zip(self.stored, parameters):
+                p.data.copy_(s)
+
+        to = lambda self, device: None
+
+    class DDPMPipeline:
+        def __init__(self, unet, scheduler):
+            self.unet = unet
+
+        def save_pretrained(self, folder):
+            pathlib.Path(folder, "unet").mkdir(parents=True)
+            save_file(dict(self.unet.state_dict()), pathlib.Path(folder, "unet", "diffusion_pytorch_model.safetensors"))
+
+    accelerate = types.ModuleType("accelerate")
+    accelerate.Accelerator = Accelerator
+    diffusers = types.ModuleType("diffusers")
+    diffusers.UNet2DModel, diffusers.DDPMScheduler, diffusers.DDPMPipeline = UNet2DModel, DDPMScheduler, DDPMPipeline
+    training_utils = types.ModuleType("diffusers.training_utils")
+    training_utils.EMAModel = EMAModel
+    sys.modules.update({"accelerate": accelerate, "diffusers": diffusers, "diffusers.training_utils": training_utils})
+
+
+def run_main_loop():
+    """train.py's main(): resumes from lab_state at its step, trains, checkpoints, resumes from its own."""
+    install_stand_ins()
+    _, meta = train.load_training_state(PROJECT / "lab_state.safetensors")
+    step = meta["step"]
+    lab_rows = (PROJECT / "lab_metrics.csv").read_text().splitlines()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "output"
+        train.main(["--output-dir", str(out), "--steps", str(step + 3), "--checkpoint-every", "2"])
+        rows = (out / "metrics.csv").read_text().splitlines()
+        assert rows[0] == lab_rows[0], "metrics.csv columns differ from the lab's"
+        steps = [int(r.split(",")[0]) for r in rows[1:]]
+        assert steps == [step + 1, step + 2, step + 3], steps
+        run = train.load_project(PROJECT)["run"]["training"]
+        assert float(rows[1].split(",")[3]) == train.learning_rate(run["lr"], run["warmupSteps"], step)
+        saved = sorted(p.name for p in (out / "checkpoints").iterdir())
+        assert saved == [f"step-{step + 1:08d}", f"step-{step + 3:08d}"], saved
+        _, last = train.load_training_state(out / "checkpoints" / saved[-1] / "training_state.safetensors")
+        assert last["step"] == step + 3 and last["adamStep"] == meta["adamStep"] + 3, last
+        assert last["extra"]["metrics"]["smoother"]["n"] == meta["extra"]["metrics"]["smoother"]["n"] + 3
+        # A second launch resumes from the newest checkpoint and keeps the rows before it.
+        train.main(["--output-dir", str(out), "--steps", str(step + 5), "--checkpoint-every", "100"])
+        steps = [int(r.split(",")[0]) for r in (out / "metrics.csv").read_text().splitlines()[1:]]
+        assert steps == list(range(step + 1, step + 6)), steps
+        _, final = train.load_training_state(out / "checkpoints" / f"step-{step + 5:08d}" / "training_state.safetensors")
+        assert final["adamStep"] == meta["adamStep"] + 5
+    print(f"train.py main() ran with stand-ins: resumed at step {step}, checkpointed, resumed again to {step + 5}")
+
+
 if __name__ == "__main__":
     main()
+    run_main_loop()
