@@ -81,9 +81,13 @@ shim_torch.load_file, shim_torch.save_file = load_file, save_file
 shim.torch = shim_torch
 sys.modules["safetensors"], sys.modules["safetensors.torch"] = shim, shim_torch
 
-spec = importlib.util.spec_from_file_location("exported_train", PROJECT / "train.py")
+# The export writes the template unchanged (src/pytorch/project.test.ts), so the fixture holds no
+# copy of it: the template is loaded and pointed at the fixture project, as if it sat there.
+TEMPLATE = HERE.parent.parent / "src" / "pytorch" / "templates" / "train.py"
+spec = importlib.util.spec_from_file_location("exported_train", TEMPLATE)
 train = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(train)
+train.HERE = PROJECT
 
 
 # --- diffusers' UNet2DModel module tree, parameters only ----------------------------------------

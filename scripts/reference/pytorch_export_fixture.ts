@@ -5,7 +5,7 @@
  *   npx tsx scripts/reference/pytorch_export_fixture.ts && /usr/bin/python3 scripts/reference/pytorch_export_check.py
  *
  * Rerun both after changing train.py or the export (src/pytorch/reference.golden.test.ts checks
- * that the fixture's train.py is the current template).
+ * that the fixture's lab_state is what the export writes now).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,6 +56,8 @@ const files = pytorchProjectFiles({
   templates: { trainPy: read('train.py'), readme: read('README.md') },
 });
 rmSync(PROJECT_DIR, { recursive: true, force: true });
+// train.py is the template verbatim (project.test.ts); the check loads the template itself.
+files.delete('train.py');
 for (const [path, bytes] of files) {
   mkdirSync(dirname(join(PROJECT_DIR, path)), { recursive: true });
   writeFileSync(join(PROJECT_DIR, path), bytes);

@@ -63,8 +63,7 @@ function fixedGradient(name: string, shape: number[]): Float32Array {
 }
 
 describe('Export for PyTorch against the torch reference', () => {
-  it('the fixture is the current export: its train.py is the template and its lab_state is what the exporter writes now', () => {
-    expect(fixture('pytorch_export/train.py').toString('utf8')).toBe(PYTORCH_TEMPLATES.trainPy);
+  it('the fixture is the current export: its lab_state is what the exporter writes now', () => {
     const files = pytorchProjectFiles({
       checkpoint: { meta, state },
       dataset: fixtureImages(),
