@@ -4,8 +4,9 @@
  * the diffusers pipeline folder (model_index.json, unet/, scheduler/; for the BatchNorm ablation,
  * which diffusers cannot load, the same files without model_index.json plus lab_model.json),
  * `metrics.jsonl` (one JSON object per logged step: step, loss, loss_per_t, smoothed_loss,
- * grad_norm, lr, ema_decay, epoch, elapsed_sec) and `run.json` (the RunConfig). The EMA weights
- * are exported when EMA is on. Built-in datasets load from the repository's public/ folder;
+ * grad_norm, lr, ema_decay, epoch, elapsed_sec), `run.json` (the RunConfig) and
+ * `checkpoint.safetensors` (the run's checkpoint, as Export run writes it: what
+ * `ddpm-lab export-pytorch --run DIR` continues from). The EMA weights are exported when EMA is on. Built-in datasets load from the repository's public/ folder;
  * cifar10 and files datasets need --data (a file or a folder).
  */
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { pipelineFiles } from '../io/pipeline';
 import { unetConfigToJson } from '../model/config';
 import { datasetIdOfFiles, prepareTrainingData } from '../training/batch';
 import { installFastCpuKernels } from '../training/cpuKernels';
+import { encodeCheckpoint } from '../training/checkpoint';
 import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import { parseArgs, requireFlag, UsageError } from './args';
@@ -51,7 +53,7 @@ const FLAGS = {
 };
 
 /** The repository root, where public/datasets lives. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Trains, writes the model folder, metrics.jsonl and run.json; prints one summary line. */
 export async function trainCommand(argv: readonly string[], out: Output): Promise<number> {
@@ -116,6 +118,18 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       }
     }
     writeFileSync(join(outDir, 'metrics.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
+    const checkpointMeta = {
+      runId: `cli-seed${checked.training.seed}`,
+      step: trainer.step,
+      savedAt: Date.now(),
+      backend,
+      config: checked,
+      metrics: metrics.state(),
+    };
+    writeFileSync(
+      join(outDir, 'checkpoint.safetensors'),
+      encodeCheckpoint(checkpointMeta, await trainer.captureState()),
+    );
     const model = trainer.samplingModel();
     const files = pipelineFiles({
       unetConfig: unetConfigToJson(model.config),
@@ -180,11 +194,16 @@ function readConfig(path: string | undefined, preset: string | undefined): RunCo
   return parseRunConfig(json);
 }
 
-async function loadData(config: RunConfig, path: string | undefined): Promise<DatasetPair> {
+/** The run's dataset: a built-in from public/, or the files at `path` (required for cifar10 and files). */
+export async function loadData(
+  config: RunConfig,
+  path: string | undefined,
+  command = 'train',
+): Promise<DatasetPair> {
   const id = config.data.dataset;
   if (path === undefined) {
     if (FILE_DATASETS.includes(id))
-      throw new UsageError(`train: data.dataset is "${id}": give its files with --data PATH`);
+      throw new UsageError(`${command}: data.dataset is "${id}": give its files with --data PATH`);
     return loadBuiltin(id as BuiltinId, {
       fetchFile: async (file) => readFileSync(join(ROOT, 'public', file)),
     });
@@ -194,7 +213,7 @@ async function loadData(config: RunConfig, path: string | undefined): Promise<Da
   const found = datasetIdOfFiles(pair.train);
   if (FILE_DATASETS.includes(id) && found !== id)
     throw new UsageError(
-      `train: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
+      `${command}: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
     );
   return pair;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readZip } from '../io/zip';
+import { decodeTorchState } from '../pytorch/torchState';
 import { decodeCheckpoint } from '../training/checkpoint';
 import { MemoryCheckpointStore, StorageFullError } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
@@ -281,6 +282,19 @@ describe('training controller: controls and guards', () => {
     expect(exported.fileName).toBe(`ddpm-run-x-step${meta.step}.zip`);
     const after = of('trainProgress').length;
     await waitFor('trainProgress', (e) => e.metrics.step > meta.step + 1, after);
+
+    await send({ type: 'exportRun', runId: 'x', format: 'pytorch' });
+    const project = await waitFor('runExported', (e) => e.fileName.startsWith('ddpm-pytorch'));
+    const folder = project.fileName.replace(/\.zip$/, '');
+    const files = readZip(new Uint8Array(project.bytes));
+    // One folder; the full file list is project.test.ts's.
+    const names = [...files.keys()];
+    expect(names.every((p) => p.startsWith(`${folder}/`))).toBe(true);
+    for (const file of ['train.py', 'README.md', 'data/train.npz', 'run.json'])
+      expect(names).toContain(`${folder}/${file}`);
+    const torch = decodeTorchState(files.get(`${folder}/lab_state.safetensors`)!, 'lab_state.safetensors');
+    expect(folder).toBe(`ddpm-pytorch-x-step${torch.meta.step}`);
+    expect(torch.meta.adamStep).toBe(torch.meta.step);
     await send({ type: 'reset', runId: 'x' });
     await waitFor('trainState', (e) => e.status === 'idle');
   });

@@ -7,6 +7,7 @@ import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
 import { LrGradChart } from './LrGradChart';
+import { MetricsOverlay } from './MetricsOverlay';
 import { PreviewGrid } from './PreviewGrid';
 import { TrainPanel } from './TrainPanel';
 
@@ -24,6 +25,7 @@ export function TrainView() {
       <div>
         <TrainPanel />
         <LossBox />
+        <MetricsOverlay />
         <LossPerTBox />
         <LrGradBox />
         <PreviewBox />
