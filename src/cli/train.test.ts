@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { applyOverrides, parseRunConfig, presetRunConfig } from '../config';
+import { allowedText, applyOverrides, parseRunConfig, presetRunConfig, validateRunConfig } from '../config';
 import { loadBuiltin } from '../data/builtins';
 import { parseSchedulerConfig } from '../diffusion';
 import { readModelBundle } from '../io/pipeline';
@@ -147,6 +147,30 @@ describe('ddpm-lab train (in process)', () => {
     expect(r.stderr).toContain(message);
     expect(r.stderr.split('\n')).toHaveLength(1);
   });
+
+  it.each([
+    ['steps', 'training.targetSteps', ['0', '1', '100000000', '100000001', '2.5', '1e2']],
+    ['seed', 'training.seed', ['-1', '0', '4294967295', '4294967296', 'x', ' ']],
+    ['log-every', 'training.targetSteps', ['0', '1', '100000001']],
+  ] as const)(
+    '--%s allows exactly what the config schema allows for %s, in its words',
+    async (flag, path, values) => {
+      const [section, key] = path.split('.');
+      for (const value of values) {
+        const args = flag === 'steps' ? ['--steps', value] : ['--steps', '1', `--${flag}`, value];
+        // Without --out the command stops right after the flags are checked.
+        const r = await inProcess('train', '--preset', 'tiny', ...args);
+        const result = validateRunConfig({ [section]: { [key]: value.trim() === '' ? NaN : Number(value) } });
+        const refused = 'errors' in result && result.errors.some((e) => e.path === path);
+        expect([value, r.stderr]).toEqual([
+          value,
+          refused
+            ? `ddpm-lab: train: --${flag} ${value} must be ${allowedText(path)}`
+            : expect.stringContaining('--out'),
+        ]);
+      }
+    },
+  );
 
   it('names every invalid field of a config file', async () => {
     const configPath = join(dir, 'bad.json');

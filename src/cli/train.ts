@@ -16,6 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import { toSchedulerConfigJson } from '../diffusion';
 import {
   FILE_DATASETS,
+  allowedText,
+  allows,
   isRunPresetName,
   parseRunConfig,
   presetRunConfig,
@@ -64,11 +66,17 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     );
   const flag = (name: string) => args.flags.get(name) as string | undefined;
   const config = readConfig(flag('config'), flag('preset'));
-  config.training.targetSteps = integer(requireFlag(args, 'steps', 'train'), 'steps', 1, 100_000_000);
-  if (flag('seed') !== undefined) config.training.seed = integer(flag('seed')!, 'seed', 0, 2 ** 32 - 1);
+  config.training.targetSteps = settingFlag(
+    requireFlag(args, 'steps', 'train'),
+    'steps',
+    'training.targetSteps',
+  );
+  if (flag('seed') !== undefined) config.training.seed = settingFlag(flag('seed')!, 'seed', 'training.seed');
   const checked = parseRunConfig(config);
   const logEvery =
-    flag('log-every') === undefined ? 1 : integer(flag('log-every')!, 'log-every', 1, 100_000_000);
+    flag('log-every') === undefined
+      ? 1
+      : settingFlag(flag('log-every')!, 'log-every', 'training.targetSteps');
   const outDir = requireFlag(args, 'out', 'train');
   const backend = parseBackend(flag('backend'));
 
@@ -228,9 +236,13 @@ function sourcesAt(path: string) {
     .map((file) => bytesSource(relative(path, file), readFileSync(file)));
 }
 
-function integer(value: string, name: string, min: number, max: number): number {
+/**
+ * A flag's number, checked by the run setting it sets (--log-every, a step count, by
+ * training.targetSteps'), so the CLI allows what the config schema allows.
+ */
+function settingFlag(value: string, name: string, path: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw new UsageError(`train: --${name} ${value} must be an integer from ${min} to ${max}`);
+  if (value.trim() === '' || !allows(path, n))
+    throw new UsageError(`train: --${name} ${value} must be ${allowedText(path)}`);
   return n;
 }
