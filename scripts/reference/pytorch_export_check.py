@@ -10,13 +10,16 @@ It checks, and stops with an error otherwise:
 - the parameter order the lab wrote equals the module tree's;
 - the weights, EMA weights and Adam moments load through train.py (strict names and shapes);
 - the dataset loads from data/train.npz, with the lab's normalisation;
-- the metrics CSV header is the lab's, and a resumed CSV keeps the lab's earlier rows' format.
+- the metrics CSV header is the lab's, and a resumed CSV keeps the lab's earlier rows' format;
+- train.py's lr and EMA decay (its EMAModel subclass driven the way diffusers' EMAModel.step drives
+  get_decay, fresh and resumed) equal the transcription of the paper's get_warmed_up_lr, make_ema
+  and TF's num_updates warm-up in training_schedule_reference.py, for every case there.
 
 Then it continues the run one optimiser step in torch from the lab's state with a fixed gradient
 (g = 1e-3 * sin(0.7 * i + name_seed), i the index in PyTorch layout): clip_grad_norm_, Adam at
-train.py's lr for the next step, the EMA update with diffusers' decay formula, and writes
+train.py's lr for the next step, the EMA update with the reference's decay, and writes
 fixtures/pytorch_export_golden.safetensors (weights, moments, EMA after the step, PyTorch layout)
-and fixtures/pytorch_export_golden.json (lr schedule, normalisation, smoothed loss, columns),
+and fixtures/pytorch_export_golden.json (lr and EMA decay schedules, normalisation, smoothed loss, columns),
 which src/pytorch/reference.golden.test.ts compares with the lab's own Adam, clipping and EMA.
 
 Last it runs train.py's main() itself with stand-ins for accelerate (one process) and diffusers
@@ -37,6 +40,8 @@ import types
 import numpy as np
 import torch
 from torch import nn
+
+import training_schedule_reference as paper
 
 HERE = pathlib.Path(__file__).parent
 PROJECT = HERE / "fixtures" / "pytorch_export"
@@ -88,6 +93,73 @@ spec = importlib.util.spec_from_file_location("exported_train", TEMPLATE)
 train = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(train)
 train.HERE = PROJECT
+
+
+# --- diffusers' EMAModel as far as train.py relies on it --------------------------------------
+
+
+class DiffusersEMAModel:
+    """diffusers 0.40's training_utils.EMAModel (defaults: update_after_step 0, no power warm-up,
+    min_decay 0): step() adds 1 to optimization_step, then asks get_decay(optimization_step) and
+    keeps it in cur_decay_value. Its own get_decay is kept so that a subclass that forgets to
+    override it fails the checks (it gives the first update decay 0)."""
+
+    def __init__(self, parameters, decay=0.9999):
+        self.shadow_params = [p.clone().detach() for p in parameters]
+        self.decay, self.optimization_step, self.cur_decay_value = decay, 0, None
+
+    def get_decay(self, optimization_step):
+        step = max(0, optimization_step - 1)
+        if step <= 0:
+            return 0.0
+        return max(min((1 + step) / (10 + step), self.decay), 0.0)
+
+    @torch.no_grad()
+    def step(self, parameters):
+        parameters = list(parameters)
+        self.optimization_step += 1
+        decay = self.get_decay(self.optimization_step)
+        self.cur_decay_value = decay
+        for s, p in zip(self.shadow_params, parameters):
+            s.sub_((1 - decay) * (s - p))
+
+    def store(self, parameters):
+        self.stored = [p.detach().clone() for p in parameters]
+
+    def copy_to(self, parameters):
+        for s, p in zip(self.shadow_params, parameters):
+            p.data.copy_(s)
+
+    def restore(self, parameters):
+        for s, p in zip(self.stored, parameters):
+            p.data.copy_(s)
+
+    to = lambda self, device: None
+
+
+LabEMAModel = train.lab_ema_model(DiffusersEMAModel)
+
+
+def ema_decays(decay, warmup, first, count):
+    """The decays of train.py's EMA for updates first .. first+count-1 (resumed at `first` as
+    train.py resumes: optimization_step set to the step count)."""
+    ema = LabEMAModel([], decay, warmup)
+    ema.optimization_step = first
+    out = []
+    for _ in range(count):
+        ema.step([])
+        out.append(ema.cur_decay_value)
+    return out
+
+
+def check_schedules():
+    """train.py's lr and EMA decay against the transcription of the paper's functions."""
+    for name, lr, warmup, decay, ema_warmup in paper.CASES:
+        for n in range(paper.STEPS):
+            assert train.learning_rate(lr, warmup, n) == paper.get_warmed_up_lr(lr, warmup, n), (name, n)
+        want = [paper.ema_decay_at(decay, ema_warmup, n) for n in range(paper.STEPS + 5)]
+        assert ema_decays(decay, ema_warmup, 0, paper.STEPS + 5) == want, (name, want)
+        assert ema_decays(decay, ema_warmup, 3, 7) == want[3:], (name, "resumed")
 
 
 # --- diffusers' UNet2DModel module tree, parameters only ----------------------------------------
@@ -173,6 +245,7 @@ def fixed_gradient(name, shape):
 
 
 def main():
+    check_schedules()
     settings = train.load_project(PROJECT)
     run = settings["run"]["training"]
     groups, meta = train.load_training_state(PROJECT / "lab_state.safetensors")
@@ -204,8 +277,8 @@ def main():
         csv_path = pathlib.Path(tmp) / "metrics.csv"
         timesteps = settings["scheduler"]["num_train_timesteps"]
         log = train.MetricsCsv(csv_path, timesteps, step)
-        log.row(step + 1, 0.5, 0.6, 1e-4, 2.0)
-        log.row(step + 2, 0.4, 0.5, 1e-4, 2.0, [0.1] * train.LOSS_PER_T_BUCKETS)
+        log.row(step + 1, 0.5, 0.6, 1e-4, 2.0, 0.25)
+        log.row(step + 2, 0.4, 0.5, 1e-4, 2.0, None, [0.1] * train.LOSS_PER_T_BUCKETS)
         log.close()
         log = train.MetricsCsv(csv_path, timesteps, step + 1)
         log.close()
@@ -233,9 +306,9 @@ def main():
         p.grad = fixed_gradient(name, p.shape)
     grad_norm = float(torch.nn.utils.clip_grad_norm_(params, run["gradClipNorm"]))
     adam.step()
-    # diffusers' EMAModel.get_decay with optimization_step = step + 1 (train.py sets it to step before).
-    k = step + 1 - 1
-    decay = 0.0 if k <= 0 else min(run["emaDecay"], (1 + k) / (10 + k))
+    # The reference's decay of update `step`; train.py's EMA (resumed at `step`) gives the same.
+    decay = paper.ema_decay_at(run["emaDecay"], run["emaWarmup"], step)
+    assert ema_decays(run["emaDecay"], run["emaWarmup"], step, 1) == [decay]
     with torch.no_grad():
         for shadow, p in zip(ema, params):
             shadow.sub_((1 - decay) * (shadow - p))
@@ -256,6 +329,10 @@ def main():
         "ema_decay": decay,
         "grad_norm_before_clip": grad_norm,
         "lr_schedule": {str(n): train.learning_rate(run["lr"], run["warmupSteps"], n) for n in [0, 1, 3, 9, 10, 1000]},
+        # train.py's EMA decay of updates 0..5 for the run's decay, with and without emaWarmup.
+        "ema_decay_schedule": {
+            str(warmup).lower(): ema_decays(run["emaDecay"], warmup, 0, 6) for warmup in (False, True)
+        },
         "normalization": {"scale": scale, "offset": offset},
         "unit_normalization": dict(zip(["scale", "offset"], train.normalization(images, "unit"))),
         "smoothed_after_0.5": smoother.add(0.5),
@@ -274,7 +351,7 @@ def main():
 def install_stand_ins():
     """Single-process accelerate, and diffusers' classes as far as train.py uses them: the module tree
     above with a tiny forward (conv_in, conv_norm_out, conv_out), the scheduler's add_noise from
-    linear betas, EMAModel's update rule, and a pipeline that saves its unet's weights."""
+    linear betas, DiffusersEMAModel above, and a pipeline that saves its unet's weights."""
     import contextlib
 
     class Accelerator:
@@ -312,32 +389,6 @@ def install_stand_ins():
             a = self.alphas_cumprod[t].view(-1, 1, 1, 1)
             return a.sqrt() * x0 + (1 - a).sqrt() * eps
 
-    class EMAModel:
-        def __init__(self, parameters, decay):
-            self.shadow_params = [p.clone().detach() for p in parameters]
-            self.decay, self.optimization_step = decay, 0
-
-        def step(self, parameters):
-            self.optimization_step += 1
-            k = self.optimization_step - 1
-            d = 0.0 if k <= 0 else min(self.decay, (1 + k) / (10 + k))
-            with torch.no_grad():
-                for s, p in zip(self.shadow_params, parameters):
-                    s.sub_((1 - d) * (s - p))
-
-        def store(self, parameters):
-            self.stored = [p.detach().clone() for p in parameters]
-
-        def copy_to(self, parameters):
-            for s, p in zip(self.shadow_params, parameters):
-                p.data.copy_(s)
-
-        def restore(self, parameters):
-            for s, p in zip(self.stored, parameters):
-                p.data.copy_(s)
-
-        to = lambda self, device: None
-
     class DDPMPipeline:
         def __init__(self, unet, scheduler):
             self.unet = unet
@@ -351,7 +402,7 @@ def install_stand_ins():
     diffusers = types.ModuleType("diffusers")
     diffusers.UNet2DModel, diffusers.DDPMScheduler, diffusers.DDPMPipeline = UNet2DModel, DDPMScheduler, DDPMPipeline
     training_utils = types.ModuleType("diffusers.training_utils")
-    training_utils.EMAModel = EMAModel
+    training_utils.EMAModel = DiffusersEMAModel
     sys.modules.update({"accelerate": accelerate, "diffusers": diffusers, "diffusers.training_utils": training_utils})
 
 
@@ -369,7 +420,10 @@ def run_main_loop():
         steps = [int(r.split(",")[0]) for r in rows[1:]]
         assert steps == [step + 1, step + 2, step + 3], steps
         run = train.load_project(PROJECT)["run"]["training"]
-        assert float(rows[1].split(",")[3]) == train.learning_rate(run["lr"], run["warmupSteps"], step)
+        for k, row in enumerate(rows[1:]):
+            cells = row.split(",")
+            assert float(cells[3]) == paper.get_warmed_up_lr(run["lr"], run["warmupSteps"], step + k), row
+            assert float(cells[5]) == paper.ema_decay_at(run["emaDecay"], run["emaWarmup"], step + k), row
         saved = sorted(p.name for p in (out / "checkpoints").iterdir())
         assert saved == [f"step-{step + 1:08d}", f"step-{step + 3:08d}"], saved
         _, last = train.load_training_state(out / "checkpoints" / saved[-1] / "training_state.safetensors")

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyOverrides, parseRunConfig, presetRunConfig, type RunConfigOverrides } from '../config';
+import {
+  applyOverrides,
+  parseRunConfig,
+  presetRunConfig,
+  type RunConfig,
+  type RunConfigOverrides,
+} from '../config';
 import { unetConfigOf } from '../config/validate';
 import { parseSchedulerConfig } from '../diffusion';
 import { generateShapes } from '../data/shapes';
@@ -134,5 +140,25 @@ describe('Export for PyTorch: the project folder', () => {
     expect(() => pytorchProjectFiles({ ...input, dataset: null })).toThrow(/its images must be loaded/);
     const batchNorm = await tinyRun({ model: { lab_norm_after_conv_in: 'batch' } });
     expect(() => pytorchProjectFiles(batchNorm)).toThrow(/BatchNorm after conv_in/);
+  });
+
+  it("names the run's EMA rule in the README (the decays train.py's EMAModel subclass uses)", async () => {
+    const input = await tinyRun();
+    const readmeWith = (training: Partial<RunConfig['training']>) => {
+      const config = input.checkpoint.meta.config;
+      const meta = {
+        ...input.checkpoint.meta,
+        config: { ...config, training: { ...config.training, ...training } },
+      };
+      return text(
+        pytorchProjectFiles({ ...input, checkpoint: { ...input.checkpoint, meta } }).get('README.md'),
+      );
+    };
+    expect(readmeWith({})).toContain('EMA 0.99 with warm-up');
+    expect(readmeWith({})).toContain('this run warms the EMA up, min(0.99, (1 + n)/(10 + n)) for update n');
+    expect(readmeWith({ emaWarmup: false })).toContain(
+      "this run uses the paper's EMA, whose first update copies the weights (decay 1e-10) and every later one uses 0.99",
+    );
+    expect(readmeWith({ useEma: false })).toContain('this run has EMA off');
   });
 });

@@ -148,6 +148,14 @@ function datasetPart(
   };
 }
 
+/** The README's words for the EMA decay of update n, as train.py (and the lab's emaDecayAt) computes it. */
+function emaRule(t: RunConfig['training']): string {
+  if (!t.useEma) return 'this run has EMA off';
+  return t.emaWarmup
+    ? `this run warms the EMA up, min(${t.emaDecay}, (1 + n)/(10 + n)) for update n counted from 0`
+    : `this run uses the paper's EMA, whose first update copies the weights (decay 1e-10) and every later one uses ${t.emaDecay}`;
+}
+
 function readme(template: string, config: RunConfig, step: number, side: number): string {
   const t = config.training;
   const d = config.diffusion;
@@ -163,10 +171,11 @@ function readme(template: string, config: RunConfig, step: number, side: number)
     dataset: `${datasetName}${config.data.classFilter === null ? '' : `, class ${config.data.classFilter}`}, ${side}×${side}, ${t.normalization === 'unit' ? 'pixels scaled to [-1, 1]' : 'per-channel mean 0 / std 1'}${t.flip ? ', random horizontal flips where the data allows' : ''}`,
     model: `UNet2DModel, channels ${m.block_out_channels.join('/')}, ${m.layers_per_block} resnets per level, dropout ${m.dropout}, ${countParameters(unetConfigOf(config)).toLocaleString('en')} parameters`,
     schedule: `T = ${d.num_train_timesteps}, ${d.beta_schedule} betas, ${d.prediction_type} prediction`,
-    training: `batch ${t.batchSize}, Adam lr ${t.lr} (warm-up ${t.warmupSteps} steps), clip ${t.gradClipNorm ?? 'off'}, EMA ${t.useEma ? t.emaDecay : 'off'}, ${t.sharedT ? 'one t per batch' : 't per example'}, seed ${t.seed}`,
+    training: `batch ${t.batchSize}, Adam lr ${t.lr} (warm-up ${t.warmupSteps} steps), clip ${t.gradClipNorm ?? 'off'}, EMA ${t.useEma ? `${t.emaDecay}${t.emaWarmup ? ' with warm-up' : ''}` : 'off'}, ${t.sharedT ? 'one t per batch' : 't per example'}, seed ${t.seed}`,
     batchSize: String(t.batchSize),
     gpus: '8',
     init: m.init,
+    emaRule: emaRule(t),
     pipPackages: PIP_PACKAGES.map((p) => `"${p}"`).join(' '),
     diffusersVersion: PIP_PACKAGES.find((p) => p.startsWith('diffusers'))!.split('==')[1],
     datasetSection:

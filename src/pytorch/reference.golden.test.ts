@@ -1,9 +1,10 @@
 /**
  * The exported project against scripts/reference/pytorch_export_check.py, which ran the exported
  * train.py's own loading code with torch (no diffusers) on fixtures/pytorch_export/ and continued
- * the lab's run one step in torch (clip_grad_norm_, torch.optim.Adam, diffusers' EMA formula) with
- * a fixed gradient. Here the lab's Adam, clipping and EMA take the same step from the same
- * checkpoint: equal results mean every moment and weight landed on the right PyTorch parameter.
+ * the lab's run one step in torch (clip_grad_norm_, torch.optim.Adam, the EMA decay of the paper's
+ * rules, which train.py's EMAModel subclass was checked to give) with a fixed gradient. Here the
+ * lab's Adam, clipping and EMA take the same step from the same checkpoint: equal results mean
+ * every moment and weight landed on the right PyTorch parameter.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -142,10 +143,16 @@ describe('Export for PyTorch against the torch reference', () => {
     adam.dispose();
   });
 
-  it('train.py computes the lab’s lr schedule, normalisation, smoothed loss and metrics.csv columns', () => {
+  it('train.py computes the lab’s lr schedule, EMA decays, normalisation, smoothed loss and metrics.csv columns', () => {
     const t = config.training;
     for (const [n, lr] of Object.entries(golden.lr_schedule))
       expect(learningRate(t.lr, t.warmupSteps, Number(n))).toBeCloseTo(lr as number, 15);
+    // train.py's EMAModel subclass, update by update from a fresh start, for both settings.
+    expect(Object.keys(golden.ema_decay_schedule).sort()).toEqual(['false', 'true']);
+    for (const [warmup, decays] of Object.entries(golden.ema_decay_schedule))
+      (decays as number[]).forEach((decay, n) =>
+        expect(emaDecayAt(t.emaDecay, n, warmup === 'true'), `${warmup} ${n}`).toBe(decay),
+      );
     const images = fixtureImages();
     expect(golden.image_count).toBe(images.count);
     const meanStd = normalization(images, 'meanStd');

@@ -10,8 +10,10 @@ One optimiser step is the lab's (Ho et al. 2020, Algorithm 1): a global batch of
 images (split evenly across the processes accelerate launches), random horizontal flips where the
 dataset allows them, t ~ U{0..T-1} per example (or one t for the batch with `sharedT`), x_t from
 the scheduler's alphas_cumprod, the MSE against the configured target, gradients clipped to a
-global norm, Adam (beta 0.9/0.999, eps 1e-8) with a linear warm-up lr(n) = lr * min(1, (n+1)/warmup),
-and an EMA of the weights (diffusers' EMAModel, decay min(emaDecay, (1+n)/(10+n))).
+global norm, Adam (beta 0.9/0.999, eps 1e-8) with the paper's linear warm-up lr(n) = lr * min(1, n/warmup)
+(n counted from 0, so the first step's lr is 0), and an EMA of the weights (diffusers' EMAModel with the
+lab's decay: the paper's, where the first update copies the weights and every later one uses
+emaDecay, or with `emaWarmup` min(emaDecay, (1+n)/(10+n))).
 
     accelerate launch train.py                         # one GPU (or CPU)
     accelerate launch --multi_gpu --num_processes 8 train.py
@@ -47,6 +49,8 @@ PREFIX = {
 }
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
+# The paper's first EMA update (make_ema: decay 1e-10 at global_step 0) copies the weights.
+FIRST_UPDATE_DECAY = 1e-10
 # The lab's chart smoothing (an EMA of the loss with bias correction) and its loss-per-t buckets.
 SMOOTHING_BETA = 0.98
 LOSS_PER_T_BUCKETS = 20
@@ -75,8 +79,34 @@ def load_project(project_dir):
 
 
 def learning_rate(lr, warmup_steps, n):
-    """The lr of step n (0-based): the lab's linear warm-up, lr * min(1, (n+1)/warmup)."""
-    return lr * min(1.0, (n + 1) / warmup_steps) if warmup_steps > 0 else lr
+    """The lr of step n (0-based): the lab's (and the paper's get_warmed_up_lr) linear warm-up,
+    lr * min(1, n/warmup), so the first step's lr is 0."""
+    return lr * min(1.0, n / warmup_steps) if warmup_steps > 0 else lr
+
+
+def ema_decay_at(decay, n, warmup):
+    """The decay of EMA update n (0-based: the update after step n + 1), the lab's emaDecayAt.
+    Without `warmup` the paper's make_ema: FIRST_UPDATE_DECAY (the update copies the weights), then
+    the constant `decay`; with it TensorFlow's num_updates warm-up, min(decay, (1+n)/(10+n))."""
+    if warmup:
+        return min(decay, (1 + n) / (10 + n))
+    return FIRST_UPDATE_DECAY if n < 1 else decay
+
+
+def lab_ema_model(ema_model_class):
+    """diffusers' EMAModel with the lab's decay. EMAModel.step adds 1 to optimization_step and then
+    asks get_decay(optimization_step), so update n asks for n + 1; diffusers' own rule would give
+    the first update decay 0 and no choice of warm-up."""
+
+    class LabEMAModel(ema_model_class):
+        def __init__(self, parameters, decay, warmup):
+            super().__init__(parameters, decay=decay)
+            self.lab_warmup = warmup
+
+        def get_decay(self, optimization_step):
+            return ema_decay_at(self.decay, optimization_step - 1, self.lab_warmup)
+
+    return LabEMAModel
 
 
 # ----------------------------------------------------------------------------------------------
@@ -373,12 +403,13 @@ def loss_per_t_columns(timesteps, buckets=LOSS_PER_T_BUCKETS):
 
 
 class MetricsCsv:
-    """OUTPUT/metrics.csv: step, loss, smoothed_loss, lr, grad_norm and loss_t_* (filled on the rows
-    where a checkpoint is written), one row per step. A resumed run keeps the rows up to its step."""
+    """OUTPUT/metrics.csv: step, loss, smoothed_loss, lr, grad_norm, ema_decay (empty with EMA off) and
+    loss_t_* (filled on the rows where a checkpoint is written), one row per step. A resumed run
+    keeps the rows up to its step."""
 
     def __init__(self, path, timesteps, resume_step):
         self.path = Path(path)
-        self.header = ["step", "loss", "smoothed_loss", "lr", "grad_norm", *loss_per_t_columns(timesteps)]
+        self.header = ["step", "loss", "smoothed_loss", "lr", "grad_norm", "ema_decay", *loss_per_t_columns(timesteps)]
         kept = []
         if self.path.exists():
             with open(self.path, newline="") as f:
@@ -389,9 +420,10 @@ class MetricsCsv:
         self.writer.writerow(self.header)
         self.writer.writerows(kept)
 
-    def row(self, step, loss, smoothed, lr, grad_norm, loss_per_t=None):
+    def row(self, step, loss, smoothed, lr, grad_norm, ema_decay, loss_per_t=None):
         cells = ["" if m is None else repr(m) for m in loss_per_t] if loss_per_t else [""] * LOSS_PER_T_BUCKETS
-        self.writer.writerow([step, repr(loss), repr(smoothed), repr(lr), repr(grad_norm), *cells])
+        decay = "" if ema_decay is None else repr(ema_decay)
+        self.writer.writerow([step, repr(loss), repr(smoothed), repr(lr), repr(grad_norm), decay, *cells])
 
     def flush(self):
         self.file.flush()
@@ -471,7 +503,11 @@ def main(argv=None):
     unet = UNet2DModel.from_config(settings["unet"])
     names = [n for n, _ in unet.named_parameters()]
     optimizer = torch.optim.Adam(unet.parameters(), lr=training["lr"], betas=ADAM_BETAS, eps=ADAM_EPS)
-    ema = EMAModel(unet.parameters(), decay=training["emaDecay"]) if training["useEma"] else None
+    ema = (
+        lab_ema_model(EMAModel)(unet.parameters(), training["emaDecay"], training["emaWarmup"])
+        if training["useEma"]
+        else None
+    )
 
     state_file = resume_path(args.resume, HERE, output_dir)
     step, adam_step, extra = 0, 0, {}
@@ -480,6 +516,7 @@ def main(argv=None):
         restore_weights(unet, groups, meta)
         if ema is not None:
             restore_ema(ema.shadow_params, names, groups)
+            # The next update is then update n = step, as in the lab.
             ema.optimization_step = meta["step"]
         step, adam_step, extra = meta["step"], meta["adamStep"], meta.get("extra", {})
 
@@ -560,14 +597,16 @@ def main(argv=None):
             )
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        ema_decay = None
         if ema is not None:
             ema.step(params)
+            ema_decay = ema.cur_decay_value
         step += 1
         if accelerator.is_main_process:
             smoothed = smoother.add(mean_loss)
             loss_per_t.add(ts.tolist(), losses.tolist())
             save_now = step % args.checkpoint_every == 0 or step == target
-            log.row(step, mean_loss, smoothed, lr, grad_norm, loss_per_t.means() if save_now else None)
+            log.row(step, mean_loss, smoothed, lr, grad_norm, ema_decay, loss_per_t.means() if save_now else None)
         if step % args.checkpoint_every == 0 or step == target:
             save_checkpoint()
     if accelerator.is_main_process:
