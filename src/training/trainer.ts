@@ -1,14 +1,19 @@
 /**
  * One DDPM training run on the current tfjs backend: `step()` is one optimiser step (Ho et al.
- * 2020, Algorithm 1) with every tensor it made disposed. Randomness (data order, flips, t, ε,
- * dropout seeds) comes from the diffusion core's seeded `Rng` on the CPU, so a run is repeatable
- * and its state, with the weights, EMA and Adam moments, resumes exactly (see `captureState`).
+ * 2020, Algorithm 1) with every tensor it made disposed. The data order comes from a seeded
+ * epoch permutation; flips, t, ε and dropout masks are Philox draws keyed by (run seed, step)
+ * (src/random), made on the GPU on WebGPU and on the CPU elsewhere, so every backend draws the
+ * same values and a run resumes exactly from its step, order, weights, EMA and Adam moments
+ * (see `captureState`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, createScheduler, type Scheduler } from '../diffusion';
+import { createScheduler, type Scheduler } from '../diffusion';
 import { sampleBatch } from '../data/batch';
 import { paramSpecs } from '../model/plan';
+import { useFusedKernels } from '../model/fused';
+import { dropoutKeyWords } from '../model/ops';
 import { UNet } from '../model/unet';
+import { drawFlips, drawNoise, drawTimesteps, type DrawKey } from '../random/draws';
 import { effectiveSchedulerConfig, unetConfigOf } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
 import { Adam } from './adam';
@@ -18,6 +23,7 @@ import { Ema, emaDecayAt } from './ema';
 import { flatten } from './flat';
 import { noiseTables, noisyInputAndTarget, perExampleMse, type NoiseTables } from './loss';
 import { learningRate } from './metrics';
+import { gpuBatchFits, noisyBatchWebGpu, packImages, type GpuBatchSource } from './webgpuBatch';
 
 /** What one step measured (read back from the GPU once per step). */
 export interface StepReport {
@@ -48,9 +54,13 @@ export interface SavedTensor {
   data: Float32Array;
 }
 
-/** Everything needed to continue a run exactly: counters, RNG, data order and all tensors. */
+/** Everything needed to continue a run exactly: counters, data order and all tensors. */
 export interface TrainerState {
   step: number;
+  /**
+   * Empty: every draw is a function of (seed, step) (src/random). Checkpoints written before the
+   * Philox draws hold a xoshiro state here, which is ignored (such a run resumes with new draws).
+   */
   rng: number[];
   order: OrderState;
   adamStep: number;
@@ -58,8 +68,17 @@ export interface TrainerState {
   tensors: Map<string, SavedTensor>;
 }
 
-/** Seeds of independent streams drawn from one run seed (stream 0: the step RNG; 1 + e: epoch e's order). */
+/** Seeds of independent streams drawn from one run seed (stream 1 + e: epoch e's order). */
 const STREAMS = 2 ** 21;
+
+/** One step's model inputs on the device, and what to dispose after the step. */
+interface StepInputs {
+  xt: tf.Tensor4D;
+  target: tf.Tensor4D;
+  t: tf.Tensor1D;
+  dropoutKey: tf.Tensor1D | undefined;
+  temporaries: tf.Tensor[];
+}
 
 export class Trainer {
   readonly model: UNet;
@@ -68,7 +87,8 @@ export class Trainer {
   private readonly adam: Adam;
   private readonly tables: NoiseTables;
   private readonly order: EpochOrder;
-  private rng: Rng;
+  /** The packed training set and what the GPU batch kernel needs, on WebGPU when it fits. */
+  private readonly gpuBatch: GpuBatchSource | null;
   private readonly shape: [number, number, number, number];
   /** Optimiser steps done. */
   step = 0;
@@ -85,7 +105,19 @@ export class Trainer {
     this.tables = noiseTables(this.scheduler);
     const ds = data.dataset;
     this.shape = [training.batchSize, ds.height, ds.width, ds.channels];
-    this.rng = new Rng(training.seed * STREAMS);
+    const fused = useFusedKernels(tf.getBackend());
+    this.gpuBatch =
+      fused && gpuBatchFits(ds)
+        ? {
+            images: packImages(ds),
+            tables: this.tables,
+            shape: this.shape,
+            T: this.scheduler.config.num_train_timesteps,
+            sharedT: training.sharedT,
+            flip: data.flip,
+            normalization: data.normalization,
+          }
+        : null;
     this.order = new EpochOrder(ds.count, training.batchSize, training.seed * STREAMS + 1);
   }
 
@@ -101,46 +133,33 @@ export class Trainer {
    */
   async trainStep(): Promise<StepReport | NonFiniteStep> {
     const { training } = this.config;
-    const [B, H, W, C] = this.shape;
-    const T = this.scheduler.config.num_train_timesteps;
+    const B = this.shape[0];
+    const key: DrawKey = { seed: training.seed, step: this.step };
     const indices = this.order.next();
-    const flips = this.data.flip
-      ? Uint8Array.from(indices, () => (this.rng.uniform() < 0.5 ? 1 : 0))
-      : undefined;
-    const t = new Int32Array(B);
-    if (training.sharedT) t.fill(this.rng.int(T));
-    else for (let i = 0; i < B; i++) t[i] = this.rng.int(T);
-    const eps = this.rng.fillNormal(new Float32Array(B * H * W * C));
-    const dropoutSeed = this.rng.nextUint32();
     const lr = learningRate(training.lr, training.warmupSteps, this.step);
-
-    const x0 = uploadBatch(
-      sampleBatch(this.data.dataset, indices, flips),
-      this.shape,
-      this.data.normalization,
-    );
-    const epsT = tf.tensor4d(eps, this.shape);
-    const tT = tf.tensor1d(t, 'int32');
-    const { xt, target } = noisyInputAndTarget(x0, epsT, tT, this.tables);
-    const tFloat = tf.cast(tT, 'float32') as tf.Tensor1D;
+    const inputs = this.gpuBatch
+      ? this.gpuInputs(this.gpuBatch, indices, key)
+      : this.hostInputs(indices, key);
     const vars = this.model.trainableVariables();
     let perExample: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const prediction = this.model.apply(xt, tFloat, { training: true, seed: dropoutSeed });
-      perExample = tf.keep(perExampleMse(prediction, target));
+      const prediction = this.model.apply(inputs.xt, inputs.t, {
+        training: true,
+        dropout: key,
+        dropoutKeyTensor: inputs.dropoutKey,
+      });
+      perExample = tf.keep(perExampleMse(prediction, inputs.target));
       return tf.mean(perExample) as tf.Scalar;
     }, vars);
     const flatGrad = flatten(vars.map((v) => grads[v.name]));
     tf.dispose(grads);
     const norm = globalNorm(flatGrad);
-    const stats = tf.tidy(() => tf.concat([tf.stack([value, norm]), perExample as unknown as tf.Tensor1D]));
+    // One read: loss, norm, the per-example losses and the t they were drawn at.
+    const stats = tf.tidy(() =>
+      tf.concat([tf.stack([value, norm]), perExample as unknown as tf.Tensor1D, inputs.t]),
+    );
     const temporaries: tf.Tensor[] = [
-      x0,
-      epsT,
-      tT,
-      xt,
-      target,
-      tFloat,
+      ...inputs.temporaries,
       value,
       stats,
       perExample as unknown as tf.Tensor1D,
@@ -160,10 +179,37 @@ export class Trainer {
       const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step) : null;
       if (this.ema && emaDecay !== null) this.ema.update(emaDecay);
       this.step++;
-      return { step: this.step, loss, gradNorm, lr, emaDecay, t, perExampleLoss: read.slice(2) };
+      const t = Int32Array.from(read.subarray(2 + B));
+      return { step: this.step, loss, gradNorm, lr, emaDecay, t, perExampleLoss: read.slice(2, 2 + B) };
     } finally {
       tf.dispose(temporaries);
     }
+  }
+
+  /** Inputs from the packed training set, drawn on the GPU: the host sends indices and the key. */
+  private gpuInputs(src: GpuBatchSource, indices: Uint32Array, key: DrawKey): StepInputs {
+    const indexTensor = tf.tensor1d(Int32Array.from(indices), 'int32');
+    const keyTensor = dropoutKeyWords(key);
+    const { xt, target, t } = noisyBatchWebGpu(src, indexTensor, keyTensor);
+    return { xt, target, t, dropoutKey: keyTensor, temporaries: [indexTensor, keyTensor, xt, target, t] };
+  }
+
+  /** Inputs gathered and drawn on the CPU (the same Philox draws), uploaded as bytes and noise. */
+  private hostInputs(indices: Uint32Array, key: DrawKey): StepInputs {
+    const { training } = this.config;
+    const [B, H, W, C] = this.shape;
+    const flips = this.data.flip ? drawFlips(key, B) : undefined;
+    const t = drawTimesteps(key, B, this.scheduler.config.num_train_timesteps, training.sharedT);
+    const x0 = uploadBatch(
+      sampleBatch(this.data.dataset, indices, flips),
+      this.shape,
+      this.data.normalization,
+    );
+    const epsT = tf.tensor4d(drawNoise(key, B * H * W * C), this.shape);
+    const tT = tf.tensor1d(t, 'int32');
+    const { xt, target } = noisyInputAndTarget(x0, epsT, tT, this.tables);
+    const tFloat = tf.cast(tT, 'float32') as tf.Tensor1D;
+    return { xt, target, t: tFloat, dropoutKey: undefined, temporaries: [x0, epsT, tT, xt, target, tFloat] };
   }
 
   /** The weights to sample with: the EMA copy when on, else the live model. */
@@ -186,7 +232,7 @@ export class Trainer {
     await save('adam.v', adam.v);
     return {
       step: this.step,
-      rng: this.rng.getState(),
+      rng: [],
       order: this.order.state(),
       adamStep: adam.step,
       tensors,
@@ -222,7 +268,6 @@ export class Trainer {
     this.adam.load({ step: state.adamStep, m, v });
     tf.dispose([m, v]);
     this.step = state.step;
-    this.rng = Rng.fromState(state.rng);
     this.order.load(state.order);
   }
 
@@ -232,5 +277,6 @@ export class Trainer {
     this.ema?.dispose(keep !== undefined && keep !== this.model);
     this.adam.dispose();
     this.tables.dispose();
+    this.gpuBatch?.images.dispose();
   }
 }
