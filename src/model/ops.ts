@@ -4,7 +4,7 @@
  * ResizeNearestNeighbor, whose CPU gradient is wrong for batch > 1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dropoutMask, philoxKey, type DrawKey } from '../random/draws';
+import { dropoutMask, keyWords, type DrawKey } from '../random/draws';
 import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormWebGpu } from './webgpu/groupNorm';
@@ -19,8 +19,7 @@ export type DropoutKey = DrawKey;
 
 /** A dropout key as the int32 tensor [seed low word, seed high word, step] the GPU kernel reads. */
 export function dropoutKeyWords(key: DropoutKey): tf.Tensor1D {
-  const [lo, hi] = philoxKey(key.seed);
-  return tf.tensor1d(new Int32Array(new Uint32Array([lo, hi, key.step]).buffer), 'int32');
+  return tf.tensor1d(keyWords(key), 'int32');
 }
 
 /** What a block needs from the model during one forward pass. */

@@ -26,6 +26,12 @@ export function philoxKey(seed: number): [number, number] {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
 
+/** The three words [seed low, seed high, step] the GPU kernels read a key from, as int32 bit patterns. */
+export function keyWords(key: DrawKey): Int32Array {
+  const [lo, hi] = philoxKey(key.seed);
+  return new Int32Array(new Uint32Array([lo, hi, key.step]).buffer);
+}
+
 function words(key: DrawKey, stream: number, index: number, out: Uint32Array): Uint32Array {
   if (!Number.isInteger(key.step) || key.step < 0 || key.step >= 4294967296)
     throw new RangeError(`random step ${key.step} is not allowed; it must be an integer from 0 to 2^32 − 1`);

@@ -19,7 +19,12 @@ export interface WebGpuBackendInternals {
   queue: GPUQueue;
   tensorMap: { get(dataId: object): { resource?: unknown } | undefined };
   commandEncoder: GPUCommandEncoder | null;
-  recordAndSubmit(program: RecordedProgram, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms?: unknown): void;
+  recordAndSubmit(
+    program: RecordedProgram,
+    output: tf.TensorInfo,
+    inputs: tf.TensorInfo[],
+    uniforms?: unknown,
+  ): void;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
@@ -27,7 +32,8 @@ export interface WebGpuBackendInternals {
 
 /** tfjs' active backend as the WebGPU backend's internals; throws on any other backend. */
 export function webGpuBackend(): WebGpuBackendInternals {
-  if (tf.getBackend() !== 'webgpu') throw new Error(`the compiled step needs the webgpu backend, not ${tf.getBackend()}`);
+  if (tf.getBackend() !== 'webgpu')
+    throw new Error(`the compiled step needs the webgpu backend, not ${tf.getBackend()}`);
   return tf.backend() as unknown as WebGpuBackendInternals;
 }
 

@@ -3,7 +3,8 @@
  * pipeline, workgroup counts, uniform bytes and which tensor data (by tfjs data id) it writes and
  * reads. Data read but never written inside the capture and not declared external (constants such
  * as the seed gradient of the loss) is copied into a buffer of the capture's own at first read,
- * before tfjs can recycle its buffer. The recording is the raw material of `plan.ts`.
+ * before tfjs can recycle its buffer. A value may be written more than once (tfjs' split-K matmul
+ * zero-fills its output, then accumulates into it). The recording is the raw material of `plan.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGpuBackendInternals } from './backend';
@@ -46,7 +47,8 @@ export function captureDispatches<T>(
   const writeBuffer = queue.writeBuffer;
   const sizeOf = (id: object) => {
     const resource = backend.tensorMap.get(id)?.resource;
-    if (!(resource instanceof GPUBuffer)) throw new Error('the compiled step met tensor data that is not a GPU buffer');
+    if (!(resource instanceof GPUBuffer))
+      throw new Error('the compiled step met tensor data that is not a GPU buffer');
     return resource;
   };
   const snapshot = (id: object) => {
@@ -67,7 +69,13 @@ export function captureDispatches<T>(
         snapshot(input.dataId);
     }
     let uniformBytes: Uint8Array | null = null;
-    queue.writeBuffer = ((buffer: GPUBuffer, offset: number, data: ArrayBuffer, dataOffset = 0, size?: number) => {
+    queue.writeBuffer = ((
+      buffer: GPUBuffer,
+      offset: number,
+      data: ArrayBuffer,
+      dataOffset = 0,
+      size?: number,
+    ) => {
       const bytes = new Uint8Array(data, dataOffset, size ?? data.byteLength - dataOffset);
       uniformBytes = bytes.slice();
       return writeBuffer.call(queue, buffer, offset, data, dataOffset, size);
@@ -78,7 +86,6 @@ export function captureDispatches<T>(
       queue.writeBuffer = writeBuffer;
     }
     if (!uniformBytes) throw new Error(`no uniforms recorded for ${program.shaderKey}`);
-    if (written.has(output.dataId)) throw new Error(`${program.shaderKey} writes data that was already written`);
     written.add(output.dataId);
     capture.bytes.set(output.dataId, sizeOf(output.dataId).size);
     capture.dispatches.push({

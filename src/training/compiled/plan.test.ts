@@ -8,7 +8,14 @@ describe('planStep', () => {
   it('shares a slot between values whose lifetimes do not overlap, never between a dispatch’s input and output', () => {
     // w (weight) → a → b → c → loss; a dies at b's dispatch, b at c's.
     const dispatches = [d('a', 'w'), d('b', 'a'), d('c', 'b'), d('loss', 'c')];
-    const plan = planStep(dispatches, sizes({ a: 64, b: 64, c: 32, loss: 4 }), new Set(['w']), new Set(), [], ['loss']);
+    const plan = planStep(
+      dispatches,
+      sizes({ a: 64, b: 64, c: 32, loss: 4 }),
+      new Set(['w']),
+      new Set(),
+      [],
+      ['loss'],
+    );
     const slot = (id: string) => {
       const p = plan.placement.get(id);
       if (p?.kind !== 'slot') throw new Error(`${id} is not in a slot`);
@@ -59,7 +66,23 @@ describe('planStep', () => {
     expect(plan.gradCopies.length).toBe(2);
   });
 
+  it('keeps a value written twice (zero-fill, then accumulate) in one slot from its first write to its last use', () => {
+    const plan = planStep(
+      [d('acc', 'x'), d('y', 'x'), d('acc', 'y'), d('out', 'acc')],
+      sizes({ acc: 8, y: 8, out: 8 }),
+      new Set(['x']),
+      new Set(),
+      [],
+      ['out'],
+    );
+    const slot = (id: string) => (plan.placement.get(id) as { slot: number }).slot;
+    expect(slot('y')).not.toBe(slot('acc'));
+    expect(slot('out')).not.toBe(slot('acc'));
+  });
+
   it('refuses a dispatch that reads a value nobody wrote or binds', () => {
-    expect(() => planStep([d('a', 'ghost')], sizes({ a: 4 }), new Set(), new Set(), [], [])).toThrow(/nothing wrote/);
+    expect(() => planStep([d('a', 'ghost')], sizes({ a: 4 }), new Set(), new Set(), [], [])).toThrow(
+      /nothing wrote/,
+    );
   });
 });

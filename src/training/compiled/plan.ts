@@ -49,7 +49,9 @@ export function planStep<Id>(
   const writer = new Map<Id, number>();
   const lastRead = new Map<Id, number>();
   dispatches.forEach((d, i) => {
-    writer.set(d.output, i);
+    // A second write (an accumulation into a zero-filled output) keeps the value alive like a read.
+    if (writer.has(d.output)) lastRead.set(d.output, i);
+    else writer.set(d.output, i);
     for (const id of d.inputs) lastRead.set(id, i);
   });
   const end = dispatches.length;
@@ -86,7 +88,8 @@ export function planStep<Id>(
       unsharedBytes += need;
       // Best fit among free slots; else grow the largest free one; else a new slot.
       let pick = -1;
-      for (const s of free) if (slotBytes[s] >= need && (pick < 0 || slotBytes[s] < slotBytes[pick])) pick = s;
+      for (const s of free)
+        if (slotBytes[s] >= need && (pick < 0 || slotBytes[s] < slotBytes[pick])) pick = s;
       if (pick < 0 && free.length > 0) pick = free.reduce((a, b) => (slotBytes[a] >= slotBytes[b] ? a : b));
       if (pick < 0) {
         pick = slotBytes.length;
@@ -104,6 +107,7 @@ export function planStep<Id>(
   });
   for (const d of dispatches)
     for (const id of d.inputs)
-      if (!placement.has(id)) throw new Error('a captured dispatch reads a value nothing wrote and nobody binds');
+      if (!placement.has(id))
+        throw new Error('a captured dispatch reads a value nothing wrote and nobody binds');
   return { placement, slotBytes, gradCopies, unsharedBytes };
 }
