@@ -3,7 +3,8 @@ import { applyOverrides, parseRunConfig, presetRunConfig, type RunConfigOverride
 import { generateShapes } from '../../data/shapes';
 import { relDiff, startWebGpu } from '../../model/webgpu/testing';
 import { prepareTrainingData } from '../batch';
-import { Trainer, type StepReport } from '../trainer';
+import { runSteps } from '../testing';
+import { Trainer } from '../trainer';
 
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`compiled step tests skipped: ${unavailable}`);
@@ -14,15 +15,7 @@ function makeTrainer(overrides: RunConfigOverrides, compiled: boolean): Trainer 
   return new Trainer(config, prepareTrainingData(pair, config), { compiled });
 }
 
-async function run(trainer: Trainer, n: number): Promise<StepReport[]> {
-  const out: StepReport[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await trainer.trainStep();
-    if ('nonFinite' in r) throw new Error(`step ${i} was not finite`);
-    out.push(r);
-  }
-  return out;
-}
+const run = runSteps;
 
 /** Every trainable weight, the EMA's and Adam's moments of a trainer, read through captureState. */
 async function state(trainer: Trainer): Promise<Map<string, Float32Array>> {
