@@ -1,6 +1,7 @@
 /**
  * tfjs backend selection for the CLI: the pure-JS CPU backend by default, or WebGPU through the
- * `webgpu` package (Dawn for Node) on a Vulkan driver.
+ * `webgpu` package (Dawn for Node) on a Vulkan driver. `webgpu` is an optional dependency (it ships
+ * prebuilt Dawn binaries for a few platforms only), so only `--backend webgpu` needs it.
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -36,7 +37,7 @@ async function registerWebGpu(): Promise<void> {
   // Without a GPU, Dawn needs a Vulkan driver: Chromium's SwiftShader when installed.
   if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD))
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  const { create, globals } = await import('webgpu');
+  const { create, globals } = await importWebGpu();
   Object.assign(globalThis, globals);
   const gpu = create([]);
   Object.assign(globalThis, { navigator: { gpu } });
@@ -47,4 +48,20 @@ async function registerWebGpu(): Promise<void> {
     );
   // The backend registers itself at import, only if navigator.gpu exists by then.
   await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+/** The `webgpu` package's loader, replaceable in tests. */
+export type WebGpuImport = () => Promise<typeof import('webgpu')>;
+
+/** Imports `webgpu`, saying what to do when the optional package is not installed. */
+export async function importWebGpu(load: WebGpuImport = () => import('webgpu')): Promise<typeof import('webgpu')> {
+  try {
+    return await load();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error(
+      `--backend webgpu needs the optional package "webgpu" (Dawn for Node), which is not installed: run \`npm install webgpu\` (it has prebuilt binaries for Linux, macOS and Windows on x64/arm64), or use --backend cpu`,
+    );
+  }
 }
