@@ -1,9 +1,9 @@
 /**
  * The paper's CIFAR-10 recipe (Ho et al. 2020, DDPM.md §1), stated once: the `paper` preset is
  * exactly this, and the defaults are this recipe on MNIST. The defaults build on it rather than
- * the reverse, so a change to a default cannot silently change "the paper".
+ * the reverse, so a change to a default cannot silently change "the paper". It imports nothing:
+ * runConfig.ts checks it against the section types where it spreads it into the defaults.
  */
-import type { DiffusionConfig, TrainingConfig } from './runConfig';
 
 /** The forward process: T = 1000, linear betas 1e-4..0.02, ε-prediction, x₀ clipped to [-1, 1]. */
 export const PAPER_DIFFUSION = Object.freeze({
@@ -19,7 +19,7 @@ export const PAPER_DIFFUSION = Object.freeze({
   clip_sample_range: 1,
   // At T = 1000 this changes nothing; at any other T it keeps ᾱ_T ≈ 4e-5 (DDPM.md §4).
   scale_betas_to_T: true,
-} satisfies Partial<DiffusionConfig>);
+});
 
 /** The optimiser, EMA and data handling of the paper's CIFAR-10 run. */
 export const PAPER_TRAINING = Object.freeze({
@@ -43,4 +43,4 @@ export const PAPER_TRAINING = Object.freeze({
   flip: true,
   // 800k steps on CIFAR-10 (paper §4).
   targetSteps: 800_000,
-} satisfies Partial<TrainingConfig>);
+});

@@ -124,10 +124,10 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     init: 'ddpm',
   },
   // The paper's schedule; the keys it does not name (spacing, offsets) keep diffusers' defaults.
-  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...PAPER_DIFFUSION },
+  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...(PAPER_DIFFUSION satisfies Partial<DiffusionConfig>) },
   // The paper's optimiser, EMA and data handling, with a run length and logging for digits in a browser.
   training: {
-    ...PAPER_TRAINING,
+    ...(PAPER_TRAINING satisfies Partial<TrainingConfig>),
     // Digits become recognisable within a few thousand steps; the paper trains 800k on CIFAR-10.
     targetSteps: 20_000,
     // Any fixed number makes runs repeatable; 0 is as good as any.

@@ -12,9 +12,8 @@ import { summarize } from '../data/summary';
 import type { Dataset, DatasetPair } from '../data/types';
 import { datasetIdOfFiles } from '../training/batch';
 import type { DatasetId } from '../config/runConfig';
-import type { DatasetInfo, DatasetSource, ImageBatch, WorkerEvent } from './protocol';
+import type { DatasetInfo, DatasetSource, ImageBatch, Post } from './protocol';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** Images the dataset grid shows. */
 export const DATASET_PREVIEW_COUNT = 64;

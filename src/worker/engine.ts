@@ -8,18 +8,18 @@ import {
   type BackendInfo,
   type BackendRequest,
   type Command,
-  type WorkerEvent,
+  type Post,
 } from './protocol';
 import * as tf from '@tensorflow/tfjs';
 import { MemoryCheckpointStore } from '../training/checkpointStore';
 import { DatasetCommands, type DatasetDeps } from './datasetCommands';
 import { ModelCommands } from './modelCommands';
 import { ModelSlot } from './modelSlot';
-import { TrainingController, type TrainingDeps } from './trainingController';
+import { TrainingController } from './trainingController';
+import type { TrainingDeps } from './trainingRun';
 import { MemoryClassifierCache, type ClassifierCache } from '../quality/classifierCache';
 import { ScoreCommands } from './scoreCommands';
 
-export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export interface EngineDeps {
   initBackend(requested: BackendRequest): Promise<BackendInfo>;

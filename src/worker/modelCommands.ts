@@ -18,9 +18,8 @@ import { SampleCancelledError, sample } from '../sampling/runner';
 import { SampleOptionsError, type FrameFormat, type SampleOptions } from '../sampling/options';
 import type { ImageShape, SampleFrame } from '../sampling/frames';
 import { weightChoices, type ModelSlot, type SlotEntry } from './modelSlot';
-import type { ErrorCode, FrameMessage, ModelFile, ModelSummary, WeightChoice, WorkerEvent } from './protocol';
+import type { ErrorCode, FrameMessage, ModelFile, ModelSummary, Post, WeightChoice } from './protocol';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** The UI needs ~10–20 progress updates a second, not one per step. */
 const PROGRESS_INTERVAL_MS = 50;

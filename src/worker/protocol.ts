@@ -165,6 +165,9 @@ export type WorkerEvent =
   | { type: 'error'; runId?: string; code: ErrorCode; message: string }
   | TrainingEvent;
 
+/** How the worker side sends an event: the message, and the buffers it transfers instead of copying. */
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
 /**
  * `bad-config`: a run config failed validation (the message lists each field). `dataset`: no
  * dataset loaded, or not the one the config asks for, or unreadable files. `no-run`: a training

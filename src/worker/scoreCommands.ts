@@ -14,9 +14,8 @@ import { FCD_LABEL, type ScoreOptions } from '../quality/scoreTypes';
 import { DEFAULT_RECIPE, type ClassifierRecipe } from '../quality/trainClassifier';
 import { SampleOptionsError } from '../sampling/options';
 import { SampleCancelledError } from '../sampling/runner';
-import type { Post } from './engine';
 import type { ModelSlot } from './modelSlot';
-import type { ErrorCode } from './protocol';
+import type { ErrorCode, Post } from './protocol';
 
 /** The dataset the worker has loaded, as the score needs it; `id` names it in the classifier cache. */
 

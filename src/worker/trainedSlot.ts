@@ -10,9 +10,8 @@ import { UNet } from '../model/unet';
 import type { Trainer } from '../training/trainer';
 import { modelSummary } from './modelCommands';
 import type { ModelSlot, SlotEntry } from './modelSlot';
-import type { WorkerEvent } from './protocol';
+import type { Post } from './protocol';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export class TrainedSlot {
   /** A freed run's weights that the slot still shows; this class owns them. */

@@ -8,13 +8,13 @@ import { parseRunConfig } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
 import { TrainingDataError, prepareTrainingData } from '../training/batch';
 import { decodeCheckpoint, encodeCheckpoint } from '../training/checkpoint';
-import { StorageFullError, type CheckpointStore } from '../training/checkpointStore';
+import { StorageFullError } from '../training/checkpointStore';
 import { LossPerTBuckets } from '../training/lossPerT';
 import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import type { ModelSlot } from './modelSlot';
 import type { DatasetCommands } from './datasetCommands';
-import type { TrainReason, TrainingCommand, WorkerEvent } from './protocol';
+import type { Post, TrainReason, TrainingCommand } from './protocol';
 import { RunEvents } from './runEvents';
 import { stepLoop, type LoopHost } from './runLoop';
 import { runZip } from './runExport';
@@ -26,28 +26,8 @@ import {
   resumableCheckpoint,
   trainingErrorCode,
   type Run,
+  type TrainingDeps,
 } from './trainingRun';
-
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
-
-/** What the controller needs from its surroundings (the worker passes the real ones, tests fakes). */
-export interface TrainingDeps {
-  store: CheckpointStore;
-  /** The tfjs backend in use. */
-  backend(): string;
-  /** A monotonic clock in ms (performance.now). */
-  now(): number;
-  /** Wall-clock ms for checkpoint dates (Date.now). */
-  date(): number;
-  /** Lets queued messages run (a macrotask); the loop awaits it after every step. */
-  yieldToEvents(): Promise<void>;
-  /**
-   * Called when a step throws: if the error means the GPU device was lost, switch to the fallback
-   * backend and return its name; otherwise return null (the error is reported as is).
-   */
-  recoverFromDeviceLoss(error: unknown): Promise<string | null>;
-  tf: { memory(): { numTensors: number; numBytes: number } };
-}
 
 export class TrainingController {
   private run: Run | null = null;
