@@ -5,24 +5,25 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../worker/protocol';
 import { UsageError } from './args';
 
-/** Backends the CLI offers. */
-export const BACKENDS = ['cpu', 'webgpu'] as const;
-/** One of {@link BACKENDS}. */
-export type BackendName = (typeof BACKENDS)[number];
+/** The backends the CLI offers, of the lab's {@link BackendName}s (Node has no WebGL). */
+export const CLI_BACKENDS = ['cpu', 'webgpu'] as const satisfies readonly BackendName[];
+/** One of {@link CLI_BACKENDS}. */
+export type CliBackend = (typeof CLI_BACKENDS)[number];
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** Validates a --backend value. */
-export function parseBackend(value: string | undefined): BackendName {
+export function parseBackend(value: string | undefined): CliBackend {
   if (value === undefined) return 'cpu';
-  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
-  throw new UsageError(`--backend ${value} is not supported; backends: ${BACKENDS.join(', ')}`);
+  if ((CLI_BACKENDS as readonly string[]).includes(value)) return value as CliBackend;
+  throw new UsageError(`--backend ${value} is not supported; backends: ${CLI_BACKENDS.join(', ')}`);
 }
 
 /** Activates the backend and returns the name tfjs reports, failing loudly instead of falling back. */
-export async function useBackend(name: BackendName): Promise<string> {
+export async function useBackend(name: CliBackend): Promise<string> {
   // Production mode drops tfjs' Node banner and debug checks; the CLI's stderr is for its own errors.
   tf.enableProdMode();
   if (name === 'webgpu') await registerWebGpu();

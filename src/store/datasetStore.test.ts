@@ -20,7 +20,7 @@ const wire = (count: number, fill = 0) => ({
   height: 1,
   width: 1,
   channels: 1 as const,
-  pixels: new Uint8Array(count).fill(fill),
+  data: new Uint8Array(count).fill(fill),
 });
 const file = (name: string, size: number) => ({
   name,

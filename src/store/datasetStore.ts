@@ -9,12 +9,11 @@ import { BUILTINS, type BuiltinId } from '../data/builtins';
 import type {
   DatasetInfo,
   DatasetSource,
-  ImageBatch as WireBatch,
+  ImageBatch,
   TrainingCommand,
   TrainingEvent,
 } from '../worker/protocol';
 import { newRunId } from '../worker/client';
-import type { ImageBatch } from './imageBatch';
 import { useConfig } from './configStore';
 import { useLab } from './labStore';
 import { describeFiles, type PickedFile } from './weightsStore';
@@ -70,21 +69,13 @@ interface DatasetState {
 const firstFew = (count: number) =>
   Array.from({ length: Math.min(FORWARD_DEFAULT_COUNT, count) }, (_, i) => i);
 
-const toBatch = (b: WireBatch): ImageBatch => ({
-  data: b.pixels,
-  count: b.count,
-  height: b.height,
-  width: b.width,
-  channels: b.channels,
-});
-
 /** Per-class counts of a split summary, in class order. */
 function countsOf(perClass: Record<string, number>, classNames: readonly string[]): number[] {
   return classNames.map((c) => perClass[c] ?? 0);
 }
 
 /** The summary, grid and counts the page shows, from the worker's `datasetLoaded`. */
-export function datasetView(info: DatasetInfo, preview: WireBatch, warnings: string[]): DatasetView {
+export function datasetView(info: DatasetInfo, preview: ImageBatch, warnings: string[]): DatasetView {
   const { summary, classNames } = info;
   return {
     id: info.id,
@@ -96,7 +87,7 @@ export function datasetView(info: DatasetInfo, preview: WireBatch, warnings: str
     classNames,
     counts: countsOf(summary.train.per_class, classNames),
     testCounts: summary.test ? countsOf(summary.test.per_class, classNames) : undefined,
-    preview: toBatch(preview),
+    preview,
     warnings,
   };
 }
@@ -212,7 +203,7 @@ export const useDataset = create<DatasetState>((set, get) => {
         case 'datasetPreview': {
           const active = get().active;
           if (!active || get().previewRun !== event.runId) return;
-          const preview = toBatch(event.preview);
+          const { preview } = event;
           set({ active: { ...active, preview }, previewRun: undefined, selected: firstFew(preview.count) });
           return;
         }

@@ -58,7 +58,7 @@ async function loadDigits(sent: Command[]): Promise<void> {
         { name: 'digits.zip', webkitRelativePath: '', arrayBuffer: async () => new ArrayBuffer(4) },
       ]);
   const load = sent.find((c) => c.type === 'loadDataset');
-  const pixels = { count: 0, height: 8, width: 8, channels: 1 as const, pixels: new Uint8Array(0) };
+  const pixels = { count: 0, height: 8, width: 8, channels: 1 as const, data: new Uint8Array(0) };
   routeEvent({
     type: 'datasetLoaded',
     runId: (load as { runId: string }).runId,

@@ -5,7 +5,10 @@
 import { create } from 'zustand';
 import { newRunId } from '../worker/client';
 import type { WorkerEvent } from '../worker/protocol';
-import type { ImageBatch } from './imageBatch';
+import { crc32 } from '../io/crc32';
+import type { ImageBatch } from '../io/image';
+import { batchGrid } from '../io/imageGrid';
+import { encodePng } from '../io/png';
 import { useLab } from './labStore';
 import type { SamplingConfig } from '../config';
 import { useConfig } from './configStore';
@@ -23,12 +26,24 @@ export type SampleStatus =
 
 type SampleEvent = Extract<WorkerEvent, { type: 'sampleProgress' | 'sampleFrames' | 'sampleDone' }>;
 
+/** A finished batch: its images, the settings that made it, and a CRC-32 of the images (8 hex digits) that says "identical" in one page attribute. */
+export interface SampleResult {
+  batch: ImageBatch;
+  settings: SamplingConfig;
+  checksum: string;
+}
+
+/** The batch as the PNG grid the page shows. */
+export function resultPng(result: SampleResult): Uint8Array {
+  return encodePng(batchGrid(result.batch));
+}
+
 interface SampleState {
   status: SampleStatus;
   /** The settings of the run in progress. */
   pending: SamplingConfig | undefined;
   /** The last finished batch, with the settings that made it. */
-  result: { batch: ImageBatch; settings: SamplingConfig } | undefined;
+  result: SampleResult | undefined;
   /** DDPM's variance for the next runs, overriding the model's `variance_type`; null keeps the model's. */
   varianceType: SamplingVariance | null;
   setVarianceType(v: SamplingVariance | null): void;
@@ -101,6 +116,7 @@ export const useSample = create<SampleState>((set, get) => {
         }
         case 'sampleDone': {
           const { shape } = event;
+          const images = new Uint8Array(event.images);
           set({
             status: {
               kind: 'done',
@@ -110,13 +126,14 @@ export const useSample = create<SampleState>((set, get) => {
             },
             result: {
               batch: {
-                data: new Uint8Array(event.images),
+                data: images,
                 count: shape.numImages,
                 height: shape.height,
                 width: shape.width,
                 channels: channels(shape.channels),
               },
               settings: get().pending ?? useConfig.getState().valid.sampling,
+              checksum: crc32(images).toString(16).padStart(8, '0'),
             },
           });
           return;

@@ -14,7 +14,7 @@ import type {
   TrainStatus,
 } from '../worker/protocol';
 import { useConfig } from './configStore';
-import type { ImageBatch } from './imageBatch';
+import type { ImageBatch } from '../io/image';
 import { useLab } from './labStore';
 import { useMetrics } from './metricsStore';
 
@@ -157,20 +157,7 @@ export const useTrain = create<TrainState>((set, get) => {
           useMetrics.getState().restore(event.points);
           return;
         case 'trainPreview': {
-          const g = event.grid;
-          set({
-            preview: {
-              step: event.step,
-              usedEma: event.usedEma,
-              batch: {
-                data: g.pixels,
-                count: g.count,
-                height: g.height,
-                width: g.width,
-                channels: g.channels,
-              },
-            },
-          });
+          set({ preview: { step: event.step, usedEma: event.usedEma, batch: event.grid } });
           return;
         }
       }

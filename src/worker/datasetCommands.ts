@@ -70,7 +70,7 @@ export class DatasetCommands {
     this.loaded = loaded;
     const preview = randomImages(loaded.pair.train, 0, DATASET_PREVIEW_COUNT);
     this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [
-      preview.pixels.buffer,
+      preview.data.buffer,
     ]);
   }
 
@@ -82,7 +82,7 @@ export class DatasetCommands {
     if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW)
       throw new Error(`previewDataset: count ${count} must be an integer from 1 to ${MAX_PREVIEW}`);
     const preview = randomImages(this.loaded.pair.train, seed, count);
-    this.post({ type: 'datasetPreview', runId, seed, preview }, [preview.pixels.buffer]);
+    this.post({ type: 'datasetPreview', runId, seed, preview }, [preview.data.buffer]);
   }
 }
 
@@ -109,6 +109,6 @@ export function randomImages(ds: Dataset, seed: number, count: number): ImageBat
     const j = i + rng.int(ds.count - i);
     [pool[i], pool[j]] = [pool[j], pool[i]];
   }
-  const pixels = sampleBatch(ds, pool.slice(0, n));
-  return { count: n, height: ds.height, width: ds.width, channels: ds.channels, pixels };
+  const data = sampleBatch(ds, pool.slice(0, n));
+  return { count: n, height: ds.height, width: ds.width, channels: ds.channels, data };
 }

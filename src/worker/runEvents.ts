@@ -47,7 +47,7 @@ export class RunEvents {
   async preview(run: Run): Promise<void> {
     const { grid, usedEma } = await previewGrid(run.trainer);
     this.post({ type: 'trainPreview', runId: run.runId, step: run.trainer.step, usedEma, grid }, [
-      grid.pixels.buffer,
+      grid.data.buffer,
     ]);
   }
 }

@@ -53,7 +53,7 @@ describe('training controller: a run end to end', () => {
       summary: { train: { images: 8 } },
     });
     expect(loaded.preview).toMatchObject({ count: 8, height: 8, width: 8, channels: 3 });
-    expect(loaded.preview.pixels).toHaveLength(8 * 8 * 8 * 3);
+    expect(loaded.preview.data).toHaveLength(8 * 8 * 8 * 3);
 
     await send({
       type: 'train',
@@ -96,7 +96,7 @@ describe('training controller: a run end to end', () => {
     await send({ type: 'resume', runId: 'r1' });
     await waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 4);
     await send({ type: 'previewNow', runId: 'r1' });
-    expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.pixels).toHaveLength(2 * 8 * 8 * 3);
+    expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.data).toHaveLength(2 * 8 * 8 * 3);
     await send({ type: 'stop', runId: 'r1' });
     expect((await waitFor('trainState', (e) => e.status === 'stopped')).step).toBe(4);
     await send({ type: 'exportRun', runId: 'r1' });

@@ -6,9 +6,11 @@
 import type { BuiltinId } from '../data/builtins';
 import type { DatasetSummary } from '../data/summary';
 import type { DatasetId, RunConfig } from '../config/runConfig';
-import type { CheckpointInfo, ImageBatch, MetricPoint, TrainMetrics } from '../training/types';
+import type { ImageBatch } from '../io/image';
+import type { CheckpointInfo, MetricPoint, TrainMetrics } from '../training/types';
 
-export type { CheckpointInfo, ImageBatch, LossPerT, MetricPoint, TrainMetrics } from '../training/types';
+export type { ImageBatch };
+export type { CheckpointInfo, LossPerT, MetricPoint, TrainMetrics } from '../training/types';
 
 /** Where a dataset comes from. Built-ins are fetched from `baseUrl` (the page's `document.baseURI`). */
 export type DatasetSource =

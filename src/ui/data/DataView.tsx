@@ -3,7 +3,7 @@ import { effectiveSchedulerConfig, FILE_DATASETS } from '../../config';
 import { BUILTINS, type BuiltinId } from '../../data/builtins';
 import { useConfig } from '../../store/configStore';
 import { useDataset } from '../../store/datasetStore';
-import { selectImages } from '../pixels';
+import { selectImages } from '../../io/imageGrid';
 import { ClassCounts } from './ClassCounts';
 import { DatasetGrid } from './DatasetGrid';
 import { DatasetPicker } from './DatasetPicker';

@@ -1,4 +1,4 @@
-import type { Timeline } from '../../store/timelineStore';
+import type { Timeline } from './timeline';
 import { animationFrames, evenFrames, panelImage, stripImage } from './timelineImages';
 
 /** 3 frames of 4 gray 2×2 images; byte value = 100·frame + 10·image + kind (0 x_t, 1 x₀, 2 ε). */
