@@ -80,7 +80,8 @@ describe('useSample', () => {
     expect(tl.frames.map((f) => f.t)).toEqual([9, 8, 7]);
     expect(tl.xt[2][0]).toBe(2);
     expect(tl.totalSteps).toBe(10);
-    const images = new Uint8Array(8).fill(77).buffer;
+    // "12345678": its CRC-32 (9ae0daaf) is the page's checksum of the images.
+    const images = new TextEncoder().encode('12345678').buffer;
     s.onEvent({
       type: 'sampleDone',
       runId,
@@ -94,7 +95,8 @@ describe('useSample', () => {
     const { status, result } = useSample.getState();
     expect(status).toMatchObject({ kind: 'done', msPerStep: 5 });
     expect(result?.batch).toMatchObject({ count: 2, height: 2, width: 2, channels: 1 });
-    expect(result?.batch.data[0]).toBe(77);
+    expect(result?.batch.data[0]).toBe(0x31);
+    expect(result?.checksum).toBe('9ae0daaf');
   });
 
   it('ignores events and errors of other runs', () => {
