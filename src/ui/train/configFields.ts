@@ -1,7 +1,7 @@
 /**
  * The Configure form as data: every run-config field it shows, with the paper's default and where
  * that default comes from. Paths are the run config's own (the ones its validation errors and the
- * URL hash use). The learner's deviations (DDPM.md §4) form their own group, "Ablations".
+ * URL hash use). The learner's deviations (docs/ddpm.md §4) form their own group, "Ablations".
  */
 
 export type FieldKind = 'int' | 'number' | 'select' | 'checkbox' | 'optionalNumber';
@@ -49,7 +49,7 @@ function select(
 }
 
 export const ABLATIONS: FieldGroup = {
-  title: 'Ablations: the learner’s deviations (DDPM.md §4)',
+  title: 'Ablations: the learner’s deviations (docs/ddpm.md §4)',
   fields: [
     field(
       'int',
