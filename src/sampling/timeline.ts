@@ -16,7 +16,8 @@ export interface FrameMeta {
 
 /** Recorded frames of one sampled batch: x_t, predicted x₀ and predicted ε, each numImages×H×W×C uint8. */
 export interface Timeline {
-  runId: string;
+  /** The sample request that recorded it. */
+  requestId: string;
   numImages: number;
   height: number;
   width: number;

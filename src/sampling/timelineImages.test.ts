@@ -7,7 +7,7 @@ function timeline(): Timeline {
   const fill = (kind: number) =>
     frames.map((f) => Uint8Array.from({ length: 16 }, (_, i) => 100 * f + 10 * Math.floor(i / 4) + kind));
   return {
-    runId: 'r',
+    requestId: 'r',
     numImages: 4,
     height: 2,
     width: 2,

@@ -2,7 +2,7 @@ import { decodePng } from '../io/png';
 import { playbackTicker, timelineFile, useCursor, useTimeline } from './timelineStore';
 
 const meta = {
-  runId: 'r1',
+  requestId: 'r1',
   numImages: 2,
   height: 2,
   width: 2,
@@ -46,7 +46,7 @@ describe('useTimeline', () => {
     useTimeline.getState().append('r1', chunk([0, 2, 4]));
     useCursor.getState().seek(2);
     useCursor.getState().follow(1);
-    useTimeline.getState().start({ ...meta, runId: 'r2' });
+    useTimeline.getState().start({ ...meta, requestId: 'r2' });
     expect(useCursor.getState()).toMatchObject({ frame: 0, followed: null, playing: false });
   });
 });

@@ -17,8 +17,8 @@ export type { FrameChunk, FrameMeta, Timeline } from '../sampling/timeline';
 interface TimelineState {
   timeline: Timeline | undefined;
   start(meta: Omit<Timeline, 'frames' | 'xt' | 'x0' | 'eps'>): void;
-  /** Appends frames of the current run; chunks of another run are dropped. */
-  append(runId: string, chunk: FrameChunk): void;
+  /** Appends frames of the current sample request; chunks of another are dropped. */
+  append(requestId: string, chunk: FrameChunk): void;
   clear(): void;
 }
 
@@ -28,9 +28,9 @@ export const useTimeline = create<TimelineState>((set, get) => ({
     set({ timeline: { ...meta, frames: [], xt: [], x0: [], eps: [] } });
     useCursor.getState().reset();
   },
-  append(runId, chunk) {
+  append(requestId, chunk) {
     const tl = get().timeline;
-    if (!tl || tl.runId !== runId) return;
+    if (!tl || tl.requestId !== requestId) return;
     const pixels = tl.numImages * tl.height * tl.width * tl.channels;
     for (const kind of ['xt', 'x0', 'eps'] as const)
       chunk[kind].forEach((a, i) => {

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { RunConfig } from '../config';
-import { newRunId } from '../worker/client';
+import { failedJob, newRunId, type Job } from '../worker/client';
 import type {
   CheckpointInfo,
   TrainingCommand,
@@ -27,16 +27,12 @@ type TrainEvent = Extract<
       | 'trainHistory'
       | 'trainPreview'
       | 'checkpointSaved'
-      | 'checkpoints'
-      | 'runExported';
+      | 'checkpoints';
   }
 >;
 
-export type RunExport =
-  | { kind: 'idle' }
-  | { kind: 'working'; runId: string }
-  | { kind: 'done'; fileName: string; bytes: Uint8Array }
-  | { kind: 'error'; message: string };
+/** The run export's job: the zip once written. */
+export type RunExport = Job<object, { fileName: string; bytes: Uint8Array }>;
 
 interface TrainState {
   runId: string | undefined;
@@ -56,9 +52,10 @@ interface TrainState {
   /** Continues a saved run exactly where it was saved (after a reload). */
   resumeFrom(checkpoint: CheckpointInfo): void;
   listCheckpoints(): void;
-  exportRun(): void;
+  exportRun(): Promise<void>;
   onEvent(event: TrainEvent): void;
-  onError(runId: string, message: string): boolean;
+  /** An error the worker reports about a training run: shown with the controls when it is this run. */
+  onError(runId: string, message: string): void;
 }
 
 function send(cmd: TrainingCommand): void {
@@ -119,11 +116,17 @@ export const useTrain = create<TrainState>((set, get) => {
     listCheckpoints() {
       send({ type: 'listCheckpoints' });
     },
-    exportRun() {
+    async exportRun() {
+      const client = useLab.getState().client;
       const runId = get().runId;
-      if (!runId || get().runExport.kind === 'working') return;
-      set({ runExport: { kind: 'working', runId } });
-      send({ type: 'exportRun', runId });
+      if (!client || !runId || get().runExport.kind === 'running') return;
+      set({ runExport: { kind: 'running' } });
+      try {
+        const { fileName, bytes } = await client.request({ type: 'exportRun', runId });
+        set({ runExport: { kind: 'done', fileName, bytes: new Uint8Array(bytes) } });
+      } catch (e) {
+        set({ runExport: failedJob(e) });
+      }
     },
     onEvent(event) {
       switch (event.type) {
@@ -135,14 +138,6 @@ export const useTrain = create<TrainState>((set, get) => {
             checkpoints: [...get().checkpoints.filter((c) => c.id !== event.checkpoint.id), event.checkpoint],
           });
           return;
-        case 'runExported': {
-          const e = get().runExport;
-          if (e.kind === 'working' && e.runId === event.runId)
-            set({
-              runExport: { kind: 'done', fileName: event.fileName, bytes: new Uint8Array(event.bytes) },
-            });
-          return;
-        }
       }
       if (event.runId !== get().runId) return;
       switch (event.type) {
@@ -163,14 +158,7 @@ export const useTrain = create<TrainState>((set, get) => {
       }
     },
     onError(runId, message) {
-      const e = get().runExport;
-      if (e.kind === 'working' && e.runId === runId) {
-        set({ runExport: { kind: 'error', message } });
-        return true;
-      }
-      if (runId !== get().runId) return false;
-      set({ error: message });
-      return true;
+      if (runId === get().runId) set({ error: message });
     },
   };
 });

@@ -47,13 +47,13 @@ export class DatasetCommands {
   }
 
   /** Loads a dataset (replacing the current one only when the load succeeds) and posts it with a preview. */
-  async load(runId: string, source: DatasetSource): Promise<void> {
+  async load(requestId: string, source: DatasetSource): Promise<void> {
     let lastProgress = -Infinity;
     const onProgress = ({ bytesDone, bytesTotal }: { bytesDone: number; bytesTotal: number }) => {
       const now = performance.now();
       if (bytesDone < bytesTotal && now - lastProgress < PROGRESS_INTERVAL_MS) return;
       lastProgress = now;
-      this.post({ type: 'datasetProgress', runId, bytesDone, bytesTotal });
+      this.post({ type: 'datasetProgress', requestId, bytesDone, bytesTotal });
     };
     let loaded: LoadedDataset;
     const warnings: string[] = [];
@@ -69,20 +69,20 @@ export class DatasetCommands {
     }
     this.loaded = loaded;
     const preview = randomImages(loaded.pair.train, 0, DATASET_PREVIEW_COUNT);
-    this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [
+    this.post({ type: 'datasetLoaded', requestId, dataset: describe(loaded), preview, warnings }, [
       preview.data.buffer,
     ]);
   }
 
   /** Another random sample of the loaded training images. */
-  preview(runId: string, seed: number, count: number): void {
+  preview(requestId: string, seed: number, count: number): void {
     if (!this.loaded) throw new Error('previewDataset: no dataset is loaded; send loadDataset first');
     if (!Number.isSafeInteger(seed) || seed < 0)
       throw new Error(`previewDataset: seed ${seed} must be a non-negative integer`);
     if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW)
       throw new Error(`previewDataset: count ${count} must be an integer from 1 to ${MAX_PREVIEW}`);
     const preview = randomImages(this.loaded.pair.train, seed, count);
-    this.post({ type: 'datasetPreview', runId, seed, preview }, [preview.data.buffer]);
+    this.post({ type: 'datasetPreview', requestId, seed, preview }, [preview.data.buffer]);
   }
 }
 

@@ -36,7 +36,7 @@ export class TrainedSlot {
     const previous = this.slot.set(entry);
     if (previous?.origin.kind === 'imported') previous.model.dispose();
     if (this.retained && previous?.model === this.retained.model) this.freeRetained();
-    this.post({ type: 'modelLoaded', runId, model: modelSummary(entry) });
+    this.post({ type: 'modelLoaded', model: modelSummary(entry) });
   }
 
   /** Frees the trainer; weights of this run that the slot shows stay alive for sampling and export. */

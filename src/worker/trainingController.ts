@@ -14,7 +14,7 @@ import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import type { ModelSlot } from './modelSlot';
 import type { DatasetCommands } from './datasetCommands';
-import type { Post, TrainReason, TrainingCommand } from './protocol';
+import { commandIds, type Post, type TrainReason, type TrainingCommand } from './protocol';
 import { RunEvents } from './runEvents';
 import { stepLoop, type LoopHost } from './runLoop';
 import { runZip } from './runExport';
@@ -54,12 +54,11 @@ export class TrainingController {
 
   /** Handles one training command; failures become one `error` event. */
   async handle(cmd: TrainingCommand): Promise<void> {
-    const runId = 'runId' in cmd ? cmd.runId : undefined;
     try {
       await this.dispatch(cmd);
     } catch (e) {
       const code = trainingErrorCode(e);
-      this.post({ type: 'error', runId, code, message: (e as Error).message ?? String(e) });
+      this.post({ type: 'error', ...commandIds(cmd), code, message: (e as Error).message ?? String(e) });
     }
   }
 
@@ -71,9 +70,9 @@ export class TrainingController {
   private async dispatch(cmd: TrainingCommand): Promise<void> {
     switch (cmd.type) {
       case 'loadDataset':
-        return this.datasets.load(cmd.runId, cmd.source);
+        return this.datasets.load(cmd.requestId, cmd.source);
       case 'previewDataset':
-        return this.datasets.preview(cmd.runId, cmd.seed, cmd.count);
+        return this.datasets.preview(cmd.requestId, cmd.seed, cmd.count);
       case 'train':
         return this.start(cmd.runId, cmd.config, cmd.resume);
       case 'pause':
@@ -94,10 +93,10 @@ export class TrainingController {
         await this.deps.store.delete(cmd.checkpointId);
         return this.postCheckpoints();
       case 'exportRun':
-        return this.exportRun(cmd.runId);
+        return this.exportRun(cmd.requestId, cmd.runId);
       case 'importRun': {
         const checkpoint = await importRunBundle(this.run, new Uint8Array(cmd.bytes), this.deps);
-        this.post({ type: 'runImported', runId: cmd.runId, checkpoint });
+        this.post({ type: 'runImported', requestId: cmd.requestId, checkpoint });
         return this.postCheckpoints();
       }
     }
@@ -336,13 +335,13 @@ export class TrainingController {
   }
 
   /** The run's config, metrics and a fresh checkpoint, zipped (see runExport.ts). */
-  private async exportRun(runId: string): Promise<void> {
+  private async exportRun(requestId: string, runId: string): Promise<void> {
     const run = this.current(runId, 'exportRun');
-    return this.betweenSteps(run, () => this.writeRunExport(run));
+    return this.betweenSteps(run, () => this.writeRunExport(requestId, run));
   }
 
   /** run.json, metrics.csv and a checkpoint of the run as it is now, zipped and posted. */
-  private async writeRunExport(run: Run): Promise<void> {
+  private async writeRunExport(requestId: string, run: Run): Promise<void> {
     const { runId } = run;
     const checkpoint = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
     const lossPerT = new LossPerTBuckets(run.trainer.scheduler.config.num_train_timesteps);
@@ -357,7 +356,7 @@ export class TrainingController {
     this.post(
       {
         type: 'runExported',
-        runId,
+        requestId,
         fileName: `ddpm-run-${runId.slice(0, 8)}-step${run.trainer.step}.zip`,
         bytes,
       },

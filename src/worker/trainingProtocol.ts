@@ -57,9 +57,9 @@ export interface TrainReason {
 }
 
 export type TrainingCommand =
-  | { type: 'loadDataset'; runId: string; source: DatasetSource }
+  | { type: 'loadDataset'; requestId: string; source: DatasetSource }
   /** Another random sample of the loaded dataset for the grid ("reshuffle"). */
-  | { type: 'previewDataset'; runId: string; seed: number; count: number }
+  | { type: 'previewDataset'; requestId: string; seed: number; count: number }
   /**
    * Starts a run on the loaded dataset, or with `resume` (a checkpoint id) continues one exactly
    * where it was saved; pass the checkpoint's runId and config.
@@ -77,17 +77,17 @@ export type TrainingCommand =
   | { type: 'listCheckpoints' }
   | { type: 'deleteCheckpoint'; checkpointId: string }
   /** A zip of run.json, scheduler_config.json, metrics.csv and the checkpoint (weights, EMA, optimiser moments). */
-  | { type: 'exportRun'; runId: string }
+  | { type: 'exportRun'; requestId: string; runId: string }
   /**
    * Stores the checkpoint of an Export run zip (transferred) as its run's latest, so it resumes like
    * an autosaved one; refused while a run is training or paused. Answers runImported, then checkpoints.
    */
-  | { type: 'importRun'; runId: string; bytes: ArrayBuffer };
+  | { type: 'importRun'; requestId: string; bytes: ArrayBuffer };
 
 export type TrainingEvent =
-  | { type: 'datasetProgress'; runId: string; bytesDone: number; bytesTotal: number }
-  | { type: 'datasetLoaded'; runId: string; dataset: DatasetInfo; preview: ImageBatch; warnings: string[] }
-  | { type: 'datasetPreview'; runId: string; seed: number; preview: ImageBatch }
+  | { type: 'datasetProgress'; requestId: string; bytesDone: number; bytesTotal: number }
+  | { type: 'datasetLoaded'; requestId: string; dataset: DatasetInfo; preview: ImageBatch; warnings: string[] }
+  | { type: 'datasetPreview'; requestId: string; seed: number; preview: ImageBatch }
   | {
       type: 'trainState';
       runId: string;
@@ -103,6 +103,6 @@ export type TrainingEvent =
   | { type: 'trainPreview'; runId: string; step: number; usedEma: boolean; grid: ImageBatch }
   | { type: 'checkpointSaved'; runId: string; checkpoint: CheckpointInfo }
   | { type: 'checkpoints'; checkpoints: CheckpointInfo[] }
-  | { type: 'runExported'; runId: string; fileName: string; bytes: ArrayBuffer }
-  /** `runId` is the importRun command's; the checkpoint carries the imported run's own id and step. */
-  | { type: 'runImported'; runId: string; checkpoint: CheckpointInfo };
+  | { type: 'runExported'; requestId: string; fileName: string; bytes: ArrayBuffer }
+  /** The checkpoint carries the imported run's own `runId` and step. */
+  | { type: 'runImported'; requestId: string; checkpoint: CheckpointInfo };

@@ -95,7 +95,7 @@ export function SampleView() {
               )}
               {status.kind === 'cancelled' && <span data-testid="sample-status">Cancelled.</span>}
             </div>
-            {status.kind === 'error' && (
+            {status.kind === 'failed' && (
               <p role="alert" className="error" data-testid="sample-error">
                 {status.message}
               </p>

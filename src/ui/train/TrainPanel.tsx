@@ -12,7 +12,7 @@ function useBlocked(): string | undefined {
   const invalid = useConfig((s) => Object.keys(s.errors).length > 0);
   const wanted = useConfig((s) => s.valid.data.dataset);
   const active = useDataset((s) => s.active?.id);
-  const loading = useDataset((s) => s.status.kind === 'loading');
+  const loading = useDataset((s) => s.status.kind === 'running');
   if (!ready) return 'Starting compute…';
   if (invalid) return 'Fix the fields marked in red first.';
   if (loading) return 'Loading the dataset…';

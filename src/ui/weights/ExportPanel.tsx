@@ -15,7 +15,7 @@ interface Props {
 
 /** Downloads: the diffusers pipeline zip, and the whole run (config, metrics CSV, weights, EMA). */
 export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeline, onRun }: Props) {
-  const busy = status.kind === 'working';
+  const busy = status.kind === 'running';
   return (
     <section className="panel" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
@@ -24,7 +24,7 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
           Export diffusers pipeline (.zip)
         </button>
         {onRun && (
-          <button type="button" onClick={onRun} disabled={runStatus.kind === 'working'}>
+          <button type="button" onClick={onRun} disabled={runStatus.kind === 'running'}>
             Export run
           </button>
         )}
@@ -39,20 +39,20 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
       </p>
       {blocked && <p className="hint">{blocked}</p>}
       {notDiffusers && <p className="warning">{notDiffusers}</p>}
-      {status.kind === 'working' && <p aria-live="polite">Preparing {status.what}…</p>}
+      {status.kind === 'running' && <p aria-live="polite">Preparing {status.what}…</p>}
       {status.kind === 'done' && (
         <p aria-live="polite" data-testid="export-done">
           Saved {status.fileName} ({(status.bytes / 2 ** 20).toFixed(2)} MiB).
         </p>
       )}
-      {runStatus.kind === 'working' && <p aria-live="polite">Preparing the run export…</p>}
+      {runStatus.kind === 'running' && <p aria-live="polite">Preparing the run export…</p>}
       {runStatus.kind === 'done' && <p aria-live="polite">Saved {runStatus.fileName}.</p>}
-      {runStatus.kind === 'error' && (
+      {runStatus.kind === 'failed' && (
         <p role="alert" className="error">
           {runStatus.message}
         </p>
       )}
-      {status.kind === 'error' && (
+      {status.kind === 'failed' && (
         <p role="alert" className="error">
           {status.message}
         </p>
