@@ -33,8 +33,6 @@ export function resultPng(result: SampleResult): Uint8Array {
 
 interface SampleState {
   status: SampleStatus;
-  /** The settings of the run in progress. */
-  pending: SamplingConfig | undefined;
   /** The last finished batch, with the settings that made it. */
   result: SampleResult | undefined;
   /** DDPM's variance for the next runs, overriding the model's `variance_type`; null keeps the model's. */
@@ -73,7 +71,6 @@ export const useSample = create<SampleState>((set, get) => {
   let abort: AbortController | undefined;
   return {
     status: { kind: 'idle' },
-    pending: undefined,
     result: undefined,
     varianceType: null,
     setVarianceType(varianceType) {
@@ -84,7 +81,7 @@ export const useSample = create<SampleState>((set, get) => {
       if (!client || get().status.kind === 'running') return;
       const settings = useConfig.getState().valid.sampling;
       const controller = (abort = new AbortController());
-      set({ status: { kind: 'running', done: 0, total: settings.steps }, pending: settings });
+      set({ status: { kind: 'running', done: 0, total: settings.steps } });
       useTimeline.getState().clear();
       try {
         const done = await client.request(

@@ -149,7 +149,7 @@ describe('run import: bad bundles', () => {
       bytes: edited({ 'checkpoint.safetensors': undefined }).buffer as ArrayBuffer,
     });
     expect(await lab.waitFor('error')).toMatchObject({
-      runId: 'imp',
+      requestId: 'imp',
       code: 'checkpoint',
       message: expect.stringMatching(/^importRun: the zip has no checkpoint\.safetensors/),
     });
@@ -182,7 +182,7 @@ describe('run import: guards', () => {
     const lab = await setup({ store: new FullStore() });
     await lab.send({ type: 'importRun', requestId: 'imp', bytes: writeZip(bundle).buffer as ArrayBuffer });
     expect(await lab.waitFor('error')).toMatchObject({
-      runId: 'imp',
+      requestId: 'imp',
       code: 'storage-full',
       message: expect.stringMatching(
         /^importRun: the checkpoint \(\d+ bytes\) was not stored: storage is full \(QuotaExceededError\); delete old checkpoints/,
