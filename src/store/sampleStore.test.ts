@@ -101,7 +101,9 @@ describe('useSample', () => {
     const { request } = started();
     useSample.getState().cancel();
     expect(request.signal?.aborted).toBe(true);
-    await new Promise((r) => setTimeout(r, 0));
+    // Running until the worker has stopped: a new run would find it busy.
+    expect(useSample.getState().status.kind).toBe('running');
+    await request.reject('cancelled', 'sampling cancelled after 3 of 10 steps');
     expect(useSample.getState().status).toEqual({ kind: 'cancelled' });
     const second = started();
     await second.request.reject('no-model', 'train or import a model first');

@@ -55,7 +55,7 @@ describe('useScore', () => {
     ({ request } = started());
     useScore.getState().cancel();
     expect(request.signal?.aborted).toBe(true);
-    await new Promise((r) => setTimeout(r, 0));
+    await request.reject('cancelled', 'score cancelled');
     expect(useScore.getState().status).toEqual({ kind: 'cancelled' });
   });
 });

@@ -15,7 +15,7 @@ export interface FakeRequest {
   progress(event: WorkerEvent): void;
   /** Resolves the request with its result event. */
   resolve(event: WorkerEvent): Promise<void>;
-  /** Rejects it as the worker's `error` event would. */
+  /** Rejects it as the worker's `error` event would (an aborted request waits for `cancelled`). */
   reject(code: ErrorCode | 'worker-stopped', message: string): Promise<void>;
 }
 
@@ -33,7 +33,6 @@ export function fakeClient(): { sent: Command[]; transfers: Transferable[][]; re
     },
     request: (command: FakeRequest['command'], options: RequestOptions<RequestType> = {}) =>
       new Promise((resolve, reject) => {
-        options.signal?.addEventListener('abort', () => reject(new RequestError('cancelled', 'cancelled')));
         requests.push({
           command,
           transfer: options.transfer ?? [],

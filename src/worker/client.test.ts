@@ -166,21 +166,39 @@ describe('LabClient.request', () => {
     expect(failedJob(error)).toEqual({ kind: 'failed', message: 'train or import a model first' });
   });
 
-  it('cancels through its AbortSignal: sends cancel, rejects at once, and drops the late events', async () => {
+  it('cancels through its AbortSignal: sends cancel and rejects once the worker has stopped', async () => {
     const { lab, worker, heard, lastId } = client();
     const abort = new AbortController();
+    const progress: WorkerEvent[] = [];
     const scored = lab.request(
       { type: 'score', options: { num: 4, seed: 0, sampling: { sampler: 'ddim', numInferenceSteps: 2 } } },
-      { signal: abort.signal },
+      { signal: abort.signal, onProgress: (e) => progress.push(e) },
     );
     const requestId = lastId();
     abort.abort();
     expect(worker.posted.at(-1)).toEqual({ type: 'cancel', requestId });
+    let settled = false;
+    void scored.catch(() => (settled = true));
+    // The step in progress still reports; the caller no longer hears it.
+    worker.emit({ type: 'scoreProgress', requestId, phase: 'sampling', done: 1, total: 2 });
+    await tick();
+    expect(settled).toBe(false);
+    worker.emit({ type: 'error', requestId, code: 'cancelled', message: 'score: cancelled after 1 of 2 steps' });
     const error = await scored.catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'cancelled' });
+    expect(error).toMatchObject({ code: 'cancelled', message: 'score: cancelled after 1 of 2 steps' });
     expect(failedJob(error)).toEqual({ kind: 'cancelled' });
-    worker.emit({ type: 'error', requestId, code: 'cancelled', message: 'score cancelled' });
+    expect(progress).toEqual([]);
     expect(heard).toEqual([]);
+  });
+
+  it('an aborted request the worker finished anyway still ends as cancelled', async () => {
+    const { lab, worker, lastId } = client();
+    const abort = new AbortController();
+    const exported = lab.request({ type: 'exportPipeline' }, { signal: abort.signal });
+    const requestId = lastId();
+    abort.abort();
+    worker.emit({ type: 'exportReady', requestId, fileName: 'x.zip', bytes: new ArrayBuffer(1) });
+    await expect(exported).rejects.toMatchObject({ code: 'cancelled' });
   });
 
   it('fails every request in flight when the worker ends unasked, then tells the page', async () => {

@@ -41,7 +41,10 @@ interface ProgressTypes {
 }
 
 export interface RequestOptions<T extends RequestType> {
-  /** Aborting sends `cancel` (sample and score stop at their next step) and rejects at once. */
+  /**
+   * Aborting sends `cancel` (sample and score stop at their next step); the promise rejects with
+   * `cancelled` once the worker has answered, so a new request never finds the worker still busy.
+   */
   signal?: AbortSignal;
   onProgress?: (event: ProgressOf<T>) => void;
   /** Buffers moved to the worker instead of copied. */
@@ -81,6 +84,8 @@ export function failedJob(e: unknown): { kind: 'cancelled' } | { kind: 'failed';
 
 interface Pending {
   result: WorkerEvent['type'];
+  /** The caller aborted: whatever the worker answers now settles it as cancelled. */
+  aborted: boolean;
   resolve(event: WorkerEvent): void;
   reject(error: RequestError): void;
   progress?(event: WorkerEvent): void;
@@ -174,17 +179,18 @@ export class LabClient {
     const { signal, onProgress, transfer = [] } = options;
     const requestId = newRequestId();
     return new Promise<ResultOf<T>>((resolve, reject) => {
-      const cancelled = () => new RequestError('cancelled', `${command.type} cancelled`);
-      if (signal?.aborted) return reject(cancelled());
+      if (signal?.aborted) return reject(new RequestError('cancelled', `${command.type} cancelled`));
       const abort = () => {
-        if (!this.pending.delete(requestId)) return;
+        const pending = this.pending.get(requestId);
+        if (!pending) return;
+        pending.aborted = true;
         this.send({ type: 'cancel', requestId });
-        reject(cancelled());
       };
       signal?.addEventListener('abort', abort, { once: true });
       const settle = () => signal?.removeEventListener('abort', abort);
       this.pending.set(requestId, {
         result: RESULT_OF[command.type],
+        aborted: false,
         resolve: (event) => {
           settle();
           resolve(event as ResultOf<T>);
@@ -207,15 +213,15 @@ export class LabClient {
       return;
     }
     const pending = this.pending.get(requestId);
-    // An aborted request's late events: nobody waits for them any more.
+    // A request that already failed with its worker: nobody waits for its events any more.
     if (!pending) return;
-    if (event.type === 'error') {
-      this.pending.delete(requestId);
-      pending.reject(new RequestError(event.code, event.message));
-    } else if (event.type === pending.result) {
-      this.pending.delete(requestId);
-      pending.resolve(event);
-    } else pending.progress?.(event);
+    const ends = event.type === 'error' || event.type === pending.result;
+    if (ends) this.pending.delete(requestId);
+    if (pending.aborted) {
+      if (ends) pending.reject(new RequestError('cancelled', event.type === 'error' ? event.message : 'cancelled'));
+    } else if (event.type === 'error') pending.reject(new RequestError(event.code, event.message));
+    else if (ends) pending.resolve(event);
+    else pending.progress?.(event);
   }
 
   private failAll(error: RequestError): void {
