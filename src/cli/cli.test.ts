@@ -89,7 +89,8 @@ describe('ddpm-lab (spawned)', () => {
     ]);
     const debug = await spawnCli(['info', join(dir, 'nowhere'), '--debug']);
     expect(debug.code).toBe(1);
-    expect(debug.stderr).toMatch(/does not exist\n\s+at /);
+    // The bundle's source map names the TypeScript sources.
+    expect(debug.stderr).toMatch(/does not exist\n\s+at .*src\/cli\/\w+\.ts:\d+/);
   });
 });
 

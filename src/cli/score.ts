@@ -14,7 +14,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseSchedulerConfig } from '../diffusion';
-import { loadDataset } from '../data/load';
 import { parseUNetConfig } from '../model/config';
 import { UNet } from '../model/unet';
 import type { ClassifierCache } from '../quality/classifierCache';
@@ -24,7 +23,7 @@ import { fitToModel, scoreAgainstDataset } from '../quality/scoreDataset';
 import { DEFAULT_RECIPE } from '../quality/trainClassifier';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
-import { sourcesAt } from './data';
+import { loadPaths } from './data';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
@@ -81,7 +80,7 @@ export async function scoreCommand(argv: readonly string[], out: Output): Promis
   const steps = integer(flag('steps') ?? String(T), 'steps', 1, T);
   const config = parseUNetConfig(bundle.unetConfig);
 
-  const { pair, warnings } = await loadDataset(await sourcesAt(dataPath), { name: basename(dataPath) });
+  const { pair, warnings } = await loadPaths([dataPath]);
   for (const w of warnings) out.stderr(`warning: ${w}`);
   const fitted = fitToModel(pair, config);
 

@@ -9,8 +9,8 @@
  * `ddpm-lab export-pytorch --run DIR` continues from). The EMA weights are exported when EMA is on. Built-in datasets load from the repository's public/ folder;
  * cifar10 and files datasets need --data (a file or a folder).
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { toSchedulerConfigJson } from '../diffusion';
@@ -25,8 +25,6 @@ import {
   type RunConfig,
 } from '../config';
 import { loadBuiltin, type BuiltinId } from '../data/builtins';
-import { loadDataset } from '../data/load';
-import { bytesSource } from '../data/source';
 import type { DatasetPair } from '../data/types';
 import { pipelineFiles } from '../io/pipeline';
 import { unetConfigToJson } from '../model/config';
@@ -37,6 +35,7 @@ import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
+import { loadPaths } from './data';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
@@ -216,7 +215,7 @@ export async function loadData(
       fetchFile: async (file) => readFileSync(join(ROOT, 'public', file)),
     });
   }
-  const { pair, warnings } = await loadDataset(sourcesAt(path));
+  const { pair, warnings } = await loadPaths([path]);
   if (warnings.length) process.stderr.write(`warning: ${warnings.join('; ')}\n`);
   const found = datasetIdOfFiles(pair.train);
   if (FILE_DATASETS.includes(id) && found !== id)
@@ -224,16 +223,6 @@ export async function loadData(
       `${command}: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
     );
   return pair;
-}
-
-function sourcesAt(path: string) {
-  const info = statSync(path);
-  if (!info.isDirectory()) return [bytesSource(path, readFileSync(path))];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort()
-    .map((file) => bytesSource(relative(path, file), readFileSync(file)));
 }
 
 /**

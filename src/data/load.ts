@@ -24,7 +24,7 @@ import { ProgressCounter, concat, readChunks } from './source';
 export interface LoadOptions {
   /** Name for the dataset (defaults to the single source's name, or "N files"). */
   name?: string;
-  /** Needed for image sets; the worker passes `browserDecodeImage`. */
+  /** Needed for image sets: the worker passes `browserDecodeImage`, the CLI `decodePngImage`. */
   decodeImage?: DecodeImage;
   /** Image sets: centre-crop and area-resize to this square size. */
   size?: number;
@@ -88,7 +88,7 @@ export async function loadDataset(
     if (!options.decodeImage)
       throw new DatasetError(
         name,
-        `holds ${found.images.length} encoded image(s) but no image decoder is available here (image sets load in the browser)`,
+        `holds ${found.images.length} encoded image(s) but the loader was given no image decoder`,
       );
     const pair = await assembleImageSet(
       name,

@@ -2,7 +2,7 @@
  * The U-Net's configuration: diffusers' `UNet2DModel` config.json, key for key (snake_case), so a
  * checkpoint's config loads unchanged and what the lab writes loads back into diffusers.
  *
- * Only the architecture that DDPM uses is supported (see DDPM.md §2). Every other key or value is
+ * Only the architecture that DDPM uses is supported (see docs/ddpm.md §2). Every other key or value is
  * rejected with a {@link UNetConfigError} that names it, rather than silently built differently
  * from what the file describes.
  */
@@ -60,7 +60,7 @@ export interface UNetConfig {
   time_embedding_dim: null;
   /**
    * Lab-only ablation (not a diffusers key): `"batch"` puts a BatchNorm with running statistics
-   * right after conv_in, the mistake from DDPM.md §4. A model with it set is not diffusers-compatible.
+   * right after conv_in, the mistake from docs/ddpm.md §4. A model with it set is not diffusers-compatible.
    */
   lab_norm_after_conv_in: 'batch' | null;
 }

@@ -4,7 +4,7 @@ import { UNET_PRESET_NAMES, presetConfig } from './presets';
 
 /**
  * The `tiny` preset (16×16 RGB, channels [32, 64], one resnet per down level, attention at 8×8
- * and in the middle) written out layer by layer from DDPM.md §2, per image.
+ * and in the middle) written out layer by layer from docs/ddpm.md §2, per image.
  */
 function tinyHandCount() {
   const at16 = 16 * 16;

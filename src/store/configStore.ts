@@ -13,7 +13,7 @@ import {
   type RunConfig,
   type RunPresetName,
 } from '../config';
-import { setPath } from './configPath';
+import { setPath } from '../config/configPath';
 import { HashSync, type HashCodec, type HashLocation } from './hashSync';
 
 const codec: HashCodec<RunConfig> = {

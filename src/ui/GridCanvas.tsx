@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { batchGrid, drawRaster, GUTTER, type ImageBatch } from './pixels';
-import { gridColumns, tileAt } from '../store/timelineIndex';
+import type { ImageBatch } from '../io/image';
+import { batchGrid, GUTTER } from '../io/imageGrid';
+import { drawRaster } from './pixels';
+import { gridColumns, tileAt } from '../sampling/timeline';
 
 interface Props {
   batch: ImageBatch;

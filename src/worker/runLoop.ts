@@ -6,8 +6,7 @@
  */
 import { decodeCheckpoint } from '../training/checkpoint';
 import type { RunEvents } from './runEvents';
-import type { TrainingDeps } from './trainingController';
-import type { Run } from './trainingRun';
+import type { Run, TrainingDeps } from './trainingRun';
 
 /** What the loop needs from the controller that owns the run. */
 export interface LoopHost extends Pick<TrainingDeps, 'now' | 'yieldToEvents'> {

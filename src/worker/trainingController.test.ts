@@ -19,7 +19,7 @@ describe('training controller: a full storage', () => {
       }
     }
     const { send, waitFor, of } = await setup({ store: new FullStore() });
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     await send({ type: 'train', runId: 'r', config: config({ training: { targetSteps: 2 } }) });
     await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
@@ -44,7 +44,7 @@ describe('training controller: a full storage', () => {
 describe('training controller: a run end to end', () => {
   it('loads files, trains to the target with metrics, previews and a checkpoint, continues past a raised target, stops', async () => {
     const { engine, send, waitFor, of } = await setup();
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     const loaded = await waitFor('datasetLoaded');
     expect(loaded.dataset).toMatchObject({
       id: 'files',
@@ -54,7 +54,7 @@ describe('training controller: a run end to end', () => {
       summary: { train: { images: 8 } },
     });
     expect(loaded.preview).toMatchObject({ count: 8, height: 8, width: 8, channels: 3 });
-    expect(loaded.preview.pixels).toHaveLength(8 * 8 * 8 * 3);
+    expect(loaded.preview.data).toHaveLength(8 * 8 * 8 * 3);
 
     await send({
       type: 'train',
@@ -97,10 +97,10 @@ describe('training controller: a run end to end', () => {
     await send({ type: 'resume', runId: 'r1' });
     await waitFor('trainState', (e) => e.reason?.code === 'target-reached' && e.step === 4);
     await send({ type: 'previewNow', runId: 'r1' });
-    expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.pixels).toHaveLength(2 * 8 * 8 * 3);
+    expect((await waitFor('trainPreview', (e) => e.step === 4)).grid.data).toHaveLength(2 * 8 * 8 * 3);
     await send({ type: 'stop', runId: 'r1' });
     expect((await waitFor('trainState', (e) => e.status === 'stopped')).step).toBe(4);
-    await send({ type: 'exportRun', runId: 'r1' });
+    await send({ type: 'exportRun', requestId: 'export', runId: 'r1' });
     const exported = await waitFor('runExported');
     expect(exported.fileName).toBe('ddpm-run-r1-step4.zip');
     const zip = readZip(new Uint8Array(exported.bytes));
@@ -129,15 +129,15 @@ describe('training controller: a run end to end', () => {
     expect(rows[3].slice(6).filter((v) => v !== '').length).toBeGreaterThan(0);
     expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
 
-    await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });
+    await send({ type: 'previewDataset', requestId: 'd2', seed: 5, count: 3 });
     expect((await waitFor('datasetPreview')).preview).toMatchObject({
       count: 3,
       height: 8,
       width: 8,
       channels: 3,
     });
-    await send({ type: 'previewDataset', runId: 'd3', seed: 5, count: 0 });
-    expect((await waitFor('error', (e) => e.runId === 'd3')).message).toContain(
+    await send({ type: 'previewDataset', requestId: 'd3', seed: 5, count: 0 });
+    expect((await waitFor('error', (e) => e.requestId === 'd3')).message).toContain(
       'count 0 must be an integer from 1 to 256',
     );
 
@@ -153,20 +153,20 @@ describe('training controller: a run end to end', () => {
 
   it('samples a trained run with its EMA (the default) or raw weights, also after the run is freed', async () => {
     const { send, waitFor, of } = await setup();
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     // No warm-up and a large rate, so three steps move the raw weights well away from their average.
     await send({ type: 'train', runId: 'w', config: config({ training: { warmupSteps: 0, lr: 0.01 } }) });
     await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
     expect(of('modelLoaded').at(-1)!.model.weights).toEqual(['ema', 'raw']);
-    const images = async (runId: string, weights?: 'ema' | 'raw') => {
+    const images = async (requestId: string, weights?: 'ema' | 'raw') => {
       await send({
         type: 'sample',
-        runId,
+        requestId,
         options: { sampler: 'ddim', numInferenceSteps: 2, numImages: 2, seed: 7 },
         weights,
       });
-      return [...new Uint8Array((await waitFor('sampleDone', (e) => e.runId === runId)).images)];
+      return [...new Uint8Array((await waitFor('sampleDone', (e) => e.requestId === requestId)).images)];
     };
     const ema = await images('ema', 'ema');
     const raw = await images('raw', 'raw');
@@ -190,11 +190,11 @@ describe('training controller: a run end to end', () => {
     expect(of('modelLoaded').at(-1)!.model.weights).toEqual(['raw']);
     await send({
       type: 'sample',
-      runId: 'no-ema',
+      requestId: 'no-ema',
       options: { sampler: 'ddim', numInferenceSteps: 1 },
       weights: 'ema',
     });
-    expect((await waitFor('error', (e) => e.runId === 'no-ema')).message).toMatch(
+    expect((await waitFor('error', (e) => e.requestId === 'no-ema')).message).toMatch(
       /weights "ema" is not available: this run has no EMA \(training.useEma is off\)/,
     );
     await send({ type: 'reset', runId: 'n' });
@@ -203,7 +203,7 @@ describe('training controller: a run end to end', () => {
   it('resumes from a checkpoint exactly: the losses after resuming equal an uninterrupted run’s', async () => {
     const store = new MemoryCheckpointStore();
     const a = await setup({ store });
-    await a.send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await a.send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await a.waitFor('datasetLoaded');
     const cfg = config({ training: { targetSteps: 2 } });
     await a.send({ type: 'train', runId: 'run', config: cfg });
@@ -215,7 +215,7 @@ describe('training controller: a run end to end', () => {
 
     // A fresh worker (a reloaded page) with the same storage.
     const b = await setup({ store });
-    await b.send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await b.send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await b.waitFor('datasetLoaded');
     await b.send({ type: 'listCheckpoints' });
     const [saved] = (await b.waitFor('checkpoints')).checkpoints;
@@ -244,7 +244,7 @@ describe('training controller: a run end to end', () => {
 describe('training controller: controls and guards', () => {
   it('pauses promptly with a checkpoint, resumes, and refuses controls for another run', async () => {
     const { send, waitFor, of } = await setup();
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     await send({ type: 'train', runId: 'p', config: config({ training: { targetSteps: 1000 } }) });
     await waitFor('trainProgress');
@@ -267,11 +267,11 @@ describe('training controller: controls and guards', () => {
 
   it('exports a running run between two steps, and the run trains on', async () => {
     const { send, waitFor, of } = await setup();
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     await send({ type: 'train', runId: 'x', config: config({ training: { targetSteps: 1000 } }) });
     await waitFor('trainProgress');
-    await send({ type: 'exportRun', runId: 'x' });
+    await send({ type: 'exportRun', requestId: 'export', runId: 'x' });
     const exported = await waitFor('runExported');
     const { meta, state } = decodeCheckpoint(
       readZip(new Uint8Array(exported.bytes)).get('checkpoint.safetensors')!,
@@ -283,7 +283,7 @@ describe('training controller: controls and guards', () => {
     const after = of('trainProgress').length;
     await waitFor('trainProgress', (e) => e.metrics.step > meta.step + 1, after);
 
-    await send({ type: 'exportRun', runId: 'x', format: 'pytorch' });
+    await send({ type: 'exportRun', requestId: 'pt', runId: 'x', format: 'pytorch' });
     const project = await waitFor('runExported', (e) => e.fileName.startsWith('ddpm-pytorch'));
     const folder = project.fileName.replace(/\.zip$/, '');
     const files = readZip(new Uint8Array(project.bytes));
@@ -306,7 +306,7 @@ describe('training controller: controls and guards', () => {
       code: 'dataset',
       message: expect.stringContaining('send loadDataset first'),
     });
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     await send({
       type: 'train',
@@ -330,7 +330,7 @@ describe('training controller: controls and guards', () => {
 
   it('on a non-finite loss pauses, restores the last good state and says what to try', async () => {
     const { engine, send, waitFor } = await setup();
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     await send({
       type: 'train',
@@ -354,7 +354,7 @@ describe('training controller: controls and guards', () => {
     let deviceLost = false;
     const recoverFromDeviceLoss = async () => (deviceLost ? ((deviceLost = false), 'cpu') : null);
     const { engine, send, waitFor } = await setup({ recoverFromDeviceLoss });
-    await send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
     await waitFor('datasetLoaded');
     await send({
       type: 'train',

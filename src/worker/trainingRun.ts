@@ -5,6 +5,7 @@
 import { CheckpointError, decodeCheckpoint } from '../training/checkpoint';
 import { RunConfigError } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
+import type { CheckpointStore } from '../training/checkpointStore';
 import type { RunMetrics } from '../training/runMetrics';
 import type { Trainer } from '../training/trainer';
 import type { LoadedDataset } from './datasetCommands';
@@ -90,4 +91,23 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
   return JSON.stringify(a) === JSON.stringify(b)
     ? null
     : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** What the controller needs from its surroundings (the worker passes the real ones, tests fakes). */
+export interface TrainingDeps {
+  store: CheckpointStore;
+  /** The tfjs backend in use. */
+  backend(): string;
+  /** A monotonic clock in ms (performance.now). */
+  now(): number;
+  /** Wall-clock ms for checkpoint dates (Date.now). */
+  date(): number;
+  /** Lets queued messages run (a macrotask); the loop awaits it after every step. */
+  yieldToEvents(): Promise<void>;
+  /**
+   * Called when a step throws: if the error means the GPU device was lost, switch to the fallback
+   * backend and return its name; otherwise return null (the error is reported as is).
+   */
+  recoverFromDeviceLoss(error: unknown): Promise<string | null>;
+  tf: { memory(): { numTensors: number; numBytes: number } };
 }

@@ -3,7 +3,7 @@ import { effectiveSchedulerConfig, FILE_DATASETS } from '../../config';
 import { BUILTINS, type BuiltinId } from '../../data/builtins';
 import { useConfig } from '../../store/configStore';
 import { useDataset } from '../../store/datasetStore';
-import { selectImages } from '../pixels';
+import { selectImages } from '../../io/imageGrid';
 import { ClassCounts } from './ClassCounts';
 import { DatasetGrid } from './DatasetGrid';
 import { DatasetPicker } from './DatasetPicker';
@@ -14,7 +14,7 @@ export function DataView() {
   const active = useDataset((s) => s.active);
   const status = useDataset((s) => s.status);
   const selected = useDataset((s) => s.selected);
-  const reshuffling = useDataset((s) => s.previewRun !== undefined);
+  const reshuffling = useDataset((s) => s.reshuffling);
   const wanted = useConfig((s) => s.valid.data.dataset);
   const classFilter = useConfig((s) => s.draft.data.classFilter);
   const diffusion = useConfig((s) => s.valid.diffusion);
@@ -70,7 +70,7 @@ export function DataView() {
               busy={reshuffling}
             />
           ) : (
-            <p className="hint">{status.kind === 'loading' ? 'Loading…' : 'No dataset loaded yet.'}</p>
+            <p className="hint">{status.kind === 'running' ? 'Loading…' : 'No dataset loaded yet.'}</p>
           )}
         </div>
       </div>

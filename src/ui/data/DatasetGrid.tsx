@@ -1,5 +1,5 @@
 import { GridCanvas } from '../GridCanvas';
-import type { ImageBatch } from '../pixels';
+import type { ImageBatch } from '../../io/image';
 
 interface Props {
   name: string;

@@ -1,7 +1,8 @@
 import { useId, useMemo, useState } from 'react';
 import { describeSchedule, type SchedulerConfig } from '../../diffusion';
-import { noisyImages } from '../../store/forwardNoise';
-import { batchGrid, type ImageBatch } from '../pixels';
+import { noisyImages } from '../../diffusion/forwardNoise';
+import type { ImageBatch } from '../../io/image';
+import { batchGrid } from '../../io/imageGrid';
 import { PixelCanvas } from '../PixelCanvas';
 import { ScheduleCharts } from './ScheduleCharts';
 import { ScheduleWarnings } from './ScheduleWarnings';

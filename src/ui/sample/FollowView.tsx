@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { useCursor, useTimeline } from '../../store/timelineStore';
 import { PixelCanvas } from '../PixelCanvas';
 import { FramePanel } from './FramePanel';
-import { stripImage } from './timelineImages';
+import { stripImage } from '../../sampling/timelineImages';
 
 /** One sample followed through the reverse process: its three panels large, and its trajectory as a strip. */
 export function FollowView({ sample }: { sample: number }) {

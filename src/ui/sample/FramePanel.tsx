@@ -1,8 +1,9 @@
 import { useRef, type MouseEvent } from 'react';
 import { useCursor, useTimeline } from '../../store/timelineStore';
-import { gridColumns, tileAt } from '../../store/timelineIndex';
-import { drawRaster, GUTTER } from '../pixels';
-import { panelImage, PANEL_TITLES, type PanelKind } from './timelineImages';
+import { gridColumns, tileAt } from '../../sampling/timeline';
+import { GUTTER } from '../../io/imageGrid';
+import { drawRaster } from '../pixels';
+import { panelImage, PANEL_TITLES, type PanelKind } from '../../sampling/timelineImages';
 import { useFrameEffect } from './useFrameEffect';
 
 interface Props {

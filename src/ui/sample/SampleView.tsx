@@ -1,13 +1,10 @@
 import { useMemo } from 'react';
-import { encodePng } from '../../io/png';
-import { checksum } from '../../store/checksum';
 import { useConfig } from '../../store/configStore';
 import { validateSampling, weightsOffer } from '../../store/sampleSettings';
-import { useSample } from '../../store/sampleStore';
+import { resultPng, useSample } from '../../store/sampleStore';
 import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
 import { GridCanvas } from '../GridCanvas';
-import { batchGrid } from '../pixels';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
 import { ScorePanel } from './ScorePanel';
@@ -38,7 +35,6 @@ export function SampleView() {
   }, [settings, configErrors, T]);
   const invalid = Object.keys(errors).length > 0;
   const running = status.kind === 'running';
-  const sum = useMemo(() => (result ? checksum(result.batch.data) : undefined), [result]);
   return (
     <>
       <section className="panel" aria-labelledby="sample-title">
@@ -99,14 +95,14 @@ export function SampleView() {
               )}
               {status.kind === 'cancelled' && <span data-testid="sample-status">Cancelled.</span>}
             </div>
-            {status.kind === 'error' && (
+            {status.kind === 'failed' && (
               <p role="alert" className="error" data-testid="sample-error">
                 {status.message}
               </p>
             )}
           </div>
           {result && (
-            <figure data-testid="sample-result" data-checksum={sum} data-seed={result.settings.seed}>
+            <figure data-testid="sample-result" data-checksum={result.checksum} data-seed={result.settings.seed}>
               <GridCanvas
                 batch={result.batch}
                 scale={result.batch.width <= 16 ? 6 : 3}
@@ -119,7 +115,7 @@ export function SampleView() {
                   type="button"
                   onClick={() =>
                     downloadBytes(
-                      encodePng(batchGrid(result.batch)),
+                      resultPng(result),
                       `samples-seed${result.settings.seed}.png`,
                       'image/png',
                     )

@@ -5,7 +5,7 @@ import {
   useTimeline,
   type Timeline as TimelineData,
 } from '../../store/timelineStore';
-import { recordingNote, SPEEDS, timelineKey } from '../../store/timelineIndex';
+import { recordingNote, SPEEDS, timelineKey } from '../../sampling/timeline';
 import { FramePanel } from './FramePanel';
 import { FollowView } from './FollowView';
 import { TimelineExport } from './TimelineExport';

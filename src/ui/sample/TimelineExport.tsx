@@ -1,14 +1,12 @@
 import { useState } from 'react';
-import { encodeApng } from '../../io/apng';
-import { encodeGif } from '../../io/gif';
-import { encodePng } from '../../io/png';
-import { useCursor, useTimeline } from '../../store/timelineStore';
+import { timelineFile, useCursor, useTimeline, type TimelineFormat } from '../../store/timelineStore';
 import { downloadBytes } from '../download';
-import { animationFrames, stripImage } from './timelineImages';
 
-/** Longer animations add file size, not insight: 120 frames at 10 fps is 12 s. */
-const MAX_ANIMATION_FRAMES = 120;
-const STRIP_COLUMNS = 12;
+const BUTTONS: [TimelineFormat, string][] = [
+  ['gif', 'GIF'],
+  ['apng', 'APNG'],
+  ['strip', 'PNG strip'],
+];
 
 /** Exports the timeline (of the followed sample, or of the whole batch) as GIF, APNG or a PNG strip. */
 export function TimelineExport() {
@@ -16,11 +14,11 @@ export function TimelineExport() {
   const followed = useCursor((s) => s.followed);
   const [error, setError] = useState<string>();
   if (!tl || tl.frames.length === 0) return null;
-  const what = followed === null ? 'batch' : `sample-${followed + 1}`;
-  const run = (make: () => [Uint8Array, string, string]) => {
+  const save = (format: TimelineFormat) => {
     try {
       setError(undefined);
-      downloadBytes(...make());
+      const { bytes, name, mime } = timelineFile(tl, followed, format);
+      downloadBytes(bytes, name, mime);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -28,38 +26,11 @@ export function TimelineExport() {
   return (
     <div className="row" role="group" aria-label="Export the timeline">
       <span>Export {followed === null ? 'the batch' : `sample ${followed + 1}`}:</span>
-      <button
-        type="button"
-        onClick={() =>
-          run(() => [
-            encodeGif(animationFrames(tl, followed, MAX_ANIMATION_FRAMES), { delaysMs: 100 }),
-            `timeline-${what}.gif`,
-            'image/gif',
-          ])
-        }
-      >
-        GIF
-      </button>
-      <button
-        type="button"
-        onClick={() =>
-          run(() => [
-            encodeApng(animationFrames(tl, followed, MAX_ANIMATION_FRAMES), { delaysMs: 100 }),
-            `timeline-${what}.png`,
-            'image/apng',
-          ])
-        }
-      >
-        APNG
-      </button>
-      <button
-        type="button"
-        onClick={() =>
-          run(() => [encodePng(stripImage(tl, followed, STRIP_COLUMNS)), `strip-${what}.png`, 'image/png'])
-        }
-      >
-        PNG strip
-      </button>
+      {BUTTONS.map(([format, label]) => (
+        <button key={format} type="button" onClick={() => save(format)}>
+          {label}
+        </button>
+      ))}
       {error && (
         <span role="alert" className="error">
           {error}

@@ -46,7 +46,7 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
           type="button"
           onClick={() => onPreset('paper')}
           disabled={locked}
-          title="Every setting as in Ho et al. 2020 on CIFAR-10 (DDPM.md §1)."
+          title="Every setting as in Ho et al. 2020 on CIFAR-10 (docs/ddpm.md §1)."
         >
           Paper recipe
         </button>
@@ -54,7 +54,7 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
           type="button"
           onClick={() => onPreset('learner')}
           disabled={locked}
-          title="T = 250 unscaled, one t per batch, batch 64, mean/std inputs, BatchNorm after conv_in (DDPM.md §4)."
+          title="T = 250 unscaled, one t per batch, batch 64, mean/std inputs, BatchNorm after conv_in (docs/ddpm.md §4)."
         >
           Learner’s setup
         </button>

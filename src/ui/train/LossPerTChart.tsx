@@ -12,7 +12,7 @@ interface Props {
 }
 
 /**
- * DDPM.md §4: ε-MSE on CIFAR-10 at batch 128 is about 0.03 early and settles around 0.015–0.03.
+ * docs/ddpm.md §4: ε-MSE on CIFAR-10 at batch 128 is about 0.03 early and settles around 0.015–0.03.
  * That is the average over t; the curve shows where in t the loss lives.
  */
 export const TYPICAL_LOSS: readonly [number, number] = [0.015, 0.03];
@@ -59,7 +59,7 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
               against <span className="key key-before">snapshot at step {snapshot.step}</span>
             </>
           )}
-          ; shaded: the typical overall ε-MSE of CIFAR-10, 0.015–0.03 (DDPM.md §4)
+          ; shaded: the typical overall ε-MSE of CIFAR-10, 0.015–0.03 (docs/ddpm.md §4)
         </>
       }
     >

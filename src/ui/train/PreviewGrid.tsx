@@ -1,5 +1,5 @@
 import { GridCanvas } from '../GridCanvas';
-import type { ImageBatch } from '../pixels';
+import type { ImageBatch } from '../../io/image';
 
 /** The trainer's periodic fixed-seed samples, so a learner sees what the loss curve means. */
 export function PreviewGrid({ preview }: { preview: { step: number; batch: ImageBatch } | undefined }) {

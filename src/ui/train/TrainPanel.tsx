@@ -13,7 +13,7 @@ function useBlocked(): string | undefined {
   const wanted = useConfig((s) => s.valid.data.dataset);
   const inChannels = useConfig((s) => s.valid.model.in_channels);
   const active = useDataset((s) => s.active);
-  const loading = useDataset((s) => s.status.kind === 'loading');
+  const loading = useDataset((s) => s.status.kind === 'running');
   if (!ready) return 'Starting compute…';
   if (invalid) return 'Fix the fields marked in red first.';
   if (loading) return 'Loading the dataset…';

@@ -11,7 +11,7 @@ interface Props {
 /** Import a diffusers unet or pipeline: a folder, a zip, or a .safetensors with its config.json. */
 export function ImportPanel({ model, status, onFiles }: Props) {
   const id = useId();
-  const busy = status.kind === 'working';
+  const busy = status.kind === 'running';
   const pick = (e: ChangeEvent<HTMLInputElement>) => {
     const files = Array.from(e.target.files ?? []);
     if (files.length > 0) onFiles(files);
@@ -50,8 +50,8 @@ export function ImportPanel({ model, status, onFiles }: Props) {
         its <code>config.json</code>: for example the paper's <code>google/ddpm-cifar10-32</code> (older
         attention names included). On this tab you can also drop the files anywhere on the page.
       </p>
-      {status.kind === 'working' && <p aria-live="polite">Reading {status.name}…</p>}
-      {status.kind === 'error' && (
+      {status.kind === 'running' && <p aria-live="polite">Reading {status.name}…</p>}
+      {status.kind === 'failed' && (
         <p role="alert" className="error" data-testid="import-error">
           {status.message}
         </p>
