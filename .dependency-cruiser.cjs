@@ -17,21 +17,24 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Imports point one way: a cycle, type-only ones included, means a type or module sits in the wrong place.',
+      comment:
+        'Imports point one way: a cycle, type-only ones included, means a type or module sits in the wrong place.',
       from: {},
       to: { circular: true },
     },
     {
       name: 'diffusion-is-pure-math',
       severity: 'error',
-      comment: 'src/diffusion/ is pure TypeScript on typed arrays: no tfjs, React, npm packages or app layer.',
+      comment:
+        'src/diffusion/ is pure TypeScript on typed arrays: no tfjs, React, npm packages or app layer.',
       from: { path: '^src/diffusion/' },
       to: { pathNot: '^src/diffusion/' },
     },
     {
       name: 'model-knows-no-schedule-or-ui',
       severity: 'error',
-      comment: 'src/model/ is the U-Net: it knows no schedule (diffusion, sampling, training), no UI and no app layer.',
+      comment:
+        'src/model/ is the U-Net: it knows no schedule (diffusion, sampling, training), no UI and no app layer.',
       from: { path: '^src/model/' },
       to: { path: `^src/diffusion/|${APP}|(^|/)node_modules/(react|react-dom|zustand|recharts)/` },
     },
@@ -67,28 +70,32 @@ module.exports = {
     {
       name: 'page-talks-to-the-worker-through-the-client',
       severity: 'error',
-      comment: 'Page code reaches the worker only through worker/client.ts and the protocol types; the rest runs in the worker.',
+      comment:
+        'Page code reaches the worker only through worker/client.ts and the protocol types; the rest runs in the worker.',
       from: { path: '^src/(store|ui)/|^src/main\\.tsx$' },
       to: { path: '^src/worker/', pathNot: '^src/worker/(client|protocol|trainingProtocol)\\.ts$' },
     },
     {
       name: 'ui-goes-through-the-store',
       severity: 'error',
-      comment: 'ui → store → worker/client: components send nothing to the worker themselves; they may name protocol types.',
+      comment:
+        'ui → store → worker/client: components send nothing to the worker themselves; they may name protocol types.',
       from: { path: '^src/ui/' },
       to: { path: '^src/worker/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'ui-encodes-no-files',
       severity: 'error',
-      comment: 'Files (PNG, GIF, APNG, zip, safetensors, pipelines) are made and read by stores, the worker and the CLI; ui uses only io/image and io/imageGrid.',
+      comment:
+        'Files (PNG, GIF, APNG, zip, safetensors, pipelines) are made and read by stores, the worker and the CLI; ui uses only io/image and io/imageGrid.',
       from: { path: '^src/ui/' },
       to: { path: '^src/io/', pathNot: '^src/io/(image|imageGrid)\\.ts$' },
     },
     {
       name: 'page-never-reaches-tfjs',
       severity: 'error',
-      comment: 'TensorFlow.js runs in the worker: no chain of imports from the page may reach it (the main thread only renders).',
+      comment:
+        'TensorFlow.js runs in the worker: no chain of imports from the page may reach it (the main thread only renders).',
       from: { path: '^src/(ui|store)/|^src/main\\.tsx$|^src/worker/client\\.ts$' },
       to: { path: '(^|/)node_modules/@tensorflow/', reachable: true },
     },
