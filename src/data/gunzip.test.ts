@@ -101,7 +101,8 @@ describe('GunzipStream', () => {
     const second = new Uint8Array(gzipSync(data.subarray(0, 1000)));
     const two = concat([gz, second]);
     two[gz.length - 8 + offset] ^= 0x01;
-    for (const chunk of [7, 4096, two.length]) expect(() => gunzipChunks('two.gz', two, chunk)).toThrow(message);
+    for (const chunk of [7, 4096, two.length])
+      expect(() => gunzipChunks('two.gz', two, chunk)).toThrow(message);
   });
 
   it('checks the last member of a multi-member file', () => {

@@ -37,7 +37,9 @@ describe('one budget per load, shared by every archive layer', () => {
   it('a zip of gzip files: each member alone fits, together they are over', async () => {
     const zip = zipSync({ 'a.idx.gz': gz(images), 'b.idx.gz': gz(images) }, { level: 0 });
     // 400 kB inflated per member, charged once by the zip layer and once by the gzip layer.
-    await expect(load('one.zip', zipSync({ 'a.idx.gz': gz(images) }), { maxBytes: 1_000_000 })).resolves.toBeDefined();
+    await expect(
+      load('one.zip', zipSync({ 'a.idx.gz': gz(images) }), { maxBytes: 1_000_000 }),
+    ).resolves.toBeDefined();
     await expect(load('two.zip', zip, { maxBytes: 1_000_000 })).rejects.toThrow(
       /two\.zip\/[ab]\.idx\.gz: decompresses past the 976\.6 KiB limit for one load/,
     );
@@ -91,7 +93,9 @@ describe('zips go through the lab reader', () => {
     view.setUint32(eocd + 16, 0xffffffff, true);
     bytes.set([0x50, 0x4b, 0x03, 0x04], 0);
     const t0 = performance.now();
-    await expect(load('z64.zip', bytes)).rejects.toThrow(/z64\.zip: zip archive: ZIP64 archives are not supported/);
+    await expect(load('z64.zip', bytes)).rejects.toThrow(
+      /z64\.zip: zip archive: ZIP64 archives are not supported/,
+    );
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 

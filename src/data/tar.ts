@@ -170,7 +170,10 @@ export class TarReader {
    * streaming reader sees both. Refused instead of guessing (`./a` and `a` are the same path).
    */
   private checkUnique(name: string, at: number): void {
-    const path = name.split('/').filter((s) => s !== '' && s !== '.').join('/');
+    const path = name
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/');
     if (this.names.has(path))
       throw new DatasetError(this.archive, `tar member ${name} at byte ${at} appears twice in the archive`);
     this.names.add(path);

@@ -82,7 +82,11 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = {}): Map<string, 
   const maxEntries = limits.maxEntries ?? ZIP_LIMITS.maxEntries;
   const maxTotal = limits.maxTotalBytes ?? ZIP_LIMITS.maxTotalBytes;
   const budget =
-    limits.budget ?? new LoadBudget({ maxBytes: maxTotal, maxEntries }, (where, problem) => new ZipError(`${where}: ${problem}`));
+    limits.budget ??
+    new LoadBudget(
+      { maxBytes: maxTotal, maxEntries },
+      (where, problem) => new ZipError(`${where}: ${problem}`),
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries = readCentralDirectory(bytes, view, maxEntries);
   budget.entries(entries.length, 'zip archive');
@@ -98,7 +102,10 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = {}): Map<string, 
     const path = paths[i];
     if (isArchiveJunk(path)) return;
     if (files.has(path)) throw new ZipError(`entry "${path}" appears twice`);
-    files.set(path, extract(bytes, view, e, (n) => budget.spend(n, `zip entry "${path}"`)));
+    files.set(
+      path,
+      extract(bytes, view, e, (n) => budget.spend(n, `zip entry "${path}"`)),
+    );
   });
   return files;
 }
