@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nchwToNhwc, nhwcToNchw } from '../io/layout';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
+import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
@@ -32,6 +33,8 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
   const { sample, timestep } = readForwardInput(inputPath);
   const bundle = readModelPath(unetPath);
   const config = parseUNetConfig(bundle.unetConfig);
+  // Shapes, limits and finiteness of the file before a model is built from its config.
+  checkWeightsForConfig(config, bundle.tensors);
   await useBackend(backend);
   const model = new UNet(config, { seed: 0 });
   try {

@@ -15,6 +15,7 @@ import { nhwcToNchw } from '../io/layout';
 import { encodePng } from '../io/png';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
+import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import type { ImageShape, SampleFrame } from '../sampling/frames';
 import { MAX_IMAGES } from '../sampling/options';
@@ -84,6 +85,8 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
     );
   }
   const config = parseUNetConfig(bundle.unetConfig);
+  // Shapes, limits and finiteness of the file before a model is built from its config.
+  checkWeightsForConfig(config, bundle.tensors);
   await useBackend(backend);
   const model = new UNet(config, { seed: 0 });
   try {

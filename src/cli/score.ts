@@ -16,6 +16,7 @@ import { basename, join } from 'node:path';
 import { parseSchedulerConfig } from '../diffusion';
 import { loadDataset } from '../data/load';
 import { parseUNetConfig } from '../model/config';
+import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import type { ClassifierCache } from '../quality/classifierCache';
 import { sampleMany } from '../quality/sampleMany';
@@ -80,6 +81,8 @@ export async function scoreCommand(argv: readonly string[], out: Output): Promis
   const T = schedule.num_train_timesteps;
   const steps = integer(flag('steps') ?? String(T), 'steps', 1, T);
   const config = parseUNetConfig(bundle.unetConfig);
+  // Shapes, limits and finiteness of the file before a model is built from its config.
+  checkWeightsForConfig(config, bundle.tensors);
 
   const { pair, warnings } = await loadDataset(await sourcesAt(dataPath), { name: basename(dataPath) });
   for (const w of warnings) out.stderr(`warning: ${w}`);

@@ -7,6 +7,7 @@ import { SchedulerConfigError, resolveSchedulerConfig, type SchedulerConfig } fr
 import { createScheduler } from '../diffusion/scheduler';
 import { scaleLinearBetasToT } from '../diffusion/diagnostics';
 import { parseUNetConfig, type UNetConfig } from '../model/config';
+import { checkModelLimits } from '../model/limits';
 import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
 import {
   DATASET_IDS,
@@ -99,7 +100,18 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
   checkDiffusion(config.diffusion, errors);
   checkTraining(config, errors);
   checkSampling(config, errors);
+  checkModelCost(config, errors);
   return errors.length > 0 ? { errors } : { config };
+}
+
+/** The model's size, FLOPs and activations at the training batch (`MODEL_LIMITS`), once all else is valid. */
+function checkModelCost(config: RunConfig, errors: RunConfigIssue[]): void {
+  if (errors.length > 0) return;
+  try {
+    checkModelLimits(unetConfigOf(config), { batch: config.training.batchSize });
+  } catch (e) {
+    errors.push({ path: 'model', message: `model: ${(e as Error).message}` });
+  }
 }
 
 /**
