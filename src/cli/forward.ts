@@ -2,7 +2,6 @@
  * `ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--backend cpu|webgpu]`:
  * one eval-mode forward pass, NCHW in and out like diffusers' UNet2DModel.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { nchwToNhwc, nhwcToNchw } from '../io/layout';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from '../io/safetensors';
@@ -11,16 +10,17 @@ import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
+import { checkOutputFile, readRegularFile, writeFileAtomic } from './files';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
 export const FORWARD_USAGE =
-  'ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--backend cpu|webgpu]   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])';
+  'ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--force] [--backend cpu|webgpu]   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])';
 
 /** Reads the input, runs the model in eval mode, writes `sample` to OUT. */
 export async function forwardCommand(argv: readonly string[], out: Output): Promise<number> {
-  const args = parseArgs(argv, { unet: true, input: true, out: true, backend: true }, 'forward');
+  const args = parseArgs(argv, { unet: true, input: true, out: true, backend: true, force: false }, 'forward');
   if (args.positionals.length)
     throw new UsageError(
       `forward takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${FORWARD_USAGE}`,
@@ -29,6 +29,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
   const inputPath = requireFlag(args, 'input', 'forward');
   const outPath = requireFlag(args, 'out', 'forward');
   const backend = parseBackend(args.flags.get('backend') as string | undefined);
+  checkOutputFile(outPath, args.flags.has('force'), '--out');
 
   const { sample, timestep } = readForwardInput(inputPath);
   const bundle = readModelPath(unetPath);
@@ -48,7 +49,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
     const result = nhwcToNchw((await y.data()) as Float32Array, y.shape);
     y.dispose();
     const seconds = (performance.now() - start) / 1000;
-    writeFileSync(
+    writeFileAtomic(
       outPath,
       writeSafetensors(new Map([['sample', { shape: result.shape, data: result.data }]])),
     );
@@ -63,7 +64,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
 
 /** `sample` [B,C,H,W] float32 and `timestep` [B] (or one value for the whole batch), nothing else. */
 function readForwardInput(path: string): { sample: SafetensorsTensor; timestep: Float32Array } {
-  const file = readSafetensors(readFileSync(path));
+  const file = readSafetensors(readRegularFile(path));
   const extra = [...file.tensors.keys()].filter((k) => k !== 'sample' && k !== 'timestep');
   if (extra.length)
     throw new UsageError(
