@@ -71,9 +71,7 @@ describe('ddpm-lab data', () => {
     expect(await run([bad])).toEqual({
       code: 1,
       out: [],
-      err: [
-        'ddpm-lab: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record',
-      ],
+      err: ['ddpm-lab: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record'],
     });
     expect((await run([join(dir, 'missing.tar.gz')])).err).toEqual([
       `ddpm-lab: ${join(dir, 'missing.tar.gz')}: no such file or folder`,
@@ -93,7 +91,9 @@ describe('ddpm-lab data', () => {
 
   it('exits 1 on bad usage, naming the problem', async () => {
     expect((await run([])).code).toBe(1);
-    expect((await run([SUBSET, '--frobnicate'])).err[0]).toMatch(/^ddpm-lab: data: unknown flag --frobnicate/);
+    expect((await run([SUBSET, '--frobnicate'])).err[0]).toMatch(
+      /^ddpm-lab: data: unknown flag --frobnicate/,
+    );
     expect((await run([SUBSET, '--class'])).err[0]).toBe('ddpm-lab: data: --class needs a value');
   });
 

@@ -21,7 +21,8 @@ import { FileError, MAX_INPUT_BYTES, checkRegular, openRegular } from './files';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const DATA_USAGE = 'ddpm-lab data PATH... [--class NAME]   (CIFAR-10 .tar.gz/.bin, idx files, image folders)';
+export const DATA_USAGE =
+  'ddpm-lab data PATH... [--class NAME]   (CIFAR-10 .tar.gz/.bin, idx files, image folders)';
 
 /** Prints the dataset summary as one JSON line; warnings go to stderr. */
 export async function dataCommand(argv: readonly string[], out: Output): Promise<number> {
@@ -82,7 +83,8 @@ function fileSource(name: string, path: string, size: number): ByteSource {
     size,
     chunks: () => {
       const { fd, size: now } = openRegular(path, MAX_INPUT_BYTES);
-      if (now !== size) throw new FileError(`${path}: changed size while being read (${size} → ${now} bytes)`);
+      if (now !== size)
+        throw new FileError(`${path}: changed size while being read (${size} → ${now} bytes)`);
       if (size === 0) {
         closeSync(fd);
         return (async function* () {})();

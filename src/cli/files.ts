@@ -133,7 +133,7 @@ export function checkOutputFile(path: string, force: boolean, flag: string): voi
 function writeExclusive(path: string, bytes: Uint8Array, mode = 0o644): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode);
   try {
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
   } finally {
     closeSync(fd);
   }
@@ -176,7 +176,9 @@ export class StagedFolder {
   ) {
     const s = lstatOrNull(path);
     if (s?.isSymbolicLink())
-      throw new FileError(`${flag} ${path}: is a symbolic link; outputs never follow links, give a plain folder`);
+      throw new FileError(
+        `${flag} ${path}: is a symbolic link; outputs never follow links, give a plain folder`,
+      );
     if (s && !s.isDirectory()) throw new FileError(`${flag} ${path}: is ${kindOf(s)}, not a folder`);
     if (s && !force && readdirSync(path).length > 0)
       throw new FileError(`${flag} ${path}: the folder is not empty; give --force to replace it`);
@@ -201,7 +203,9 @@ export class StagedFolder {
     let old: string | undefined;
     if (existing) {
       if (existing.isSymbolicLink() || !existing.isDirectory())
-        throw new FileError(`--out ${this.path}: was replaced by something else while training; not overwritten`);
+        throw new FileError(
+          `--out ${this.path}: was replaced by something else while training; not overwritten`,
+        );
       old = siblingName(target, 'old');
       renameSync(target, old);
     }

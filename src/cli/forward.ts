@@ -20,7 +20,11 @@ export const FORWARD_USAGE =
 
 /** Reads the input, runs the model in eval mode, writes `sample` to OUT. */
 export async function forwardCommand(argv: readonly string[], out: Output): Promise<number> {
-  const args = parseArgs(argv, { unet: true, input: true, out: true, backend: true, force: false }, 'forward');
+  const args = parseArgs(
+    argv,
+    { unet: true, input: true, out: true, backend: true, force: false },
+    'forward',
+  );
   if (args.positionals.length)
     throw new UsageError(
       `forward takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${FORWARD_USAGE}`,
@@ -80,6 +84,16 @@ function readForwardInput(path: string): { sample: SafetensorsTensor; timestep: 
     );
   if (!['F32', 'I64', 'I32'].includes(timestep.dtype))
     throw new UsageError(`${path}: timestep must be F32, I64 or I32, got ${timestep.dtype}`);
+  for (const [name, t] of [
+    ['sample', sample],
+    ['timestep', timestep],
+  ] as const) {
+    const bad = t.data.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
+    if (bad > 0)
+      throw new UsageError(
+        `${path}: ${name} holds ${bad} NaN or Infinity value(s); the model would only return NaN`,
+      );
+  }
   const batch = sample.shape[0];
   if (timestep.data.length === 1 && timestep.shape.length <= 1)
     return { sample, timestep: new Float32Array(batch).fill(timestep.data[0]) };

@@ -75,13 +75,12 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   const outDir = requireFlag(args, 'out', 'train');
   const backend = parseBackend(flag('backend'));
 
-  const pair = await loadData(checked, flag('data'));
-  const data = prepareTrainingData(pair, checked);
   // Checked before any work; everything is written into a sibling and moved into place at the end.
   const folder = new StagedFolder(outDir, args.flags.has('force'));
   let trainer: Trainer | undefined;
   let last: { loss: number; smoothed: number; ms: number };
   try {
+    const data = prepareTrainingData(await loadData(checked, flag('data')), checked);
     await useBackend(backend);
     if (backend === 'cpu') installFastCpuKernels();
     folder.write('run.json', encode(`${JSON.stringify(checked, null, 2)}\n`));
