@@ -103,7 +103,14 @@ export class Engine {
       case 'gpuCheck': {
         if (!this.requireReady(cmd.runId)) return;
         const { size, iterations } = cmd;
-        if (!Number.isInteger(size) || size < 16 || size > MAX_GPU_CHECK_SIZE || !Number.isInteger(iterations) || iterations < 1 || iterations > 100) {
+        if (
+          !Number.isInteger(size) ||
+          size < 16 ||
+          size > MAX_GPU_CHECK_SIZE ||
+          !Number.isInteger(iterations) ||
+          iterations < 1 ||
+          iterations > 100
+        ) {
           this.post({
             type: 'error',
             runId: cmd.runId,
@@ -158,7 +165,12 @@ export class Engine {
 
   private requireReady(runId: string): boolean {
     if (this.backend) return true;
-    this.post({ type: 'error', runId, code: 'not-initialised', message: 'The worker has not been initialised: send init first.' });
+    this.post({
+      type: 'error',
+      runId,
+      code: 'not-initialised',
+      message: 'The worker has not been initialised: send init first.',
+    });
     return false;
   }
 }
