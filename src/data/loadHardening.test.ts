@@ -71,6 +71,19 @@ describe('one budget per load, shared by every archive layer', () => {
     );
   });
 
+  it('refuses a tar member larger than what is left of the budget before sizing a buffer for it', async () => {
+    // A CIFAR batch reader allocates the declared size at once; the header claims 2 MiB of records.
+    const tar = tarArchive([{ name: 'c/data_batch_1.bin', data: cifarRecords([1], () => 1) }]);
+    const header = tar.subarray(0, 512);
+    header.set(new TextEncoder().encode((3073 * 700).toString(8).padStart(11, '0')), 124);
+    header.fill(0x20, 148, 156);
+    const sum = header.reduce((a, b) => a + b, 0);
+    header.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\u0000 `), 148);
+    await expect(load('big.tar', tar, { maxBytes: 1 << 20 })).rejects.toThrow(
+      /big\.tar\/c\/data_batch_1\.bin: declares 2\.1 MiB, more than the 1\.0 MiB left of the 1\.0 MiB limit for one load/,
+    );
+  });
+
   it('stops a gzip bomb inside a zip while inflating', async () => {
     const bomb = zipSync({ 'x.bin.gz': gz(new Uint8Array(32 << 20)) });
     await expect(load('bomb.zip', bomb, { maxBytes: 4 << 20 })).rejects.toThrow(
