@@ -24,18 +24,13 @@ import type { StateDict } from '../model/stateDict';
 import { SMALL_UNET_CONFIG } from '../model/testConfigs';
 import { UNet } from '../model/unet';
 import { Trainer } from '../training/trainer';
-import { inProcess } from './testCli';
+import { inProcess, writeUnetFolder } from './testCli';
 
 const fx = loadUNetFixture('attn_rgb_pad0');
 let dir: string;
 
-function unetFolder(name: string, config: unknown, weights: StateDict = fx.weights): string {
-  const path = join(dir, name);
-  mkdirSync(path);
-  writeFileSync(join(path, 'config.json'), JSON.stringify(config));
-  writeFileSync(join(path, 'diffusion_pytorch_model.safetensors'), writeSafetensors(weights));
-  return path;
-}
+const unetFolder = (name: string, config: unknown, weights: StateDict = fx.weights) =>
+  writeUnetFolder(dir, name, weights, config);
 
 let fifo: string;
 
@@ -191,14 +186,7 @@ describe('output folders and files', () => {
       'sample',
       '--pipeline',
       pipeline,
-      '--sampler',
-      'ddim',
-      '--steps',
-      '1',
-      '--seed',
-      '1',
-      '--num',
-      '1',
+      ...'--sampler ddim --steps 1 --seed 1 --num 1'.split(' '),
     ];
     const same = await inProcess(...base, '--out', join(dir, 'x.png'), '--frames', join(dir, '.', 'x.png'));
     expect(same.stderr).toBe(
