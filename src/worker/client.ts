@@ -113,13 +113,15 @@ export class ExitWatch {
   start(): void {
     if (this.started || this.cancelled.signal.aborted) return;
     this.started = true;
-    this.locks.request(this.lock, { signal: this.cancelled.signal }, () => undefined).then(
-      () => {
-        if (!this.cancelled.signal.aborted) this.onExit();
-      },
-      // Aborted by cancel(): the page ended the worker itself.
-      () => undefined,
-    );
+    this.locks
+      .request(this.lock, { signal: this.cancelled.signal }, () => undefined)
+      .then(
+        () => {
+          if (!this.cancelled.signal.aborted) this.onExit();
+        },
+        // Aborted by cancel(): the page ended the worker itself.
+        () => undefined,
+      );
   }
 
   /** The worker is being ended on purpose: never report it. */
@@ -161,7 +163,11 @@ export class LabClient {
     };
     this.worker.onerror = (e: ErrorEvent) =>
       this.listeners.forEach((l) =>
-        l({ type: 'error', code: 'internal', message: `The lab worker failed: ${e.message || 'unknown error'}` }),
+        l({
+          type: 'error',
+          code: 'internal',
+          message: `The lab worker failed: ${e.message || 'unknown error'}`,
+        }),
       );
     this.send({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend });
   }

@@ -28,11 +28,15 @@ describe('worker engine handshake', () => {
     expect(deps.initBackend).not.toHaveBeenCalled();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'error', code: 'protocol-version' });
-    expect((events[0] as { message: string }).message).toMatch(new RegExp(`version ${PROTOCOL_VERSION + 1}.*version ${PROTOCOL_VERSION}.*Reload`));
+    expect((events[0] as { message: string }).message).toMatch(
+      new RegExp(`version ${PROTOCOL_VERSION + 1}.*version ${PROTOCOL_VERSION}.*Reload`),
+    );
   });
 
   it('reports a backend that cannot start as an error event', async () => {
-    const { engine, events } = setup({ initBackend: async () => Promise.reject(new Error('no backend at all')) });
+    const { engine, events } = setup({
+      initBackend: async () => Promise.reject(new Error('no backend at all')),
+    });
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'auto' });
     expect(events).toEqual([{ type: 'error', code: 'backend', message: 'no backend at all' }]);
   });

@@ -104,7 +104,14 @@ export class Engine {
       case 'gpuCheck': {
         if (!this.requireReady(cmd)) return;
         const { size, iterations } = cmd;
-        if (!Number.isInteger(size) || size < 16 || size > MAX_GPU_CHECK_SIZE || !Number.isInteger(iterations) || iterations < 1 || iterations > 100) {
+        if (
+          !Number.isInteger(size) ||
+          size < 16 ||
+          size > MAX_GPU_CHECK_SIZE ||
+          !Number.isInteger(iterations) ||
+          iterations < 1 ||
+          iterations > 100
+        ) {
           this.post({
             type: 'error',
             requestId: cmd.requestId,

@@ -153,6 +153,26 @@ describe('importModel', () => {
     expect(of('modelLoaded')).toHaveLength(1);
   });
 
+  it('refuses weights holding NaN or Infinity and a config past the model limits, building nothing', async () => {
+    const { engine, of } = await ready();
+    const nan: StateDict = new Map(goodDict);
+    const bias = goodDict.get('conv_out.bias')!;
+    nan.set('conv_out.bias', { shape: bias.shape, data: bias.data.map(() => NaN) });
+    const tensorsBefore = tf.memory().numTensors;
+    await engine.handle({ type: 'importModel', requestId: 'nan', files: zipOf(nan) });
+    const wide = { ...SMALL_UNET_CONFIG, block_out_channels: [4096, 4096], norm_num_groups: 32 };
+    await engine.handle({ type: 'importModel', requestId: 'wide', files: zipOf(goodDict, wide) });
+    const [nanError, wideError] = of('error');
+    expect(nanError).toMatchObject({ requestId: 'nan', code: 'bad-model' });
+    expect(nanError.message).toMatch(
+      /^importModel: the weights hold NaN or Infinity in 1 tensor\(s\): conv_out\.bias/,
+    );
+    expect(wideError).toMatchObject({ requestId: 'wide', code: 'bad-model' });
+    expect(wideError.message).toMatch(/over the limit of 150,000,000 \(MODEL_LIMITS\.maxParameters\)/);
+    expect(engine.modelSlot.current()).toBeNull();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
   it('reports unreadable bundles and bad configs as bad-model, naming the file or key', async () => {
     const { engine, of } = await ready();
     await engine.handle({

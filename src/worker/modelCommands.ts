@@ -11,8 +11,8 @@ import {
 } from '../diffusion';
 import { readModelBundle, writePipelineZip } from '../io/pipeline';
 import { unetConfigToJson, parseUNetConfig } from '../model/config';
-import { paramSpecs, planUNet } from '../model/plan';
-import { StateDictError, checkStateDict, isClean, type StateDict } from '../model/stateDict';
+import { checkWeightsForConfig } from '../model/limits';
+import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
 import { SampleCancelledError, sample } from '../sampling/runner';
 import { SampleOptionsError, type FrameFormat, type SampleOptions } from '../sampling/options';
@@ -251,8 +251,7 @@ function loadEntry(files: ModelFile[]): { entry: SlotEntry; warnings: string[] }
       ? parseSchedulerConfig(bundle.schedulerConfig)
       : null;
     const dict: StateDict = bundle.tensors;
-    const report = checkStateDict(paramSpecs(planUNet(config)), dict);
-    if (!isClean(report)) throw new StateDictError(report);
+    const report = checkWeightsForConfig(config, dict);
     const warnings = [...bundle.warnings];
     if (!scheduler) warnings.push("sampling uses the paper's schedule (linear betas 1e-4..0.02, T = 1000)");
     if (report.legacyRenamed > 0) {

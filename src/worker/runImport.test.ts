@@ -131,7 +131,7 @@ describe('run import: bad bundles', () => {
     [
       'tensors of another model',
       () => withConfig((c) => ({ ...c, model: { ...c.model, block_out_channels: [8, 16] } })),
-      /checkpoint\.safetensors tensor model\/conv_in\.weight has shape \[.*\] \(\d+ values\); its config needs 216/,
+      /checkpoint\.safetensors: checkpoint tensor model\/conv_in\.weight has shape \[.*\] \(\d+ values\); its config needs 216/,
     ],
   ];
   for (const [what, bytes, message] of cases)

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readZip } from '../io/zip';
 import { decodeTorchState } from '../pytorch/torchState';
-import { decodeCheckpoint } from '../training/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../training/checkpoint';
 import { MemoryCheckpointStore, StorageFullError } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
 import { config, datasetFiles, losses, setup } from './testEngine';
@@ -238,6 +238,63 @@ describe('training controller: a run end to end', () => {
     const straight = losses(a.of('trainProgress').flatMap((p) => p.metrics.points));
     for (const step of [5, 6]) expect(resumed.get(step)).toBe(straight.get(step));
     expect(uninterrupted.size).toBe(4);
+  });
+});
+
+describe('training controller: a checkpoint that does not fit', () => {
+  /** A stored checkpoint of a 2-step run, and the controller that trained it (stopped). */
+  async function trained() {
+    const store = new MemoryCheckpointStore();
+    const t = await setup({ store });
+    await t.send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await t.waitFor('datasetLoaded');
+    await t.send({ type: 'train', runId: 'run', config: config({ training: { targetSteps: 2 } }) });
+    await t.waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    const [saved] = t.of('checkpointSaved').map((e) => e.checkpoint);
+    await t.send({ type: 'stop', runId: 'run' });
+    return { ...t, store, saved, decoded: decodeCheckpoint(await store.load(saved.id)) };
+  }
+
+  /** Stores an edited copy of the checkpoint and tries to resume from it; returns the error and tensor growth. */
+  async function resumeEdited(
+    t: Awaited<ReturnType<typeof trained>>,
+    edit: (c: ReturnType<typeof decodeCheckpoint>) => void,
+  ) {
+    const copy = decodeCheckpoint(await t.store.load(t.saved.id));
+    edit(copy);
+    const { format: _f, version: _v, trainer: _t, ...meta } = copy.meta;
+    const info = await t.store.save(
+      { runId: 'edited', step: copy.meta.step, savedAt: 1, backend: 'cpu', config: copy.meta.config },
+      encodeCheckpoint({ ...meta, runId: 'edited', savedAt: 1 }, copy.state),
+    );
+    const before = tf.memory().numTensors;
+    const errors = t.of('error').length;
+    await t.send({ type: 'train', runId: 'r2', config: copy.meta.config, resume: info.id });
+    return { error: t.of('error')[errors], grown: tf.memory().numTensors - before };
+  }
+
+  it('refuses an order cursor past the dataset before building a trainer', async () => {
+    const t = await trained();
+    const { error, grown } = await resumeEdited(t, (c) => {
+      c.state.order = { epoch: 0, cursor: 99_999_999 };
+    });
+    expect(error).toMatchObject({ runId: 'r2', code: 'checkpoint' });
+    expect(error.message).toMatch(/checkpoint order cursor 99999999 lies past the 8 images of the dataset/);
+    expect(grown).toBe(0);
+  });
+
+  it('a resume that fails inside the restore frees the trainer it built', async () => {
+    const t = await trained();
+    const { error, grown } = await resumeEdited(t, (c) => {
+      // Same number of values, another shape: only the trainer's own restore can tell.
+      const w = c.state.tensors.get('model/conv_in.weight')!;
+      c.state.tensors.set('model/conv_in.weight', { shape: [w.data.length], data: w.data });
+    });
+    expect(error).toMatchObject({ runId: 'r2' });
+    expect(error.message).toMatch(/conv_in\.weight has shape/);
+    // The stopped run's last tensors go when a new run starts; the failed trainer's must go too.
+    expect(grown).toBeLessThanOrEqual(0);
+    expect(t.of('trainState').at(-1)).toMatchObject({ runId: 'r2', status: 'idle' });
   });
 });
 

@@ -113,8 +113,7 @@ export class TrainingController {
       );
     const config = parseRunConfig(input);
     const loaded = datasetFor(this.datasets.current(), config);
-    const checkpoint =
-      resume === undefined ? null : resumableCheckpoint(resume, await this.loadCheckpoint(resume), config);
+    const checkpointBytes = resume === undefined ? null : await this.loadCheckpoint(resume);
     let data;
     try {
       data = prepareTrainingData(loaded.pair, config);
@@ -131,13 +130,25 @@ export class TrainingController {
       );
       return;
     }
+    // Everything about the checkpoint is checked before the current run or any GPU memory is touched.
+    const checkpoint =
+      resume === undefined || checkpointBytes === null
+        ? null
+        : resumableCheckpoint(resume, checkpointBytes, config, data.dataset.count);
     this.disposeRun();
     this.events.state(runId, 'starting', null, checkpoint?.meta.step ?? 0, config.training.targetSteps);
     const trainer = new Trainer(config, data);
     const metrics = new RunMetrics(trainer.scheduler.config.num_train_timesteps);
     if (checkpoint) {
-      trainer.restoreState(checkpoint.state);
-      metrics.load(checkpoint.meta.metrics);
+      try {
+        trainer.restoreState(checkpoint.state);
+        metrics.load(checkpoint.meta.metrics);
+      } catch (e) {
+        // A resume that fails after all leaves nothing behind: the new trainer's tensors go.
+        trainer.dispose();
+        this.events.state(runId, 'idle', null, 0, config.training.targetSteps);
+        throw e;
+      }
     }
     const now = this.deps.now();
     this.run = {

@@ -2,7 +2,7 @@
  * What the training controller's modules share: the state of the current run, the error that
  * carries a protocol error code, and the checks a start or resume makes before anything is built.
  */
-import { CheckpointError, decodeCheckpoint } from '../training/checkpoint';
+import { CheckpointError, checkResumable, decodeCheckpoint } from '../training/checkpoint';
 import { RunConfigError } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
 import type { CheckpointStore } from '../training/checkpointStore';
@@ -63,8 +63,12 @@ export function datasetFor(loaded: LoadedDataset | null, config: RunConfig): Loa
   return loaded;
 }
 
-/** A checkpoint to resume from, decoded, after checking it was saved with this very config. */
-export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunConfig) {
+/**
+ * A checkpoint to resume from, decoded, after checking it was saved with this very config and
+ * holds everything a trainer of it restores, at a place inside the `images` of the dataset: all
+ * before the trainer is built.
+ */
+export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunConfig, images: number) {
   const checkpoint = decodeCheckpoint(bytes);
   const differs = firstDifference(checkpoint.meta.config, config);
   if (differs !== null)
@@ -72,6 +76,7 @@ export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunCo
       'checkpoint',
       `train: checkpoint ${id} was saved with a different config (${differs}); resume with the checkpoint's config`,
     );
+  checkResumable(checkpoint, config, images);
   return checkpoint;
 }
 
