@@ -1,8 +1,9 @@
 import { useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks } from './axisTicks';
-import { CanvasChart } from './CanvasChart';
-import { ChartFigure } from './ChartFigure';
+import { extent, linearTicks, logTicks } from '../charts/axisTicks';
+import { ChartFigure } from '../charts/ChartFigure';
+import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
 
 interface Props {
   points: readonly LossPoint[];
@@ -10,26 +11,29 @@ interface Props {
   onLogScale(on: boolean): void;
 }
 
-const step = (v: number) => String(Math.round(v));
-const loss = (v: number) => v.toPrecision(2);
+const STYLE = { width: '100%', height: 200 };
+const stepText = (v: number) => String(Math.round(v));
+const lossText = (v: number) => v.toPrecision(2);
+const stepLabel = (s: unknown) => `step ${String(s)}`;
+const value = (v: unknown) => Number(v).toPrecision(4);
 
-/** Raw and smoothed training loss against step, optionally on a log axis. */
+/** Raw and smoothed training loss against step, optionally on a log axis; hover reads a step out. */
 export function LossChart({ points, logScale, onLogScale }: Props) {
+  const colors = useChartColors();
+  const look = useAxisLook(colors);
   const last = points[points.length - 1];
-  const chart = useMemo(() => {
+  const { data, x, y } = useMemo(() => {
     // A log axis cannot show 0 or negatives; a loss of exactly 0 would only come from a broken run.
     const data = logScale ? points.filter((p) => p.loss > 0 && p.smoothed > 0) : points;
     const [lo, hi] = extent(data, (p) => [p.loss, p.smoothed]);
     return {
-      xs: data.map((p) => p.step),
-      x: { ...linearTicks(...extent(data, (p) => [p.step])), format: step },
-      y: { ...(logScale ? logTicks(lo, hi) : linearTicks(Math.min(0, lo), hi)), format: loss, log: logScale },
-      series: [
-        { ys: data.map((p) => p.loss), color: '#999' },
-        { ys: data.map((p) => p.smoothed), color: '#0969da', width: 2 },
-      ],
+      data: data as LossPoint[],
+      x: linearTicks(...extent(data, (p) => [p.step])),
+      y: logScale ? logTicks(lo, hi) : linearTicks(Math.min(0, lo), hi),
     };
   }, [points, logScale]);
+  const xAxis = useStable(x);
+  const yAxis = useStable(y);
   return (
     <ChartFigure
       testId="loss-chart"
@@ -42,16 +46,59 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
             : ''}
         </>
       }
+      controls={
+        <label className="inline">
+          <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log
+          scale
+        </label>
+      }
     >
-      <label className="inline">
-        <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log scale
-      </label>
-      <CanvasChart
-        width={560}
-        height={200}
-        label={`Training loss against step${logScale ? ', log scale' : ''}`}
-        {...chart}
-      />
+      <LineChart
+        responsive
+        style={STYLE}
+        data={data}
+        margin={CHART_MARGIN}
+        title={`Training loss against step${logScale ? ', log scale' : ''}; ← and → read out the steps`}
+      >
+        <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
+        <XAxis
+          dataKey="step"
+          type="number"
+          domain={xAxis.domain}
+          ticks={xAxis.ticks}
+          tickFormatter={stepText}
+          {...look}
+        />
+        <YAxis
+          type="number"
+          scale={logScale ? 'log' : 'linear'}
+          domain={yAxis.domain}
+          ticks={yAxis.ticks}
+          allowDataOverflow
+          tickFormatter={lossText}
+          width={44}
+          {...look}
+        />
+        <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
+        <Line
+          dataKey="loss"
+          name="raw"
+          stroke={colors.muted}
+          strokeWidth={1}
+          dot={false}
+          isAnimationActive={false}
+          shape={stillCurve}
+        />
+        <Line
+          dataKey="smoothed"
+          name="smoothed"
+          stroke={colors.main}
+          strokeWidth={2}
+          dot={false}
+          isAnimationActive={false}
+          shape={stillCurve}
+        />
+      </LineChart>
     </ChartFigure>
   );
 }

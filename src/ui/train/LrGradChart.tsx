@@ -1,12 +1,17 @@
 import { useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LrGradPoint } from '../../store/metricsStore';
-import { extent, linearTicks } from './axisTicks';
-import { CanvasChart } from './CanvasChart';
-import { ChartFigure } from './ChartFigure';
+import { extent, linearTicks } from '../charts/axisTicks';
+import { ChartFigure } from '../charts/ChartFigure';
+import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
 
-const step = (v: number) => String(Math.round(v));
-const lrLabel = (v: number) => v.toExponential(0);
-const normLabel = (v: number) => v.toPrecision(2);
+const STYLE = { width: '100%', height: 180 };
+const stepText = (v: number) => String(Math.round(v));
+const stepLabel = (s: unknown) => `step ${String(s)}`;
+const value = (v: unknown, name: unknown) =>
+  name === 'learning rate' ? Number(v).toExponential(3) : Number(v).toPrecision(4);
+const lrText = (v: number) => v.toExponential(0);
+const normText = (v: number) => v.toPrecision(2);
 
 /** Learning rate (warm-up) and gradient norm before clipping, with the clip threshold for reference. */
 export function LrGradChart({
@@ -16,19 +21,17 @@ export function LrGradChart({
   points: readonly LrGradPoint[];
   clipNorm: number | undefined;
 }) {
-  const chart = useMemo(
+  const colors = useChartColors();
+  const look = useAxisLook(colors);
+  const computed = useMemo(
     () => ({
-      xs: points.map((p) => p.step),
-      x: { ...linearTicks(...extent(points, (p) => [p.step])), format: step },
-      y: { ...linearTicks(0, extent(points, (p) => [p.lr])[1]), format: lrLabel },
-      y2: { ...linearTicks(0, extent(points, (p) => [p.gradNorm])[1]), format: normLabel },
-      series: [
-        { ys: points.map((p) => p.lr), color: '#1a7f37' },
-        { ys: points.map((p) => p.gradNorm), color: '#cf222e', right: true },
-      ],
+      x: linearTicks(...extent(points, (p) => [p.step])),
+      lr: linearTicks(0, extent(points, (p) => [p.lr])[1]),
+      grad: linearTicks(0, Math.max(extent(points, (p) => [p.gradNorm])[1], clipNorm ?? 0)),
     }),
-    [points],
+    [points, clipNorm],
   );
+  const axes = useStable(computed);
   return (
     <ChartFigure
       testId="lr-grad-chart"
@@ -37,11 +40,68 @@ export function LrGradChart({
         <>
           <span className="key key-lr">learning rate</span> (left axis) and{' '}
           <span className="key key-grad">gradient norm</span> before clipping (right axis)
-          {clipNorm ? `; clipped at ${clipNorm}` : ''}
+          {clipNorm ? `; clipped at ${clipNorm} (dashed)` : ''}
         </>
       }
     >
-      <CanvasChart width={560} height={180} label="Learning rate and gradient norm against step" {...chart} />
+      <LineChart
+        responsive
+        style={STYLE}
+        data={points as LrGradPoint[]}
+        margin={CHART_MARGIN}
+        title="Learning rate and gradient norm against step; ← and → read out the steps"
+      >
+        <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
+        <XAxis
+          dataKey="step"
+          type="number"
+          domain={axes.x.domain}
+          ticks={axes.x.ticks}
+          tickFormatter={stepText}
+          {...look}
+        />
+        <YAxis
+          yAxisId="lr"
+          type="number"
+          domain={axes.lr.domain}
+          ticks={axes.lr.ticks}
+          tickFormatter={lrText}
+          width={44}
+          {...look}
+        />
+        <YAxis
+          yAxisId="grad"
+          orientation="right"
+          type="number"
+          domain={axes.grad.domain}
+          ticks={axes.grad.ticks}
+          tickFormatter={normText}
+          width={40}
+          {...look}
+        />
+        {clipNorm !== undefined && (
+          <ReferenceLine yAxisId="grad" y={clipNorm} stroke={colors.grad} strokeDasharray="4 4" />
+        )}
+        <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
+        <Line
+          yAxisId="lr"
+          dataKey="lr"
+          name="learning rate"
+          stroke={colors.lr}
+          dot={false}
+          isAnimationActive={false}
+          shape={stillCurve}
+        />
+        <Line
+          yAxisId="grad"
+          dataKey="gradNorm"
+          name="gradient norm"
+          stroke={colors.grad}
+          dot={false}
+          isAnimationActive={false}
+          shape={stillCurve}
+        />
+      </LineChart>
     </ChartFigure>
   );
 }

@@ -3,6 +3,7 @@ import { RUN_PRESET_NAMES, presetRunConfig, type RunPresetName } from '../../con
 import { useConfig } from '../../store/configStore';
 import { useMetrics } from '../../store/metricsStore';
 import { useTrain } from '../../store/trainStore';
+import { useStaggered } from '../charts/useStaggered';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -15,7 +16,8 @@ const PAPER = presetRunConfig('paper');
 /**
  * The Train tab: Configure on the left; controls, progress, charts and live samples on the right.
  * Each part subscribes to its own slice and each chart is memoised on its series, so a metrics
- * publish (at most 4 a second) redraws only the canvases whose data changed.
+ * publish (at most 4 a second) redraws only the charts whose data changed, each in its own task
+ * (`useStaggered`: slot 0, 1, 2).
  */
 export function TrainView() {
   return (
@@ -69,27 +71,38 @@ const MemoLossPerTChart = memo(LossPerTChart);
 const MemoLrGradChart = memo(LrGradChart);
 
 function LossBox() {
-  const points = useMetrics((s) => s.loss);
+  const points = useStaggered(
+    useMetrics((s) => s.loss),
+    0,
+  );
   const logScale = useMetrics((s) => s.logScale);
   return <MemoLossChart points={points} logScale={logScale} onLogScale={useMetrics.getState().setLogScale} />;
 }
 
 function LossPerTBox() {
-  const current = useMetrics((s) => s.lossPerT);
+  const current = useStaggered(
+    useMetrics((s) => s.lossPerT),
+    1,
+  );
   const snapshot = useMetrics((s) => s.snapshot);
   const T = useConfig((s) => s.valid.diffusion.num_train_timesteps);
+  const dataset = useConfig((s) => s.valid.data.dataset);
   return (
     <MemoLossPerTChart
       current={current}
       snapshot={snapshot}
       T={T}
+      dataset={dataset}
       onSnapshot={useMetrics.getState().takeSnapshot}
     />
   );
 }
 
 function LrGradBox() {
-  const points = useMetrics((s) => s.lrGrad);
+  const points = useStaggered(
+    useMetrics((s) => s.lrGrad),
+    2,
+  );
   const clip = useConfig((s) => s.valid.training.gradClipNorm);
   return <MemoLrGradChart points={points} clipNorm={clip ?? undefined} />;
 }

@@ -1,4 +1,4 @@
-/** Axis domains and round ticks for the training charts (CanvasChart draws what these return). */
+/** Axis domains and round ticks for the training charts (the recharts charts take these as their domain and ticks). */
 
 /** A domain and about `count` round ticks covering [min, max] (1, 2, 2.5 or 5 × 10^k apart). */
 export function linearTicks(
