@@ -46,3 +46,9 @@ export function extent<R>(
       }
   return [lo, hi];
 }
+
+/** A loss tick label, short enough for the axis: 0.5, 0.01, 1e-3 (exponents below 0.01). */
+export function lossTick(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 0.01 ? String(Number(v.toPrecision(2))) : v.toExponential(0);
+}

@@ -98,7 +98,13 @@ export function useStable<T>(value: T): T {
  * animate the line's entrance; these charts never animate, so the measuring is pure cost.
  */
 export function stillCurve(props: LineDrawShapeProps) {
-  const { pathRef: _ref, visibleLength: _len, animationElapsedTime: _t, isAnimating: _a, isEntrance: _e, ...curve } =
-    props;
+  const {
+    pathRef: _ref,
+    visibleLength: _len,
+    animationElapsedTime: _t,
+    isAnimating: _a,
+    isEntrance: _e,
+    ...curve
+  } = props;
   return <Curve {...curve} />;
 }

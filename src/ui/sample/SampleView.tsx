@@ -7,6 +7,7 @@ import { useSample } from '../../store/sampleStore';
 import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
 import { GridCanvas } from '../GridCanvas';
+import { useImageScale } from '../ImageSizeControl';
 import { batchGrid } from '../pixels';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
@@ -39,6 +40,7 @@ export function SampleView() {
   const invalid = Object.keys(errors).length > 0;
   const running = status.kind === 'running';
   const sum = useMemo(() => (result ? checksum(result.batch.data) : undefined), [result]);
+  const scale = useImageScale(result?.batch.width ?? 1);
   return (
     <>
       <section className="panel" aria-labelledby="sample-title">
@@ -77,7 +79,12 @@ export function SampleView() {
               </p>
             )}
             <div className="row">
-              <button type="button" onClick={sample} disabled={!model || invalid || running}>
+              <button
+                type="button"
+                className="primary"
+                onClick={sample}
+                disabled={!model || invalid || running}
+              >
                 Sample
               </button>
               <button type="button" onClick={cancel} disabled={!running}>
@@ -109,7 +116,7 @@ export function SampleView() {
             <figure data-testid="sample-result" data-checksum={sum} data-seed={result.settings.seed}>
               <GridCanvas
                 batch={result.batch}
-                scale={result.batch.width <= 16 ? 6 : 3}
+                scale={scale}
                 label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
               />
               <figcaption>

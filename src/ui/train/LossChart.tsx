@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks } from '../charts/axisTicks';
+import { extent, linearTicks, logTicks, lossTick } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
 import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
 
@@ -13,7 +13,6 @@ interface Props {
 
 const STYLE = { width: '100%', height: 200 };
 const stepText = (v: number) => String(Math.round(v));
-const lossText = (v: number) => v.toPrecision(2);
 const stepLabel = (s: unknown) => `step ${String(s)}`;
 const value = (v: unknown) => Number(v).toPrecision(4);
 
@@ -75,7 +74,7 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
           domain={yAxis.domain}
           ticks={yAxis.ticks}
           allowDataOverflow
-          tickFormatter={lossText}
+          tickFormatter={lossTick}
           width={44}
           {...look}
         />

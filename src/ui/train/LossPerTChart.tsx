@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetId } from '../../config';
 import type { LossPerTCurve } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks } from '../charts/axisTicks';
+import { extent, linearTicks, logTicks, lossTick } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
 import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
 
@@ -29,7 +29,6 @@ const DOT = { r: 1.5 };
 const tText = (v: number) => String(Math.round(v));
 const tLabel = (t: unknown) => `t ≈ ${String(t)}`;
 const value = (v: unknown) => Number(v).toPrecision(4);
-const lossText = (v: number) => v.toPrecision(2);
 const finite = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? null : v;
 
@@ -115,7 +114,7 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
           domain={yAxis.domain}
           ticks={yAxis.ticks}
           allowDataOverflow
-          tickFormatter={lossText}
+          tickFormatter={lossTick}
           width={44}
           {...look}
         />

@@ -1,9 +1,18 @@
-import { memo } from 'react';
-import { RUN_PRESET_NAMES, presetRunConfig, type RunPresetName } from '../../config';
+import { memo, useMemo } from 'react';
+import {
+  RUN_PRESET_NAMES,
+  presetRunConfig,
+  unetConfigOf,
+  type RunConfig,
+  type RunPresetName,
+} from '../../config';
+import { countParameters } from '../../model/plan';
 import { useConfig } from '../../store/configStore';
 import { useMetrics } from '../../store/metricsStore';
 import { useTrain } from '../../store/trainStore';
 import { useStaggered } from '../charts/useStaggered';
+import { parametersText, unetText } from '../modelText';
+import { activePreset } from './activePreset';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -41,6 +50,8 @@ function ConfigColumn() {
   const status = useTrain((s) => s.status);
   const locked = status === 'running' || status === 'starting' || status === 'paused';
   const { setField, applyPreset } = useConfig.getState();
+  const active = useMemo(() => activePreset(draft), [draft]);
+  const notes = useMemo(() => ({ 'model.preset': modelBuilt(draft) }), [draft]);
   return (
     <div>
       {linkErrors.length > 0 && (
@@ -58,12 +69,27 @@ function ConfigColumn() {
         paper={PAPER}
         errors={errors}
         presets={RUN_PRESET_NAMES}
+        active={active}
+        notes={notes}
         locked={locked}
         onField={setField}
-        onPreset={(name) => applyPreset(name as RunPresetName)}
+        onPreset={(name) => applyPreset(name === 'defaults' ? null : (name as RunPresetName))}
       />
     </div>
   );
+}
+
+/**
+ * The U-Net this config really builds, after the run preset's overrides (the tiny preset's U-Net
+ * is 8×8 with widths 16/32, not the U-Net preset's 16×16): the numbers the Weights tab shows.
+ */
+function modelBuilt(config: RunConfig): string {
+  try {
+    const unet = unetConfigOf(config);
+    return `Builds ${unetText(unet)}: ${parametersText(countParameters(unet))}.`;
+  } catch (e) {
+    return `This U-Net cannot be built: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 const MemoLossChart = memo(LossChart);
