@@ -10,7 +10,7 @@ const stepText = (v: number) => String(Math.round(v));
 const stepLabel = (s: unknown) => `step ${String(s)}`;
 const value = (v: unknown, name: unknown) =>
   name === 'learning rate' ? Number(v).toExponential(3) : Number(v).toPrecision(4);
-const lrText = (v: number) => v.toExponential(0);
+const lrText = (v: number) => (v === 0 ? '0' : v.toExponential(0));
 const normText = (v: number) => v.toPrecision(2);
 
 /** Learning rate (warm-up) and gradient norm before clipping, with the clip threshold for reference. */
