@@ -5,11 +5,12 @@ import { ProgressBar } from '../ProgressBar';
 import { ExportCancelled, startExport, type ExportJob } from './exportJob';
 import type { ExportKind } from './exportMessages';
 
-const FORMATS: readonly { kind: ExportKind; label: string; file: (what: string) => string; mime: string }[] = [
-  { kind: 'gif', label: 'GIF', file: (w) => `timeline-${w}.gif`, mime: 'image/gif' },
-  { kind: 'apng', label: 'APNG', file: (w) => `timeline-${w}.png`, mime: 'image/apng' },
-  { kind: 'strip', label: 'PNG strip', file: (w) => `strip-${w}.png`, mime: 'image/png' },
-];
+const FORMATS: readonly { kind: ExportKind; label: string; file: (what: string) => string; mime: string }[] =
+  [
+    { kind: 'gif', label: 'GIF', file: (w) => `timeline-${w}.gif`, mime: 'image/gif' },
+    { kind: 'apng', label: 'APNG', file: (w) => `timeline-${w}.png`, mime: 'image/apng' },
+    { kind: 'strip', label: 'PNG strip', file: (w) => `strip-${w}.png`, mime: 'image/png' },
+  ];
 
 type Status =
   | { kind: 'idle' }

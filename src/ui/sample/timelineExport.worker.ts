@@ -22,7 +22,8 @@ const scope = self as unknown as {
 };
 const post = (m: FromExportWorker, transfer?: Transferable[]) => scope.postMessage(m, transfer);
 
-let job: { start: Extract<ToExportWorker, { type: 'start' }>; xt: Uint8Array[]; x0: Uint8Array[] } | undefined;
+let job:
+  { start: Extract<ToExportWorker, { type: 'start' }>; xt: Uint8Array[]; x0: Uint8Array[] } | undefined;
 
 scope.onmessage = (e) => {
   const m = e.data;
