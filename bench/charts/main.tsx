@@ -12,14 +12,18 @@
 import { useState } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
-import { MAX_CHART_POINTS, type LossPerTCurve, type LossPoint, type LrGradPoint } from '../../src/store/metricsStore';
+import {
+  MAX_CHART_POINTS,
+  type LossPerTCurve,
+  type LossPoint,
+  type LrGradPoint,
+} from '../../src/store/metricsStore';
 import { LossChart } from '../../src/ui/train/LossChart';
 import { LossPerTChart } from '../../src/ui/train/LossPerTChart';
 import { LrGradChart } from '../../src/ui/train/LrGradChart';
 import '../../src/ui/styles.css';
 
 export type ChartName = 'loss' | 'loss-per-t' | 'lr-grad';
-
 
 declare global {
   interface Window {
@@ -49,7 +53,10 @@ function series(k: number) {
   return { loss, lrGrad, now };
 }
 
-const SNAPSHOT: LossPerTCurve = { step: 1, buckets: Array.from({ length: 20 }, (_, b) => 0.04 + 0.6 * Math.exp(-b / 3)) };
+const SNAPSHOT: LossPerTCurve = {
+  step: 1,
+  buckets: Array.from({ length: 20 }, (_, b) => 0.04 + 0.6 * Math.exp(-b / 3)),
+};
 const noop = () => undefined;
 
 type Series = ReturnType<typeof series>;
