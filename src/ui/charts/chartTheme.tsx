@@ -4,6 +4,7 @@
  */
 import { useMemo, useSyncExternalStore } from 'react';
 import { Curve, type LineDrawShapeProps } from 'recharts';
+import { lossTick } from './axisTicks';
 
 export interface ChartColors {
   /** The main series (smoothed loss, the current loss-per-t curve). */
@@ -108,3 +109,14 @@ export function stillCurve(props: LineDrawShapeProps) {
   } = props;
   return <Curve {...curve} />;
 }
+
+/** What every line of these charts shares: no dots, no animation, no path measuring. */
+export const STILL_LINE = { dot: false, isAnimationActive: false, shape: stillCurve } as const;
+
+/** A log-or-linear loss axis on the left: its labels (`lossTick`) and room for them. */
+export const LOSS_AXIS = {
+  type: 'number',
+  allowDataOverflow: true,
+  tickFormatter: lossTick,
+  width: 44,
+} as const;

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ScheduleDescription } from '../../diffusion';
-import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors } from '../charts/chartTheme';
+import { CHART_MARGIN, STILL_LINE, useAxisLook, useChartColors } from '../charts/chartTheme';
 
 interface Props {
   schedule: ScheduleDescription;
@@ -42,14 +42,7 @@ export function ScheduleCharts({ schedule, t }: Props) {
           <XAxis dataKey="t" type="number" domain={X_DOMAIN} {...look} />
           <YAxis domain={UNIT_DOMAIN} width={36} {...look} />
           <Tooltip isAnimationActive={false} formatter={alphaText} labelFormatter={tLabel} />
-          <Line
-            dataKey="alphaBar"
-            name="ᾱ_t"
-            dot={false}
-            stroke={colors.main}
-            isAnimationActive={false}
-            shape={stillCurve}
-          />
+          <Line dataKey="alphaBar" name="ᾱ_t" stroke={colors.main} {...STILL_LINE} />
           <ReferenceLine x={t} stroke={colors.grad} />
         </LineChart>
       </figure>
@@ -66,14 +59,7 @@ export function ScheduleCharts({ schedule, t }: Props) {
           <XAxis dataKey="t" type="number" domain={X_DOMAIN} {...look} />
           <YAxis width={36} {...look} />
           <Tooltip isAnimationActive={false} formatter={dbText} labelFormatter={tLabel} />
-          <Line
-            dataKey="snrDb"
-            name="SNR"
-            dot={false}
-            stroke={colors.before}
-            isAnimationActive={false}
-            shape={stillCurve}
-          />
+          <Line dataKey="snrDb" name="SNR" stroke={colors.before} {...STILL_LINE} />
           <ReferenceLine y={0} stroke={colors.muted} strokeDasharray="4 4" />
           <ReferenceLine x={t} stroke={colors.grad} />
         </LineChart>

@@ -1,9 +1,16 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks, lossTick } from '../charts/axisTicks';
+import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import {
+  CHART_MARGIN,
+  LOSS_AXIS,
+  STILL_LINE,
+  useAxisLook,
+  useChartColors,
+  useStable,
+} from '../charts/chartTheme';
 
 interface Props {
   points: readonly LossPoint[];
@@ -69,34 +76,15 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
           {...look}
         />
         <YAxis
-          type="number"
           scale={logScale ? 'log' : 'linear'}
           domain={yAxis.domain}
           ticks={yAxis.ticks}
-          allowDataOverflow
-          tickFormatter={lossTick}
-          width={44}
+          {...LOSS_AXIS}
           {...look}
         />
         <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
-        <Line
-          dataKey="loss"
-          name="raw"
-          stroke={colors.muted}
-          strokeWidth={1}
-          dot={false}
-          isAnimationActive={false}
-          shape={stillCurve}
-        />
-        <Line
-          dataKey="smoothed"
-          name="smoothed"
-          stroke={colors.main}
-          strokeWidth={2}
-          dot={false}
-          isAnimationActive={false}
-          shape={stillCurve}
-        />
+        <Line dataKey="loss" name="raw" stroke={colors.muted} strokeWidth={1} {...STILL_LINE} />
+        <Line dataKey="smoothed" name="smoothed" stroke={colors.main} strokeWidth={2} {...STILL_LINE} />
       </LineChart>
     </ChartFigure>
   );

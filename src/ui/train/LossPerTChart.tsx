@@ -2,9 +2,16 @@ import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetId } from '../../config';
 import type { LossPerTCurve } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks, lossTick } from '../charts/axisTicks';
+import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import {
+  CHART_MARGIN,
+  LOSS_AXIS,
+  STILL_LINE,
+  useAxisLook,
+  useChartColors,
+  useStable,
+} from '../charts/chartTheme';
 
 interface Props {
   current: LossPerTCurve | undefined;
@@ -108,34 +115,16 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
           tickFormatter={tText}
           {...look}
         />
-        <YAxis
-          type="number"
-          scale="log"
-          domain={yAxis.domain}
-          ticks={yAxis.ticks}
-          allowDataOverflow
-          tickFormatter={lossTick}
-          width={44}
-          {...look}
-        />
+        <YAxis scale="log" domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
         <Tooltip isAnimationActive={false} labelFormatter={tLabel} formatter={value} />
-        <Line
-          dataKey="now"
-          name="now"
-          stroke={colors.main}
-          strokeWidth={2}
-          dot={DOT}
-          isAnimationActive={false}
-          shape={stillCurve}
-        />
+        <Line dataKey="now" name="now" stroke={colors.main} strokeWidth={2} {...STILL_LINE} dot={DOT} />
         {snapshot && (
           <Line
             dataKey="before"
             name="snapshot"
             stroke={colors.before}
             strokeDasharray="5 3"
-            dot={false}
-            isAnimationActive={false}
+            {...STILL_LINE}
           />
         )}
       </LineChart>

@@ -3,7 +3,7 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } 
 import type { LrGradPoint } from '../../store/metricsStore';
 import { extent, linearTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import { CHART_MARGIN, stillCurve, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { CHART_MARGIN, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
 
 const STYLE = { width: '100%', height: 180 };
 const stepText = (v: number) => String(Math.round(v));
@@ -83,24 +83,8 @@ export function LrGradChart({
           <ReferenceLine yAxisId="grad" y={clipNorm} stroke={colors.grad} strokeDasharray="4 4" />
         )}
         <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
-        <Line
-          yAxisId="lr"
-          dataKey="lr"
-          name="learning rate"
-          stroke={colors.lr}
-          dot={false}
-          isAnimationActive={false}
-          shape={stillCurve}
-        />
-        <Line
-          yAxisId="grad"
-          dataKey="gradNorm"
-          name="gradient norm"
-          stroke={colors.grad}
-          dot={false}
-          isAnimationActive={false}
-          shape={stillCurve}
-        />
+        <Line yAxisId="lr" dataKey="lr" name="learning rate" stroke={colors.lr} {...STILL_LINE} />
+        <Line yAxisId="grad" dataKey="gradNorm" name="gradient norm" stroke={colors.grad} {...STILL_LINE} />
       </LineChart>
     </ChartFigure>
   );
