@@ -132,9 +132,10 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   await page.keyboard.press('End');
   await saveScreenshot(page, 'sample');
   await expectAccessible(page);
-  // The GIF of the followed sample, encoded in a worker.
+  // The GIF of the followed sample, encoded in a worker of its own.
   const [gif] = await Promise.all([
     page.waitForEvent('download'),
+    page.waitForEvent('worker', (w) => w.url().includes('timelineExport')),
     page.getByTestId('timeline-export').getByRole('button', { name: 'GIF' }).click(),
   ]);
   expect(gif.suggestedFilename()).toBe('timeline-sample-1.gif');
