@@ -31,3 +31,20 @@ for (const colorScheme of ['light', 'dark'] as const) {
     }
   });
 }
+
+test('the image size control scales the data grid, pixelated, within its panel', async ({ page }) => {
+  await openLab(page, '#preset=tiny');
+  const grid = page.getByTestId('dataset-grid');
+  await expect(grid).toBeVisible({ timeout: 60_000 });
+  expect(await grid.evaluate((el) => getComputedStyle(el).imageRendering)).toBe('pixelated');
+  const width = async () => (await grid.boundingBox())!.width;
+  await page.getByTestId('image-size').selectOption('64');
+  const small = await width();
+  // Shapes are 32×32: 8 columns of 64 px (2 px per image pixel) and their gutters.
+  expect(small).toBeCloseTo(8 * 64 + 7 * 2, 0);
+  await page.getByTestId('image-size').selectOption('256');
+  const large = await width();
+  const panel = (await page.locator('section', { has: grid }).boundingBox())!;
+  expect(large).toBeGreaterThan(small);
+  expect(large).toBeLessThanOrEqual(panel.width);
+});

@@ -79,7 +79,9 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const started = await now(page);
   // Until the first step is reported the phase counts seconds (shader compilation), then steps/s.
-  await expect(page.getByTestId('train-waiting')).toContainText(/(building the model|Compiling shaders).* — \d+ s/);
+  await expect(page.getByTestId('train-waiting')).toContainText(
+    /(building the model|Compiling shaders).* — \d+ s/,
+  );
   await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', {
     timeout: 120_000,
   });
@@ -111,6 +113,10 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   );
   await saveScreenshot(page, 'train');
   await expectAccessible(page);
+  // A chart reads its values out from the keyboard as on hover: focus it, then → moves along.
+  await chart.locator('svg[tabindex="0"]').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(chart.locator('.recharts-tooltip-wrapper')).toContainText(/step \d+/);
 
   // Sample with DDIM, 10 steps, and scrub.
   await openTab(page, 'Sample & timeline');
@@ -130,6 +136,13 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   expect(await canvasPixels(xt)).not.toBe(end);
   await page.getByTestId('timeline-follow').selectOption('0');
   await page.keyboard.press('End');
+  // x_t, predicted x₀ and predicted ε side by side (the viewport is 1280 px wide).
+  const panes = await Promise.all(
+    ['xt', 'x0', 'eps'].map(async (k) => (await page.getByTestId(`timeline-${k}`).boundingBox())!),
+  );
+  expect(panes.map((b) => Math.round(b.y))).toEqual(Array(3).fill(Math.round(panes[0].y)));
+  expect(panes[1].x).toBeGreaterThan(panes[0].x + panes[0].width);
+  expect(panes[2].x).toBeGreaterThan(panes[1].x + panes[1].width);
   await saveScreenshot(page, 'sample');
   await expectAccessible(page);
   // The GIF of the followed sample, encoded in a worker of its own.

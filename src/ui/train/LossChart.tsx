@@ -64,6 +64,7 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
         style={STYLE}
         data={data}
         margin={CHART_MARGIN}
+        tabIndex={0}
         title={`Training loss against step${logScale ? ', log scale' : ''}; ← and → read out the steps`}
       >
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />

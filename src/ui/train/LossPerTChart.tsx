@@ -94,6 +94,7 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
         style={STYLE}
         data={chart.rows}
         margin={CHART_MARGIN}
+        tabIndex={0}
         title="Loss per timestep t, log scale; ← and → read out the timesteps"
       >
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />

@@ -49,6 +49,7 @@ export function LrGradChart({
         style={STYLE}
         data={points as LrGradPoint[]}
         margin={CHART_MARGIN}
+        tabIndex={0}
         title="Learning rate and gradient norm against step; ← and → read out the steps"
       >
         <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
