@@ -63,7 +63,7 @@ export function TrainControls({
       <button type="button" onClick={onReset} disabled={active}>
         Reset
       </button>
-      <span className="phase" data-testid="train-phase" data-phase={phase} aria-live="polite">
+      <span className="phase" data-testid="train-phase" data-phase={phase}>
         {blocked ??
           (phase === 'starting' ? (
             <Waiting what="Starting: building the model" />
