@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { runCli } from './run';
 import { cifarRecords, idxFile } from '../data/testHelpers';
 
-const SUBSET = '../shared/data/cifar10/cifar-10-binary-subset.tar.gz';
+// The committed CIFAR-10 fixture (16 train and 4 test images per class, official layout).
+const SUBSET = 'scripts/reference/fixtures/cifar-10-binary-mini.tar.gz';
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -22,7 +23,7 @@ describe('ddpm-lab data', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints one JSON object for the CIFAR-10 subset archive', async () => {
+  it('prints one JSON object for a CIFAR-10 archive', async () => {
     const { code, out, err } = await run([SUBSET]);
     expect(code).toBe(0);
     expect(err).toEqual([]);
@@ -30,25 +31,25 @@ describe('ddpm-lab data', () => {
     const summary = JSON.parse(out[0]);
     expect(Object.keys(summary)).toEqual(['train', 'test']);
     expect(summary.train).toEqual({
-      images: 10_000,
+      images: 160,
       height: 32,
       width: 32,
       channels: 3,
       per_class: {
-        airplane: 1000,
-        automobile: 1000,
-        bird: 1000,
-        cat: 1000,
-        deer: 1000,
-        dog: 1000,
-        frog: 1000,
-        horse: 1000,
-        ship: 1000,
-        truck: 1000,
+        airplane: 16,
+        automobile: 16,
+        bird: 16,
+        cat: 16,
+        deer: 16,
+        dog: 16,
+        frog: 16,
+        horse: 16,
+        ship: 16,
+        truck: 16,
       },
     });
-    expect(summary.test.images).toBe(1000);
-    expect(summary.test.per_class.horse).toBe(100);
+    expect(summary.test.images).toBe(40);
+    expect(summary.test.per_class.horse).toBe(4);
   });
 
   it('reads a folder, omits test when there is none, and filters a class', async () => {
@@ -71,9 +72,7 @@ describe('ddpm-lab data', () => {
     expect(await run([bad])).toEqual({
       code: 1,
       out: [],
-      err: [
-        'ddpm-lab: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record',
-      ],
+      err: ['ddpm-lab: data_batch_1.bin: is 6,151 bytes, not a multiple of the 3,073-byte CIFAR-10 record'],
     });
     expect((await run([join(dir, 'missing.tar.gz')])).err).toEqual([
       `ddpm-lab: ${join(dir, 'missing.tar.gz')}: no such file or folder`,
@@ -93,7 +92,9 @@ describe('ddpm-lab data', () => {
 
   it('exits 1 on bad usage, naming the problem', async () => {
     expect((await run([])).code).toBe(1);
-    expect((await run([SUBSET, '--frobnicate'])).err[0]).toMatch(/^ddpm-lab: data: unknown flag --frobnicate/);
+    expect((await run([SUBSET, '--frobnicate'])).err[0]).toMatch(
+      /^ddpm-lab: data: unknown flag --frobnicate/,
+    );
     expect((await run([SUBSET, '--class'])).err[0]).toBe('ddpm-lab: data: --class needs a value');
   });
 
@@ -102,6 +103,6 @@ describe('ddpm-lab data', () => {
       cwd: process.cwd(),
     });
     expect(stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(stdout).train.per_class.ship).toBe(1000);
+    expect(JSON.parse(stdout).train.per_class.ship).toBe(16);
   });
 });

@@ -3,7 +3,7 @@
  * object: {"train": {"images", "height", "width", "channels", "per_class"}, "test": {...}}
  * (test only when the data has one). A bad file exits 1 with a one-line message on stderr.
  *
- *   ddpm-lab data ../shared/data/cifar10/cifar-10-binary-subset.tar.gz
+ *   ddpm-lab data cifar-10-binary.tar.gz
  *   ddpm-lab data train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz --class 3
  *
  * PATH may be a file or a folder (read recursively; sub-folder names are class names).

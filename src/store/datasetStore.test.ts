@@ -1,4 +1,5 @@
 import type { DatasetInfo } from '../worker/protocol';
+import { useConfig } from './configStore';
 import { FORWARD_MAX, datasetView, useDataset } from './datasetStore';
 import { fakeClient } from './testClient';
 
@@ -101,6 +102,44 @@ describe('useDataset', () => {
       .onEvent({ type: 'datasetPreview', runId: cmd.runId, seed: 1, preview: wire(64, 9) });
     expect(useDataset.getState().active?.preview.data[0]).toBe(9);
     expect(useDataset.getState().previewRun).toBeUndefined();
+  });
+
+  it('a built-in that finishes loading after a preset was picked leaves the preset’s dataset', () => {
+    vi.stubGlobal('document', { baseURI: 'http://localhost/' });
+    const client = fakeClient();
+    useConfig.getState().applyPreset('mnist');
+    useDataset.getState().loadBuiltin('mnist');
+    const runId = (client.sent[0] as { runId: string }).runId;
+    useConfig.getState().applyPreset('tiny');
+    const wanted = useConfig.getState().valid.data.dataset;
+    expect(wanted).not.toBe('mnist');
+    useDataset.getState().onEvent({
+      type: 'datasetLoaded',
+      runId,
+      dataset: { ...info, id: 'mnist', channels: 1 },
+      preview: wire(4),
+      warnings: [],
+    });
+    expect(useConfig.getState().valid.data.dataset).toBe(wanted);
+    expect(useDataset.getState().active?.id).toBe('mnist');
+    vi.unstubAllGlobals();
+  });
+
+  it('dropped files name the dataset in the config, unless the user chose another while they loaded', async () => {
+    useConfig.getState().applyPreset('mnist');
+    await loaded();
+    expect(useConfig.getState().valid.data.dataset).toBe('cifar10');
+
+    useConfig.getState().applyPreset('mnist');
+    const client = fakeClient();
+    await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
+    const runId = (client.sent[0] as { runId: string }).runId;
+    useConfig.getState().applyPreset('tiny');
+    const wanted = useConfig.getState().valid.data.dataset;
+    useDataset
+      .getState()
+      .onEvent({ type: 'datasetLoaded', runId, dataset: info, preview: wire(4), warnings: [] });
+    expect(useConfig.getState().valid.data.dataset).toBe(wanted);
   });
 
   it('toggles forward-view images and drops the oldest beyond the maximum', async () => {

@@ -107,8 +107,13 @@ function send(cmd: TrainingCommand, transfer: Transferable[] = []): boolean {
   return client !== undefined;
 }
 
-/** How to load a dataset again: built-ins by id, dropped files from the File handles (their bytes went to the worker). */
-type Reload = { kind: 'builtin'; id: BuiltinId } | { kind: 'files'; files: readonly PickedFile[] };
+/**
+ * How to load a dataset again: built-ins by id, dropped files from the File handles (their bytes
+ * went to the worker). `datasetWhenPicked` is the config's dataset when the files were picked.
+ */
+type Reload =
+  | { kind: 'builtin'; id: BuiltinId }
+  | { kind: 'files'; files: readonly PickedFile[]; datasetWhenPicked: DatasetId };
 
 export const useDataset = create<DatasetState>((set, get) => {
   let requested: Reload | undefined;
@@ -149,7 +154,7 @@ export const useDataset = create<DatasetState>((set, get) => {
         );
         const total = payload.reduce((n, f) => n + f.bytes.byteLength, 0);
         start(
-          { kind: 'files', files },
+          { kind: 'files', files, datasetWhenPicked: useConfig.getState().valid.data.dataset },
           describeFiles(files),
           total,
           { kind: 'files', files: payload },
@@ -204,9 +209,17 @@ export const useDataset = create<DatasetState>((set, get) => {
           const view = datasetView(event.dataset, event.preview, event.warnings);
           loaded = requested;
           set({ active: view, status: { kind: 'idle' }, selected: firstFew(view.preview.count) });
-          // Dropped files decide the dataset: the config (and the link) now names what was loaded.
-          if (useConfig.getState().valid.data.dataset !== view.id)
-            useConfig.getState().setField('data.dataset', view.id);
+          // Dropped files decide the dataset: the config (and the link) now names what was loaded,
+          // unless the user chose another dataset (a preset, a link) while they loaded: the last
+          // choice wins. A built-in never writes the config: it was loaded because the config named
+          // it, and if the config has moved on since, useDatasetFollowsConfig loads the new one.
+          const config = useConfig.getState();
+          if (
+            requested?.kind === 'files' &&
+            config.valid.data.dataset === requested.datasetWhenPicked &&
+            config.valid.data.dataset !== view.id
+          )
+            config.setField('data.dataset', view.id);
           return;
         }
         case 'datasetPreview': {

@@ -39,6 +39,46 @@ describe('useTrain', () => {
     ]);
   });
 
+  it('goes back to a usable state when the run fails to start, and shows why', () => {
+    fakeClient();
+    useTrain.getState().train(tiny);
+    const runId = useTrain.getState().runId!;
+    expect(
+      useTrain.getState().onError(runId, 'mnist has 1 channel(s) but the model takes in_channels = 3'),
+    ).toBe(true);
+    expect(useTrain.getState()).toMatchObject({
+      status: 'idle',
+      runId: undefined,
+      error: 'mnist has 1 channel(s) but the model takes in_channels = 3',
+    });
+    // Train again clears the message.
+    useTrain.getState().train(tiny);
+    expect(useTrain.getState()).toMatchObject({ status: 'starting', error: undefined });
+  });
+
+  it('keeps a running run running when one of its commands fails', () => {
+    fakeClient();
+    useTrain.getState().train(tiny);
+    const runId = useTrain.getState().runId!;
+    useTrain
+      .getState()
+      .onEvent({
+        type: 'trainState',
+        runId,
+        status: 'running',
+        reason: null,
+        step: 3,
+        targetStep: 10,
+        backend: 'webgpu',
+      });
+    useTrain.getState().onError(runId, 'setTargetStep: 5 is below the current step');
+    expect(useTrain.getState()).toMatchObject({
+      status: 'running',
+      runId,
+      error: 'setTargetStep: 5 is below the current step',
+    });
+  });
+
   it('follows the worker’s state, with the reason, and ignores other runs', () => {
     fakeClient();
     useTrain.getState().train(tiny);

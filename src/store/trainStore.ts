@@ -8,6 +8,7 @@ import type { RunConfig } from '../config';
 import { newRunId } from '../worker/client';
 import type {
   CheckpointInfo,
+  RunExportFormat,
   TrainingCommand,
   TrainingEvent,
   TrainReason,
@@ -34,7 +35,7 @@ type TrainEvent = Extract<
 
 export type RunExport =
   | { kind: 'idle' }
-  | { kind: 'working'; runId: string }
+  | { kind: 'working'; runId: string; format: RunExportFormat }
   | { kind: 'done'; fileName: string; bytes: Uint8Array }
   | { kind: 'error'; message: string };
 
@@ -56,7 +57,8 @@ interface TrainState {
   /** Continues a saved run exactly where it was saved (after a reload). */
   resumeFrom(checkpoint: CheckpointInfo): void;
   listCheckpoints(): void;
-  exportRun(): void;
+  /** Asks the worker for the run zip (`run`, the default) or the PyTorch project zip. */
+  exportRun(format?: RunExportFormat): void;
   onEvent(event: TrainEvent): void;
   onError(runId: string, message: string): boolean;
 }
@@ -119,11 +121,11 @@ export const useTrain = create<TrainState>((set, get) => {
     listCheckpoints() {
       send({ type: 'listCheckpoints' });
     },
-    exportRun() {
+    exportRun(format = 'run') {
       const runId = get().runId;
       if (!runId || get().runExport.kind === 'working') return;
-      set({ runExport: { kind: 'working', runId } });
-      send({ type: 'exportRun', runId });
+      set({ runExport: { kind: 'working', runId, format } });
+      send({ type: 'exportRun', runId, format });
     },
     onEvent(event) {
       switch (event.type) {
@@ -182,7 +184,10 @@ export const useTrain = create<TrainState>((set, get) => {
         return true;
       }
       if (runId !== get().runId) return false;
-      set({ error: message });
+      // A run that failed to start never ran: the controls go back to Train (a later error of a
+      // running run leaves its state to the worker's trainState events).
+      if (get().status === 'starting') set({ error: message, status: 'idle', runId: undefined });
+      else set({ error: message });
       return true;
     },
   };

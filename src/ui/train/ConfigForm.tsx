@@ -1,7 +1,7 @@
 import { Fragment, useState, type ReactNode } from 'react';
 import type { ActivePreset } from './activePreset';
 import { ConfigField } from './ConfigField';
-import { ABLATIONS, GROUPS, type FieldGroup } from './configFields';
+import { FORM, type FieldGroup } from '../../config';
 
 interface Props {
   config: unknown;
@@ -34,7 +34,7 @@ export function ConfigForm({
 }: Props) {
   const [copied, setCopied] = useState(false);
   const group = (g: FieldGroup) => (
-    <fieldset key={g.title} className="group" disabled={locked}>
+    <fieldset key={g.id} className="group" disabled={locked}>
       <legend>{g.title}</legend>
       {g.fields.map((f) => (
         <Fragment key={f.path}>
@@ -55,7 +55,7 @@ export function ConfigForm({
       ))}
     </fieldset>
   );
-  const known = new Set([...GROUPS, ABLATIONS].flatMap((g) => g.fields.map((f) => f.path)));
+  const known = new Set(FORM.flatMap((g) => g.fields.map((f) => f.path)));
   const other = Object.entries(errors).filter(([path]) => !known.has(path));
   const copy = () => {
     void navigator.clipboard?.writeText(window.location.href).then(() => setCopied(true));
@@ -113,8 +113,7 @@ export function ConfigForm({
           {message}
         </p>
       ))}
-      {group(ABLATIONS)}
-      {GROUPS.map(group)}
+      {FORM.map(group)}
     </section>
   );
 }

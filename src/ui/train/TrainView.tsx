@@ -17,6 +17,7 @@ import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
 import { LrGradChart } from './LrGradChart';
+import { MetricsOverlay } from './MetricsOverlay';
 import { PreviewGrid } from './PreviewGrid';
 import { TrainPanel } from './TrainPanel';
 
@@ -35,6 +36,7 @@ export function TrainView() {
       <div>
         <TrainPanel />
         <LossBox />
+        <MetricsOverlay />
         <LossPerTBox />
         <LrGradBox />
         <PreviewBox />
