@@ -120,3 +120,8 @@ export const LOSS_AXIS = {
   tickFormatter: lossTick,
   width: 44,
 } as const;
+
+/** Axis labels and readouts the step-based charts share. */
+export const stepText = (v: number) => String(Math.round(v));
+export const stepLabel = (s: unknown) => `step ${String(s)}`;
+export const value = (v: unknown) => Number(v).toPrecision(4);

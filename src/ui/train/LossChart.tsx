@@ -1,27 +1,16 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Line, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import {
-  CHART_MARGIN,
-  LOSS_AXIS,
-  STILL_LINE,
-  useAxisLook,
-  useChartColors,
-  useStable,
-} from '../charts/chartTheme';
+import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
 interface Props {
   points: readonly LossPoint[];
   logScale: boolean;
   onLogScale(on: boolean): void;
 }
-
-const STYLE = { width: '100%', height: 200 };
-const stepText = (v: number) => String(Math.round(v));
-const stepLabel = (s: unknown) => `step ${String(s)}`;
-const value = (v: unknown) => Number(v).toPrecision(4);
 
 /** Raw and smoothed training loss against step, optionally on a log axis; hover reads a step out. */
 export function LossChart({ points, logScale, onLogScale }: Props) {
@@ -59,23 +48,13 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
         </label>
       }
     >
-      <LineChart
-        responsive
-        style={STYLE}
-        data={data}
-        margin={CHART_MARGIN}
-        tabIndex={0}
+      <TrainingChart
+        rows={data}
+        height={200}
         title={`Training loss against step${logScale ? ', log scale' : ''}; ← and → read out the steps`}
+        xKey="step"
+        x={xAxis}
       >
-        <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
-        <XAxis
-          dataKey="step"
-          type="number"
-          domain={xAxis.domain}
-          ticks={xAxis.ticks}
-          tickFormatter={stepText}
-          {...look}
-        />
         <YAxis
           scale={logScale ? 'log' : 'linear'}
           domain={yAxis.domain}
@@ -83,10 +62,9 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
           {...LOSS_AXIS}
           {...look}
         />
-        <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
         <Line dataKey="loss" name="raw" stroke={colors.muted} strokeWidth={1} {...STILL_LINE} />
         <Line dataKey="smoothed" name="smoothed" stroke={colors.main} strokeWidth={2} {...STILL_LINE} />
-      </LineChart>
+      </TrainingChart>
     </ChartFigure>
   );
 }

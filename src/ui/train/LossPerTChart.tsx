@@ -1,17 +1,11 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
+import { Line, ReferenceArea, YAxis } from 'recharts';
 import type { DatasetId } from '../../config';
 import type { LossPerTCurve } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import {
-  CHART_MARGIN,
-  LOSS_AXIS,
-  STILL_LINE,
-  useAxisLook,
-  useChartColors,
-  useStable,
-} from '../charts/chartTheme';
+import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
 interface Props {
   current: LossPerTCurve | undefined;
@@ -31,11 +25,8 @@ export const TYPICAL_LOSS: { dataset: DatasetId; range: readonly [number, number
   range: [0.015, 0.03],
 };
 
-const STYLE = { width: '100%', height: 220 };
 const DOT = { r: 1.5 };
-const tText = (v: number) => String(Math.round(v));
 const tLabel = (t: unknown) => `t ≈ ${String(t)}`;
-const value = (v: unknown) => Number(v).toPrecision(4);
 const finite = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? null : v;
 
@@ -89,15 +80,14 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
         </button>
       }
     >
-      <LineChart
-        responsive
-        style={STYLE}
-        data={chart.rows}
-        margin={CHART_MARGIN}
-        tabIndex={0}
+      <TrainingChart
+        rows={chart.rows}
+        height={220}
         title="Loss per timestep t, log scale; ← and → read out the timesteps"
+        xKey="t"
+        x={xAxis}
+        readoutLabel={tLabel}
       >
-        <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
         {typical && (
           <ReferenceArea
             y1={typical[0]}
@@ -108,16 +98,7 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
             ifOverflow="hidden"
           />
         )}
-        <XAxis
-          dataKey="t"
-          type="number"
-          domain={xAxis.domain}
-          ticks={xAxis.ticks}
-          tickFormatter={tText}
-          {...look}
-        />
         <YAxis scale="log" domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
-        <Tooltip isAnimationActive={false} labelFormatter={tLabel} formatter={value} />
         <Line dataKey="now" name="now" stroke={colors.main} strokeWidth={2} {...STILL_LINE} dot={DOT} />
         {snapshot && (
           <Line
@@ -128,7 +109,7 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
             {...STILL_LINE}
           />
         )}
-      </LineChart>
+      </TrainingChart>
     </ChartFigure>
   );
 }

@@ -1,14 +1,12 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Line, ReferenceLine, YAxis } from 'recharts';
 import type { LrGradPoint } from '../../store/metricsStore';
 import { extent, linearTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import { CHART_MARGIN, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
-const STYLE = { width: '100%', height: 180 };
-const stepText = (v: number) => String(Math.round(v));
-const stepLabel = (s: unknown) => `step ${String(s)}`;
-const value = (v: unknown, name: unknown) =>
+const readout = (v: unknown, name: unknown) =>
   name === 'learning rate' ? Number(v).toExponential(3) : Number(v).toPrecision(4);
 const lrText = (v: number) => (v === 0 ? '0' : v.toExponential(0));
 const normText = (v: number) => v.toPrecision(2);
@@ -44,38 +42,19 @@ export function LrGradChart({
         </>
       }
     >
-      <LineChart
-        responsive
-        style={STYLE}
-        data={points as LrGradPoint[]}
-        margin={CHART_MARGIN}
-        tabIndex={0}
+      <TrainingChart
+        rows={points as LrGradPoint[]}
+        height={180}
         title="Learning rate and gradient norm against step; ← and → read out the steps"
+        xKey="step"
+        x={axes.x}
+        readoutValue={readout}
       >
-        <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
-        <XAxis
-          dataKey="step"
-          type="number"
-          domain={axes.x.domain}
-          ticks={axes.x.ticks}
-          tickFormatter={stepText}
-          {...look}
-        />
-        <YAxis
-          yAxisId="lr"
-          type="number"
-          domain={axes.lr.domain}
-          ticks={axes.lr.ticks}
-          tickFormatter={lrText}
-          width={44}
-          {...look}
-        />
+        <YAxis yAxisId="lr" {...axes.lr} tickFormatter={lrText} width={44} {...look} />
         <YAxis
           yAxisId="grad"
           orientation="right"
-          type="number"
-          domain={axes.grad.domain}
-          ticks={axes.grad.ticks}
+          {...axes.grad}
           tickFormatter={normText}
           width={40}
           {...look}
@@ -83,10 +62,9 @@ export function LrGradChart({
         {clipNorm !== undefined && (
           <ReferenceLine yAxisId="grad" y={clipNorm} stroke={colors.grad} strokeDasharray="4 4" />
         )}
-        <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
         <Line yAxisId="lr" dataKey="lr" name="learning rate" stroke={colors.lr} {...STILL_LINE} />
         <Line yAxisId="grad" dataKey="gradNorm" name="gradient norm" stroke={colors.grad} {...STILL_LINE} />
-      </LineChart>
+      </TrainingChart>
     </ChartFigure>
   );
 }

@@ -1,22 +1,11 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Line, YAxis } from 'recharts';
 import { useMetrics } from '../../store/metricsStore';
 import { alignSeries, useOverlay } from '../../store/overlayStore';
 import { extent, linearTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import {
-  CHART_MARGIN,
-  LOSS_AXIS,
-  STILL_LINE,
-  useAxisLook,
-  useChartColors,
-  useStable,
-} from '../charts/chartTheme';
-
-const STYLE = { width: '100%', height: 200 };
-const stepText = (v: number) => String(Math.round(v));
-const stepLabel = (s: unknown) => `step ${String(s)}`;
-const value = (v: unknown) => Number(v).toPrecision(4);
+import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
 /**
  * "Compare metrics.csv": the smoothed loss of a metrics.csv (the PyTorch project's output/metrics.csv,
@@ -84,25 +73,14 @@ export function MetricsOverlay() {
             </>
           }
         >
-          <LineChart
-            responsive
-            style={STYLE}
-            data={chart.rows}
-            margin={CHART_MARGIN}
-            tabIndex={0}
+          <TrainingChart
+            rows={chart.rows}
+            height={200}
             title="Smoothed loss of this run and of the metrics.csv against step; ← and → read out the steps"
+            xKey="step"
+            x={xAxis}
           >
-            <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={xAxis.domain}
-              ticks={xAxis.ticks}
-              tickFormatter={stepText}
-              {...look}
-            />
             <YAxis domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
-            <Tooltip isAnimationActive={false} labelFormatter={stepLabel} formatter={value} />
             <Line dataKey="run" name="this run" stroke={colors.main} strokeWidth={2} {...STILL_LINE} />
             <Line
               dataKey="csv"
@@ -111,7 +89,7 @@ export function MetricsOverlay() {
               strokeWidth={2}
               {...STILL_LINE}
             />
-          </LineChart>
+          </TrainingChart>
         </ChartFigure>
       )}
       {!overlay && (
