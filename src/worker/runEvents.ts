@@ -46,6 +46,7 @@ export class RunEvents {
   /** A grid of fixed-seed samples from the run's sampling weights, its pixels transferred. */
   async preview(run: Run): Promise<void> {
     const { grid, usedEma } = await previewGrid(run.trainer);
+    run.lastPreviewMs = this.deps.now();
     this.post({ type: 'trainPreview', runId: run.runId, step: run.trainer.step, usedEma, grid }, [
       grid.data.buffer,
     ]);

@@ -428,3 +428,26 @@ describe('training controller: controls and guards', () => {
     await send({ type: 'reset', runId: 'g' });
   });
 });
+
+describe('training controller: previews on a time cadence', () => {
+  const previewSteps = async (clockStepMs: number) => {
+    let t = 0;
+    const { send, waitFor, of } = await setup({ now: () => (t += clockStepMs) });
+    await send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
+    await waitFor('datasetLoaded');
+    // Every 1,000 steps: a run of 3 steps never reaches the step cadence.
+    const training = { previewEverySteps: 1000, previewImages: 2, previewSteps: 2, targetSteps: 3 };
+    await send({ type: 'train', runId: 'r', config: config({ training }) });
+    await waitFor('trainState', (e) => e.reason?.code === 'target-reached');
+    return of('trainPreview').map((e) => e.step);
+  };
+
+  it('previews after 30 s however few steps went by, and not before', async () => {
+    // Each clock read 10 s later: a step reads it a few times, so 30 s pass within about a step.
+    const slow = await previewSteps(10_000);
+    expect(slow.length).toBeGreaterThan(0);
+    expect(slow.every((s) => s >= 1 && s <= 3)).toBe(true);
+    // A fast machine (1 ms per clock read) sees no preview before the step cadence.
+    expect(await previewSteps(1)).toEqual([]);
+  });
+});

@@ -161,6 +161,7 @@ export class TrainingController {
       lastGood: new Uint8Array(0),
       lastSaveMs: now,
       lastLogMs: -Infinity,
+      lastPreviewMs: now,
       request: null,
       atBoundary: [],
       loop: null,

@@ -41,6 +41,8 @@ export interface Run {
   lastGood: Uint8Array;
   lastSaveMs: number;
   lastLogMs: number;
+  /** When the last preview grid was posted (or the run started): previews also come on a time cadence. */
+  lastPreviewMs: number;
   /** What the loop should do after its current step. */
   request: 'pause' | 'stop' | null;
   /**

@@ -3,6 +3,7 @@ import { effectiveSchedulerConfig, FILE_DATASETS } from '../../config';
 import { BUILTINS, type BuiltinId } from '../../data/builtins';
 import { useConfig } from '../../store/configStore';
 import { useDataset } from '../../store/datasetStore';
+import { useUi } from '../../store/uiStore';
 import { selectImages } from '../../io/imageGrid';
 import { ClassCounts } from './ClassCounts';
 import { DatasetGrid } from './DatasetGrid';
@@ -37,6 +38,23 @@ export function DataView() {
             onBuiltin={(id) => setField('data.dataset', id as BuiltinId)}
             onFiles={(files) => void loadFiles(files)}
           />
+          <div className="panel next-step">
+            <button
+              type="button"
+              className="primary"
+              disabled={active?.id !== wanted}
+              onClick={() => useUi.getState().setTab('train')}
+            >
+              Next: configure and train
+            </button>
+            <span className="hint">
+              {active?.id === wanted
+                ? `Training will use ${active.name}.`
+                : status.kind === 'running'
+                  ? 'Loading the dataset…'
+                  : 'Choose or drop a dataset first.'}
+            </span>
+          </div>
           {needsFiles && (
             <p className="warning" role="status">
               This setup trains on{' '}

@@ -23,13 +23,15 @@ export function FramePanel({ kind, single, scale }: Props) {
     const image = panelImage(tl, kind, frame, sample);
     drawRaster(canvas.current, image);
     canvas.current.style.width = `${image.width * scale}px`;
-    canvas.current.style.height = `${image.height * scale}px`;
+    canvas.current.style.aspectRatio = `${image.width} / ${image.height}`;
   });
   const onClick = (e: MouseEvent<HTMLCanvasElement>) => {
     const tl = useTimeline.getState().timeline;
     if (single || !tl) return;
     const r = e.currentTarget.getBoundingClientRect();
-    const i = tileAt((e.clientX - r.left) / scale, (e.clientY - r.top) / scale, {
+    // The panel may be shrunk to its column: image pixels per CSS pixel from the drawn size.
+    const shown = r.width / e.currentTarget.width;
+    const i = tileAt((e.clientX - r.left) / shown, (e.clientY - r.top) / shown, {
       columns: gridColumns(tl.numImages),
       count: tl.numImages,
       tileW: tl.width,

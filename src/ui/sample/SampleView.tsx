@@ -5,6 +5,7 @@ import { resultPng, useSample } from '../../store/sampleStore';
 import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
 import { GridCanvas } from '../GridCanvas';
+import { useImageScale } from '../ImageSizeControl';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
 import { ScorePanel } from './ScorePanel';
@@ -35,6 +36,7 @@ export function SampleView() {
   }, [settings, configErrors, T]);
   const invalid = Object.keys(errors).length > 0;
   const running = status.kind === 'running';
+  const scale = useImageScale(result?.batch.width ?? 1);
   return (
     <>
       <section className="panel" aria-labelledby="sample-title">
@@ -73,7 +75,12 @@ export function SampleView() {
               </p>
             )}
             <div className="row">
-              <button type="button" onClick={sample} disabled={!model || invalid || running}>
+              <button
+                type="button"
+                className="primary"
+                onClick={sample}
+                disabled={!model || invalid || running}
+              >
                 Sample
               </button>
               <button type="button" onClick={cancel} disabled={!running}>
@@ -105,7 +112,7 @@ export function SampleView() {
             <figure data-testid="sample-result" data-checksum={result.checksum} data-seed={result.settings.seed}>
               <GridCanvas
                 batch={result.batch}
-                scale={result.batch.width <= 16 ? 6 : 3}
+                scale={scale}
                 label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
               />
               <figcaption>

@@ -1,8 +1,10 @@
 import { useMemo } from 'react';
+import { Line, YAxis } from 'recharts';
 import type { LossPoint } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks } from './axisTicks';
-import { CanvasChart } from './CanvasChart';
-import { ChartFigure } from './ChartFigure';
+import { extent, linearTicks, logTicks } from '../charts/axisTicks';
+import { ChartFigure } from '../charts/ChartFigure';
+import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
 interface Props {
   points: readonly LossPoint[];
@@ -10,26 +12,23 @@ interface Props {
   onLogScale(on: boolean): void;
 }
 
-const step = (v: number) => String(Math.round(v));
-const loss = (v: number) => v.toPrecision(2);
-
-/** Raw and smoothed training loss against step, optionally on a log axis. */
+/** Raw and smoothed training loss against step, optionally on a log axis; hover reads a step out. */
 export function LossChart({ points, logScale, onLogScale }: Props) {
+  const colors = useChartColors();
+  const look = useAxisLook(colors);
   const last = points[points.length - 1];
-  const chart = useMemo(() => {
+  const { data, x, y } = useMemo(() => {
     // A log axis cannot show 0 or negatives; a loss of exactly 0 would only come from a broken run.
     const data = logScale ? points.filter((p) => p.loss > 0 && p.smoothed > 0) : points;
     const [lo, hi] = extent(data, (p) => [p.loss, p.smoothed]);
     return {
-      xs: data.map((p) => p.step),
-      x: { ...linearTicks(...extent(data, (p) => [p.step])), format: step },
-      y: { ...(logScale ? logTicks(lo, hi) : linearTicks(Math.min(0, lo), hi)), format: loss, log: logScale },
-      series: [
-        { ys: data.map((p) => p.loss), color: '#999' },
-        { ys: data.map((p) => p.smoothed), color: '#0969da', width: 2 },
-      ],
+      data: data as LossPoint[],
+      x: linearTicks(...extent(data, (p) => [p.step])),
+      y: logScale ? logTicks(lo, hi) : linearTicks(Math.min(0, lo), hi),
     };
   }, [points, logScale]);
+  const xAxis = useStable(x);
+  const yAxis = useStable(y);
   return (
     <ChartFigure
       testId="loss-chart"
@@ -42,16 +41,30 @@ export function LossChart({ points, logScale, onLogScale }: Props) {
             : ''}
         </>
       }
+      controls={
+        <label className="inline">
+          <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log
+          scale
+        </label>
+      }
     >
-      <label className="inline">
-        <input type="checkbox" checked={logScale} onChange={(e) => onLogScale(e.target.checked)} /> log scale
-      </label>
-      <CanvasChart
-        width={560}
+      <TrainingChart
+        rows={data}
         height={200}
-        label={`Training loss against step${logScale ? ', log scale' : ''}`}
-        {...chart}
-      />
+        title={`Training loss against step${logScale ? ', log scale' : ''}; ← and → read out the steps`}
+        xKey="step"
+        x={xAxis}
+      >
+        <YAxis
+          scale={logScale ? 'log' : 'linear'}
+          domain={yAxis.domain}
+          ticks={yAxis.ticks}
+          {...LOSS_AXIS}
+          {...look}
+        />
+        <Line dataKey="loss" name="raw" stroke={colors.muted} strokeWidth={1} {...STILL_LINE} />
+        <Line dataKey="smoothed" name="smoothed" stroke={colors.main} strokeWidth={2} {...STILL_LINE} />
+      </TrainingChart>
     </ChartFigure>
   );
 }

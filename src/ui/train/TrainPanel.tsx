@@ -41,6 +41,7 @@ export function TrainPanel() {
         phase={status}
         resumeStep={resumable?.step}
         blocked={status === 'idle' ? blocked : undefined}
+        stepsPerSec={latest?.stepsPerSec}
         onTrain={() => train.train(useConfig.getState().valid)}
         onPause={train.pause}
         onResume={() => (status === 'paused' ? train.resume() : resumable && train.resumeFrom(resumable))}

@@ -30,7 +30,12 @@ export function ExportPanel({
     <section className="panel" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
       <div className="row">
-        <button type="button" onClick={onPipeline} disabled={busy || !!blocked || !!notDiffusers}>
+        <button
+          type="button"
+          className="primary"
+          onClick={onPipeline}
+          disabled={busy || !!blocked || !!notDiffusers}
+        >
           Export diffusers pipeline (.zip)
         </button>
         {onRun && (

@@ -1,6 +1,7 @@
 import { useId, type ChangeEvent } from 'react';
 import type { ImportStatus } from '../../store/weightsStore';
 import type { ModelSummary } from '../../worker/protocol';
+import { unetText } from '../modelText';
 
 interface Props {
   model: ModelSummary | undefined;
@@ -65,11 +66,7 @@ export function ImportPanel({ model, status, onFiles }: Props) {
           <dt>Parameters</dt>
           <dd>{model.parameterCount.toLocaleString('en')}</dd>
           <dt>U-Net</dt>
-          <dd>
-            {sideText(model.config.sample_size)}, {model.config.in_channels} channel
-            {model.config.in_channels === 1 ? '' : 's'}, widths {model.config.block_out_channels.join('/')},{' '}
-            {model.config.layers_per_block} per level
-          </dd>
+          <dd>{unetText(model.config)}</dd>
           <dt>Weights</dt>
           <dd data-testid="model-weights">
             {model.weights.includes('ema')
@@ -95,9 +92,4 @@ export function ImportPanel({ model, status, onFiles }: Props) {
       ))}
     </section>
   );
-}
-
-function sideText(size: number | [number, number] | null): string {
-  if (size === null) return 'any size';
-  return Array.isArray(size) ? `${size[0]}×${size[1]}` : `${size}×${size}`;
 }
