@@ -65,7 +65,7 @@ describe('training data', () => {
     const config = parseRunConfig({
       model: {
         preset: 'tiny',
-        sample_size: 512,
+        sample_size: 256,
         in_channels: 1,
         out_channels: 1,
         down_block_types: ['DownBlock2D', 'DownBlock2D'],
@@ -75,13 +75,13 @@ describe('training data', () => {
     });
     const many = {
       ...digits(1),
-      count: 10_000,
-      images: new Uint8Array(10_000 * 28 * 28),
-      labels: new Uint8Array(10_000),
+      count: 20_000,
+      images: new Uint8Array(20_000 * 28 * 28),
+      labels: new Uint8Array(20_000),
     };
     const before = process.memoryUsage().arrayBuffers;
     expect(() => prepareTrainingData({ train: many }, config)).toThrow(
-      'digits: 10000 images fitted to sample_size 512 take 2.4 GiB, over the 1.0 GiB limit for a dataset; lower model.sample_size or use fewer images',
+      'digits: 20000 images fitted to sample_size 256 take 1.2 GiB, over the 1.0 GiB limit for a dataset; lower model.sample_size or use fewer images',
     );
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
