@@ -10,13 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { presetRunConfig } from '../../src/config';
+import { isRunPresetName, presetRunConfig, RUN_PRESET_NAMES } from '../../src/config';
 import { effectiveSchedulerConfig } from '../../src/config/validate';
 import { loadBuiltin } from '../../src/data/builtins';
 import { padOrResize } from '../../src/data/resize';
 
 const { values } = parseArgs({ options: { preset: { type: 'string' }, out: { type: 'string' } } });
 if (!values.preset || !values.out) throw new Error('usage: reference_inputs.ts --preset NAME --out DIR');
+if (!isRunPresetName(values.preset))
+  throw new Error(`--preset ${values.preset} is not a run preset; presets: ${RUN_PRESET_NAMES.join(', ')}`);
 const config = presetRunConfig(values.preset);
 mkdirSync(values.out, { recursive: true });
 writeFileSync(

@@ -45,8 +45,15 @@ export type ModelConfig = UNetConfig & {
  */
 export type DiffusionConfig = SchedulerConfig & { scale_betas_to_T: boolean };
 
-/** How bytes become model inputs: the paper's [-1, 1] or per-channel mean 0 / std 1 (an ablation). */
-export type InputNormalization = 'unit' | 'meanstd';
+/**
+ * How bytes become model inputs: the paper's [-1, 1] ('unit'), per-channel mean 0 / std 1
+ * ('meanstd', an ablation) or [0, 1] ('zero-one': the learner's script, whose
+ * `Normalize(mean=0, std=1)` after `ToTensor()` is a no-op).
+ */
+export type InputNormalization = 'unit' | 'meanstd' | 'zero-one';
+
+/** The normalisations, in the order the form lists them. */
+export const INPUT_NORMALIZATIONS: readonly InputNormalization[] = ['unit', 'meanstd', 'zero-one'];
 
 /** Training section: the optimisation recipe and the learner's deviations from it. */
 export interface TrainingConfig {
@@ -59,6 +66,11 @@ export interface TrainingConfig {
   useEma: boolean;
   /** One t for the whole batch (the learner's mistake) instead of one per example. */
   sharedT: boolean;
+  /**
+   * Two Adam steps per batch on the same gradients (the learner's script calls optimizer.step()
+   * twice after one backward): the moments move twice and the step is about twice as long.
+   */
+  doubleOptimizerStep: boolean;
   normalization: InputNormalization;
   /** Random horizontal flips, where the dataset allows them (never for digits). */
   flip: boolean;
@@ -85,6 +97,16 @@ export interface SamplingConfig {
   seed: number;
   useEma: boolean;
   clip: boolean;
+  /**
+   * The learner's last reverse step: the model is not called at the last timestep; the previous
+   * step's ε̂ and t are reused with x ← (x − (1−α)/√(1−α)·ε̂)/√α instead of the posterior mean.
+   */
+  brokenFinalStep: boolean;
+  /**
+   * Show each sample stretched to its own min–max beside its true range (the learner's display,
+   * which hides a wrong range or offset).
+   */
+  displayMinMax: boolean;
 }
 
 /** One run, end to end. */
@@ -156,6 +178,10 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     useEma: true,
     // Clip the predicted x₀ to [-1, 1] (the released checkpoint's clip_sample: true).
     clip: true,
+    // The paper's last step: the model at t = 0 and the posterior mean (the learner's bug is a switch).
+    brokenFinalStep: false,
+    // Samples shown in their true range [-1, 1] → 0..255; min–max stretching hides range errors.
+    displayMinMax: false,
   },
 });
 

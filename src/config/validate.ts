@@ -11,6 +11,7 @@ import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
 import {
   DATASET_IDS,
   DEFAULT_RUN_CONFIG,
+  INPUT_NORMALIZATIONS,
   RUN_CONFIG_SECTIONS,
   defaultRunConfig,
   type DiffusionConfig,
@@ -247,7 +248,8 @@ function checkTraining(config: RunConfig, errors: RunConfigIssue[]): void {
   num(errors, 'training.emaDecay', t.emaDecay, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
   bool(errors, 'training.useEma', t.useEma);
   bool(errors, 'training.sharedT', t.sharedT);
-  oneOf(errors, 'training.normalization', t.normalization, ['unit', 'meanstd']);
+  bool(errors, 'training.doubleOptimizerStep', t.doubleOptimizerStep);
+  oneOf(errors, 'training.normalization', t.normalization, INPUT_NORMALIZATIONS);
   bool(errors, 'training.flip', t.flip);
   int(errors, 'training.targetSteps', t.targetSteps, 1, 100_000_000);
   int(errors, 'training.seed', t.seed, 0, 2 ** 32 - 1);
@@ -274,6 +276,8 @@ function checkSampling(config: RunConfig, errors: RunConfigIssue[]): void {
   int(errors, 'sampling.seed', s.seed, 0, 2 ** 32 - 1);
   bool(errors, 'sampling.useEma', s.useEma);
   bool(errors, 'sampling.clip', s.clip);
+  bool(errors, 'sampling.brokenFinalStep', s.brokenFinalStep);
+  bool(errors, 'sampling.displayMinMax', s.displayMinMax);
 }
 
 function int(

@@ -13,11 +13,12 @@ import { effectiveSchedulerConfig, unetConfigOf } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
 import { Adam } from './adam';
 import { EpochOrder, uploadBatch, type OrderState, type TrainingData } from './batch';
-import { clipByGlobalNorm, globalNorm } from './clip';
+import { globalNorm } from './clip';
 import { Ema, emaDecayAt } from './ema';
 import { flatten } from './flat';
 import { noiseTables, noisyInputAndTarget, perExampleMse, type NoiseTables } from './loss';
 import { learningRate } from './metrics';
+import { applyUpdate } from './update';
 
 /** What one step measured (read back from the GPU once per step). */
 export interface StepReport {
@@ -153,10 +154,7 @@ export class Trainer {
       const gradNorm = read[1];
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm))
         return { nonFinite: true, step: this.step, loss, gradNorm };
-      const clip = training.gradClipNorm;
-      const clipped = clip === null ? flatGrad : clipByGlobalNorm(flatGrad, clip, norm);
-      this.adam.apply(clipped, lr);
-      if (clipped !== flatGrad) clipped.dispose();
+      applyUpdate(this.adam, flatGrad, norm, lr, training);
       const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step) : null;
       if (this.ema && emaDecay !== null) this.ema.update(emaDecay);
       this.step++;

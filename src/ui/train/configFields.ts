@@ -77,7 +77,26 @@ export const ABLATIONS: FieldGroup = {
       [
         ['unit', '[−1, 1] (paper)'],
         ['meanstd', 'mean 0, std 1 per channel'],
+        ['zero-one', '[0, 1] (the learner’s script)'],
       ],
+    ),
+    field(
+      'checkbox',
+      'training.doubleOptimizerStep',
+      'Two optimizer steps per batch',
+      `${HO} Algorithm 1: one gradient step per batch. The learner’s script calls optimizer.step() twice: an effective lr about doubled.`,
+    ),
+    field(
+      'checkbox',
+      'sampling.brokenFinalStep',
+      'The learner’s last reverse step',
+      `${HO} Algorithm 2: the model is called at every t down to the last. The learner reuses t = 1’s ε̂ with (1−α)/√(1−α).`,
+    ),
+    field(
+      'checkbox',
+      'sampling.displayMinMax',
+      'Show samples min–max stretched too',
+      'Samples map [−1, 1] to 0..255. Stretching each to its own min–max (the learner’s display) hides a wrong range.',
     ),
     field('int', 'training.batchSize', 'Batch size', `${HO} Appendix B and run_cifar.py: 128.`, { min: 1 }),
     select(
