@@ -96,3 +96,18 @@ describe('diagnose', () => {
     expect(diagnose({ config: c, points: [], lossPerT: null, reference: null })).toEqual([]);
   });
 });
+
+describe('twin runs', () => {
+  it('flip one switch and keep everything else, the seed included', async () => {
+    const { TWIN_SWITCHES, twinConfig } = await import('./switches');
+    const { configDifferences } = await import('./reference');
+    const base = presetRunConfig('tiny');
+    for (const s of TWIN_SWITCHES) {
+      const twin = twinConfig(base, s.path);
+      expect(configDifferences(base, twin)).toEqual([s.path]);
+      expect(configDifferences(base, twinConfig(twin, s.path))).toEqual([]);
+      expect(s.explanation.length).toBeGreaterThan(200);
+    }
+    expect(() => twinConfig(base, 'training.lr')).toThrow(/not a twin-run switch/);
+  });
+});

@@ -1,4 +1,4 @@
-import { batchGrid, imageOf, selectImages, toRgba, type ImageBatch } from './pixels';
+import { batchGrid, imageOf, minMaxStretch, selectImages, toRgba, type ImageBatch } from './pixels';
 
 const batch: ImageBatch = {
   data: Uint8Array.from({ length: 3 * 2 * 2 * 3 }, (_, i) => i),
@@ -37,5 +37,18 @@ describe('pixels', () => {
     // Pixel (2, 0) is the gutter between image 0 and image 1.
     expect(Array.from(grid.data.subarray(6, 9))).toEqual([255, 255, 255]);
     expect(Array.from(grid.data.subarray(9, 12))).toEqual([12, 13, 14]);
+  });
+});
+
+describe('minMaxStretch', () => {
+  it('stretches each image to 0..255 on its own and leaves a flat image alone', () => {
+    const batch = {
+      data: Uint8Array.from([128, 192, 255, 7, 7, 7]),
+      count: 2,
+      height: 1,
+      width: 3,
+      channels: 1 as const,
+    };
+    expect([...minMaxStretch(batch).data]).toEqual([0, 129, 255, 7, 7, 7]);
   });
 });

@@ -7,7 +7,7 @@ import { useSample } from '../../store/sampleStore';
 import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
 import { GridCanvas } from '../GridCanvas';
-import { batchGrid } from '../pixels';
+import { batchGrid, minMaxStretch } from '../pixels';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
 import { ScorePanel } from './ScorePanel';
@@ -112,6 +112,19 @@ export function SampleView() {
                 scale={result.batch.width <= 16 ? 6 : 3}
                 label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
               />
+              {settings.displayMinMax && (
+                <div data-testid="sample-minmax">
+                  <GridCanvas
+                    batch={minMaxStretch(result.batch)}
+                    scale={result.batch.width <= 16 ? 6 : 3}
+                    label="The same samples, each stretched to its own min–max"
+                  />
+                  <p className="hint">
+                    Above: the true range ([−1, 1] → 0..255). Here: each image stretched to its own min–max,
+                    as the learner displayed them; where the two differ, the range is wrong.
+                  </p>
+                </div>
+              )}
               <figcaption>
                 {result.settings.sampler.toUpperCase()}, {result.settings.steps} steps, seed{' '}
                 {result.settings.seed}{' '}

@@ -3,6 +3,7 @@ import { RUN_PRESET_NAMES, presetRunConfig, type RunPresetName } from '../../con
 import { useConfig } from '../../store/configStore';
 import { useMetrics } from '../../store/metricsStore';
 import { useTrain } from '../../store/trainStore';
+import { ReferenceNote } from '../clinic/ReferenceNote';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -24,6 +25,7 @@ export function TrainView() {
       <div>
         <TrainPanel />
         <LossBox />
+        <ReferenceNote />
         <LossPerTBox />
         <LrGradBox />
         <PreviewBox />
