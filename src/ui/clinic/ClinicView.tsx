@@ -143,14 +143,24 @@ function TwinPanel() {
   const config = useTrain((s) => s.config);
   const status = useTrain((s) => s.status);
   const [path, setPath] = useState(TWIN_SWITCHES[0].path);
-  const busy = status === 'running' || status === 'starting' || status === 'paused';
+  const busy = status === 'running' || status === 'starting';
   const start = () => {
     if (!config) return;
     const twin = twinConfig(config, path);
-    const sw = TWIN_SWITCHES.find((s) => s.path === path)!;
-    useRuns.getState().nameNext(`twin: ${sw.path} = ${JSON.stringify(valueOf(twin, path))}`);
-    useConfig.getState().replace(twin);
-    useTrain.getState().train(twin);
+    const go = () => {
+      useRuns.getState().nameNext(`twin: ${path} = ${JSON.stringify(valueOf(twin, path))}`);
+      useConfig.getState().replace(twin);
+      useTrain.getState().train(twin);
+    };
+    if (status !== 'paused') return go();
+    // A paused (or finished) run is stopped first: the worker trains one run at a time.
+    const off = useTrain.subscribe((s) => {
+      if (s.status === 'stopped') {
+        off();
+        go();
+      }
+    });
+    useTrain.getState().stop();
   };
   return (
     <section className="panel" aria-labelledby="twin-title">
@@ -170,7 +180,7 @@ function TwinPanel() {
         Start twin run
       </button>
       {!config && <span className="hint"> Train a run first.</span>}
-      {busy && <span className="hint"> A run is training; the twin starts after it.</span>}
+      {busy && <span className="hint"> A run is training: pause it (or let it finish) first.</span>}
     </section>
   );
 }

@@ -17,12 +17,19 @@ interface Props {
  * so recharts' cost is paid rarely.
  */
 export function CompareCharts({ runs, reference }: Props) {
-  const band = useMemo(() => (reference ? referenceBand(reference) : []), [reference]);
   const lastStep = Math.max(0, ...runs.map((r) => r.points[r.points.length - 1]?.step ?? 0));
-  const perTBand = useMemo(
-    () => (reference ? (referenceLossPerT(reference, lastStep)?.buckets ?? []) : []),
+  // The band over the compared runs' steps only (a 6-step run would vanish beside 600 reference steps).
+  const band = useMemo(() => {
+    if (!reference) return [];
+    const all = referenceBand(reference);
+    const upTo = all.findIndex((b) => b.step >= lastStep);
+    return all.slice(0, upTo < 0 ? all.length : upTo + 1);
+  }, [reference, lastStep]);
+  const perTAt = useMemo(
+    () => (reference ? referenceLossPerT(reference, lastStep) : null),
     [reference, lastStep],
   );
+  const perTBand = perTAt?.buckets ?? [];
   const perT = (r: RunRecord) => (r.lossPerT?.mean ?? []).map((v, i) => ({ step: i, loss: v }));
   return (
     <div className="charts-row">
