@@ -95,7 +95,8 @@ export function CompareCharts({ runs, reference }: Props) {
         aria-label="Loss per t bucket of the compared runs, with the reference band"
       >
         <figcaption>
-          Loss per t (20 buckets over [0, T)){perTBand.length > 0 ? ', reference band in grey' : ''}
+          Loss per t (20 buckets over [0, T))
+          {perTAt ? `, reference band at step ${perTAt.step.toLocaleString('en-US')} in grey` : ''}
         </figcaption>
         <ComposedChart width={460} height={220} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
