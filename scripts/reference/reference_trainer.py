@@ -13,10 +13,12 @@ training_reference.py's formulas:
     sharedT); x_t = sqrt(ab) x0 + sqrt(1 - ab) eps; loss = plain MSE against eps (L_simple);
   - inputs: bytes/127.5 - 1 ("unit"), per-channel mean 0 / std 1 ("meanstd") or bytes/255
     ("zero-one"); random horizontal flips when the config and the dataset allow them;
-  - Adam (torch.optim.Adam, betas 0.9/0.999, eps 1e-8) at lr * min(1, (n + 1) / warmup);
+  - Adam (torch.optim.Adam, betas 0.9/0.999, eps 1e-8) at lr * min(1, n / warmup) for the 0-based
+    step n (the paper's get_warmed_up_lr, the lab's since issue 20);
     TF's clip_by_global_norm; doubleOptimizerStep calls optimizer.step() twice on the same
     (clipped) gradients, as the learner's script does;
-  - EMA ema = d ema + (1 - d) w with d_n = min(decay, (1 + n) / (10 + n)).
+  - EMA ema = d ema + (1 - d) w with d_n = min(decay, (1 + n) / (10 + n)) under emaWarmup, else the
+    paper's make_ema (1e-10 for the first update, then decay). The EMA does not change the loss.
 The loss per t is the lab's definition (src/training/lossPerT.ts): 20 buckets over [0, T), each
 the mean of the last 256 per-example losses that fell in it.
 
@@ -208,14 +210,14 @@ def train(config, scheduler, images_u8, allows_flip, steps, seed, snapshot_steps
                 c = tr["gradClipNorm"]
                 for p in params:
                     p.grad.mul_(c / max(norm, c))
-        lr = tr["lr"] * min(1.0, (n + 1) / tr["warmupSteps"]) if tr["warmupSteps"] > 0 else tr["lr"]
+        lr = tr["lr"] * min(1.0, n / tr["warmupSteps"]) if tr["warmupSteps"] > 0 else tr["lr"]
         for group in opt.param_groups:
             group["lr"] = lr
         opt.step()
         if tr.get("doubleOptimizerStep"):
             opt.step()  # the learner's second optimizer.step() on the same gradients
         if ema is not None:
-            d = min(tr["emaDecay"], (1 + n) / (10 + n))
+            d = min(tr["emaDecay"], (1 + n) / (10 + n)) if tr.get("emaWarmup", True) else (1e-10 if n == 0 else tr["emaDecay"])
             with torch.no_grad():
                 for e, p in zip(ema, params):
                     e.mul_(d).add_(p.detach() * (1 - d))

@@ -4,8 +4,9 @@
  * the diffusers pipeline folder (model_index.json, unet/, scheduler/; for the BatchNorm ablation,
  * which diffusers cannot load, the same files without model_index.json plus lab_model.json),
  * `metrics.jsonl` (one JSON object per logged step: step, loss, loss_per_t, smoothed_loss,
- * grad_norm, lr, ema_decay, epoch, elapsed_sec) and `run.json` (the RunConfig). The EMA weights
- * are exported when EMA is on. Built-in datasets load from the repository's public/ folder;
+ * grad_norm, lr, ema_decay, epoch, elapsed_sec), `run.json` (the RunConfig) and
+ * `checkpoint.safetensors` (the run's checkpoint, as Export run writes it: what
+ * `ddpm-lab export-pytorch --run DIR` continues from). The EMA weights are exported when EMA is on. Built-in datasets load from the repository's public/ folder;
  * cifar10 and files datasets need --data (a file or a folder).
  */
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import { toSchedulerConfigJson } from '../diffusion';
 import {
   FILE_DATASETS,
+  allowedText,
+  allows,
   isRunPresetName,
   parseRunConfig,
   presetRunConfig,
@@ -29,6 +32,7 @@ import { pipelineFiles } from '../io/pipeline';
 import { unetConfigToJson } from '../model/config';
 import { datasetIdOfFiles, prepareTrainingData } from '../training/batch';
 import { installFastCpuKernels } from '../training/cpuKernels';
+import { encodeCheckpoint } from '../training/checkpoint';
 import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import { parseArgs, requireFlag, UsageError } from './args';
@@ -51,7 +55,7 @@ const FLAGS = {
 };
 
 /** The repository root, where public/datasets lives. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Trains, writes the model folder, metrics.jsonl and run.json; prints one summary line. */
 export async function trainCommand(argv: readonly string[], out: Output): Promise<number> {
@@ -62,11 +66,17 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     );
   const flag = (name: string) => args.flags.get(name) as string | undefined;
   const config = readConfig(flag('config'), flag('preset'));
-  config.training.targetSteps = integer(requireFlag(args, 'steps', 'train'), 'steps', 1, 100_000_000);
-  if (flag('seed') !== undefined) config.training.seed = integer(flag('seed')!, 'seed', 0, 2 ** 32 - 1);
+  config.training.targetSteps = settingFlag(
+    requireFlag(args, 'steps', 'train'),
+    'steps',
+    'training.targetSteps',
+  );
+  if (flag('seed') !== undefined) config.training.seed = settingFlag(flag('seed')!, 'seed', 'training.seed');
   const checked = parseRunConfig(config);
   const logEvery =
-    flag('log-every') === undefined ? 1 : integer(flag('log-every')!, 'log-every', 1, 100_000_000);
+    flag('log-every') === undefined
+      ? 1
+      : settingFlag(flag('log-every')!, 'log-every', 'training.targetSteps');
   const outDir = requireFlag(args, 'out', 'train');
   const backend = parseBackend(flag('backend'));
 
@@ -116,6 +126,18 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       }
     }
     writeFileSync(join(outDir, 'metrics.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
+    const checkpointMeta = {
+      runId: `cli-seed${checked.training.seed}`,
+      step: trainer.step,
+      savedAt: Date.now(),
+      backend,
+      config: checked,
+      metrics: metrics.state(),
+    };
+    writeFileSync(
+      join(outDir, 'checkpoint.safetensors'),
+      encodeCheckpoint(checkpointMeta, await trainer.captureState()),
+    );
     const model = trainer.samplingModel();
     const files = pipelineFiles({
       unetConfig: unetConfigToJson(model.config),
@@ -180,11 +202,16 @@ function readConfig(path: string | undefined, preset: string | undefined): RunCo
   return parseRunConfig(json);
 }
 
-async function loadData(config: RunConfig, path: string | undefined): Promise<DatasetPair> {
+/** The run's dataset: a built-in from public/, or the files at `path` (required for cifar10 and files). */
+export async function loadData(
+  config: RunConfig,
+  path: string | undefined,
+  command = 'train',
+): Promise<DatasetPair> {
   const id = config.data.dataset;
   if (path === undefined) {
     if (FILE_DATASETS.includes(id))
-      throw new UsageError(`train: data.dataset is "${id}": give its files with --data PATH`);
+      throw new UsageError(`${command}: data.dataset is "${id}": give its files with --data PATH`);
     return loadBuiltin(id as BuiltinId, {
       fetchFile: async (file) => readFileSync(join(ROOT, 'public', file)),
     });
@@ -194,7 +221,7 @@ async function loadData(config: RunConfig, path: string | undefined): Promise<Da
   const found = datasetIdOfFiles(pair.train);
   if (FILE_DATASETS.includes(id) && found !== id)
     throw new UsageError(
-      `train: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
+      `${command}: data.dataset is "${id}" but ${path} holds ${found === 'cifar10' ? 'CIFAR-10' : 'other images'}; set data.dataset to "${found}"`,
     );
   return pair;
 }
@@ -209,9 +236,13 @@ function sourcesAt(path: string) {
     .map((file) => bytesSource(relative(path, file), readFileSync(file)));
 }
 
-function integer(value: string, name: string, min: number, max: number): number {
+/**
+ * A flag's number, checked by the run setting it sets (--log-every, a step count, by
+ * training.targetSteps'), so the CLI allows what the config schema allows.
+ */
+function settingFlag(value: string, name: string, path: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw new UsageError(`train: --${name} ${value} must be an integer from ${min} to ${max}`);
+  if (value.trim() === '' || !allows(path, n))
+    throw new UsageError(`train: --${name} ${value} must be ${allowedText(path)}`);
   return n;
 }

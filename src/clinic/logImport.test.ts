@@ -1,4 +1,4 @@
-import { metricsCsv } from '../worker/runExport';
+import { metricsCsv } from '../training/metricsCsv';
 import { parseLossLog } from './logImport';
 
 describe('parseLossLog', () => {

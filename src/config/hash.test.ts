@@ -24,6 +24,10 @@ describe('run config in the URL hash', () => {
     const d = defaultRunConfig();
     d.training.lr = 1e-3;
     expect(encodeRunConfigHash(d)).toBe('#training.lr=0.001');
+    const p = presetRunConfig('paper');
+    p.training.emaWarmup = true;
+    expect(encodeRunConfigHash(p)).toBe('#preset=paper&training.emaWarmup=true');
+    expect(decodeRunConfigHash('#preset=paper&training.emaWarmup=true').config).toEqual(p);
   });
 
   it('round-trips presets, edits, nulls, lists and strings that look like numbers', () => {

@@ -3,7 +3,8 @@
  * exactly this, and the defaults are this recipe on MNIST. The defaults build on it rather than
  * the reverse, so a change to a default cannot silently change "the paper".
  */
-import type { DiffusionConfig, TrainingConfig } from './runConfig';
+import type { SchedulerConfig } from '../diffusion/config';
+import type { DiffusionSettings, TrainingConfig } from './schema';
 
 /** The forward process: T = 1000, linear betas 1e-4..0.02, ε-prediction, x₀ clipped to [-1, 1]. */
 export const PAPER_DIFFUSION = Object.freeze({
@@ -19,7 +20,7 @@ export const PAPER_DIFFUSION = Object.freeze({
   clip_sample_range: 1,
   // At T = 1000 this changes nothing; at any other T it keeps ᾱ_T ≈ 4e-5 (DDPM.md §4).
   scale_betas_to_T: true,
-} satisfies Partial<DiffusionConfig>);
+} satisfies Partial<SchedulerConfig & DiffusionSettings>);
 
 /** The optimiser, EMA and data handling of the paper's CIFAR-10 run. */
 export const PAPER_TRAINING = Object.freeze({
@@ -31,8 +32,11 @@ export const PAPER_TRAINING = Object.freeze({
   warmupSteps: 5000,
   // Global-norm clipping at 1.0 (run_cifar.py `grad_clip=1.`).
   gradClipNorm: 1,
-  // EMA decay 0.9999 (paper §4); the (1+n)/(10+n) warm-up makes it useful in short runs too.
+  // EMA decay 0.9999 (paper §4).
   emaDecay: 0.9999,
+  // No EMA warm-up: make_ema (tpu_utils.py) copies the weights at the first update, then uses
+  // the constant decay.
+  emaWarmup: false,
   // Samples and FID use the EMA weights (paper §4).
   useEma: true,
   // t ~ U{0..T−1} drawn per example (Algorithm 1); one shared t is the learner's mistake.

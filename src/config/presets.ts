@@ -8,7 +8,7 @@ import type { RunConfigOverrides } from './runConfig';
 /** The names the UI's one-click buttons, the URL hash and `ddpm-lab train --preset` accept. */
 export type RunPresetName = 'paper' | 'learner' | 'learner-code' | 'tiny' | 'mnist' | 'cifar-small';
 
-/** The paper's CIFAR-10 recipe exactly (DDPM.md §1). */
+/** The paper's CIFAR-10 recipe exactly (DDPM.md §1), the EMA without warm-up included. */
 const PAPER: RunConfigOverrides = {
   data: { dataset: 'cifar10', classFilter: null },
   model: { preset: 'paper-cifar10', init: 'ddpm' },
@@ -79,6 +79,8 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
       lr: 3e-3,
       warmupSteps: 0,
       emaDecay: 0.99,
+      // Short runs: without the warm-up the EMA is still mostly the random initial weights.
+      emaWarmup: true,
       targetSteps: 100,
       previewEverySteps: 50,
       previewImages: 4,
@@ -96,6 +98,8 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
       lr: 5e-4,
       warmupSteps: 500,
       emaDecay: 0.999,
+      // Short runs: without the warm-up the EMA is still mostly the random initial weights.
+      emaWarmup: true,
       flip: false,
       targetSteps: 5000,
     },
@@ -110,6 +114,8 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
       lr: 2e-4,
       warmupSteps: 1000,
       emaDecay: 0.9995,
+      // Short runs: without the warm-up the EMA is still mostly the random initial weights.
+      emaWarmup: true,
       flip: true,
       targetSteps: 100_000,
     },

@@ -59,6 +59,7 @@ describe('run config defaults and presets', () => {
     ['training', 'warmupSteps', 5000, 'optimiser'],
     ['training', 'gradClipNorm', 1, 'optimiser'],
     ['training', 'emaDecay', 0.9999, 'EMA'],
+    ['training', 'emaWarmup', false, 'EMA'],
     ['training', 'useEma', true, 'EMA'],
     ['training', 'sharedT', false, 't per example'],
     ['training', 'normalization', 'unit', 'data'],
@@ -141,6 +142,15 @@ describe('run config defaults and presets', () => {
     });
     expect(effectiveSchedulerConfig(c.diffusion)).toMatchObject({ beta_start: 0.0004, beta_end: 0.08 });
     expect(sqrtAlphaBarT(c)).toBeLessThan(0.01);
+  });
+
+  it('the defaults and the small presets warm the EMA up; "paper" and the learner presets do not', () => {
+    expect(defaultRunConfig().training.emaWarmup).toBe(true);
+    for (const name of RUN_PRESET_NAMES)
+      expect([name, presetRunConfig(name).training.emaWarmup]).toEqual([
+        name,
+        name !== 'paper' && name !== 'learner' && name !== 'learner-code',
+      ]);
   });
 
   it('the tiny preset is small enough for CPU tests', () => {

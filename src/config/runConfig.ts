@@ -7,107 +7,36 @@
  * the built-in MNIST digits with a small U-Net so a default run trains in a browser; the `paper`
  * preset swaps in CIFAR-10, the 35.7M-parameter U-Net and 800k steps.
  */
-import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig, type SchedulerKind } from '../diffusion/config';
+import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from '../diffusion/config';
 import type { UNetConfig } from '../model/config';
-import type { InitScheme } from '../model/init';
 import { presetConfig, type UNetPresetName } from '../model/presets';
 import { PAPER_DIFFUSION, PAPER_TRAINING } from './paperRecipe';
+import type { DataConfig, DiffusionSettings, ModelSettings, SamplingConfig, TrainingConfig } from './schema';
 
-/** Where the training images come from: a built-in set, a dropped CIFAR-10 archive, or other dropped files. */
-export type DatasetId = 'mnist' | 'fashion-mnist' | 'shapes' | 'cifar10' | 'files';
-
-/** The dataset ids, in the order the UI lists them. */
-export const DATASET_IDS: readonly DatasetId[] = ['mnist', 'fashion-mnist', 'shapes', 'cifar10', 'files'];
+export {
+  DATASET_IDS,
+  type DataConfig,
+  type DatasetId,
+  type InputNormalization,
+  type SamplingConfig,
+  type TrainingConfig,
+} from './schema';
 
 /** Datasets a user has to drop in (the rest ship with the lab or are generated). */
-export const FILE_DATASETS: readonly DatasetId[] = ['cifar10', 'files'];
-
-/** Data section: which images, optionally one class only. */
-export interface DataConfig {
-  dataset: DatasetId;
-  /** Train on one class (name like "horse" or index like "3"); null keeps all. */
-  classFilter: string | null;
-}
+export const FILE_DATASETS: readonly DataConfig['dataset'][] = ['cifar10', 'files'];
 
 /**
  * Model section: diffusers' UNet2DModel config (the model's own type, keys unchanged) plus where it
  * started: `preset` names the U-Net preset the other keys override ('custom' for none), `init` the
  * initialisation scheme.
  */
-export type ModelConfig = UNetConfig & {
-  preset: UNetPresetName | 'custom';
-  init: InitScheme;
-};
+export type ModelConfig = UNetConfig & ModelSettings;
 
 /**
  * Diffusion section: diffusers' scheduler config plus `scale_betas_to_T`. With it on, beta_start and
  * beta_end are read as tuned for T = 1000 and scaled by 1000/T (see `effectiveSchedulerConfig`).
  */
-export type DiffusionConfig = SchedulerConfig & { scale_betas_to_T: boolean };
-
-/**
- * How bytes become model inputs: the paper's [-1, 1] ('unit'), per-channel mean 0 / std 1
- * ('meanstd', an ablation) or [0, 1] ('zero-one': the learner's script, whose
- * `Normalize(mean=0, std=1)` after `ToTensor()` is a no-op).
- */
-export type InputNormalization = 'unit' | 'meanstd' | 'zero-one';
-
-/** The normalisations, in the order the form lists them. */
-export const INPUT_NORMALIZATIONS: readonly InputNormalization[] = ['unit', 'meanstd', 'zero-one'];
-
-/** Training section: the optimisation recipe and the learner's deviations from it. */
-export interface TrainingConfig {
-  batchSize: number;
-  lr: number;
-  warmupSteps: number;
-  /** Clip gradients to this global L2 norm; null turns clipping off. */
-  gradClipNorm: number | null;
-  emaDecay: number;
-  useEma: boolean;
-  /** One t for the whole batch (the learner's mistake) instead of one per example. */
-  sharedT: boolean;
-  /**
-   * Two Adam steps per batch on the same gradients (the learner's script calls optimizer.step()
-   * twice after one backward): the moments move twice and the step is about twice as long.
-   */
-  doubleOptimizerStep: boolean;
-  normalization: InputNormalization;
-  /** Random horizontal flips, where the dataset allows them (never for digits). */
-  flip: boolean;
-  targetSteps: number;
-  /** Seeds the weights, the data order, t, the noise, the flips and dropout. */
-  seed: number;
-  /** Milliseconds between metric events (the UI needs at most ~20 a second). */
-  logEveryMs: number;
-  /** Steps between preview grids; 0 turns them off. */
-  previewEverySteps: number;
-  previewImages: number;
-  /** DDIM steps of a preview grid. */
-  previewSteps: number;
-  /** Seconds between autosaved checkpoints; 0 saves only at pause and stop. */
-  checkpointEverySec: number;
-}
-
-/** Sampling section: the settings the Sample view starts from. */
-export interface SamplingConfig {
-  sampler: SchedulerKind;
-  steps: number;
-  eta: number;
-  numImages: number;
-  seed: number;
-  useEma: boolean;
-  clip: boolean;
-  /**
-   * The learner's last reverse step: the model is not called at the last timestep; the previous
-   * step's ε̂ and t are reused with x ← (x − (1−α)/√(1−α)·ε̂)/√α instead of the posterior mean.
-   */
-  brokenFinalStep: boolean;
-  /**
-   * Show each sample stretched to its own min–max beside its true range (the learner's display,
-   * which hides a wrong range or offset).
-   */
-  displayMinMax: boolean;
-}
+export type DiffusionConfig = SchedulerConfig & DiffusionSettings;
 
 /** One run, end to end. */
 export interface RunConfig {
@@ -150,6 +79,9 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
   // The paper's optimiser, EMA and data handling, with a run length and logging for digits in a browser.
   training: {
     ...PAPER_TRAINING,
+    // 20k steps are a short run for decay 0.9999: with the paper's EMA, 0.9999^20000 ≈ 14% of the
+    // average would still be the random initial weights. The warm-up averages over the steps done.
+    emaWarmup: true,
     // Digits become recognisable within a few thousand steps; the paper trains 800k on CIFAR-10.
     targetSteps: 20_000,
     // Any fixed number makes runs repeatable; 0 is as good as any.

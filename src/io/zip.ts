@@ -203,7 +203,7 @@ function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** Extensions whose contents are already dense, so deflating them wastes time. */
-const STORED = /\.(safetensors|png|gif|zip|gz)$/i;
+const STORED = /\.(safetensors|png|gif|zip|gz|npz)$/i;
 
 /** Builds a zip archive from path → contents (paths are normalised and must be safe). */
 export function writeZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {

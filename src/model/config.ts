@@ -200,6 +200,8 @@ const SUPPORTED_KEYS = Object.keys(READERS) as (keyof UNetConfig)[];
 /**
  * Validates a parsed config.json and fills diffusers' defaults for absent keys (note that those
  * differ from DDPM's: `attention_head_dim` 8, `downsample_padding` 1, `flip_sin_to_cos` true…).
+ * Other `_`-prefixed keys than `_class_name` and `_diffusers_version` are diffusers' bookkeeping
+ * and are dropped.
  * Throws {@link UNetConfigError} naming the first offending key and what is allowed.
  */
 export function parseUNetConfig(json: unknown): UNetConfig {
@@ -210,6 +212,9 @@ export function parseUNetConfig(json: unknown): UNetConfig {
   const src = json as Json;
   const out: Json = { ...DIFFUSERS_DEFAULTS };
   for (const [key, value] of Object.entries(src)) {
+    // diffusers' own bookkeeping (`_name_or_path` of a model loaded from a folder and saved again,
+    // `_use_default_values`…) says nothing about the architecture; it is not kept.
+    if (/^_[A-Za-z]/.test(key) && !Object.hasOwn(READERS, key)) continue;
     // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's members.
     if (!Object.hasOwn(READERS, key))
       throw new UNetConfigError(

@@ -150,7 +150,7 @@ describe('worker health events', () => {
   it('fails the work in flight in a worker that ended, and leaves finished work alone', () => {
     workers();
     useSample.setState({ status: { kind: 'running', runId: 's', done: 3, total: 10 } });
-    useTrain.setState({ runExport: { kind: 'working', runId: 'x' } });
+    useTrain.setState({ runExport: { kind: 'working', runId: 'x', format: 'run' } });
     routeWorkerExit();
     expect(useHealth.getState().worker.kind).toBe('stopped');
     expect(useSample.getState().status).toEqual({ kind: 'error', message: WORKER_STOPPED_RUN });

@@ -8,6 +8,7 @@ import type { RunConfig } from '../config';
 import { newRunId } from '../worker/client';
 import type {
   CheckpointInfo,
+  RunExportFormat,
   TrainingCommand,
   TrainingEvent,
   TrainReason,
@@ -34,7 +35,7 @@ type TrainEvent = Extract<
 
 export type RunExport =
   | { kind: 'idle' }
-  | { kind: 'working'; runId: string }
+  | { kind: 'working'; runId: string; format: RunExportFormat }
   | { kind: 'done'; fileName: string; bytes: Uint8Array }
   | { kind: 'error'; message: string };
 
@@ -58,7 +59,8 @@ interface TrainState {
   /** Continues a saved run exactly where it was saved (after a reload). */
   resumeFrom(checkpoint: CheckpointInfo): void;
   listCheckpoints(): void;
-  exportRun(): void;
+  /** Asks the worker for the run zip (`run`, the default) or the PyTorch project zip. */
+  exportRun(format?: RunExportFormat): void;
   onEvent(event: TrainEvent): void;
   onError(runId: string, message: string): boolean;
 }
@@ -123,11 +125,11 @@ export const useTrain = create<TrainState>((set, get) => {
     listCheckpoints() {
       send({ type: 'listCheckpoints' });
     },
-    exportRun() {
+    exportRun(format = 'run') {
       const runId = get().runId;
       if (!runId || get().runExport.kind === 'working') return;
-      set({ runExport: { kind: 'working', runId } });
-      send({ type: 'exportRun', runId });
+      set({ runExport: { kind: 'working', runId, format } });
+      send({ type: 'exportRun', runId, format });
     },
     onEvent(event) {
       switch (event.type) {

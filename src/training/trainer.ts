@@ -155,7 +155,7 @@ export class Trainer {
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm))
         return { nonFinite: true, step: this.step, loss, gradNorm };
       applyUpdate(this.adam, flatGrad, norm, lr, training);
-      const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step) : null;
+      const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step, training.emaWarmup) : null;
       if (this.ema && emaDecay !== null) this.ema.update(emaDecay);
       this.step++;
       return { step: this.step, loss, gradNorm, lr, emaDecay, t, perExampleLoss: read.slice(2) };

@@ -40,7 +40,7 @@ export function FaultBanner() {
       {storageFull && (
         <div role="alert" className="warning" data-testid="storage-full">
           {storageFull}{' '}
-          <button type="button" onClick={useTrain.getState().exportRun} disabled={!canExport}>
+          <button type="button" onClick={() => useTrain.getState().exportRun()} disabled={!canExport}>
             Export run
           </button>{' '}
           <button type="button" onClick={dismissStorage}>

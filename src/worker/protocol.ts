@@ -17,8 +17,11 @@ import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
 export type * from './trainingProtocol';
 
-/** 2: the training commands and events of trainingProtocol.ts. 3: sample's weights choice, ModelSummary.weights. */
-export const PROTOCOL_VERSION = 3;
+/**
+ * 2: the training commands and events of trainingProtocol.ts. 3: sample's weights choice, ModelSummary.weights.
+ * 4: exportRun's format (the PyTorch project).
+ */
+export const PROTOCOL_VERSION = 4;
 
 /** Compute backends the lab can run on, in order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readZip } from '../io/zip';
+import { decodeTorchState } from '../pytorch/torchState';
 import { decodeCheckpoint } from '../training/checkpoint';
 import { MemoryCheckpointStore, StorageFullError } from '../training/checkpointStore';
 import { installFastCpuKernels } from '../training/cpuKernels';
@@ -117,13 +118,15 @@ describe('training controller: a run end to end', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(','));
-    expect(header.slice(0, 5)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm']);
-    expect(header.slice(5)).toHaveLength(20);
-    expect(header[5]).toBe('loss_t_0_49');
+    expect(header.slice(0, 6)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm', 'ema_decay']);
+    expect(header.slice(6)).toHaveLength(20);
+    expect(header[6]).toBe('loss_t_0_49');
     expect(rows.map((r) => Number(r[0]))).toEqual([1, 2, 3, 4]);
+    // The tiny preset's EMA warm-up, min(0.99, (1+n)/(10+n)), step by step.
+    expect(rows.map((r) => Number(r[5]))).toEqual([1 / 10, 2 / 11, 3 / 12, 4 / 13]);
     expect(rows.every((r) => r.length === header.length && Number(r[1]) > 0)).toBe(true);
     // 4 steps × batch 4 fill some t buckets: their rolling means are on the last row.
-    expect(rows[3].slice(5).filter((v) => v !== '').length).toBeGreaterThan(0);
+    expect(rows[3].slice(6).filter((v) => v !== '').length).toBeGreaterThan(0);
     expect(decodeCheckpoint(zip.get('checkpoint.safetensors')!).meta.step).toBe(4);
 
     await send({ type: 'previewDataset', runId: 'd2', seed: 5, count: 3 });
@@ -279,6 +282,19 @@ describe('training controller: controls and guards', () => {
     expect(exported.fileName).toBe(`ddpm-run-x-step${meta.step}.zip`);
     const after = of('trainProgress').length;
     await waitFor('trainProgress', (e) => e.metrics.step > meta.step + 1, after);
+
+    await send({ type: 'exportRun', runId: 'x', format: 'pytorch' });
+    const project = await waitFor('runExported', (e) => e.fileName.startsWith('ddpm-pytorch'));
+    const folder = project.fileName.replace(/\.zip$/, '');
+    const files = readZip(new Uint8Array(project.bytes));
+    // One folder; the full file list is project.test.ts's.
+    const names = [...files.keys()];
+    expect(names.every((p) => p.startsWith(`${folder}/`))).toBe(true);
+    for (const file of ['train.py', 'README.md', 'data/train.npz', 'run.json'])
+      expect(names).toContain(`${folder}/${file}`);
+    const torch = decodeTorchState(files.get(`${folder}/lab_state.safetensors`)!, 'lab_state.safetensors');
+    expect(folder).toBe(`ddpm-pytorch-x-step${torch.meta.step}`);
+    expect(torch.meta.adamStep).toBe(torch.meta.step);
     await send({ type: 'reset', runId: 'x' });
     await waitFor('trainState', (e) => e.status === 'idle');
   });

@@ -14,9 +14,12 @@ import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import type { ModelSlot } from './modelSlot';
 import type { DatasetCommands } from './datasetCommands';
-import type { TrainReason, TrainingCommand, WorkerEvent } from './protocol';
+import type { RunExportFormat, TrainReason, TrainingCommand, WorkerEvent } from './protocol';
 import { RunEvents } from './runEvents';
 import { stepLoop, type LoopHost } from './runLoop';
+import { writeZip } from '../io/zip';
+import { pytorchProjectFiles } from '../pytorch/project';
+import { PYTORCH_TEMPLATES } from '../pytorch/templates';
 import { runZip } from './runExport';
 import { importRunBundle } from './runImport';
 import { TrainedSlot } from './trainedSlot';
@@ -114,7 +117,7 @@ export class TrainingController {
         await this.deps.store.delete(cmd.checkpointId);
         return this.postCheckpoints();
       case 'exportRun':
-        return this.exportRun(cmd.runId);
+        return this.exportRun(cmd.runId, cmd.format ?? 'run');
       case 'importRun': {
         const checkpoint = await importRunBundle(this.run, new Uint8Array(cmd.bytes), this.deps);
         this.post({ type: 'runImported', runId: cmd.runId, checkpoint });
@@ -356,9 +359,28 @@ export class TrainingController {
   }
 
   /** The run's config, metrics and a fresh checkpoint, zipped (see runExport.ts). */
-  private async exportRun(runId: string): Promise<void> {
+  private async exportRun(runId: string, format: RunExportFormat): Promise<void> {
     const run = this.current(runId, 'exportRun');
-    return this.betweenSteps(run, () => this.writeRunExport(run));
+    return this.betweenSteps(run, () =>
+      format === 'pytorch' ? this.writePytorchExport(run) : this.writeRunExport(run),
+    );
+  }
+
+  /**
+   * The run as a diffusers + accelerate project (src/pytorch/project.ts), zipped in one folder:
+   * its state now, and the images it trains on (CIFAR-10 stays in the official archive).
+   */
+  private async writePytorchExport(run: Run): Promise<void> {
+    const { runId } = run;
+    const folder = `ddpm-pytorch-${runId.slice(0, 8)}-step${run.trainer.step}`;
+    const files = pytorchProjectFiles({
+      checkpoint: { meta: this.checkpointMeta(run), state: await run.trainer.captureState() },
+      dataset: run.config.data.dataset === 'cifar10' ? null : run.trainer.data.dataset,
+      templates: PYTORCH_TEMPLATES,
+    });
+    const bytes = writeZip(new Map([...files].map(([path, data]) => [`${folder}/${path}`, data])))
+      .buffer as ArrayBuffer;
+    this.post({ type: 'runExported', runId, fileName: `${folder}.zip`, bytes }, [bytes]);
   }
 
   /** run.json, metrics.csv and a checkpoint of the run as it is now, zipped and posted. */

@@ -54,6 +54,9 @@ export interface TrainReason {
   advice?: string;
 }
 
+/** What Export run writes: the lab's own run zip, or a PyTorch project zip. */
+export type RunExportFormat = 'run' | 'pytorch';
+
 export type TrainingCommand =
   | { type: 'loadDataset'; runId: string; source: DatasetSource }
   /** Another random sample of the loaded dataset for the grid ("reshuffle"). */
@@ -74,8 +77,12 @@ export type TrainingCommand =
   | { type: 'previewNow'; runId: string }
   | { type: 'listCheckpoints' }
   | { type: 'deleteCheckpoint'; checkpointId: string }
-  /** A zip of run.json, scheduler_config.json, metrics.csv and the checkpoint (weights, EMA, optimiser moments). */
-  | { type: 'exportRun'; runId: string }
+  /**
+   * `format: 'run'` (the default): a zip of run.json, scheduler_config.json, metrics.csv and the
+   * checkpoint (weights, EMA, optimiser moments). `'pytorch'`: the run as a diffusers + accelerate
+   * project (train.py, README, configs, the state in PyTorch layout, the images; src/pytorch/).
+   */
+  | { type: 'exportRun'; runId: string; format?: RunExportFormat }
   /**
    * Stores the checkpoint of an Export run zip (transferred) as its run's latest, so it resumes like
    * an autosaved one; refused while a run is training or paused. Answers runImported, then checkpoints.

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConfigField } from './ConfigField';
-import { ABLATIONS, GROUPS, type FieldGroup } from './configFields';
+import { FORM, type FieldGroup } from '../../config';
 
 interface Props {
   config: unknown;
@@ -18,7 +18,7 @@ interface Props {
 export function ConfigForm({ config, paper, errors, presets, locked, onField, onPreset }: Props) {
   const [copied, setCopied] = useState(false);
   const group = (g: FieldGroup) => (
-    <fieldset key={g.title} className="group" disabled={locked}>
+    <fieldset key={g.id} className="group" disabled={locked}>
       <legend>{g.title}</legend>
       {g.fields.map((f) => (
         <ConfigField
@@ -33,7 +33,7 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
       ))}
     </fieldset>
   );
-  const known = new Set([...GROUPS, ABLATIONS].flatMap((g) => g.fields.map((f) => f.path)));
+  const known = new Set(FORM.flatMap((g) => g.fields.map((f) => f.path)));
   const other = Object.entries(errors).filter(([path]) => !known.has(path));
   const copy = () => {
     void navigator.clipboard?.writeText(window.location.href).then(() => setCopied(true));
@@ -85,8 +85,7 @@ export function ConfigForm({ config, paper, errors, presets, locked, onField, on
           {message}
         </p>
       ))}
-      {group(ABLATIONS)}
-      {GROUPS.map(group)}
+      {FORM.map(group)}
     </section>
   );
 }

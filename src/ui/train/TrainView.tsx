@@ -8,6 +8,7 @@ import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
 import { LrGradChart } from './LrGradChart';
+import { MetricsOverlay } from './MetricsOverlay';
 import { PreviewGrid } from './PreviewGrid';
 import { TrainPanel } from './TrainPanel';
 
@@ -25,6 +26,7 @@ export function TrainView() {
       <div>
         <TrainPanel />
         <LossBox />
+        <MetricsOverlay />
         <ReferenceNote />
         <LossPerTBox />
         <LrGradBox />

@@ -11,10 +11,20 @@ interface Props {
   onPipeline(): void;
   /** Exports the whole run; absent while no training run exists. */
   onRun?: () => void;
+  /** Exports the run as a diffusers + accelerate project; absent while no training run exists. */
+  onPytorch?: () => void;
 }
 
 /** Downloads: the diffusers pipeline zip, and the whole run (config, metrics CSV, weights, EMA). */
-export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeline, onRun }: Props) {
+export function ExportPanel({
+  blocked,
+  notDiffusers,
+  status,
+  runStatus,
+  onPipeline,
+  onRun,
+  onPytorch,
+}: Props) {
   const busy = status.kind === 'working';
   return (
     <section className="panel" aria-labelledby="export-title">
@@ -28,6 +38,16 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
             Export run
           </button>
         )}
+        {onPytorch && (
+          <button
+            type="button"
+            onClick={onPytorch}
+            disabled={runStatus.kind === 'working' || !!notDiffusers}
+            data-testid="export-pytorch"
+          >
+            Export for PyTorch
+          </button>
+        )}
       </div>
       <p className="hint">
         The pipeline zip (<code>model_index.json</code>, <code>unet/</code>, <code>scheduler/</code>) loads
@@ -35,7 +55,10 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
         weights, as the paper samples (the raw ones when EMA was off), whatever the Sample tab’s Weights
         choice. The run zip holds <code>run.json</code> (the config), <code>metrics.csv</code> (one row per
         step; loss per t on the last row) and a checkpoint with the weights, their EMA and the optimiser
-        state.
+        state. Export for PyTorch zips a folder that continues this run on your own GPUs with diffusers and
+        accelerate: <code>train.py</code>, a README with the exact commands (<code>pip install</code>,{' '}
+        <code>accelerate config</code>, <code>accelerate launch</code>), the weights, EMA and Adam moments in
+        PyTorch’s layout, and the training images (CIFAR-10 is read from its official archive).
       </p>
       {blocked && <p className="hint">{blocked}</p>}
       {notDiffusers && <p className="warning">{notDiffusers}</p>}
@@ -45,7 +68,11 @@ export function ExportPanel({ blocked, notDiffusers, status, runStatus, onPipeli
           Saved {status.fileName} ({(status.bytes / 2 ** 20).toFixed(2)} MiB).
         </p>
       )}
-      {runStatus.kind === 'working' && <p aria-live="polite">Preparing the run export…</p>}
+      {runStatus.kind === 'working' && (
+        <p aria-live="polite">
+          Preparing the {runStatus.format === 'pytorch' ? 'PyTorch project' : 'run export'}…
+        </p>
+      )}
       {runStatus.kind === 'done' && <p aria-live="polite">Saved {runStatus.fileName}.</p>}
       {runStatus.kind === 'error' && (
         <p role="alert" className="error">
