@@ -6,6 +6,7 @@ import {
   matchReference,
   parseReferenceCurve,
   referenceBand,
+  referenceLength,
   referenceLossPerT,
 } from './reference';
 import { syntheticReference } from './testCurves';
@@ -18,6 +19,10 @@ describe('reference curves', () => {
     expect(ref.runs.every((r) => r.loss.length >= ref.steps)).toBe(true);
     expect(ref.provenance.command).toMatch(/reference_trainer\.py/);
     expect(ref.provenance.machine).toMatch(/torch/);
+    expect(referenceLength(ref)).toBe(`${ref.steps} steps`);
+    expect(
+      referenceLength({ ...ref, provenance: { ...ref.provenance, steps: 100, plannedSteps: 2000 } }),
+    ).toBe('100 of the planned 2,000 steps');
     // The reference's config is the preset's as the lab resolves it today.
     expect(configDifferences(ref.config, presetRunConfig('tiny'))).toEqual([]);
     expect(() => parseReferenceCurve({ format: 'x' })).toThrow(/not a Diffusion Lab reference curve/);

@@ -26,7 +26,16 @@ export interface ReferenceCurve {
   steps: number;
   seeds: number[];
   runs: ReferenceRun[];
-  provenance: { command: string; machine: string; date: string; seeds: number[]; steps: number };
+  provenance: {
+    command: string;
+    machine: string;
+    date: string;
+    seeds: number[];
+    steps: number;
+    /** The steps asked for, where the run was stopped before (the file holds what it reached). */
+    plannedSteps?: number;
+    note?: string;
+  };
 }
 
 /** A point of the band: the spread over seeds of the loss averaged over a window of steps ending at `step`. */
@@ -35,6 +44,15 @@ export interface BandPoint {
   lo: number;
   mid: number;
   hi: number;
+}
+
+/** "600 steps", or "100 of the planned 2,000 steps" for a reference stopped early. */
+export function referenceLength(ref: ReferenceCurve): string {
+  const { steps, plannedSteps } = ref.provenance;
+  const n = (v: number) => v.toLocaleString('en-US');
+  return plannedSteps !== undefined && plannedSteps > steps
+    ? `${n(steps)} of the planned ${n(plannedSteps)} steps`
+    : `${n(steps)} steps`;
 }
 
 /** Reads a reference file; throws naming what is wrong. */

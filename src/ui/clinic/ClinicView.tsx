@@ -4,6 +4,7 @@ import {
   compareToReference,
   configDifferences,
   matchReference,
+  referenceLength,
   type ReferenceMatch,
 } from '../../clinic/reference';
 import { TWIN_SWITCHES, twinConfig } from '../../clinic/switches';
@@ -261,7 +262,7 @@ export function ReferenceLine({
   return (
     <p className="hint" data-testid="reference-info">
       Reference: the {match.preset} preset trained by the PyTorch reference trainer,{' '}
-      {p.steps.toLocaleString('en-US')} steps, seeds {p.seeds.join(', ')} ({p.machine}, {p.date}){caveat}.
+      {referenceLength(state.curve)}, seeds {p.seeds.join(', ')} ({p.machine}, {p.date}){caveat}.
     </p>
   );
 }
@@ -329,7 +330,7 @@ function ReferencesPanel() {
             <li key={p} data-testid={`reference-${p}`}>
               {p}:{' '}
               {s?.kind === 'ready'
-                ? `${s.curve.provenance.steps.toLocaleString('en-US')} steps, seeds ${s.curve.seeds.join(', ')}; ${s.curve.provenance.command}`
+                ? `${referenceLength(s.curve)}, seeds ${s.curve.seeds.join(', ')}, ${s.curve.provenance.date}; ${s.curve.provenance.command}`
                 : s?.kind === 'missing'
                   ? 'missing (needs a GPU run of the reference trainer)'
                   : s?.kind === 'error'
