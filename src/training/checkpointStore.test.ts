@@ -3,7 +3,12 @@ import { isQuotaError } from './checkpointStore';
 describe('isQuotaError', () => {
   it('recognises the quota errors browsers raise', () => {
     expect(isQuotaError(new DOMException('The quota has been exceeded.', 'QuotaExceededError'))).toBe(true);
-    expect(isQuotaError({ name: 'NS_ERROR_DOM_QUOTA_REACHED', message: 'Persistent storage maximum size reached' })).toBe(true);
+    expect(
+      isQuotaError({
+        name: 'NS_ERROR_DOM_QUOTA_REACHED',
+        message: 'Persistent storage maximum size reached',
+      }),
+    ).toBe(true);
     expect(isQuotaError(new Error('Transaction aborted: quota exceeded'))).toBe(true);
   });
 

@@ -66,6 +66,17 @@ export class Ema {
     return this.averaged;
   }
 
+  /** The flat average itself (read, do not dispose), in `trainableVariables()` order. */
+  flatAverage(): tf.Tensor1D {
+    return this.flat;
+  }
+
+  /** Sets the flat average (the compiled step's, after it trained), written into the model on demand. */
+  setFlatAverage(flat: tf.Tensor1D): void {
+    this.flat.assign(flat);
+    this.fresh = false;
+  }
+
   /** Sets the average from an averaged model's weights (a checkpoint's), e.g. after `model().variable(…).assign`. */
   reloadFromModel(): void {
     tf.tidy(() => this.flat.assign(flatten(this.averaged.trainableVariables())));

@@ -32,7 +32,9 @@ function done(tx: IDBTransaction): Promise<void> {
     tx.oncomplete = () => resolve();
     // The failed request's own error: tx.error is only set once the abort is under way.
     tx.onerror = (ev) =>
-      reject((ev.target as IDBRequest | null)?.error ?? tx.error ?? new Error('IndexedDB transaction failed'));
+      reject(
+        (ev.target as IDBRequest | null)?.error ?? tx.error ?? new Error('IndexedDB transaction failed'),
+      );
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted (quota exceeded?)'));
   });
 }

@@ -6,7 +6,8 @@ import { prepareTrainingData } from './batch';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { installFastCpuKernels } from './cpuKernels';
 import { RunMetrics } from './runMetrics';
-import { Trainer, type StepReport } from './trainer';
+import { runSteps } from './testing';
+import { Trainer } from './trainer';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -32,15 +33,7 @@ function makeTrainer(overrides: RunConfigOverrides = {}, count = 8): Trainer {
   return new Trainer(config, prepareTrainingData(pair, config));
 }
 
-async function steps(trainer: Trainer, n: number): Promise<StepReport[]> {
-  const out: StepReport[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await trainer.trainStep();
-    if ('nonFinite' in r) throw new Error(`step ${i} was not finite`);
-    out.push(r);
-  }
-  return out;
-}
+const steps = runSteps;
 
 /** The paper's recipe as far as the tiny model allows, and the learner's deviations plus dropout. */
 const RECIPES: [string, RunConfigOverrides][] = [

@@ -27,7 +27,8 @@ async function pass(
   const t = tf.tensor1d([3, 700]);
   const before = tf.memory().numTensors;
   const { value, grads } = tf.variableGrads(
-    () => tf.mean(tf.square(unet.apply(x, t, { training: true, seed: 5 }))) as tf.Scalar,
+    () =>
+      tf.mean(tf.square(unet.apply(x, t, { training: true, dropout: { seed: 5, step: 2 } }))) as tf.Scalar,
     unet.trainableVariables(),
   );
   const out = new Map<string, Float32Array>();
