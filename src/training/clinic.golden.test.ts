@@ -7,6 +7,7 @@ import { applyOverrides, defaultRunConfig } from '../config';
 import { padOrResize } from '../data/resize';
 import { generateShapes } from '../data/shapes';
 import { prepareTrainingData, uploadBatch } from './batch';
+import { Trainer, type StepReport } from './trainer';
 import { globalNorm } from './clip';
 import { flatten } from './flat';
 import { applyUpdate } from './update';
@@ -107,5 +108,30 @@ describe("the learner's switches against PyTorch (scripts/reference/clinic_refer
       1e-6,
     );
     x.dispose();
+  });
+
+  it('a twin with doubleOptimizerStep draws the same batch, t and ε (same first loss) and counts two Adam steps', async () => {
+    const base = applyOverrides(defaultRunConfig(), {
+      data: { dataset: 'shapes' },
+      model: { preset: 'tiny', sample_size: 8, block_out_channels: [16, 32], norm_num_groups: 4 },
+      training: { batchSize: 4, warmupSteps: 0 },
+    });
+    const train = padOrResize(generateShapes({ count: 8, seed: 0 }), 8);
+    const run = async (doubleOptimizerStep: boolean) => {
+      const config = applyOverrides(base, { training: { doubleOptimizerStep } });
+      const trainer = new Trainer(config, prepareTrainingData({ train }, config));
+      const first = (await trainer.trainStep()) as StepReport;
+      const second = (await trainer.trainStep()) as StepReport;
+      const state = await trainer.captureState();
+      trainer.dispose();
+      return { first, second, adamStep: state.adamStep };
+    };
+    const single = await run(false);
+    const double = await run(true);
+    expect(double.first.loss).toBe(single.first.loss);
+    expect([...double.first.t]).toEqual([...single.first.t]);
+    expect([...double.second.t]).toEqual([...single.second.t]);
+    expect(double.second.loss).not.toBe(single.second.loss);
+    expect([single.adamStep, double.adamStep]).toEqual([2, 4]);
   });
 });
