@@ -67,9 +67,33 @@ def read_idx_images(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, h, w, 1)
 
 
-def load_images(inputs, config):
+def read_cifar10(path):
+    """The official cifar-10-binary.tar.gz (or its folder): data_batch_1..5, each record 1 label byte + 3072 CHW bytes."""
+    import tarfile
+
+    chunks = []
+    if os.path.isdir(path):
+        for i in range(1, 6):
+            with open(os.path.join(path, f"data_batch_{i}.bin"), "rb") as f:
+                chunks.append(f.read())
+    else:
+        with tarfile.open(path) as tar:
+            members = sorted((m for m in tar.getmembers() if os.path.basename(m.name).startswith("data_batch_")),
+                             key=lambda m: m.name)
+            chunks = [tar.extractfile(m).read() for m in members]
+    raw = np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 3073)
+    return raw[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy()
+
+
+def load_images(inputs, config, cifar_path=None):
     """uint8 [N, H, W, C] at the model's side, and whether flips are allowed."""
     dataset, side = config["data"]["dataset"], config["model"]["sample_size"]
+    if dataset == "cifar10":
+        if not cifar_path:
+            raise SystemExit("cifar10: give the official cifar-10-binary.tar.gz (or its folder) with --data PATH")
+        if config["data"]["classFilter"] is not None:
+            raise SystemExit("cifar10: the reference trainer takes no class filter")
+        return read_cifar10(cifar_path), True
     if dataset in IDX_FILES:
         imgs = read_idx_images(os.path.join(ROOT, "public", IDX_FILES[dataset]))
         top, left = (side - imgs.shape[1]) // 2, (side - imgs.shape[2]) // 2
@@ -160,7 +184,7 @@ class LossPerT:
         return [round(sum(w) / len(w), 6) if w else None for w in self.windows]
 
 
-def train(config, scheduler, images_u8, allows_flip, steps, seed, snapshot_steps, log, progress):
+def train(config, scheduler, images_u8, allows_flip, steps, seed, snapshot_steps, log, progress, device="cpu"):
     model_cfg = {k: v for k, v in config["model"].items() if k not in ("preset", "init")}
     tr = config["training"]
     torch.manual_seed(seed)
@@ -169,16 +193,16 @@ def train(config, scheduler, images_u8, allows_flip, steps, seed, snapshot_steps
     with_dropout(model, model_cfg.get("dropout", 0) or 0)
     if config["model"]["init"] == "ddpm":
         ddpm_init(model, gen)
-    model.train()
+    model.to(device).train()
     params = list(model.parameters())
     opt = torch.optim.Adam(params, lr=tr["lr"], betas=(0.9, 0.999), eps=1e-8)
     ema = [p.detach().clone() for p in params] if tr["useEma"] else None
     ab = torch.cumprod(1 - betas_of(scheduler), 0)
     T = len(ab)
-    sqrt_ab, sqrt_1mab = ab.sqrt().float(), (1 - ab).sqrt().float()
+    sqrt_ab, sqrt_1mab = ab.sqrt().float().to(device), (1 - ab).sqrt().float().to(device)
     scale, offset = to_inputs(images_u8, tr["normalization"])
-    scale_t = torch.tensor(scale, dtype=torch.float32)[None, :, None, None]
-    offset_t = torch.tensor(offset, dtype=torch.float32)[None, :, None, None]
+    scale_t = torch.tensor(scale, dtype=torch.float32, device=device)[None, :, None, None]
+    offset_t = torch.tensor(offset, dtype=torch.float32, device=device)[None, :, None, None]
     data = torch.from_numpy(images_u8.transpose(0, 3, 1, 2).copy())  # NCHW bytes
     flip = tr["flip"] and allows_flip
     B, N = tr["batchSize"], data.shape[0]
@@ -191,13 +215,14 @@ def train(config, scheduler, images_u8, allows_flip, steps, seed, snapshot_steps
             order, cursor = torch.randperm(N, generator=gen), 0
         idx = order[cursor : cursor + B]
         cursor += B
-        x0 = data[idx].float() * scale_t + offset_t
+        x0 = data[idx].to(device).float() * scale_t + offset_t
         if flip:
             mask = torch.rand(B, generator=gen) < 0.5
-            x0 = torch.where(mask[:, None, None, None], x0.flip(3), x0)
+            x0 = torch.where(mask.to(device)[:, None, None, None], x0.flip(3), x0)
         t = torch.full((B,), int(torch.randint(T, (1,), generator=gen)), dtype=torch.long) if tr["sharedT"] \
             else torch.randint(T, (B,), generator=gen)
-        eps = torch.randn(x0.shape, generator=gen)
+        t = t.to(device)
+        eps = torch.randn(x0.shape, generator=gen).to(device)
         xt = sqrt_ab[t][:, None, None, None] * x0 + sqrt_1mab[t][:, None, None, None] * eps
         pred = model(xt, t.float())
         per_example = ((pred - eps) ** 2).mean(dim=(1, 2, 3))
@@ -255,7 +280,8 @@ def machine():
                 blas = "OpenBLAS"
     except OSError:
         pass
-    return (f"{platform.system()} {platform.release()}, {cpu}, Python {platform.python_version()}, "
+    gpu = f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    return (f"{platform.system()} {platform.release()}, {cpu}{gpu}, Python {platform.python_version()}, "
             f"torch {torch.__version__} ({blas}), {torch.get_num_threads()} thread(s)")
 
 
@@ -316,6 +342,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--command", help="the command line to record in the provenance")
     ap.add_argument("--merge", nargs="+", help="merge these result files into --out instead of training")
+    ap.add_argument("--data", help="cifar10 presets: the official cifar-10-binary.tar.gz or its folder")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
     args = ap.parse_args()
     if args.merge:
         merge(args.merge, args.out)
@@ -327,11 +355,11 @@ def main():
         inputs = json.load(f)
     preset, config, scheduler = inputs["preset"], inputs["config"], inputs["scheduler"]
     seeds = [int(s) for s in args.seeds.split(",")]
-    images, allows_flip = load_images(args.inputs, config)
+    images, allows_flip = load_images(args.inputs, config, args.data)
     out = args.out or os.path.join(ROOT, "public", "reference", f"{preset}.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     command = args.command or " ".join([sys.executable] + sys.argv)
-    machine_text = machine()
+    machine_text = machine() + f", device {args.device}"
     done = []
 
     def progress(partial):
@@ -339,7 +367,7 @@ def main():
 
     for s in seeds:
         done.append(train(config, scheduler, images, allows_flip, args.steps, s, snapshot_steps_of(args.steps),
-                          lambda msg: print(msg, flush=True), progress))
+                          lambda msg: print(msg, flush=True), progress, args.device))
     write_result(out, preset, config, args.steps, done, command, machine_text, int(images.shape[0]))
     print(f"wrote {out} ({os.path.getsize(out)} bytes)")
 

@@ -1,9 +1,10 @@
 /**
- * `npm run reference -- --preset NAME --steps N [--seeds 0,1,2] [--out FILE]`: regenerates one
+ * `npm run reference -- --preset NAME --steps N [--seeds 0,1,2] [--out FILE] [--data CIFAR]`: regenerates one
  * reference curve, public/reference/NAME.json, with the PyTorch reference trainer. Writes the
  * preset's inputs (reference_inputs.ts) to a temporary folder, then runs reference_trainer.py
  * with Debian's /usr/bin/python3 (override with PYTHON). The trainer writes its file as it goes,
- * so a run stopped early leaves a shorter, valid curve.
+ * so a run stopped early leaves a shorter, valid curve. cifar-small and paper need the official
+ * cifar-10-binary.tar.gz (`--data`) and, in practice, a CUDA GPU (used when torch sees one).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     seeds: { type: 'string', default: '0' },
     out: { type: 'string' },
+    data: { type: 'string' },
   },
 });
 if (!values.preset || !values.steps || !/^[1-9]\d*$/.test(values.steps)) {
@@ -54,5 +56,6 @@ run(process.env.PYTHON ?? '/usr/bin/python3', [
   '--command',
   command,
   ...(values.out ? ['--out', values.out] : []),
+  ...(values.data ? ['--data', values.data] : []),
 ]);
 rmSync(inputs, { recursive: true, force: true });
