@@ -249,7 +249,13 @@ export function ReferenceLine({
     return (
       <p className="hint" data-testid="reference-missing">
         The {match.preset} reference curve is missing: it needs a GPU (
-        <code>npm run reference -- --preset {match.preset} --steps N</code>).
+        <code>
+          npm run reference -- --preset {match.preset} --steps N
+          {state.kind === 'missing' && match.preset !== 'tiny' && match.preset !== 'mnist'
+            ? ' --data cifar-10-binary.tar.gz'
+            : ''}
+        </code>
+        ).
       </p>
     );
   if (state.kind === 'error')
