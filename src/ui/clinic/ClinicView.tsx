@@ -251,9 +251,7 @@ export function ReferenceLine({
         The {match.preset} reference curve is missing: it needs a GPU (
         <code>
           npm run reference -- --preset {match.preset} --steps N
-          {state.kind === 'missing' && match.preset !== 'tiny' && match.preset !== 'mnist'
-            ? ' --data cifar-10-binary.tar.gz'
-            : ''}
+          {match.preset !== 'tiny' && match.preset !== 'mnist' ? ' --data cifar-10-binary.tar.gz' : ''}
         </code>
         ).
       </p>
