@@ -100,6 +100,14 @@ module.exports = {
       to: { path: '(^|/)node_modules/@tensorflow/', reachable: true },
     },
     {
+      name: 'clinic-is-pure-logic',
+      severity: 'error',
+      comment:
+        'clinic/ is the Clinic page logic: it reads config, diffusion and the metrics.csv format, never tfjs, React, the worker or the page.',
+      from: { path: '^src/clinic/' },
+      to: { path: '^src/(model|sampling|quality|pytorch|worker|store|ui|cli|fuzz)/|(^|/)node_modules/' },
+    },
+    {
       name: 'nothing-imports-the-cli',
       severity: 'error',
       comment: 'The CLI is a top layer over the same modules, like the worker.',

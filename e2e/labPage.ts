@@ -9,7 +9,7 @@ export async function openLab(page: Page, hash = '#preset=tiny'): Promise<void> 
 
 export async function openTab(
   page: Page,
-  name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights',
+  name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights' | 'Clinic',
 ): Promise<void> {
   const tab = page.getByRole('tab', { name });
   await tab.click();

@@ -129,7 +129,11 @@ describe('ddpm-lab train (in process)', () => {
     [['--steps', '1', '--out', 'x'], 'give exactly one of --config run.json or --preset NAME'],
     [
       ['--preset', 'huge', '--steps', '1', '--out', 'x'],
-      '--preset huge is not a preset; presets: paper, learner, tiny, mnist, cifar-small',
+      '--preset huge is not a preset; presets: paper, learner, learner-code, tiny, mnist, cifar-small',
+    ],
+    [
+      ['--preset', 'learner-code', '--steps', '1', '--out', 'x'],
+      'data.dataset is "cifar10": give its files with --data PATH',
     ],
     [['--preset', 'tiny', '--steps', '0', '--out', 'x'], '--steps 0 must be an integer from 1'],
     [['--preset', 'tiny', '--out', 'x'], '--steps is required'],
@@ -171,6 +175,19 @@ describe('ddpm-lab train (in process)', () => {
       }
     },
   );
+
+  it('trains with every learner’s-code switch on from --config and records them in run.json', async () => {
+    const out = join(dir, 'switches');
+    const configPath = join(dir, 'switches.json');
+    const switches = {
+      training: { doubleOptimizerStep: true, normalization: 'zero-one', batchSize: 4 },
+      sampling: { brokenFinalStep: true, displayMinMax: true },
+    } as const;
+    writeFileSync(configPath, JSON.stringify(applyOverrides(presetRunConfig('tiny'), switches)));
+    const r = await inProcess('train', '--config', configPath, '--steps', '1', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject(switches);
+  }, 300_000);
 
   it('names every invalid field of a config file', async () => {
     const configPath = join(dir, 'bad.json');

@@ -90,7 +90,7 @@ describe('run config in the URL hash', () => {
     expect(preset).toBeNull();
     expect(config).toEqual(defaultRunConfig());
     expect(errors[0]).toMatchObject({ path: 'preset' });
-    expect(errors[0].message).toContain('paper, learner, tiny, mnist, cifar-small');
+    expect(errors[0].message).toContain('paper, learner, learner-code, tiny, mnist, cifar-small');
   });
 
   it('never throws, whatever the hash holds', () => {

@@ -40,6 +40,8 @@ export const PAPER_TRAINING = Object.freeze({
   useEma: true,
   // t ~ U{0..T−1} drawn per example (Algorithm 1); one shared t is the learner's mistake.
   sharedT: false,
+  // One optimizer step per batch (Algorithm 1); two is the learner's script.
+  doubleOptimizerStep: false,
   // Pixels scaled to [-1, 1] (paper §3.3), the range x₀ clipping assumes.
   normalization: 'unit',
   // Random horizontal flips (paper Appendix B); skipped for data that does not allow them.

@@ -98,6 +98,43 @@ describe('run config defaults and presets', () => {
     expect(sqrtAlphaBarT(c) ** 2).toBeCloseTo(0.08, 2);
   });
 
+  it('"learner-code" is the learner’s script: T = 500, β 1e-3..0.03, lr 1e-4, dropout 0, no EMA, batch 128 and the four switches', () => {
+    const paper = presetRunConfig('paper');
+    const c = presetRunConfig('learner-code');
+    expect(c.diffusion).toMatchObject({
+      num_train_timesteps: 500,
+      beta_start: 0.001,
+      beta_end: 0.03,
+      scale_betas_to_T: false,
+    });
+    expect(c.training).toMatchObject({
+      lr: 1e-4,
+      batchSize: 128,
+      useEma: false,
+      warmupSteps: 0,
+      doubleOptimizerStep: true,
+      normalization: 'zero-one',
+    });
+    expect(c.model.dropout).toBe(0);
+    expect(c.sampling).toMatchObject({
+      steps: 500,
+      useEma: false,
+      brokenFinalStep: true,
+      displayMinMax: true,
+    });
+    // The switches are off everywhere else.
+    for (const p of [paper, presetRunConfig('learner'), presetRunConfig('tiny')]) {
+      expect([p.training.doubleOptimizerStep, p.sampling.brokenFinalStep, p.sampling.displayMinMax]).toEqual([
+        false,
+        false,
+        false,
+      ]);
+      expect(p.training.normalization).not.toBe('zero-one');
+    }
+    // Linear 1e-3..0.03 over 500 steps: Σβ ≈ 7.75, so √ᾱ_T ≈ e^(−7.75/2) ≈ 0.02 (the paper's is 0.0064).
+    expect(sqrtAlphaBarT(c)).toBeCloseTo(0.02, 3);
+  });
+
   it('scale_betas_to_T scales linear betas by 1000/T so ᾱ_T stays near 0', () => {
     const c = parseRunConfig({
       diffusion: { num_train_timesteps: 250, scale_betas_to_T: true },
@@ -107,12 +144,12 @@ describe('run config defaults and presets', () => {
     expect(sqrtAlphaBarT(c)).toBeLessThan(0.01);
   });
 
-  it('the defaults and the small presets warm the EMA up; "paper" and "learner" do not', () => {
+  it('the defaults and the small presets warm the EMA up; "paper" and the learner presets do not', () => {
     expect(defaultRunConfig().training.emaWarmup).toBe(true);
     for (const name of RUN_PRESET_NAMES)
       expect([name, presetRunConfig(name).training.emaWarmup]).toEqual([
         name,
-        name !== 'paper' && name !== 'learner',
+        name !== 'paper' && name !== 'learner' && name !== 'learner-code',
       ]);
   });
 

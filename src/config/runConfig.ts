@@ -110,6 +110,10 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     useEma: true,
     // Clip the predicted x₀ to [-1, 1] (the released checkpoint's clip_sample: true).
     clip: true,
+    // The paper's last step: the model at t = 0 and the posterior mean (the learner's bug is a switch).
+    brokenFinalStep: false,
+    // Samples shown in their true range [-1, 1] → 0..255; min–max stretching hides range errors.
+    displayMinMax: false,
   },
 });
 

@@ -261,14 +261,28 @@ const TRAINING = v.strictObject({
     source: `${HO} Algorithm 1: t ~ U{1..T} per example. A shared t gives each step one noise level and a jumpy loss.`,
     group: 'ablations',
   }),
-  /** How bytes become model inputs: the paper's [-1, 1] or per-channel mean 0 / std 1 (an ablation). */
-  normalization: oneOf(['unit', 'meanstd'], {
+  /**
+   * Two Adam steps per batch on the same gradients (the learner's script calls optimizer.step()
+   * twice after one backward): the moments move twice and the step is about twice as long.
+   */
+  doubleOptimizerStep: boolean({
+    label: 'Two optimizer steps per batch',
+    source: `${HO} Algorithm 1: one gradient step per batch. The learner’s script calls optimizer.step() twice: an effective lr about doubled.`,
+    group: 'ablations',
+  }),
+  /**
+   * How bytes become model inputs: the paper's [-1, 1] ('unit'), per-channel mean 0 / std 1
+   * ('meanstd', an ablation) or [0, 1] ('zero-one': the learner's script, whose
+   * `Normalize(mean=0, std=1)` after `ToTensor()` is a no-op).
+   */
+  normalization: oneOf(['unit', 'meanstd', 'zero-one'], {
     label: 'Input normalisation',
     source: `${HO} §3.3: pixels scaled linearly to [−1, 1], the range x₀ clipping assumes.`,
     group: 'ablations',
     options: [
       ['unit', '[−1, 1] (paper)'],
       ['meanstd', 'mean 0, std 1 per channel'],
+      ['zero-one', '[0, 1] (the learner’s script)'],
     ],
   }),
   /** Random horizontal flips, where the dataset allows them (never for digits). */
@@ -338,6 +352,22 @@ const SAMPLING = v.strictObject({
   seed: SEED({ label: 'Seed', source: 'Lab setting.', lab: true }),
   useEma: boolean({ label: 'EMA weights', source: `${HO} §4: samples use the EMA weights.` }),
   clip: boolean({ label: 'Clip x₀', source: 'The released checkpoint’s clip_sample: true.' }),
+  /**
+   * The learner's last reverse step: the model is not called at the last timestep; the previous
+   * step's ε̂ and t are reused with x ← (x − (1−α)/√(1−α)·ε̂)/√α instead of the posterior mean.
+   */
+  brokenFinalStep: boolean({
+    label: 'The learner’s last reverse step',
+    source: `${HO} Algorithm 2: the model is called at every t down to the last. The learner reuses t = 1’s ε̂ with (1−α)/√(1−α).`,
+    group: 'ablations',
+  }),
+  /** Show each sample stretched to its own min–max beside its true range (the learner's display). */
+  displayMinMax: boolean({
+    label: 'Show samples min–max stretched too',
+    source:
+      'Samples map [−1, 1] to 0..255. Stretching each to its own min–max (the learner’s display) hides a wrong range.',
+    group: 'ablations',
+  }),
 });
 
 /** The schema of each section, in the order sections are written everywhere. */

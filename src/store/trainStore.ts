@@ -37,6 +37,8 @@ export type RunExport = Job<{ format: RunExportFormat }, { fileName: string; byt
 
 interface TrainState {
   runId: string | undefined;
+  /** The config the current run trains with (the Clinic's runs list and Twin run read it). */
+  config: RunConfig | undefined;
   status: TrainStatus;
   reason: TrainReason | null;
   /** A command failed for the run (shown with the controls). */
@@ -79,6 +81,7 @@ export const useTrain = create<TrainState>((set, get) => {
   };
   return {
     runId: undefined,
+    config: undefined,
     status: 'idle',
     reason: null,
     error: undefined,
@@ -88,7 +91,7 @@ export const useTrain = create<TrainState>((set, get) => {
     train(config) {
       const runId = newRunId();
       useMetrics.getState().clear();
-      set({ runId, status: 'starting', reason: null, error: undefined, preview: undefined });
+      set({ runId, config, status: 'starting', reason: null, error: undefined, preview: undefined });
       send({ type: 'train', runId, config });
     },
     pause: () => command('pause'),
@@ -108,6 +111,7 @@ export const useTrain = create<TrainState>((set, get) => {
       useMetrics.getState().clear();
       set({
         runId: checkpoint.runId,
+        config: checkpoint.config,
         status: 'starting',
         reason: null,
         error: undefined,

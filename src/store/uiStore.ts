@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 
-export type TabKey = 'data' | 'train' | 'sample' | 'weights';
+export type TabKey = 'data' | 'train' | 'sample' | 'weights' | 'clinic';
 
 /** CSS pixels one image (one dataset tile, one sample) is shown at: 32×32 at 128 px is 4× per pixel. */
 export const IMAGE_SIZES = [64, 128, 192, 256] as const;

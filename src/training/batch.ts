@@ -10,7 +10,7 @@ import { normalization, type Normalization } from '../data/batch';
 import { CIFAR10_CLASSES } from '../data/cifar';
 import { MAX_FILE_BYTES, formatBytes } from '../data/errors';
 import type { Dataset, DatasetPair } from '../data/types';
-import type { DatasetId, RunConfig } from '../config/runConfig';
+import type { DatasetId, InputNormalization, RunConfig } from '../config/runConfig';
 
 /** A dataset that cannot feed this run; `code` tells the guard that answers it. */
 export class TrainingDataError extends Error {
@@ -66,10 +66,17 @@ export function prepareTrainingData(pair: DatasetPair, config: RunConfig): Train
     );
   return {
     dataset,
-    normalization: normalization(dataset, config.training.normalization === 'unit' ? 'unit' : 'meanStd'),
+    normalization: normalization(dataset, NORMALIZATION_KIND[config.training.normalization]),
     flip: config.training.flip && dataset.allowsFlip,
   };
 }
+
+/** The config's normalisation names → the data layer's. */
+const NORMALIZATION_KIND: Record<InputNormalization, Normalization['kind']> = {
+  unit: 'unit',
+  meanstd: 'meanStd',
+  'zero-one': 'zeroOne',
+};
 
 /** Where the epoch order stands: a checkpoint holds this to resume mid-epoch. */
 export interface OrderState {

@@ -18,6 +18,12 @@ export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch;
     numImages: training.previewImages,
     seed: sampling.seed,
     clip: sampling.clip,
+    // The learner's last step shows in the live preview too, so a twin run shows its effect.
+    // (It reuses ε̂, so only for ε-prediction; the Sample view reports the mismatch.)
+    brokenFinalStep:
+      sampling.brokenFinalStep &&
+      training.previewSteps >= 2 &&
+      trainer.scheduler.config.prediction_type === 'epsilon',
     frameBudgetBytes: 0,
   });
   const [count, height, width, channels] = [

@@ -18,11 +18,12 @@ import { effectiveSchedulerConfig, unetConfigOf } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
 import { Adam } from './adam';
 import { EpochOrder, uploadBatch, type OrderState, type TrainingData } from './batch';
-import { clipByGlobalNorm, globalNorm } from './clip';
+import { globalNorm } from './clip';
 import { Ema, emaDecayAt } from './ema';
 import { flatten } from './flat';
 import { noiseTables, noisyInputAndTarget, perExampleMse, type NoiseTables } from './loss';
 import { learningRate } from './metrics';
+import { applyUpdate } from './update';
 import { gpuBatchFits, noisyBatchWebGpu, packImages, type GpuBatchSource } from './webgpuBatch';
 import { webGpuBackend } from './compiled/backend';
 import { ADAM_SETTINGS } from './adam';
@@ -181,10 +182,7 @@ export class Trainer {
       const gradNorm = read[1];
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm))
         return { nonFinite: true, step: this.step, loss, gradNorm };
-      const clip = training.gradClipNorm;
-      const clipped = clip === null ? flatGrad : clipByGlobalNorm(flatGrad, clip, norm);
-      this.adam.apply(clipped, lr);
-      if (clipped !== flatGrad) clipped.dispose();
+      applyUpdate(this.adam, flatGrad, norm, lr, training);
       const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step, training.emaWarmup) : null;
       if (this.ema && emaDecay !== null) this.ema.update(emaDecay);
       this.step++;
@@ -213,10 +211,14 @@ export class Trainer {
     return { value, perExample: perExample as unknown as tf.Tensor1D, grads };
   }
 
-  /** Whether steps run as the compiled dispatch list (WebGPU, fused kernels, GPU batch, no BatchNorm). */
+  /**
+   * Whether steps run as the compiled dispatch list (WebGPU, fused kernels, GPU batch, no
+   * BatchNorm). The learner's doubleOptimizerStep runs op by op: the compiled list has one Adam update.
+   */
   usesCompiledStep(): boolean {
     return (
       this.options.compiled !== false &&
+      !this.config.training.doubleOptimizerStep &&
       this.gpuBatch !== null &&
       this.config.model.lab_norm_after_conv_in == null &&
       useFusedKernels(tf.getBackend())

@@ -6,6 +6,7 @@ import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
 import { GridCanvas } from '../GridCanvas';
 import { useImageScale } from '../ImageSizeControl';
+import { minMaxStretch } from '../pixels';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
 import { ScorePanel } from './ScorePanel';
@@ -109,23 +110,36 @@ export function SampleView() {
             )}
           </div>
           {result && (
-            <figure data-testid="sample-result" data-checksum={result.checksum} data-seed={result.settings.seed}>
+            <figure
+              data-testid="sample-result"
+              data-checksum={result.checksum}
+              data-seed={result.settings.seed}
+            >
               <GridCanvas
                 batch={result.batch}
                 scale={scale}
                 label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
               />
+              {settings.displayMinMax && (
+                <div data-testid="sample-minmax">
+                  <GridCanvas
+                    batch={minMaxStretch(result.batch)}
+                    scale={result.batch.width <= 16 ? 6 : 3}
+                    label="The same samples, each stretched to its own min–max"
+                  />
+                  <p className="hint">
+                    Above: the true range ([−1, 1] → 0..255). Here: each image stretched to its own min–max,
+                    as the learner displayed them; where the two differ, the range is wrong.
+                  </p>
+                </div>
+              )}
               <figcaption>
                 {result.settings.sampler.toUpperCase()}, {result.settings.steps} steps, seed{' '}
                 {result.settings.seed}{' '}
                 <button
                   type="button"
                   onClick={() =>
-                    downloadBytes(
-                      resultPng(result),
-                      `samples-seed${result.settings.seed}.png`,
-                      'image/png',
-                    )
+                    downloadBytes(resultPng(result), `samples-seed${result.settings.seed}.png`, 'image/png')
                   }
                 >
                   Save grid as PNG

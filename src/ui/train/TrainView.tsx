@@ -13,6 +13,7 @@ import { useTrain } from '../../store/trainStore';
 import { useStaggered } from '../charts/useStaggered';
 import { parametersText, unetText } from '../modelText';
 import { activePreset } from './activePreset';
+import { ReferenceNote } from '../clinic/ReferenceNote';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -37,6 +38,7 @@ export function TrainView() {
         <TrainPanel />
         <LossBox />
         <MetricsOverlay />
+        <ReferenceNote />
         <LossPerTBox />
         <LrGradBox />
         <PreviewBox />
