@@ -14,7 +14,8 @@ if (!process.env.VK_ICD_FILENAMES && existsSync(`${SWIFTSHADER}/vk_swiftshader_i
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
-    // *.shared.test.ts read ../shared/data, which a fresh clone lacks: `npm run test:shared` runs them.
+    // *.shared.test.ts read data kept outside the repository (CI has it; a fresh clone does not):
+    // `npm run test:shared` runs them.
     exclude: ['**/node_modules/**', '**/*.shared.test.ts'],
     environment: 'node',
     globals: true,
