@@ -4,7 +4,7 @@ public/reference/<preset>.json, with its provenance. The lab draws it as the ref
 behind a live run (src/clinic/referenceBand.ts).
 
 Nothing here reads the TypeScript trainer. The U-Net is unet_reference.py's (diffusers
-UNet2DModel semantics, written from DDPM.md section 2); the recipe is written from DDPM.md and
+UNet2DModel semantics, written from docs/ddpm.md §2); the recipe is written from docs/ddpm.md and
 training_reference.py's formulas:
   - DDPM initialisation (nn.py default_init: variance scaling fan_avg, uniform; resnet conv2, the
     attention output projection and conv_out at scale 1e-10; biases 0, norms 1/0);

@@ -158,6 +158,7 @@ describe('output folders and files', () => {
     const forced = await train(out, '--force');
     expect(forced.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual([
+      'checkpoint.safetensors',
       'metrics.jsonl',
       'model_index.json',
       'run.json',

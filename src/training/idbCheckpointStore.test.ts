@@ -39,15 +39,18 @@ function holdingHooks() {
 }
 
 describe('IdbCheckpointStore', () => {
-  it('keeps one record per run: a save replaces the previous one, list is newest first', async () => {
-    const store = new IdbCheckpointStore();
+  it('keeps the last checkpoints of each run (here 2): older ones go, list shows each run’s newest first', async () => {
+    const store = new IdbCheckpointStore(undefined, 2);
     const first = await store.save(at(1), bytes(1, 2));
     const second = await store.save(at(2), bytes(3, 4, 5));
+    const third = await store.save(at(3), bytes(6));
     const other = await store.save(at(5, 'run-b'), bytes(9));
     expect(second).toMatchObject({ runId: 'run-a', step: 2, bytes: 3 });
     expect(await store.load(second.id)).toEqual(bytes(3, 4, 5));
-    await expect(store.load(first.id)).rejects.toThrow(`no checkpoint with id ${first.id}`);
-    expect((await store.list()).map((c) => c.id)).toEqual([other.id, second.id]);
+    expect(await store.load(third.id)).toEqual(bytes(6));
+    await expect(store.load(first.id)).rejects.toThrow(first.id);
+    expect((await store.versions('run-a')).map((c) => c.id)).toEqual([third.id, second.id]);
+    expect((await store.list()).map((c) => c.id)).toEqual([other.id, third.id]);
     // Another connection (a reloaded page) sees the same.
     expect(await new IdbCheckpointStore().load(other.id)).toEqual(bytes(9));
   });
