@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import type { BandPoint } from '../../clinic/reference';
 import type { LossPerTCurve } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from './axisTicks';
 import { CanvasChart } from './CanvasChart';
@@ -9,6 +10,8 @@ interface Props {
   snapshot: LossPerTCurve | undefined;
   T: number;
   onSnapshot(): void;
+  /** The reference's loss per t (one band point per bucket), drawn dashed. */
+  reference?: { step: number; buckets: readonly BandPoint[] };
 }
 
 /**
@@ -23,12 +26,15 @@ const finite = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? null : v;
 
 /** Loss against timestep, now and at an earlier snapshot, with the paper's typical range shaded. */
-export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
+export function LossPerTChart({ current, snapshot, T, onSnapshot, reference }: Props) {
   const chart = useMemo(() => {
     const n = current?.buckets.length ?? snapshot?.buckets.length ?? 0;
     const now = Array.from({ length: n }, (_, k) => finite(current?.buckets[k]));
     const before = Array.from({ length: n }, (_, k) => finite(snapshot?.buckets[k]));
-    const [lo, hi] = extent([...now, ...before], (v) => [v]);
+    const ref = reference?.buckets.length === n ? reference.buckets : null;
+    const refLo = ref ? ref.map((b) => finite(b.lo)) : [];
+    const refHi = ref ? ref.map((b) => finite(b.hi)) : [];
+    const [lo, hi] = extent([...now, ...before, ...refLo, ...refHi], (v) => [v]);
     return {
       xs: Array.from({ length: n }, (_, k) => Math.round(((k + 0.5) * T) / n)),
       x: { ...linearTicks(0, T), format: tLabel },
@@ -40,15 +46,16 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
       },
       band: { from: TYPICAL_LOSS[0], to: TYPICAL_LOSS[1], color: 'rgba(26, 127, 55, 0.15)' },
       series: [
+        ...(ref ? [refLo, refHi].map((ys) => ({ ys, color: '#8c959f', dash: [3, 3] })) : []),
         { ys: now, color: '#0969da', width: 2 },
         ...(snapshot ? [{ ys: before, color: '#9a6700', dash: [5, 3] }] : []),
       ],
     };
-  }, [current, snapshot, T]);
+  }, [current, snapshot, T, reference]);
   return (
     <ChartFigure
       testId="loss-per-t-chart"
-      data={{ buckets: chart.xs.length }}
+      data={{ buckets: chart.xs.length, 'reference-step': reference?.step }}
       caption={
         <>
           Loss per timestep t:{' '}

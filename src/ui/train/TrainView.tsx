@@ -3,7 +3,7 @@ import { RUN_PRESET_NAMES, presetRunConfig, type RunPresetName } from '../../con
 import { useConfig } from '../../store/configStore';
 import { useMetrics } from '../../store/metricsStore';
 import { useTrain } from '../../store/trainStore';
-import { ReferenceNote } from '../clinic/ReferenceNote';
+import { ReferenceNote, useLiveReferenceBand, useLiveReferenceLossPerT } from '../clinic/ReferenceNote';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -75,19 +75,29 @@ const MemoLrGradChart = memo(LrGradChart);
 function LossBox() {
   const points = useMetrics((s) => s.loss);
   const logScale = useMetrics((s) => s.logScale);
-  return <MemoLossChart points={points} logScale={logScale} onLogScale={useMetrics.getState().setLogScale} />;
+  const reference = useLiveReferenceBand();
+  return (
+    <MemoLossChart
+      points={points}
+      logScale={logScale}
+      onLogScale={useMetrics.getState().setLogScale}
+      reference={reference}
+    />
+  );
 }
 
 function LossPerTBox() {
   const current = useMetrics((s) => s.lossPerT);
   const snapshot = useMetrics((s) => s.snapshot);
   const T = useConfig((s) => s.valid.diffusion.num_train_timesteps);
+  const reference = useLiveReferenceLossPerT(current?.step ?? 0);
   return (
     <MemoLossPerTChart
       current={current}
       snapshot={snapshot}
       T={T}
       onSnapshot={useMetrics.getState().takeSnapshot}
+      reference={reference}
     />
   );
 }
