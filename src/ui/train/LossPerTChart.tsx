@@ -67,6 +67,7 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot, reference }: P
             </>
           )}
           ; shaded: the typical overall ε-MSE of CIFAR-10, 0.015–0.03 (DDPM.md §4)
+          {reference ? `; dashed: the reference trainer’s seeds at step ${reference.step}` : ''}
         </>
       }
     >
