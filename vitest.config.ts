@@ -22,5 +22,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The CLI tests spawn bin/ddpm-lab.mjs, which runs the bundle: build it from the current sources.
+    globalSetup: ['scripts/build-cli.mjs'],
   },
 });

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from './run';
+import { loadPaths } from './data';
 import { cifarRecords, idxFile } from '../data/testHelpers';
 
 // The committed CIFAR-10 fixture (16 train and 4 test images per class, official layout).
@@ -88,6 +89,48 @@ describe('ddpm-lab data', () => {
     expect(code).toBe(0);
     expect(JSON.parse(out[0]).train.images).toBe(1);
     expect(err).toEqual(['warning: skipped 1 file(s) that are not dataset files: notes.md']);
+  });
+
+  it('reads a folder of PNGs with the pixels an independent writer put in them, and says why a JPEG is skipped', async () => {
+    // PNGs written by scripts/reference/io_write_png.py (and read back by PIL there), all 7×5.
+    const { cases } = JSON.parse(
+      readFileSync(new URL('../../scripts/reference/fixtures/io_png.json', import.meta.url), 'utf8'),
+    ) as { cases: { name: string; png: string; channels: number; bitDepth: number; expected: number[] }[] };
+    const classes = { gray: ['gray1', 'gray8', 'gray16'], color: ['rgb8', 'rgba8', 'palette4_trns'] };
+    const folder = join(dir, 'pngs');
+    const expected = new Map<string, string>();
+    for (const [cls, names] of Object.entries(classes)) {
+      mkdirSync(join(folder, cls), { recursive: true });
+      for (const name of names) {
+        const c = cases.find((k) => k.name === name)!;
+        writeFileSync(join(folder, cls, `${name}.png`), Buffer.from(c.png, 'base64'));
+        // The Python writer's samples as RGB over black, 16 bits rounded to 8.
+        const v = c.expected.map((x) => (c.bitDepth === 16 ? Math.round((x * 255) / 65535) : x));
+        const rgb: number[] = [];
+        for (let p = 0; p < v.length / c.channels; p++) {
+          const px = v.slice(p * c.channels, (p + 1) * c.channels);
+          const color = c.channels < 3 ? [px[0], px[0], px[0]] : px.slice(0, 3);
+          const a = c.channels === 2 ? px[1] : c.channels === 4 ? px[3] : 255;
+          rgb.push(...color.map((x) => (a === 255 ? x : Math.round((x * a) / 255))));
+        }
+        expected.set(rgb.join(','), cls);
+      }
+    }
+    writeFileSync(join(folder, 'color', 'photo.jpg'), Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]));
+
+    const { code, out, err } = await run([folder]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out[0])).toEqual({
+      train: { images: 6, height: 5, width: 7, channels: 3, per_class: { color: 3, gray: 3 } },
+    });
+    expect(err).toEqual([
+      'warning: skipped 1 image file(s) that could not be decoded: color/photo.jpg (color/photo.jpg: JPEG images are decoded only in the browser; convert them to PNG for the command line)',
+    ]);
+    const { train } = (await loadPaths([folder])).pair;
+    const got = new Map<string, string>();
+    for (let i = 0; i < train.count; i++)
+      got.set(train.images.subarray(i * 105, (i + 1) * 105).join(','), train.classNames[train.labels[i]]);
+    expect(got).toEqual(expected);
   });
 
   it('exits 1 on bad usage, naming the problem', async () => {

@@ -40,7 +40,7 @@ describe('run config in the URL hash', () => {
       (c) => (c.model.lab_norm_after_conv_in = 'batch'),
       (c) => (c.diffusion.prediction_type = 'v_prediction'),
       (c) => (c.sampling.sampler = 'ddim'),
-      (c) => (c.model.block_out_channels = [24]),
+      (c) => (c.model.block_out_channels = [32]),
       (c) => (c.model.down_block_types = ['DownBlock2D']),
     ];
     for (const base of [null, ...RUN_PRESET_NAMES])

@@ -1,10 +1,9 @@
 /**
- * The paper's CIFAR-10 recipe (Ho et al. 2020, DDPM.md §1), stated once: the `paper` preset is
+ * The paper's CIFAR-10 recipe (Ho et al. 2020, docs/ddpm.md §1), stated once: the `paper` preset is
  * exactly this, and the defaults are this recipe on MNIST. The defaults build on it rather than
- * the reverse, so a change to a default cannot silently change "the paper".
+ * the reverse, so a change to a default cannot silently change "the paper". It imports nothing:
+ * runConfig.ts checks it against the section types where it spreads it into the defaults.
  */
-import type { SchedulerConfig } from '../diffusion/config';
-import type { DiffusionSettings, TrainingConfig } from './schema';
 
 /** The forward process: T = 1000, linear betas 1e-4..0.02, ε-prediction, x₀ clipped to [-1, 1]. */
 export const PAPER_DIFFUSION = Object.freeze({
@@ -14,17 +13,17 @@ export const PAPER_DIFFUSION = Object.freeze({
   beta_schedule: 'linear',
   trained_betas: null,
   prediction_type: 'epsilon',
-  // σ²_t = β_t, the released google/ddpm-cifar10-32 checkpoint's choice (DDPM.md §1).
+  // σ²_t = β_t, the released google/ddpm-cifar10-32 checkpoint's choice (docs/ddpm.md §1).
   variance_type: 'fixed_large',
   clip_sample: true,
   clip_sample_range: 1,
-  // At T = 1000 this changes nothing; at any other T it keeps ᾱ_T ≈ 4e-5 (DDPM.md §4).
+  // At T = 1000 this changes nothing; at any other T it keeps ᾱ_T ≈ 4e-5 (docs/ddpm.md §4).
   scale_betas_to_T: true,
-} satisfies Partial<SchedulerConfig & DiffusionSettings>);
+});
 
 /** The optimiser, EMA and data handling of the paper's CIFAR-10 run. */
 export const PAPER_TRAINING = Object.freeze({
-  // The paper's batch size (DDPM.md §1, run_cifar.py).
+  // The paper's batch size (docs/ddpm.md §1, run_cifar.py).
   batchSize: 128,
   // Adam learning rate 2e-4 (paper §4, CIFAR-10).
   lr: 2e-4,
@@ -49,4 +48,4 @@ export const PAPER_TRAINING = Object.freeze({
   flip: true,
   // 800k steps on CIFAR-10 (paper §4).
   targetSteps: 800_000,
-} satisfies Partial<TrainingConfig>);
+});

@@ -8,7 +8,7 @@ import type { RunConfigOverrides } from './runConfig';
 /** The names the UI's one-click buttons, the URL hash and `ddpm-lab train --preset` accept. */
 export type RunPresetName = 'paper' | 'learner' | 'learner-code' | 'tiny' | 'mnist' | 'cifar-small';
 
-/** The paper's CIFAR-10 recipe exactly (DDPM.md §1), the EMA without warm-up included. */
+/** The paper's CIFAR-10 recipe exactly (docs/ddpm.md §1), the EMA without warm-up included. */
 const PAPER: RunConfigOverrides = {
   data: { dataset: 'cifar10', classFilter: null },
   model: { preset: 'paper-cifar10', init: 'ddpm' },
@@ -18,7 +18,7 @@ const PAPER: RunConfigOverrides = {
 };
 
 /**
- * The setup of a learner who could not reproduce DDPM (DDPM.md §4): the paper's recipe with
+ * The setup of a learner who could not reproduce DDPM (docs/ddpm.md §4): the paper's recipe with
  * T = 250 and unscaled betas, one t per batch, batch 64, mean/std inputs and BatchNorm after
  * conv_in. 44,531 steps are the 57 epochs of CIFAR-10 at batch 64 after which they saw blobs.
  */

@@ -45,7 +45,7 @@ describe('run config defaults and presets', () => {
     expect(c.model).toEqual(DEFAULT_RUN_CONFIG.model);
   });
 
-  // The paper's numbers as DDPM.md §1 tabulates them (Ho et al. 2020 §4, Appendix B), each with its row.
+  // The paper's numbers as docs/ddpm.md §1 tabulates them (Ho et al. 2020 §4, Appendix B), each with its row.
   const PAPER_NUMBERS: [section: 'diffusion' | 'training', key: string, value: unknown, source: string][] = [
     ['diffusion', 'num_train_timesteps', 1000, 'timesteps T'],
     ['diffusion', 'beta_start', 1e-4, 'betas'],
@@ -67,11 +67,11 @@ describe('run config defaults and presets', () => {
     ['training', 'targetSteps', 800_000, 'length'],
   ];
 
-  it.each(PAPER_NUMBERS)('"paper" sets %s.%s = %s (DDPM.md §1 row "%s")', (section, key, value) => {
+  it.each(PAPER_NUMBERS)('"paper" sets %s.%s = %s (docs/ddpm.md §1 row "%s")', (section, key, value) => {
     expect((presetRunConfig('paper')[section] as unknown as Record<string, unknown>)[key]).toBe(value);
   });
 
-  it('"paper" is the paper’s CIFAR-10 U-Net and schedule end point (DDPM.md §1)', () => {
+  it('"paper" is the paper’s CIFAR-10 U-Net and schedule end point (docs/ddpm.md §1)', () => {
     const c = presetRunConfig('paper');
     expect(c.data.dataset).toBe('cifar10');
     expect(countParameters(unetConfigOf(c))).toBe(35_746_307);
@@ -79,7 +79,7 @@ describe('run config defaults and presets', () => {
     expect(sqrtAlphaBarT(c)).toBeCloseTo(0.0064, 4);
   });
 
-  it('"learner" is the paper with the learner’s five deviations (DDPM.md §4)', () => {
+  it('"learner" is the paper with the learner’s five deviations (docs/ddpm.md §4)', () => {
     const paper = presetRunConfig('paper');
     const c = presetRunConfig('learner');
     expect(c.diffusion.num_train_timesteps).toBe(250);

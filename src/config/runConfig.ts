@@ -3,7 +3,7 @@
  * defaults here (nanoGPT style: every default says why). It travels unchanged through the UI form,
  * the URL hash, the worker, checkpoints, `run.json` and the CLI.
  *
- * The defaults are the paper's recipe (Ho et al. 2020, DDPM.md §1) for every hyperparameter, on
+ * The defaults are the paper's recipe (Ho et al. 2020, docs/ddpm.md §1) for every hyperparameter, on
  * the built-in MNIST digits with a small U-Net so a default run trains in a browser; the `paper`
  * preset swaps in CIFAR-10, the 35.7M-parameter U-Net and 800k steps.
  */
@@ -62,7 +62,7 @@ const DEFAULT_UNET_PRESET: UNetPresetName = 'mnist';
 export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
   data: {
     // Ships with the lab (nothing to download) and gives recognisable samples after a few
-    // thousand steps of a small U-Net (DDPM.md §4), so the first run shows learning.
+    // thousand steps of a small U-Net (docs/ddpm.md §4), so the first run shows learning.
     dataset: 'mnist',
     classFilter: null,
   },
@@ -71,14 +71,14 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     // 35.7M-parameter U-Net is the `paper-cifar10` preset.
     ...presetConfig(DEFAULT_UNET_PRESET),
     preset: DEFAULT_UNET_PRESET,
-    // The paper's TensorFlow initialisation (zero-initialised residual branches), DDPM.md §1.
+    // The paper's TensorFlow initialisation (zero-initialised residual branches), docs/ddpm.md §1.
     init: 'ddpm',
   },
   // The paper's schedule; the keys it does not name (spacing, offsets) keep diffusers' defaults.
-  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...PAPER_DIFFUSION },
+  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...(PAPER_DIFFUSION satisfies Partial<DiffusionConfig>) },
   // The paper's optimiser, EMA and data handling, with a run length and logging for digits in a browser.
   training: {
-    ...PAPER_TRAINING,
+    ...(PAPER_TRAINING satisfies Partial<TrainingConfig>),
     // 20k steps are a short run for decay 0.9999: with the paper's EMA, 0.9999^20000 ≈ 14% of the
     // average would still be the random initial weights. The warm-up averages over the steps done.
     emaWarmup: true,

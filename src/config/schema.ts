@@ -17,7 +17,7 @@ import { UNET_PRESET_NAMES, type UNetPresetName } from '../model/presets';
 
 /** The Configure form's groups, in the order it shows them. */
 export const FORM_GROUPS = {
-  ablations: 'Ablations: the learner’s deviations (DDPM.md §4)',
+  ablations: 'Ablations: the learner’s deviations (docs/ddpm.md §4)',
   model: 'Model',
   schedule: 'Noise schedule',
   optimisation: 'Optimisation',

@@ -10,6 +10,7 @@ import { SchedulerConfigError, resolveSchedulerConfig, type SchedulerConfig } fr
 import { createScheduler } from '../diffusion/scheduler';
 import { scaleLinearBetasToT } from '../diffusion/diagnostics';
 import { parseUNetConfig, type UNetConfig } from '../model/config';
+import { checkModelLimits } from '../model/limits';
 import { presetConfig } from '../model/presets';
 import {
   RUN_CONFIG_SECTIONS,
@@ -96,7 +97,18 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
   checkMaxima(config, errors, failed);
   if (![...failed].some((p) => p.startsWith('model.'))) checkModel(config.model, errors);
   if (![...failed].some((p) => p.startsWith('diffusion.'))) checkDiffusion(config.diffusion, errors);
+  checkModelCost(config, errors);
   return errors.length > 0 ? { errors } : { config };
+}
+
+/** The model's size, FLOPs and activations at the training batch (`MODEL_LIMITS`), once all else is valid. */
+function checkModelCost(config: RunConfig, errors: RunConfigIssue[]): void {
+  if (errors.length > 0) return;
+  try {
+    checkModelLimits(unetConfigOf(config), { batch: config.training.batchSize });
+  } catch (e) {
+    errors.push({ path: 'model', message: `model: ${(e as Error).message}` });
+  }
 }
 
 /** `path = value is not allowed; allowed: …`, the words from the schema. */

@@ -22,6 +22,13 @@ export interface ForwardMacs {
    * time_embedding.linear_1 reads the sinusoids): backprop needs their weight gradient only.
    */
   dataInput: number;
+  /**
+   * Float32 values of the layer outputs one forward pass produces (and training keeps for the
+   * backward pass): every norm, activation, convolution, sum, concatenation and attention score
+   * matrix, counted once. An estimate of activation memory, not an allocator trace: it is what
+   * `limits.ts` bounds before a model is built.
+   */
+  activations: number;
 }
 
 /** FLOPs of one training step (forward, backward, no optimiser), for a batch of `batch` images. */
@@ -37,7 +44,10 @@ export function forwardMacs(config: UNetConfig, batch: number, height: number, w
   const plan = planUNet(config);
   const levels = config.block_out_channels.length;
   const pixels = (level: number) => (height / 2 ** level) * (width / 2 ** level);
-  const macs: ForwardMacs = { conv: 0, linear: 0, attention: 0, dataInput: 0 };
+  const macs: ForwardMacs = { conv: 0, linear: 0, attention: 0, dataInput: 0, activations: 0 };
+  const keep = (values: number) => {
+    macs.activations += batch * values;
+  };
   const conv = (outPixels: number, inCh: number, outCh: number, k: number) => {
     const n = batch * outPixels * k * k * inCh * outCh;
     macs.conv += n;
@@ -50,6 +60,8 @@ export function forwardMacs(config: UNetConfig, batch: number, height: number, w
   };
   const resnet = (r: ResnetPlan, level: number) => {
     const p = pixels(level);
+    // norm1, SiLU; conv1, + time embedding, norm2, SiLU, dropout, conv2, residual sum (+ shortcut).
+    keep(p * (2 * r.inChannels + (r.inChannels !== r.outChannels ? 8 : 7) * r.outChannels));
     conv(p, r.inChannels, r.outChannels, 3);
     linear(batch, plan.timeEmbedChannels, r.outChannels);
     conv(p, r.outChannels, r.outChannels, 3);
@@ -57,6 +69,8 @@ export function forwardMacs(config: UNetConfig, batch: number, height: number, w
   };
   const attention = (a: AttentionPlan, level: number) => {
     const tokens = pixels(level);
+    // norm, q, k, v, softmax(q·kᵀ)·v, to_out, residual sum; scores and their softmax per head.
+    keep(tokens * (7 * a.channels + 2 * a.heads * tokens));
     linear(batch * tokens, a.channels, a.channels * 4); // to_q, to_k, to_v, to_out.0
     // Per head tokens² · d for each product; summed over heads that is tokens² · channels.
     macs.attention += 2 * batch * tokens * tokens * a.channels;
@@ -65,12 +79,16 @@ export function forwardMacs(config: UNetConfig, batch: number, height: number, w
   macs.dataInput += linear(batch, plan.timeChannels, plan.timeEmbedChannels);
   linear(batch, plan.timeEmbedChannels, plan.timeEmbedChannels);
   macs.dataInput += conv(pixels(0), config.in_channels, plan.timeChannels, 3);
+  keep(pixels(0) * plan.timeChannels);
   plan.down.forEach((block, level) => {
     block.resnets.forEach((r, j) => {
       resnet(r, level);
       if (block.attentions[j]) attention(block.attentions[j], level);
     });
-    if (block.resample) conv(pixels(level + 1), block.resample.channels, block.resample.channels, 3);
+    if (block.resample) {
+      keep(pixels(level + 1) * block.resample.channels);
+      conv(pixels(level + 1), block.resample.channels, block.resample.channels, 3);
+    }
   });
   const bottom = levels - 1;
   resnet(plan.mid.resnets[0], bottom);
@@ -79,11 +97,16 @@ export function forwardMacs(config: UNetConfig, batch: number, height: number, w
   plan.up.forEach((block, i) => {
     const level = bottom - i;
     block.resnets.forEach((r, j) => {
+      keep(pixels(level) * r.inChannels); // the skip concatenation
       resnet(r, level);
       if (block.attentions[j]) attention(block.attentions[j], level);
     });
-    if (block.resample) conv(pixels(level - 1), block.resample.channels, block.resample.channels, 3);
+    if (block.resample) {
+      keep(2 * pixels(level - 1) * block.resample.channels); // nearest upsampling, then its conv
+      conv(pixels(level - 1), block.resample.channels, block.resample.channels, 3);
+    }
   });
+  keep(pixels(0) * (2 * plan.timeChannels + config.out_channels)); // norm_out, SiLU, conv_out
   conv(pixels(0), plan.timeChannels, config.out_channels, 3);
   return macs;
 }

@@ -8,6 +8,7 @@ import { batchNorm } from './batchNorm';
 import { downBlock, midBlock, upBlock } from './blocks';
 import { isDiffusersCompatible, sideMultiple, type UNetConfig } from './config';
 import { useFusedKernels } from './fused';
+import { checkModelLimits } from './limits';
 import { initialValue, paramSeed, type InitScheme } from './init';
 import {
   SAME_3X3,
@@ -77,8 +78,12 @@ export class UNet {
   private readonly vars = new Map<string, tf.Variable>();
   private readonly fused: boolean | undefined;
 
-  /** Builds and initialises the variables; throws UNetConfigError for configs the plan rejects. */
+  /**
+   * Builds and initialises the variables; throws UNetConfigError for configs the plan rejects and
+   * ModelLimitError, before allocating anything, for one that costs more than MODEL_LIMITS.
+   */
   constructor(config: UNetConfig, options: UNetOptions = {}) {
+    checkModelLimits(config);
     this.config = config;
     this.plan = planUNet(config);
     this.diffusersCompatible = isDiffusersCompatible(config);

@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import { parseMetricsCsv, type CsvMetricPoint } from '../io/metricsCsv';
 import { MAX_CHART_POINTS, type LossPoint } from './metricsStore';
-import { minMaxDownsample } from './series';
+import { minMaxDownsample } from '../training/metricSeries';
 
 /** Larger than any metrics.csv of a real run (800k rows are about 80 MB). */
 export const MAX_OVERLAY_BYTES = 256 * 2 ** 20;

@@ -7,7 +7,7 @@
 import { create } from 'zustand';
 import type { RunConfig } from '../config';
 import { parseLossLog } from '../clinic/logImport';
-import type { ImageBatch } from './imageBatch';
+import type { ImageBatch } from '../io/image';
 import { useMetrics } from './metricsStore';
 import { useTrain } from './trainStore';
 

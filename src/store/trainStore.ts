@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { RunConfig } from '../config';
-import { newRunId } from '../worker/client';
+import { failedJob, newRunId, type Job } from '../worker/client';
 import type {
   CheckpointInfo,
   RunExportFormat,
@@ -15,7 +15,7 @@ import type {
   TrainStatus,
 } from '../worker/protocol';
 import { useConfig } from './configStore';
-import type { ImageBatch } from './imageBatch';
+import type { ImageBatch } from '../io/image';
 import { useLab } from './labStore';
 import { useMetrics } from './metricsStore';
 
@@ -28,16 +28,12 @@ type TrainEvent = Extract<
       | 'trainHistory'
       | 'trainPreview'
       | 'checkpointSaved'
-      | 'checkpoints'
-      | 'runExported';
+      | 'checkpoints';
   }
 >;
 
-export type RunExport =
-  | { kind: 'idle' }
-  | { kind: 'working'; runId: string; format: RunExportFormat }
-  | { kind: 'done'; fileName: string; bytes: Uint8Array }
-  | { kind: 'error'; message: string };
+/** The run export's job (a run zip or a PyTorch project zip): the zip once written. */
+export type RunExport = Job<{ format: RunExportFormat }, { fileName: string; bytes: Uint8Array }>;
 
 interface TrainState {
   runId: string | undefined;
@@ -60,9 +56,10 @@ interface TrainState {
   resumeFrom(checkpoint: CheckpointInfo): void;
   listCheckpoints(): void;
   /** Asks the worker for the run zip (`run`, the default) or the PyTorch project zip. */
-  exportRun(format?: RunExportFormat): void;
+  exportRun(format?: RunExportFormat): Promise<void>;
   onEvent(event: TrainEvent): void;
-  onError(runId: string, message: string): boolean;
+  /** An error the worker reports about a training run: shown with the controls when it is this run. */
+  onError(runId: string, message: string): void;
 }
 
 function send(cmd: TrainingCommand): void {
@@ -125,11 +122,17 @@ export const useTrain = create<TrainState>((set, get) => {
     listCheckpoints() {
       send({ type: 'listCheckpoints' });
     },
-    exportRun(format = 'run') {
+    async exportRun(format = 'run') {
+      const client = useLab.getState().client;
       const runId = get().runId;
-      if (!runId || get().runExport.kind === 'working') return;
-      set({ runExport: { kind: 'working', runId, format } });
-      send({ type: 'exportRun', runId, format });
+      if (!client || !runId || get().runExport.kind === 'running') return;
+      set({ runExport: { kind: 'running', format } });
+      try {
+        const { fileName, bytes } = await client.request({ type: 'exportRun', runId, format });
+        set({ runExport: { kind: 'done', fileName, bytes: new Uint8Array(bytes) } });
+      } catch (e) {
+        set({ runExport: failedJob(e) });
+      }
     },
     onEvent(event) {
       switch (event.type) {
@@ -141,14 +144,6 @@ export const useTrain = create<TrainState>((set, get) => {
             checkpoints: [...get().checkpoints.filter((c) => c.id !== event.checkpoint.id), event.checkpoint],
           });
           return;
-        case 'runExported': {
-          const e = get().runExport;
-          if (e.kind === 'working' && e.runId === event.runId)
-            set({
-              runExport: { kind: 'done', fileName: event.fileName, bytes: new Uint8Array(event.bytes) },
-            });
-          return;
-        }
       }
       if (event.runId !== get().runId) return;
       switch (event.type) {
@@ -163,36 +158,17 @@ export const useTrain = create<TrainState>((set, get) => {
           useMetrics.getState().restore(event.points);
           return;
         case 'trainPreview': {
-          const g = event.grid;
-          set({
-            preview: {
-              step: event.step,
-              usedEma: event.usedEma,
-              batch: {
-                data: g.pixels,
-                count: g.count,
-                height: g.height,
-                width: g.width,
-                channels: g.channels,
-              },
-            },
-          });
+          set({ preview: { step: event.step, usedEma: event.usedEma, batch: event.grid } });
           return;
         }
       }
     },
     onError(runId, message) {
-      const e = get().runExport;
-      if (e.kind === 'working' && e.runId === runId) {
-        set({ runExport: { kind: 'error', message } });
-        return true;
-      }
-      if (runId !== get().runId) return false;
+      if (runId !== get().runId) return;
       // A run that failed to start never ran: the controls go back to Train (a later error of a
       // running run leaves its state to the worker's trainState events).
       if (get().status === 'starting') set({ error: message, status: 'idle', runId: undefined });
       else set({ error: message });
-      return true;
     },
   };
 });

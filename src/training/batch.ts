@@ -8,6 +8,7 @@ import { filterClass } from '../data/filter';
 import { padOrResize } from '../data/resize';
 import { normalization, type Normalization } from '../data/batch';
 import { CIFAR10_CLASSES } from '../data/cifar';
+import { MAX_FILE_BYTES, formatBytes } from '../data/errors';
 import type { Dataset, DatasetPair } from '../data/types';
 import type { DatasetId, InputNormalization, RunConfig } from '../config/runConfig';
 
@@ -44,6 +45,13 @@ export interface TrainingData {
 export function prepareTrainingData(pair: DatasetPair, config: RunConfig): TrainingData {
   const filtered = config.data.classFilter === null ? pair : filterClass(pair, config.data.classFilter);
   const side = config.model.sample_size as number;
+  // Before the fitted copy is allocated: 10,000 digits fitted to a 1024² model would be 30 GB.
+  const fitted = filtered.train.count * side * side * filtered.train.channels;
+  if (fitted > MAX_FILE_BYTES)
+    throw new TrainingDataError(
+      'dataset-mismatch',
+      `${filtered.train.name}: ${filtered.train.count} images fitted to sample_size ${side} take ${formatBytes(fitted)}, over the ${formatBytes(MAX_FILE_BYTES)} limit for a dataset; lower model.sample_size or use fewer images`,
+    );
   const dataset = padOrResize(filtered.train, side);
   if (dataset.channels !== config.model.in_channels)
     throw new TrainingDataError(

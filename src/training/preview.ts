@@ -5,7 +5,7 @@
  */
 import { sample } from '../sampling/runner';
 import type { Trainer } from './trainer';
-import type { ImageBatch } from './types';
+import type { ImageBatch } from '../io/image';
 
 /** The preview of the trainer's current weights, as uint8 images ([-1, 1] → 0..255). */
 export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch; usedEma: boolean }> {
@@ -33,7 +33,7 @@ export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch;
     result.shape.channels,
   ];
   return {
-    grid: { count, height, width, channels: channels as 1 | 3, pixels: result.images },
+    grid: { count, height, width, channels: channels as 1 | 3, data: result.images },
     usedEma: trainer.ema !== null,
   };
 }

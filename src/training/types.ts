@@ -69,12 +69,3 @@ export interface CheckpointInfo {
   backend: string;
   config: RunConfig;
 }
-
-/** Images as bytes: `count` images of height×width×channels, NHWC, row-major. */
-export interface ImageBatch {
-  count: number;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  pixels: Uint8Array;
-}

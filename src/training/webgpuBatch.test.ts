@@ -75,7 +75,9 @@ describe.skipIf(unavailable !== null)('the batch made on the GPU', () => {
     const before = labKernelRuns().get('LabNoisyBatch') ?? 0;
     const dropoutBefore = labKernelRuns().get('LabDropout') ?? 0;
     const gpu = await run('webgpu');
-    expect(labKernelRuns().get('LabNoisyBatch')).toBe(before + 4);
+    // The compiled step captures the tfjs step (which makes the batch on the GPU) and then replays
+    // its dispatches, which tfjs does not count: the kernel ran, but not once per step.
+    expect(labKernelRuns().get('LabNoisyBatch')).toBeGreaterThan(before);
     expect(labKernelRuns().get('LabDropout')).toBeGreaterThan(dropoutBefore);
     gpu.forEach((r, i) => {
       expect(Array.from(r.t)).toEqual(Array.from(cpu[i].t));

@@ -13,6 +13,7 @@ import { DataView } from './data/DataView';
 import { DropZone } from './data/DropZone';
 import { FaultBanner } from './FaultBanner';
 import { GpuCheck } from './GpuCheck';
+import { ImageSizeControl } from './ImageSizeControl';
 import { SampleView } from './sample/SampleView';
 import { Tabs, type TabSpec } from './Tabs';
 import { TrainView } from './train/TrainView';
@@ -51,6 +52,7 @@ export function App() {
       <header className="topbar">
         <h1>Diffusion Lab</h1>
         <BackendBadge />
+        <ImageSizeControl />
         <GpuCheck />
       </header>
       {urlWarning && (

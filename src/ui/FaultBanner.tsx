@@ -9,7 +9,7 @@ export function FaultBanner() {
   const worker = useHealth((s) => s.worker);
   const storageFull = useHealth((s) => s.storageFull);
   const runExport = useTrain((s) => s.runExport);
-  const canExport = useTrain((s) => s.runId !== undefined) && runExport.kind !== 'working';
+  const canExport = useTrain((s) => s.runId !== undefined) && runExport.kind !== 'running';
   const { restart, dismissStorage } = useHealth.getState();
   const restartButton = (
     <button type="button" onClick={() => void restart()}>
@@ -46,8 +46,8 @@ export function FaultBanner() {
           <button type="button" onClick={dismissStorage}>
             Dismiss
           </button>
-          {runExport.kind === 'working' && ' Exporting…'}
-          {runExport.kind === 'error' && ` Export failed: ${runExport.message}`}
+          {runExport.kind === 'running' && ' Exporting…'}
+          {runExport.kind === 'failed' && ` Export failed: ${runExport.message}`}
         </div>
       )}
     </>

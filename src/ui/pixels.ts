@@ -1,41 +1,8 @@
 /**
- * uint8 HWC images (1 or 3 channels, the layout of datasets and recorded frames) to what a canvas
- * draws: RGBA bytes. The grid layout comes from `src/io/imageGrid`, the same tiling the PNG export
- * uses, so what is saved is what is shown.
+ * Images to what a canvas draws: RGBA bytes. Grids of a batch come from `src/io/imageGrid`'s
+ * `batchGrid`, the same tiling the PNG export uses, so what is saved is what is shown.
  */
-import type { RasterImage } from '../io/image';
-import { tileImages } from '../io/imageGrid';
-import type { ImageBatch } from '../store/imageBatch';
-
-export type { ImageBatch };
-
-/** Gutter between grid tiles, in image pixels. */
-export const GUTTER = 1;
-
-/** The `index`-th image of a batch, without copying. */
-export function imageOf(batch: ImageBatch, index: number): RasterImage {
-  const size = batch.height * batch.width * batch.channels;
-  return {
-    width: batch.width,
-    height: batch.height,
-    channels: batch.channels,
-    data: batch.data.subarray(index * size, (index + 1) * size),
-  };
-}
-
-/** Picks images by index into a new batch (the forward view's selection, a followed sample). */
-export function selectImages(batch: ImageBatch, indices: readonly number[]): ImageBatch {
-  const size = batch.height * batch.width * batch.channels;
-  const data = new Uint8Array(indices.length * size);
-  indices.forEach((i, k) => data.set(imageOf(batch, i).data, k * size));
-  return { ...batch, data, count: indices.length };
-}
-
-/** The batch as one grid image, `columns` wide (default: the squarest layout). */
-export function batchGrid(batch: ImageBatch, columns?: number): RasterImage {
-  const images = Array.from({ length: batch.count }, (_, i) => imageOf(batch, i));
-  return tileImages(images, { columns, gutter: GUTTER, background: 255 });
-}
+import type { ImageBatch, RasterImage } from '../io/image';
 
 /** Gray or RGB bytes to RGBA for `ImageData`. */
 export function toRgba(image: RasterImage): Uint8ClampedArray<ArrayBuffer> {

@@ -1,4 +1,4 @@
-import { getPath } from '../../store/configPath';
+import { getPath } from '../../config/configPath';
 import { Field } from '../Field';
 import type { FieldSpec } from '../../config';
 

@@ -1,12 +1,11 @@
 import { useMemo } from 'react';
+import { Line, YAxis } from 'recharts';
 import { useMetrics } from '../../store/metricsStore';
 import { alignSeries, useOverlay } from '../../store/overlayStore';
-import { extent, linearTicks } from './axisTicks';
-import { CanvasChart } from './CanvasChart';
-import { ChartFigure } from './ChartFigure';
-
-const stepLabel = (v: number) => String(Math.round(v));
-const lossLabel = (v: number) => v.toPrecision(2);
+import { extent, linearTicks } from '../charts/axisTicks';
+import { ChartFigure } from '../charts/ChartFigure';
+import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
 /**
  * "Compare metrics.csv": the smoothed loss of a metrics.csv (the PyTorch project's output/metrics.csv,
@@ -17,6 +16,8 @@ export function MetricsOverlay() {
   const overlay = useOverlay((s) => s.overlay);
   const error = useOverlay((s) => s.error);
   const browser = useMetrics((s) => s.loss);
+  const colors = useChartColors();
+  const look = useAxisLook(colors);
   const chart = useMemo(() => {
     if (!overlay) return undefined;
     const series = (points: readonly { step: number; smoothed: number }[]) =>
@@ -24,15 +25,13 @@ export function MetricsOverlay() {
     const aligned = alignSeries(series(browser), series(overlay.points));
     const [lo, hi] = extent([...browser, ...overlay.points], (p) => [p.smoothed]);
     return {
-      xs: aligned.xs,
-      x: { ...linearTicks(...extent(aligned.xs, (x) => [x])), format: stepLabel },
-      y: { ...linearTicks(Math.min(0, lo), hi), format: lossLabel },
-      series: [
-        { ys: aligned.a, color: '#0969da', width: 2 },
-        { ys: aligned.b, color: '#bf8700', width: 2 },
-      ],
+      rows: aligned.xs.map((step, i) => ({ step, run: aligned.a[i], csv: aligned.b[i] })),
+      x: linearTicks(...extent(aligned.xs, (x) => [x])),
+      y: linearTicks(Math.min(0, lo), hi),
     };
   }, [overlay, browser]);
+  const xAxis = useStable(chart?.x ?? null);
+  const yAxis = useStable(chart?.y ?? null);
   const { load, clear } = useOverlay.getState();
   return (
     <section className="panel" aria-labelledby="overlay-title">
@@ -62,25 +61,35 @@ export function MetricsOverlay() {
           {error}
         </p>
       )}
-      {overlay && chart && (
+      {overlay && chart && xAxis && yAxis && (
         <ChartFigure
           testId="overlay-chart"
           data={{ rows: overlay.rows, first: overlay.points[0]?.step, last: overlay.points.at(-1)?.step }}
           caption={
             <>
               Smoothed loss: <span className="key key-main">this run</span> and{' '}
-              <span style={{ color: '#bf8700' }}>{overlay.fileName}</span> (
-              {overlay.rows.toLocaleString('en')} rows, steps {overlay.points[0]?.step}–
-              {overlay.points.at(-1)?.step})
+              <span className="key key-before">{overlay.fileName}</span> ({overlay.rows.toLocaleString('en')}{' '}
+              rows, steps {overlay.points[0]?.step}–{overlay.points.at(-1)?.step})
             </>
           }
         >
-          <CanvasChart
-            width={560}
+          <TrainingChart
+            rows={chart.rows}
             height={200}
-            label="Smoothed loss of this run and of the metrics.csv against step"
-            {...chart}
-          />
+            title="Smoothed loss of this run and of the metrics.csv against step; ← and → read out the steps"
+            xKey="step"
+            x={xAxis}
+          >
+            <YAxis domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
+            <Line dataKey="run" name="this run" stroke={colors.main} strokeWidth={2} {...STILL_LINE} />
+            <Line
+              dataKey="csv"
+              name={overlay.fileName}
+              stroke={colors.before}
+              strokeWidth={2}
+              {...STILL_LINE}
+            />
+          </TrainingChart>
         </ChartFigure>
       )}
       {!overlay && (

@@ -13,7 +13,7 @@ function useBlocked(): string | undefined {
   const wanted = useConfig((s) => s.valid.data.dataset);
   const inChannels = useConfig((s) => s.valid.model.in_channels);
   const active = useDataset((s) => s.active);
-  const loading = useDataset((s) => s.status.kind === 'loading');
+  const loading = useDataset((s) => s.status.kind === 'running');
   if (!ready) return 'Starting compute…';
   if (invalid) return 'Fix the fields marked in red first.';
   if (loading) return 'Loading the dataset…';
@@ -41,6 +41,7 @@ export function TrainPanel() {
         phase={status}
         resumeStep={resumable?.step}
         blocked={status === 'idle' ? blocked : undefined}
+        stepsPerSec={latest?.stepsPerSec}
         onTrain={() => train.train(useConfig.getState().valid)}
         onPause={train.pause}
         onResume={() => (status === 'paused' ? train.resume() : resumable && train.resumeFrom(resumable))}

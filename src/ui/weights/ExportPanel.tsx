@@ -25,16 +25,21 @@ export function ExportPanel({
   onRun,
   onPytorch,
 }: Props) {
-  const busy = status.kind === 'working';
+  const busy = status.kind === 'running';
   return (
     <section className="panel" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
       <div className="row">
-        <button type="button" onClick={onPipeline} disabled={busy || !!blocked || !!notDiffusers}>
+        <button
+          type="button"
+          className="primary"
+          onClick={onPipeline}
+          disabled={busy || !!blocked || !!notDiffusers}
+        >
           Export diffusers pipeline (.zip)
         </button>
         {onRun && (
-          <button type="button" onClick={onRun} disabled={runStatus.kind === 'working'}>
+          <button type="button" onClick={onRun} disabled={runStatus.kind === 'running'}>
             Export run
           </button>
         )}
@@ -42,7 +47,7 @@ export function ExportPanel({
           <button
             type="button"
             onClick={onPytorch}
-            disabled={runStatus.kind === 'working' || !!notDiffusers}
+            disabled={runStatus.kind === 'running' || !!notDiffusers}
             data-testid="export-pytorch"
           >
             Export for PyTorch
@@ -62,24 +67,24 @@ export function ExportPanel({
       </p>
       {blocked && <p className="hint">{blocked}</p>}
       {notDiffusers && <p className="warning">{notDiffusers}</p>}
-      {status.kind === 'working' && <p aria-live="polite">Preparing {status.what}…</p>}
+      {status.kind === 'running' && <p aria-live="polite">Preparing {status.what}…</p>}
       {status.kind === 'done' && (
         <p aria-live="polite" data-testid="export-done">
           Saved {status.fileName} ({(status.bytes / 2 ** 20).toFixed(2)} MiB).
         </p>
       )}
-      {runStatus.kind === 'working' && (
+      {runStatus.kind === 'running' && (
         <p aria-live="polite">
           Preparing the {runStatus.format === 'pytorch' ? 'PyTorch project' : 'run export'}…
         </p>
       )}
       {runStatus.kind === 'done' && <p aria-live="polite">Saved {runStatus.fileName}.</p>}
-      {runStatus.kind === 'error' && (
+      {runStatus.kind === 'failed' && (
         <p role="alert" className="error">
           {runStatus.message}
         </p>
       )}
-      {status.kind === 'error' && (
+      {status.kind === 'failed' && (
         <p role="alert" className="error">
           {status.message}
         </p>

@@ -1,8 +1,43 @@
 /**
- * Index math of the reverse-process timeline: which recorded frame the slider, the keyboard and
- * playback point at, and which sample a click on a grid lands on. Frames run in sampling order,
- * frame 0 being the first reverse step (from pure noise) and the last frame the finished samples.
+ * The recorded reverse-process timeline as the page keeps it, and its index math: which recorded
+ * frame the slider, the keyboard and playback point at, and which sample a click on a grid lands
+ * on. Frames run in sampling order, frame 0 being the first reverse step (from pure noise) and the
+ * last frame the finished samples. Pure TypeScript: the page imports it.
  */
+
+/** What the sampler reports about one recorded reverse step. */
+export interface FrameMeta {
+  /** Index of the reverse step, 0 = the first step from pure noise. */
+  step: number;
+  t: number;
+  alphaBar: number;
+  sigma: number;
+}
+
+/** Recorded frames of one sampled batch: x_t, predicted x₀ and predicted ε, each numImages×H×W×C uint8. */
+export interface Timeline {
+  /** The sample request that recorded it. */
+  requestId: string;
+  numImages: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  /** Reverse steps the sampler ran. */
+  totalSteps: number;
+  /** Every `stride`-th step was recorded (1 = all), to stay within the memory budget. */
+  stride: number;
+  frames: FrameMeta[];
+  xt: Uint8Array[];
+  x0: Uint8Array[];
+  eps: Uint8Array[];
+}
+
+export interface FrameChunk {
+  frames: FrameMeta[];
+  xt: Uint8Array[];
+  x0: Uint8Array[];
+  eps: Uint8Array[];
+}
 
 /** Keeps a frame index inside 0..count−1 (0 for an empty timeline). */
 export function clampFrame(index: number, count: number): number {

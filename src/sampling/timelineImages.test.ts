@@ -1,4 +1,4 @@
-import type { Timeline } from '../../store/timelineStore';
+import type { Timeline } from './timeline';
 import { animationFrames, evenFrames, panelImage, stripImage } from './timelineImages';
 
 /** 3 frames of 4 gray 2×2 images; byte value = 100·frame + 10·image + kind (0 x_t, 1 x₀, 2 ε). */
@@ -7,7 +7,7 @@ function timeline(): Timeline {
   const fill = (kind: number) =>
     frames.map((f) => Uint8Array.from({ length: 16 }, (_, i) => 100 * f + 10 * Math.floor(i / 4) + kind));
   return {
-    runId: 'r',
+    requestId: 'r',
     numImages: 4,
     height: 2,
     width: 2,

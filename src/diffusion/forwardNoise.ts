@@ -3,7 +3,9 @@
  * current schedule. It runs on the main thread with the diffusion core's own `addNoise`, because a
  * handful of 32×32 images cost microseconds and the worker may be busy training.
  */
-import { createScheduler, Rng, type SchedulerConfig } from '../diffusion';
+import type { SchedulerConfig } from './config';
+import { Rng } from './rng';
+import { createScheduler } from './scheduler';
 
 /** Bytes 0..255 to the model's data range [−1, 1], as the trainer scales them. */
 export function bytesToUnit(bytes: Uint8Array): Float32Array {

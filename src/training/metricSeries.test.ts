@@ -1,4 +1,4 @@
-import { DecimatedSeries, createThrottle, minMaxDownsample } from './series';
+import { DecimatedSeries, createThrottle, minMaxDownsample } from './metricSeries';
 
 describe('DecimatedSeries', () => {
   it('keeps every point until the buffer fills', () => {

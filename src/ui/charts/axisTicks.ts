@@ -1,4 +1,4 @@
-/** Axis domains and round ticks for the training charts (CanvasChart draws what these return). */
+/** Axis domains and round ticks for the training charts (the recharts charts take these as their domain and ticks). */
 
 /** A domain and about `count` round ticks covering [min, max] (1, 2, 2.5 or 5 × 10^k apart). */
 export function linearTicks(
@@ -45,4 +45,10 @@ export function extent<R>(
         hi = Math.max(hi, v);
       }
   return [lo, hi];
+}
+
+/** A loss tick label, short enough for the axis: 0.5, 0.01, 1e-3 (exponents below 0.01). */
+export function lossTick(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 0.01 ? String(Number(v.toPrecision(2))) : v.toExponential(0);
 }

@@ -1,6 +1,7 @@
 /**
- * Bounded chart buffers. A training run logs tens of thousands of points; recharts redraws every
- * point on each render, so a chart keeps at most `maxPoints` of them. When the buffer fills, every
+ * Bounded series of training metrics, for the page's metrics store and charts (pure TypeScript, no
+ * tfjs). A training run logs tens of thousands of points; a chart draws each point it keeps on every
+ * redraw, so a series keeps at most `maxPoints` of them. When the buffer fills, every
  * other point is dropped and from then on only every `stride`-th pushed point is kept: the whole
  * run stays visible at an even density, and memory and render cost stay flat however long it runs.
  */

@@ -1,4 +1,4 @@
-import { clampFrame, gridColumns, playbackFrame, recordingNote, tileAt, timelineKey } from './timelineIndex';
+import { clampFrame, gridColumns, playbackFrame, recordingNote, tileAt, timelineKey } from './timeline';
 
 describe('clampFrame', () => {
   it('keeps indices inside the timeline and rounds fractional slider values', () => {

@@ -1,4 +1,4 @@
-import { extent, linearTicks, logTicks } from './axisTicks';
+import { extent, linearTicks, logTicks, lossTick } from './axisTicks';
 
 describe('linearTicks', () => {
   it('covers the range with round steps', () => {
@@ -42,5 +42,19 @@ describe('extent', () => {
       ),
     ).toEqual([-2, 7]);
     expect(extent([], () => [])).toEqual([Infinity, -Infinity]);
+  });
+});
+
+describe('lossTick', () => {
+  it('keeps labels short: decimals down to 0.01, exponents below', () => {
+    expect([1, 0.5, 0.1, 0.01, 0.001, 0.00025, 0].map(lossTick)).toEqual([
+      '1',
+      '0.5',
+      '0.1',
+      '0.01',
+      '1e-3',
+      '3e-4',
+      '0',
+    ]);
   });
 });

@@ -6,17 +6,22 @@ interface Props {
   data: Record<string, string | number | undefined>;
   /** Names the chart for screen readers too. */
   caption: ReactNode;
+  /** The chart's own controls (log scale, snapshot), beside the caption. */
+  controls?: ReactNode;
   children: ReactNode;
 }
 
-/** A training chart's frame: its caption as its accessible name, its controls and canvas. */
-export function ChartFigure({ testId, data, caption, children }: Props) {
+/** A training chart's frame: its caption as its accessible name, its controls, and the chart. */
+export function ChartFigure({ testId, data, caption, controls, children }: Props) {
   const id = useId();
   const attributes = Object.fromEntries(Object.entries(data).map(([k, v]) => [`data-${k}`, v]));
   return (
     <figure className="chart" aria-labelledby={`${id}-cap`} data-testid={testId} {...attributes}>
-      <figcaption id={`${id}-cap`}>{caption}</figcaption>
-      {children}
+      <div className="chart-head">
+        <figcaption id={`${id}-cap`}>{caption}</figcaption>
+        {controls}
+      </div>
+      <div className="chart-body">{children}</div>
     </figure>
   );
 }

@@ -2,10 +2,9 @@
  * The images a timeline is shown and exported as: one panel (x_t, predicted x₀ or predicted ε) of
  * one frame, as a grid of the batch or one followed sample; animation frames; a PNG strip.
  */
-import type { RasterImage } from '../../io/image';
-import { tileImages } from '../../io/imageGrid';
-import type { Timeline } from '../../store/timelineStore';
-import { batchGrid, imageOf, type ImageBatch } from '../pixels';
+import type { ImageBatch, RasterImage } from '../io/image';
+import { batchGrid, imageOf, tileImages } from '../io/imageGrid';
+import type { Timeline } from './timeline';
 
 export type PanelKind = 'xt' | 'x0' | 'eps';
 
