@@ -32,6 +32,9 @@ test('a twin run overlays both curves on the reference band, and Diagnose names 
     /^At step [\d,]+ your loss is .* the reference for this config/,
   );
   await expect(page.getByTestId('reference-info')).toContainText('training.batchSize: 8 → 2');
+  // The band is drawn behind the live loss and loss-per-t charts too.
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-reference-points', /^[1-9]\d*$/);
+  await expect(page.getByTestId('loss-per-t-chart')).toHaveAttribute('data-reference-step', /^\d+$/);
 
   await openTab(page, 'Clinic');
   await expect(page.getByTestId('run-row')).toHaveCount(1);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { applyOverrides, defaultRunConfig, presetRunConfig } from '../config';
 import {
+  bandAt,
   compareToReference,
   configDifferences,
   matchReference,
@@ -41,6 +42,14 @@ describe('reference curves', () => {
       mid: expect.closeTo(1.1, 12) as number,
       hi: expect.closeTo(1.2, 12) as number,
     });
+  });
+
+  it('puts the band at a run’s steps: the window holding each step, none past the end', () => {
+    const band = [
+      { step: 10, lo: 1, mid: 1.5, hi: 2 },
+      { step: 20, lo: 3, mid: 3.5, hi: 4 },
+    ];
+    expect(bandAt(band, [1, 10, 11, 20, 21])).toEqual({ lo: [1, 1, 3, 3, null], hi: [2, 2, 4, 4, null] });
   });
 
   it('says where a run stands in one sentence', () => {

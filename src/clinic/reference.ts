@@ -217,3 +217,22 @@ function mean(xs: readonly number[]): number {
   for (const x of xs) s += x;
   return s / xs.length;
 }
+
+/**
+ * The band at each of a run's steps (for a chart whose series share the run's x values): the
+ * band point whose window holds the step, or null past the reference's end.
+ */
+export function bandAt(
+  band: readonly BandPoint[],
+  steps: readonly number[],
+): { lo: (number | null)[]; hi: (number | null)[] } {
+  const lo: (number | null)[] = [];
+  const hi: (number | null)[] = [];
+  let k = 0;
+  for (const s of steps) {
+    while (k < band.length && band[k].step < s) k++;
+    lo.push(k < band.length ? band[k].lo : null);
+    hi.push(k < band.length ? band[k].hi : null);
+  }
+  return { lo, hi };
+}

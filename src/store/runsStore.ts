@@ -125,7 +125,7 @@ export const useRuns = create<RunsState>((set, get) => {
           config,
           points: m.loss.map((p) => ({ step: p.step, loss: p.loss })),
           lossPerT: m.lossPerT ? { step: m.lossPerT.step, mean: [...m.lossPerT.buckets] } : null,
-          grid: preview ? { ...preview.batch, data: toBase64(preview.batch.data) } : (existing?.grid ?? null),
+          grid: preview ? encodedGrid(preview.batch) : (existing?.grid ?? null),
           createdAt: existing?.createdAt ?? Date.now(),
         });
         const now = Date.now();
@@ -143,6 +143,15 @@ export const useRuns = create<RunsState>((set, get) => {
     },
   };
 });
+
+/** Grids already encoded: a record is rewritten on every metrics publish, its preview far less often. */
+const encoded = new WeakMap<ImageBatch, NonNullable<RunRecord['grid']>>();
+
+function encodedGrid(batch: ImageBatch): NonNullable<RunRecord['grid']> {
+  let grid = encoded.get(batch);
+  if (!grid) encoded.set(batch, (grid = { ...batch, data: toBase64(batch.data) }));
+  return grid;
+}
 
 /** A stored grid back as an ImageBatch. */
 export function gridBatch(grid: NonNullable<RunRecord['grid']>): ImageBatch {

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { Line, ReferenceArea, YAxis } from 'recharts';
 import type { DatasetId } from '../../config';
+import type { BandPoint } from '../../clinic/reference';
 import type { LossPerTCurve } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
@@ -14,6 +15,8 @@ interface Props {
   /** The dataset the run trains on: the typical range is shown only for the one it was measured on. */
   dataset: DatasetId;
   onSnapshot(): void;
+  /** The reference's loss per t (one band point per bucket), drawn dashed. */
+  reference?: { step: number; buckets: readonly BandPoint[] };
 }
 
 /**
@@ -34,10 +37,12 @@ interface Row {
   t: number;
   now: number | null;
   before: number | null;
+  refLo?: number | null;
+  refHi?: number | null;
 }
 
 /** Loss against timestep, now and at an earlier snapshot; on CIFAR-10 the paper's typical range shaded. */
-export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Props) {
+export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot, reference }: Props) {
   const colors = useChartColors();
   const look = useAxisLook(colors);
   const typical = dataset === TYPICAL_LOSS.dataset ? TYPICAL_LOSS.range : undefined;
@@ -47,18 +52,25 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
       t: Math.round(((k + 0.5) * T) / n),
       now: finite(current?.buckets[k]),
       before: finite(snapshot?.buckets[k]),
+      ...(reference?.buckets.length === n
+        ? { refLo: finite(reference.buckets[k].lo), refHi: finite(reference.buckets[k].hi) }
+        : {}),
     }));
-    const [lo, hi] = extent(rows, (r) => [r.now, r.before]);
+    const [lo, hi] = extent(rows, (r) => [r.now, r.before, r.refLo, r.refHi]);
     // The typical range stays in view, so a curve reads against it from the first step.
     const y = typical ? logTicks(Math.min(lo, typical[0]), Math.max(hi, typical[1])) : logTicks(lo, hi);
     return { rows, x: linearTicks(0, T), y };
-  }, [current, snapshot, T, typical]);
+  }, [current, snapshot, T, typical, reference]);
   const xAxis = useStable(chart.x);
   const yAxis = useStable(chart.y);
   return (
     <ChartFigure
       testId="loss-per-t-chart"
-      data={{ buckets: chart.rows.length, typical: typical ? typical.join('-') : 'none' }}
+      data={{
+        buckets: chart.rows.length,
+        typical: typical ? typical.join('-') : 'none',
+        'reference-step': reference?.step,
+      }}
       caption={
         <>
           Loss per timestep t:{' '}
@@ -72,6 +84,7 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
           {typical
             ? `; shaded: the typical overall ε-MSE on CIFAR-10, ${typical[0]}–${typical[1]} (docs/ddpm.md §4)`
             : ''}
+          {reference ? `; dashed: the reference trainer’s seeds at step ${reference.step}` : ''}
         </>
       }
       controls={
@@ -99,6 +112,24 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot }: Pro
           />
         )}
         <YAxis scale="log" domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
+        {reference && (
+          <>
+            <Line
+              dataKey="refLo"
+              name="reference low"
+              stroke={colors.muted}
+              strokeDasharray="3 3"
+              {...STILL_LINE}
+            />
+            <Line
+              dataKey="refHi"
+              name="reference high"
+              stroke={colors.muted}
+              strokeDasharray="3 3"
+              {...STILL_LINE}
+            />
+          </>
+        )}
         <Line dataKey="now" name="now" stroke={colors.main} strokeWidth={2} {...STILL_LINE} dot={DOT} />
         {snapshot && (
           <Line

@@ -13,7 +13,7 @@ import { useTrain } from '../../store/trainStore';
 import { useStaggered } from '../charts/useStaggered';
 import { parametersText, unetText } from '../modelText';
 import { activePreset } from './activePreset';
-import { ReferenceNote } from '../clinic/ReferenceNote';
+import { ReferenceNote, useLiveReferenceBand, useLiveReferenceLossPerT } from '../clinic/ReferenceNote';
 import { ConfigForm } from './ConfigForm';
 import { LossChart } from './LossChart';
 import { LossPerTChart } from './LossPerTChart';
@@ -106,7 +106,15 @@ function LossBox() {
     0,
   );
   const logScale = useMetrics((s) => s.logScale);
-  return <MemoLossChart points={points} logScale={logScale} onLogScale={useMetrics.getState().setLogScale} />;
+  const reference = useLiveReferenceBand();
+  return (
+    <MemoLossChart
+      points={points}
+      logScale={logScale}
+      onLogScale={useMetrics.getState().setLogScale}
+      reference={reference}
+    />
+  );
 }
 
 function LossPerTBox() {
@@ -117,6 +125,7 @@ function LossPerTBox() {
   const snapshot = useMetrics((s) => s.snapshot);
   const T = useConfig((s) => s.valid.diffusion.num_train_timesteps);
   const dataset = useConfig((s) => s.valid.data.dataset);
+  const reference = useLiveReferenceLossPerT(current?.step ?? 0);
   return (
     <MemoLossPerTChart
       current={current}
@@ -124,6 +133,7 @@ function LossPerTBox() {
       T={T}
       dataset={dataset}
       onSnapshot={useMetrics.getState().takeSnapshot}
+      reference={reference}
     />
   );
 }
