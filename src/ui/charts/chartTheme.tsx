@@ -3,7 +3,7 @@
  * follow the light or dark scheme: SVG presentation attributes cannot read `var(--…)` themselves.
  */
 import { useMemo, useSyncExternalStore } from 'react';
-import { Curve, type LineDrawShapeProps } from 'recharts';
+import { Curve, Line, type LineDrawShapeProps } from 'recharts';
 import { lossTick } from './axisTicks';
 
 export interface ChartColors {
@@ -125,3 +125,17 @@ export const LOSS_AXIS = {
 export const stepText = (v: number) => String(Math.round(v));
 export const stepLabel = (s: unknown) => `step ${String(s)}`;
 export const value = (v: unknown) => Number(v).toPrecision(4);
+
+/**
+ * The reference band's two dashed edges (`refLo`, `refHi` in the chart's data), as the live loss
+ * and loss-per-t charts draw them. A function, not a component: recharts reads its lines as the
+ * chart's own children.
+ */
+export function referenceBandLines(stroke: string) {
+  return (
+    <>
+      <Line dataKey="refLo" name="reference low" stroke={stroke} strokeDasharray="3 3" {...STILL_LINE} />
+      <Line dataKey="refHi" name="reference high" stroke={stroke} strokeDasharray="3 3" {...STILL_LINE} />
+    </>
+  );
+}

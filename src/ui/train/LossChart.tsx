@@ -4,7 +4,14 @@ import { bandAt, type BandPoint } from '../../clinic/reference';
 import type { LossPoint } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import {
+  LOSS_AXIS,
+  STILL_LINE,
+  referenceBandLines,
+  useAxisLook,
+  useChartColors,
+  useStable,
+} from '../charts/chartTheme';
 import { TrainingChart } from '../charts/TrainingChart';
 
 interface Props {
@@ -81,24 +88,7 @@ export function LossChart({ points, logScale, onLogScale, reference }: Props) {
           {...LOSS_AXIS}
           {...look}
         />
-        {reference && (
-          <>
-            <Line
-              dataKey="refLo"
-              name="reference low"
-              stroke={colors.muted}
-              strokeDasharray="3 3"
-              {...STILL_LINE}
-            />
-            <Line
-              dataKey="refHi"
-              name="reference high"
-              stroke={colors.muted}
-              strokeDasharray="3 3"
-              {...STILL_LINE}
-            />
-          </>
-        )}
+        {reference && referenceBandLines(colors.muted)}
         <Line dataKey="loss" name="raw" stroke={colors.muted} strokeWidth={1} {...STILL_LINE} />
         <Line dataKey="smoothed" name="smoothed" stroke={colors.main} strokeWidth={2} {...STILL_LINE} />
       </TrainingChart>

@@ -5,7 +5,14 @@ import type { BandPoint } from '../../clinic/reference';
 import type { LossPerTCurve } from '../../store/metricsStore';
 import { extent, linearTicks, logTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
-import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
+import {
+  LOSS_AXIS,
+  STILL_LINE,
+  referenceBandLines,
+  useAxisLook,
+  useChartColors,
+  useStable,
+} from '../charts/chartTheme';
 import { TrainingChart } from '../charts/TrainingChart';
 
 interface Props {
@@ -112,24 +119,7 @@ export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot, refer
           />
         )}
         <YAxis scale="log" domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
-        {reference && (
-          <>
-            <Line
-              dataKey="refLo"
-              name="reference low"
-              stroke={colors.muted}
-              strokeDasharray="3 3"
-              {...STILL_LINE}
-            />
-            <Line
-              dataKey="refHi"
-              name="reference high"
-              stroke={colors.muted}
-              strokeDasharray="3 3"
-              {...STILL_LINE}
-            />
-          </>
-        )}
+        {reference && referenceBandLines(colors.muted)}
         <Line dataKey="now" name="now" stroke={colors.main} strokeWidth={2} {...STILL_LINE} dot={DOT} />
         {snapshot && (
           <Line
