@@ -13,6 +13,13 @@ export const STREAM = Object.freeze({ t: 1, flip: 2, eps: 3, dropout: 16 });
 /** 2⁻²⁴: a word's top 24 bits times this is an exact float32 in [0, 1). */
 export const INV_2_24 = 5.9604644775390625e-8;
 
+/**
+ * How many values the draw functions below have produced in this program (t, flips, ε and
+ * dropout multipliers, one per output element): the bench reads it around timed training steps
+ * to report the random values a step draws on the host.
+ */
+export const hostDraws = { values: 0 };
+
 /** Where in the run a draw belongs: the run seed (a safe integer) and the optimiser step. */
 export interface DrawKey {
   seed: number;
@@ -43,6 +50,7 @@ function words(key: DrawKey, stream: number, index: number, out: Uint32Array): U
  * every example takes index 0's. (The modulo's bias, T/2³² ≤ 2.4e-7, is far below any effect.)
  */
 export function drawTimesteps(key: DrawKey, batch: number, T: number, shared: boolean): Int32Array {
+  hostDraws.values += batch;
   const out = new Int32Array(batch);
   const w = new Uint32Array(4);
   for (let b = 0; b < batch; b++) out[b] = words(key, STREAM.t, shared ? 0 : b, w)[0] % T;
@@ -51,6 +59,7 @@ export function drawTimesteps(key: DrawKey, batch: number, T: number, shared: bo
 
 /** Horizontal flips for a batch: 1 where the top bit of word 0 of (index b, stream flip) is set. */
 export function drawFlips(key: DrawKey, batch: number): Uint8Array {
+  hostDraws.values += batch;
   const out = new Uint8Array(batch);
   const w = new Uint32Array(4);
   for (let b = 0; b < batch; b++) out[b] = words(key, STREAM.flip, b, w)[0] >>> 31;
@@ -65,6 +74,7 @@ export function drawFlips(key: DrawKey, batch: number): Uint8Array {
  * to about 1e-4 relative, not bit for bit (the words, t, flips and dropout masks are exact).
  */
 export function drawNoise(key: DrawKey, n: number): Float32Array {
+  hostDraws.values += n;
   const out = new Float32Array(n);
   const w = new Uint32Array(4);
   for (let i = 0; 4 * i < n; i++) {
@@ -96,6 +106,7 @@ export function dropoutThreshold(rate: number): number {
  */
 export function dropoutMask(key: DrawKey, call: number, n: number, rate: number): Float32Array {
   const threshold = dropoutThreshold(rate);
+  hostDraws.values += n;
   const scale = Math.fround(1 / (1 - rate));
   const out = new Float32Array(n);
   const w = new Uint32Array(4);
