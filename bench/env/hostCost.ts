@@ -123,6 +123,8 @@ export async function runHostCost(spec: EnvSpec, device: string, emit: (e: Bench
     const steps = await timeSteps(spec.steps, step, totals);
     if (path === 'tfjs') emit({ type: 'host', path, steps });
     else await measureCompiled(trainer, spec, steps, totals, emit);
+    // A step that failed validation encodes less than a real one: its numbers would flatter.
+    if (gpuErrors.length > 0) throw new Error('WebGPU reported an error during the timed steps');
   } catch (e) {
     throw new Error(explain(e, gpuErrors, trainer.model.parameterCount()), { cause: e });
   } finally {
@@ -148,7 +150,10 @@ async function measureCompiled(
   });
   const replay = () => compiled.replay();
   await replay();
-  emit({ type: 'host', path: 'replay', steps: await timeSteps(spec.steps, replay, totals) });
+  const replays = await timeSteps(spec.steps, replay, totals);
+  if (replays.some((r) => r.dispatches !== compiled.dispatchesPerStep))
+    throw new Error(`the replay encoded other than the compiled step's ${compiled.dispatchesPerStep} dispatches`);
+  emit({ type: 'host', path: 'replay', steps: replays });
 }
 
 /** Dawn's Null device fails allocations beyond this many bytes in all (DeviceNull.cpp). */

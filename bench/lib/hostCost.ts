@@ -113,13 +113,13 @@ export function hostCostTable(cases: readonly CaseResult[]): string[] {
           r.preset,
           r.batch,
           r.tfjsDispatchesPerStep,
-          r.tfjsHostMsPerStep,
+          msCell(r.tfjsHostMsPerStep),
           r.tfjsHostRandomValuesPerStep,
           r.tfjsUploadBytesPerStep,
           r.dispatchesPerStep,
-          r.hostMsPerStep,
-          r.replayHostMsPerStep,
-          r.hostOverReplay === null ? null : `${fmt(r.hostOverReplay as number)}×`,
+          msCell(r.hostMsPerStep),
+          msCell(r.replayHostMsPerStep),
+          r.hostOverReplay === null ? null : `${(r.hostOverReplay as number).toFixed(2)}×`,
           r.hostRandomValuesPerStep,
           r.uploadBytesPerStep,
         ]
@@ -138,7 +138,13 @@ function notes(r: Record<string, unknown>): string {
   return parts.join('; ') || '–';
 }
 
+/** Counts as whole numbers with separators. */
 function fmt(v: number): string {
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return Math.round(v).toLocaleString('en-US');
+}
+
+/** Milliseconds to three significant places (at least whole milliseconds). */
+function msCell(v: unknown): string | null {
+  if (typeof v !== 'number') return null;
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
