@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { registerWebGpuBackend } from '../../src/model/webgpu/device';
 import { installFastCpuKernels } from '../../src/training/cpuKernels';
 import type { BenchEvent, EnvSpec } from '../lib/types';
 import { runHostCost } from './hostCost';
@@ -36,8 +37,8 @@ function arg(name: string): string | undefined {
 }
 
 /**
- * Loads Dawn, exposes navigator.gpu, then registers tfjs' WebGPU backend (it looks for
- * navigator.gpu at import). `nullBackend`: Dawn's Null backend (validation only, no GPU work).
+ * Loads Dawn, exposes navigator.gpu, then registers tfjs' WebGPU backend with the lab's device
+ * request (src/model/webgpu/device.ts). `nullBackend`: Dawn's Null backend (validation only, no GPU work).
  */
 async function initWebgpu(dawnPath: string, profile: boolean, nullBackend: boolean): Promise<string> {
   const dawn = createRequire(import.meta.url)(dawnPath) as DawnModule;
@@ -53,7 +54,7 @@ async function initWebgpu(dawnPath: string, profile: boolean, nullBackend: boole
     throw new Error(
       `Dawn (${dawnPath}) found no WebGPU adapter: is there a Vulkan driver (VK_ICD_FILENAMES)?`,
     );
-  await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGpuBackend(gpu);
   const i = adapter.info;
   if (nullBackend) return 'webgpu Dawn Null backend (validation, no GPU work)';
   return `webgpu ${i.vendor}/${i.architecture}${i.description ? ` (${i.description})` : ''}`;
