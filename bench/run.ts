@@ -11,6 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { unetConfigToJson } from '../src/model/config';
 import { presetConfig } from '../src/model/presets';
 import { aggregateCase, linkPytorch, predictedOverCap } from './lib/aggregate';
+import { smallerBatchAfterOom } from './lib/hostCost';
 import { runBrowserCase } from './lib/browserCase';
 import { defaultDawnPath, defaultPython, vulkanEnvironment } from './lib/environment';
 import { describeMachine } from './lib/machine';
@@ -18,7 +19,7 @@ import { BenchOptionsError, USAGE, parseOptions, type BenchOptions } from './lib
 import { planCases, type PlannedCase } from './lib/plan';
 import { runChildCase, type CaseOutcome } from './lib/supervise';
 import { caseLine, insertRun, jsonRows, renderRun, runId } from './lib/table';
-import type { BenchEvent, BenchRun, CaseResult, MachineInfo } from './lib/types';
+import type { BenchEvent, BenchRun, CaseResult, EnvSpec, MachineInfo } from './lib/types';
 
 /** Seconds kept back from the budget so a case is not started only to be killed at once. */
 const START_MARGIN_S = 10;
@@ -160,14 +161,23 @@ async function runHostPaths(
   if (!existsSync(ctx.dawn)) return { events: [], ended: `no Dawn binding at ${ctx.dawn} (--dawn)` };
   const events: CaseOutcome['events'] = [];
   const ended: string[] = [];
-  for (const hostPath of ['tfjs', 'compiled'] as const) {
-    const spec = { ...c.spec, hostPath };
-    const outcome = await runChildCase({
+  const run = (spec: EnvSpec) =>
+    runChildCase({
       ...common,
       spec,
       command: process.execPath,
       args: [ctx.bundles.node, '--spec', JSON.stringify(spec), '--dawn', ctx.dawn],
     });
+  for (const hostPath of ['tfjs', 'compiled'] as const) {
+    let spec: EnvSpec = { ...c.spec, hostPath };
+    let outcome = await run(spec);
+    // The tfjs path's buffers outgrow the Null device sooner than the compiled step's.
+    for (let b = smallerBatchAfterOom(outcome.events, spec.batch); hostPath === 'tfjs' && b !== null; ) {
+      console.log(`    tfjs: out of Null device memory at batch ${spec.batch}; again at batch ${b}`);
+      spec = { ...spec, batch: b };
+      outcome = await run(spec);
+      b = smallerBatchAfterOom(outcome.events, spec.batch);
+    }
     events.push(...outcome.events.map((e) => (e.type === 'error' ? { ...e, message: `${hostPath}: ${e.message}` } : e)));
     if (outcome.ended) ended.push(`${hostPath}: ${outcome.ended}`);
   }

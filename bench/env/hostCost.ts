@@ -120,8 +120,9 @@ export async function runHostCost(spec: EnvSpec, device: string, emit: (e: Bench
     const step = () => trainStep(trainer, path);
     // The first step compiles every shader (and, compiled, captures the tfjs step and builds the list).
     for (let i = 0; i <= spec.warmup; i++) await step();
+    if (gpuErrors.length > 0) throw new Error('WebGPU reported an error in the first step');
     const steps = await timeSteps(spec.steps, step, totals);
-    if (path === 'tfjs') emit({ type: 'host', path, steps });
+    if (path === 'tfjs') emit({ type: 'host', path, batch: spec.batch, steps });
     else await measureCompiled(trainer, spec, steps, totals, emit);
     // A step that failed validation encodes less than a real one: its numbers would flatter.
     if (gpuErrors.length > 0) throw new Error('WebGPU reported an error during the timed steps');
@@ -145,6 +146,7 @@ async function measureCompiled(
   emit({
     type: 'host',
     path: 'compiled',
+    batch: spec.batch,
     steps,
     buffers: { activationBytes: compiled.slotBytes, unsharedActivationBytes: compiled.unsharedBytes },
   });
@@ -153,7 +155,7 @@ async function measureCompiled(
   const replays = await timeSteps(spec.steps, replay, totals);
   if (replays.some((r) => r.dispatches !== compiled.dispatchesPerStep))
     throw new Error(`the replay encoded other than the compiled step's ${compiled.dispatchesPerStep} dispatches`);
-  emit({ type: 'host', path: 'replay', steps: replays });
+  emit({ type: 'host', path: 'replay', batch: spec.batch, steps: replays });
 }
 
 /** Dawn's Null device fails allocations beyond this many bytes in all (DeviceNull.cpp). */

@@ -4,7 +4,7 @@
  */
 import { trainingStepFlops } from '../../src/model/flops';
 import { presetConfig } from '../../src/model/presets';
-import { aggregateHostCost, hostCostComplete } from './hostCost';
+import { aggregateHostCost, hostBatchFlags, hostCostComplete } from './hostCost';
 import { median } from './median';
 import type { PlannedCase } from './plan';
 import type { BenchEvent, CaseResult, SampleResult } from './types';
@@ -61,6 +61,7 @@ export function aggregateCase(
   const sampling = spec.sampleBatches.map((batch) => sampleResult(batch, events));
   const done = events.some((e) => e.type === 'done');
   const hostCost = backend === 'node-null' ? aggregateHostCost(events) : undefined;
+  flags.push(...hostBatchFlags(hostCost, spec.batch));
   // A node-null case times no training step of its own: its host events say how far it got.
   const started = backend === 'node-null' ? hostCost !== undefined : first !== undefined;
   const complete =

@@ -7,11 +7,12 @@
 import { median } from './median';
 import type { BenchEvent, CaseResult, HostCostResult, HostPathResult, HostStep } from './types';
 
-/** Median CPU time, mean counts, of one path's timed steps; null when none were timed. */
-export function hostPathResult(steps: readonly HostStep[]): HostPathResult | null {
+/** Median CPU time, mean counts, of one path's timed steps at `batch`; null when none were timed. */
+export function hostPathResult(steps: readonly HostStep[], batch: number): HostPathResult | null {
   if (steps.length === 0) return null;
   const mean = (f: (s: HostStep) => number) => steps.reduce((a, s) => a + f(s), 0) / steps.length;
   return {
+    batch,
     steps: steps.length,
     hostMsPerStep: median(steps.map((s) => s.cpuMs)),
     dispatchesPerStep: mean((s) => s.dispatches),
@@ -24,7 +25,10 @@ export function hostPathResult(steps: readonly HostStep[]): HostPathResult | nul
 export function aggregateHostCost(events: readonly BenchEvent[]): HostCostResult | undefined {
   const host = events.filter((e) => e.type === 'host');
   if (host.length === 0) return undefined;
-  const path = (p: 'tfjs' | 'compiled' | 'replay') => hostPathResult(host.find((e) => e.path === p)?.steps ?? []);
+  const path = (p: 'tfjs' | 'compiled' | 'replay') => {
+    const e = host.find((h) => h.path === p);
+    return e ? hostPathResult(e.steps, e.batch) : null;
+  };
   const buffers = host.find((e) => e.buffers)?.buffers;
   return {
     tfjs: path('tfjs'),
@@ -33,6 +37,26 @@ export function aggregateHostCost(events: readonly BenchEvent[]): HostCostResult
     activationBytes: buffers?.activationBytes ?? null,
     unsharedActivationBytes: buffers?.unsharedActivationBytes ?? null,
   };
+}
+
+/**
+ * The batch to try the tfjs path at again after an attempt at `batch` ran out of Dawn's Null
+ * device memory before its first timed step (half, down to 1); null to stop. The host cost of a
+ * step is per dispatch, and a smaller batch has the same dispatches, so the row stays a fair
+ * "before", flagged with its batch.
+ */
+export function smallerBatchAfterOom(events: readonly BenchEvent[], batch: number): number | null {
+  if (batch <= 1 || events.some((e) => e.type === 'host')) return null;
+  const oom = events.some((e) => e.type === 'error' && /out of memory/i.test(e.message));
+  return oom ? Math.floor(batch / 2) : null;
+}
+
+/** The flag of a case whose tfjs path ran at a smaller batch than its own. */
+export function hostBatchFlags(h: HostCostResult | undefined, batch: number): string[] {
+  const b = h?.tfjs?.batch;
+  return b !== undefined && b !== batch
+    ? [`tfjs path at batch ${b}: at ${batch} it ran out of Dawn's Null device memory (512 MiB)`]
+    : [];
 }
 
 /** Whether every path of a host-cost case was measured. */
@@ -64,6 +88,7 @@ export function hostCostRow(c: CaseResult): Record<string, unknown> {
     hostRandomValuesPerStep: countOf(h?.compiled?.randomValuesPerStep),
     uploadBytesPerStep: countOf(h?.compiled?.uploadBytesPerStep),
     hostOverReplay: ratio(compiledMs, replayMs),
+    tfjsBatch: h?.tfjs?.batch ?? null,
     tfjsDispatchesPerStep: countOf(h?.tfjs?.dispatchesPerStep),
     tfjsHostMsPerStep: tfjsMs,
     tfjsHostRandomValuesPerStep: countOf(h?.tfjs?.randomValuesPerStep),
@@ -76,6 +101,7 @@ export function hostCostRow(c: CaseResult): Record<string, unknown> {
     backend: c.backend,
     device: c.device ?? null,
     status: c.status,
+    ...(c.flags.length > 0 ? { flags: c.flags } : {}),
     ...(c.reason ? { reason: c.reason } : {}),
   };
 }
@@ -134,6 +160,7 @@ export function hostCostTable(cases: readonly CaseResult[]): string[] {
 
 function notes(r: Record<string, unknown>): string {
   const parts = r.status === 'ok' ? [] : [String(r.status)];
+  if (Array.isArray(r.flags)) parts.push(...r.flags.map(String));
   if (r.reason) parts.push(String(r.reason));
   return parts.join('; ') || '–';
 }

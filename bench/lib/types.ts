@@ -110,6 +110,8 @@ export type BenchEvent =
   | {
       type: 'host';
       path: HostPath | 'replay';
+      /** The batch the path ran at. */
+      batch: number;
       steps: HostStep[];
       buffers?: { activationBytes: number; unsharedActivationBytes: number };
     }
@@ -169,6 +171,8 @@ export interface CaseResult {
 
 /** Per-step means of one path's timed steps (CPU time: the median). */
 export interface HostPathResult {
+  /** The batch it ran at: the case's, or less for a tfjs path that did not fit Dawn's Null device. */
+  batch: number;
   steps: number;
   hostMsPerStep: number;
   dispatchesPerStep: number;
