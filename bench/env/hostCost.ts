@@ -70,29 +70,25 @@ function installMeter(backend: WebGpuBackendInternals): () => Totals {
  */
 const MIN_SAMPLE_MS = 200;
 
-/** `n` timed samples of `step`, each what the host did per step during it. */
-async function timeSteps(n: number, step: () => Promise<unknown>, totals: () => Totals): Promise<HostStep[]> {
-  const samples: HostStep[] = [];
-  for (let i = 0; i < n; i++) {
-    const before = totals();
-    const start = threadCpuNs();
-    let repeats = 0;
-    let ns = 0;
-    do {
-      await step();
-      repeats++;
-      ns = threadCpuNs() - start;
-    } while (ns < MIN_SAMPLE_MS * 1e6);
-    const after = totals();
-    samples.push({
-      repeats,
-      cpuMs: ns / 1e6 / repeats,
-      dispatches: (after.dispatches - before.dispatches) / repeats,
-      randomValues: (after.randomValues - before.randomValues) / repeats,
-      uploadBytes: (after.uploadBytes - before.uploadBytes) / repeats,
-    });
-  }
-  return samples;
+/** One timed sample of `step`: what the host did per step during it. */
+async function sample(step: () => Promise<unknown>, totals: () => Totals): Promise<HostStep> {
+  const before = totals();
+  const start = threadCpuNs();
+  let repeats = 0;
+  let ns = 0;
+  do {
+    await step();
+    repeats++;
+    ns = threadCpuNs() - start;
+  } while (ns < MIN_SAMPLE_MS * 1e6);
+  const after = totals();
+  return {
+    repeats,
+    cpuMs: ns / 1e6 / repeats,
+    dispatches: (after.dispatches - before.dispatches) / repeats,
+    randomValues: (after.randomValues - before.randomValues) / repeats,
+    uploadBytes: (after.uploadBytes - before.uploadBytes) / repeats,
+  };
 }
 
 /**
@@ -121,9 +117,11 @@ export async function runHostCost(spec: EnvSpec, device: string, emit: (e: Bench
     // The first step compiles every shader (and, compiled, captures the tfjs step and builds the list).
     for (let i = 0; i <= spec.warmup; i++) await step();
     if (gpuErrors.length > 0) throw new Error('WebGPU reported an error in the first step');
-    const steps = await timeSteps(spec.steps, step, totals);
-    if (path === 'tfjs') emit({ type: 'host', path, batch: spec.batch, steps });
-    else await measureCompiled(trainer, spec, steps, totals, emit);
+    if (path === 'tfjs') {
+      const steps: HostStep[] = [];
+      for (let i = 0; i < spec.steps; i++) steps.push(await sample(step, totals));
+      emit({ type: 'host', path, batch: spec.batch, steps });
+    } else await measureCompiled(trainer, spec, step, totals, emit);
     // A step that failed validation encodes less than a real one: its numbers would flatter.
     if (gpuErrors.length > 0) throw new Error('WebGPU reported an error during the timed steps');
   } catch (e) {
@@ -134,15 +132,29 @@ export async function runHostCost(spec: EnvSpec, device: string, emit: (e: Bench
   emit({ type: 'done' });
 }
 
-/** Emits the compiled path's steps, then times the replay of its dispatch list in the same process. */
+/**
+ * Samples of the compiled step and of its replay, taken in turn so that both see the same load
+ * on a shared machine (the ratio is the target); the replay repeats the last step's list, which
+ * on the Null backend computes nothing.
+ */
 async function measureCompiled(
   trainer: Trainer,
   spec: EnvSpec,
-  steps: HostStep[],
+  step: () => Promise<void>,
   totals: () => Totals,
   emit: (e: BenchEvent) => void,
 ): Promise<void> {
   const compiled = trainer.compiledStep();
+  const replay = () => compiled.replay();
+  await replay();
+  const steps: HostStep[] = [];
+  const replays: HostStep[] = [];
+  for (let i = 0; i < spec.steps; i++) {
+    steps.push(await sample(step, totals));
+    replays.push(await sample(replay, totals));
+  }
+  if (replays.some((r) => r.dispatches !== compiled.dispatchesPerStep))
+    throw new Error(`the replay encoded other than the compiled step's ${compiled.dispatchesPerStep} dispatches`);
   emit({
     type: 'host',
     path: 'compiled',
@@ -150,11 +162,6 @@ async function measureCompiled(
     steps,
     buffers: { activationBytes: compiled.slotBytes, unsharedActivationBytes: compiled.unsharedBytes },
   });
-  const replay = () => compiled.replay();
-  await replay();
-  const replays = await timeSteps(spec.steps, replay, totals);
-  if (replays.some((r) => r.dispatches !== compiled.dispatchesPerStep))
-    throw new Error(`the replay encoded other than the compiled step's ${compiled.dispatchesPerStep} dispatches`);
   emit({ type: 'host', path: 'replay', batch: spec.batch, steps: replays });
 }
 
