@@ -1,8 +1,8 @@
 /**
  * A `node-null` case inside its process: one path of the lab's training step on Dawn's Null
  * backend (full WebGPU validation, no GPU work, so what is left is the host's cost), either tfjs
- * op by op or the compiled step followed by its replay (the same dispatch list submitted alone).
- * Per timed step it measures the main thread's CPU time (`/proc/thread-self/schedstat`), the
+ * op by op or the compiled step and its replay (the same dispatch list submitted alone), sampled
+ * in turn. Per step of each timed sample it measures the main thread's CPU time (`/proc/thread-self/schedstat`), the
  * compute dispatches encoded, the values drawn by the host's Philox draws (`hostDraws`) and the
  * bytes given to the GPU (`GPUQueue.writeBuffer` and tfjs' uploads of tensor data). The counters
  * are wrappers (an increment per call) present in every timed step of every path alike.
