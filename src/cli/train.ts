@@ -35,7 +35,7 @@ import { datasetIdOfFiles, prepareTrainingData } from '../training/batch';
 import { installFastCpuKernels } from '../training/cpuKernels';
 import { encodeCheckpoint } from '../training/checkpoint';
 import { RunMetrics } from '../training/runMetrics';
-import { Trainer } from '../training/trainer';
+import { RUN_AHEAD, Trainer } from '../training/trainer';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
 import { loadPaths } from './data';
@@ -131,7 +131,9 @@ async function trainSteps(
   const started = performance.now();
   let last = { loss: NaN, smoothed: NaN };
   while (trainer.step < checked.training.targetSteps) {
-    const report = await trainer.trainStep();
+    // Compiled steps are queued up to two ahead of the one reported, never past the target.
+    const ahead = Math.min(RUN_AHEAD, checked.training.targetSteps - trainer.step - 1);
+    const report = await trainer.trainStep({ ahead });
     if ('nonFinite' in report)
       throw new Error(
         `step ${report.step + 1}: the loss or gradient is not finite (loss ${report.loss}, gradient norm ${report.gradNorm}); lower the learning rate or turn on gradient clipping`,
