@@ -109,6 +109,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       smoothed_loss: last.smoothed,
       ms_per_step: Number(last.ms.toFixed(1)),
       backend,
+      // "compiled": the whole step as one prebuilt WebGPU dispatch list; "tfjs": op by op.
+      step: trainer.usesCompiledStep() ? 'compiled' : 'tfjs',
       weights: trainer.ema ? 'ema' : 'raw',
       diffusers_compatible: checked.model.lab_norm_after_conv_in === null,
     }),
