@@ -149,6 +149,7 @@ async function trainSteps(
         batchSize: checked.training.batchSize,
         memory: tf.memory(),
         backend,
+        stepPath: trainer.usesCompiledStep() ? 'compiled' : 'tfjs',
       });
       if (p)
         lines.push(

@@ -42,8 +42,17 @@ async function atBoundary(run: Run): Promise<void> {
   for (let task = run.atBoundary.shift(); task; task = run.atBoundary.shift()) await task();
 }
 
+/** What deciding how far to queue ahead reads of a run. */
+export type QueueView = Pick<
+  Run,
+  'atBoundary' | 'request' | 'lastPreviewMs' | 'lastSaveMs' | 'targetStep'
+> & {
+  trainer: Pick<Run['trainer'], 'step'>;
+  config: { training: Pick<Run['config']['training'], 'previewEverySteps' | 'checkpointEverySec'> };
+};
+
 /** Whether anything that reads the run's state is waiting, so no further step should be queued. */
-function stateWanted(run: Run, now: number): boolean {
+function stateWanted(run: QueueView, now: number): boolean {
   const { training } = run.config;
   return (
     run.atBoundary.length > 0 ||
@@ -54,7 +63,7 @@ function stateWanted(run: Run, now: number): boolean {
 }
 
 /** Steps the trainer may queue behind the next one: none past the target or the next preview step. */
-function aheadOf(run: Run, now: number): number {
+export function aheadOf(run: QueueView, now: number): number {
   if (stateWanted(run, now)) return 0;
   const { trainer, targetStep } = run;
   const every = run.config.training.previewEverySteps;
