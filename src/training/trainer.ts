@@ -325,14 +325,7 @@ export class Trainer {
       compiled.load(adam.m, adam.v, this.ema?.flatAverage() ?? null);
       this.compiledLoaded = true;
       this.knownIds = this.unet.trainableVariables().map((v) => v.dataId);
-    } else {
-      const changed: number[] = [];
-      this.unet.trainableVariables().forEach((v, i) => {
-        if (v.dataId !== this.knownIds[i]) changed.push(i);
-      });
-      if (changed.length > 0) compiled.loadWeights(changed);
-      this.knownIds = this.unet.trainableVariables().map((v) => v.dataId);
-    }
+    } else this.loadAssignedWeights(compiled);
     const step = this.step + this.queued.length;
     const key: DrawKey = { seed: training.seed, step };
     const indices = this.order.next();
@@ -373,9 +366,24 @@ export class Trainer {
     await Promise.allSettled(queued.map((q) => q.stats));
   }
 
+  /**
+   * Copies variables assigned from outside since the compiled step last took or gave their
+   * values (a test's or the fault switch's NaN) into its buffers: such an assignment wins.
+   */
+  private loadAssignedWeights(compiled: CompiledStep): void {
+    const vars = this.unet.trainableVariables();
+    const changed: number[] = [];
+    vars.forEach((v, i) => {
+      if (v.dataId !== this.knownIds[i]) changed.push(i);
+    });
+    if (changed.length > 0) compiled.loadWeights(changed);
+    this.knownIds = vars.map((v) => v.dataId);
+  }
+
   /** Brings the tfjs variables, Adam's moments and the EMA up to the compiled step's buffers. */
   private syncFromCompiled(): void {
     if (!this.tfjsStale || !this.compiled) return;
+    this.loadAssignedWeights(this.compiled);
     const state = this.compiled.read();
     const vars = this.unet.trainableVariables();
     vars.forEach((v, i) => v.assign(state.weights[i]));

@@ -70,19 +70,25 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
 
     // A NaN assigned to a weight from outside reaches the step, which then changes nothing.
     const before = await state(resumed);
-    const poisoned = resumed.model.trainableVariables()[3];
+    const [poisoned, second] = [3, 5].map((i) => resumed.model.trainableVariables()[i]);
     const poisonedKey = `model/${poisoned.name.slice(poisoned.name.indexOf('/') + 1)}`;
     tf.tidy(() => poisoned.assign(tf.fill(poisoned.shape, NaN)));
-    // Run ahead by one: the step behind the NaN one runs on the same unchanged weights.
+    // Run ahead by one: the step queued behind the NaN one sees the NaN too and changes nothing.
     const bad = await resumed.trainStep({ ahead: 1 });
     expect('nonFinite' in bad).toBe(true);
     expect(resumed.inFlight).toBe(1);
     await expect(resumed.captureState()).rejects.toThrow(/still in flight/);
     await resumed.settle();
     expect(resumed.step).toBe(3);
+    // An assignment while the buffers are ahead of the variables survives a read of the model
+    // (a preview) instead of being overwritten by the buffers.
+    const secondKey = `model/${second.name.slice(second.name.indexOf('/') + 1)}`;
+    tf.tidy(() => second.assign(tf.fill(second.shape, NaN)));
+    resumed.samplingModel();
+    expect(Number.isNaN(((await second.data()) as Float32Array)[0])).toBe(true);
     const after = await state(resumed);
     for (const [key, values] of after)
-      if (key !== poisonedKey)
+      if (key !== poisonedKey && key !== secondKey)
         expect(Array.from(values), key).toEqual(Array.from(before.get(key) as Float32Array));
     resumed.dispose();
   }, 900_000);
