@@ -89,6 +89,8 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
     .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
     .toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('train-phase')).toContainText(/Training · [\d.]+ steps\/s/);
+  // On WebGPU the steps run as the compiled dispatch list, and the panel says so.
+  await expect(page.getByTestId('train-engine')).toHaveText(/^webgpu \(compiled step\)/);
   // Shapes is not CIFAR-10: no typical range from the paper is drawn.
   await expect(page.getByTestId('loss-per-t-chart')).toHaveAttribute('data-typical', 'none');
   await expect

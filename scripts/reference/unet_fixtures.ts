@@ -76,12 +76,39 @@ export interface ParityResult {
   grads: Map<string, number>;
 }
 
+/** One pass of the model as a gradient engine sees it: the loss and the output it came from. */
+export type ParityPass = () => { loss: tf.Scalar; output: tf.Tensor };
+
+/**
+ * Computes a pass's output and the gradients of its loss with respect to `vars` (in order):
+ * tfjs' `variableGrads` by default, or another path to test (the compiled WebGPU step).
+ */
+export type GradientEngine = (
+  pass: ParityPass,
+  vars: tf.Variable[],
+) => Promise<{ output: tf.Tensor; grads: tf.Tensor[] }>;
+
+/** tfjs' own autodiff: the reference path. */
+export const tfjsGradients: GradientEngine = async (pass, vars) => {
+  let output: tf.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const r = pass();
+    output = tf.keep(r.output);
+    return r.loss;
+  }, vars);
+  value.dispose();
+  return { output: output as tf.Tensor, grads: vars.map((v) => grads[v.name]) };
+};
+
 /**
  * Loads the fixture's weights into a fresh UNet, runs the forward pass (eval mode; training mode
  * for the BatchNorm fixture, after an eval pass on the initial statistics) and the gradients of
  * MSE(output, target) with respect to the input and the named parameters.
  */
-export async function measureParity(fx: UNetFixture): Promise<ParityResult> {
+export async function measureParity(
+  fx: UNetFixture,
+  engine: GradientEngine = tfjsGradients,
+): Promise<ParityResult> {
   const config = parseUNetConfig(fx.config);
   const isBatchNorm = config.lab_norm_after_conv_in === 'batch';
   const model = new UNet(config, { seed: 1 });
@@ -103,13 +130,13 @@ export async function measureParity(fx: UNetFixture): Promise<ParityResult> {
     result.forwardEval = relErr(await toNchw(yEval), fx.get('output_eval'));
     yEval.dispose();
   }
-  let output: tf.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
+  const vars = [...model.trainableVariables(), x];
+  const { output, grads: gradList } = await engine(() => {
     const y = model.apply(x, t, { training: isBatchNorm });
-    output = tf.keep(y.clone());
-    return tf.losses.meanSquaredError(target, y) as tf.Scalar;
-  }, [...model.trainableVariables(), x]);
-  result.forward = relErr(await toNchw(output!), fx.get('output'));
+    return { loss: tf.losses.meanSquaredError(target, y) as tf.Scalar, output: y };
+  }, vars);
+  const grads = Object.fromEntries(vars.map((v, i) => [v.name, gradList[i]]));
+  result.forward = relErr(await toNchw(output), fx.get('output'));
   result.gradSample = relErr(await toNchw(grads[x.name]), fx.get('grad.sample'));
 
   const specs = new Map(paramSpecs(model.plan).map((s) => [s.name, s]));
@@ -126,7 +153,7 @@ export async function measureParity(fx: UNetFixture): Promise<ParityResult> {
       relErr(state.get('conv_in_norm.running_var')!.data, fx.get('running_var_after')),
     );
   }
-  tf.dispose([value, output!, x, t, target, ...Object.values(grads)]);
+  tf.dispose([output, x, t, target, ...gradList]);
   model.dispose();
   return result as ParityResult;
 }

@@ -28,7 +28,13 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
     Object.entries(spec).map(([name, takesValue]) => [name, { type: takesValue ? 'string' : 'boolean' }]),
   );
   // Not strict: parseArgs' own errors do not name the command, so the tokens are checked here.
-  const { tokens } = parseTokens({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseTokens({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const known = Object.keys(spec)
     .map((f) => `--${f}`)
     .join(', ');

@@ -3,18 +3,16 @@
  * `webgpu` package (Dawn for Node) on a Vulkan driver. `webgpu` is an optional dependency (it ships
  * prebuilt Dawn binaries for a few platforms only), so only `--backend webgpu` needs it.
  */
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerWebGpuBackend } from '../model/webgpu/device';
 import type { BackendName } from '../worker/protocol';
 import { UsageError } from './args';
+import { hasSystemVulkanDriver, vulkanEnvironment } from './vulkan';
 
 /** The backends the CLI offers, of the lab's {@link BackendName}s (Node has no WebGL). */
 export const CLI_BACKENDS = ['cpu', 'webgpu'] as const satisfies readonly BackendName[];
 /** One of {@link CLI_BACKENDS}. */
 export type CliBackend = (typeof CLI_BACKENDS)[number];
-
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** Validates a --backend value. */
 export function parseBackend(value: string | undefined): CliBackend {
@@ -36,9 +34,10 @@ export async function useBackend(name: CliBackend): Promise<string> {
 }
 
 async function registerWebGpu(): Promise<void> {
-  // Without a GPU, Dawn needs a Vulkan driver: Chromium's SwiftShader when installed.
-  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD))
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // Without a GPU driver, Dawn runs on Chromium's SwiftShader when installed (main.ts has
+  // already restarted the process with Chromium's Vulkan loader where the system has none).
+  const { VK_ICD_FILENAMES } = vulkanEnvironment(process.env, hasSystemVulkanDriver()).env;
+  if (VK_ICD_FILENAMES !== undefined) process.env.VK_ICD_FILENAMES = VK_ICD_FILENAMES;
   const { create, globals } = await importWebGpu();
   Object.assign(globalThis, globals);
   const gpu = create([]);
@@ -55,7 +54,9 @@ async function registerWebGpu(): Promise<void> {
 export type WebGpuImport = () => Promise<typeof import('webgpu')>;
 
 /** Imports `webgpu`, saying what to do when the optional package is not installed. */
-export async function importWebGpu(load: WebGpuImport = () => import('webgpu')): Promise<typeof import('webgpu')> {
+export async function importWebGpu(
+  load: WebGpuImport = () => import('webgpu'),
+): Promise<typeof import('webgpu')> {
   try {
     return await load();
   } catch (e) {

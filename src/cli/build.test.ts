@@ -19,7 +19,12 @@ describe('the built command line', () => {
     const packages = new Set(
       specifiers
         .filter((s) => !s.startsWith('node:') && !builtinModules.includes(s))
-        .map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')),
+        .map((s) =>
+          s
+            .split('/')
+            .slice(0, s.startsWith('@') ? 2 : 1)
+            .join('/'),
+        ),
     );
     const pkg = JSON.parse(read('package.json')) as Record<string, Record<string, string>>;
     const runtime = { ...pkg.dependencies, ...pkg.optionalDependencies };

@@ -20,9 +20,10 @@ export interface CliResult {
 export async function spawnCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  timeout = 100_000,
 ): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 100_000, env });
+    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout, env });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as CliResult;

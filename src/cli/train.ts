@@ -35,7 +35,7 @@ import { datasetIdOfFiles, prepareTrainingData } from '../training/batch';
 import { installFastCpuKernels } from '../training/cpuKernels';
 import { encodeCheckpoint } from '../training/checkpoint';
 import { RunMetrics } from '../training/runMetrics';
-import { Trainer } from '../training/trainer';
+import { RUN_AHEAD, Trainer } from '../training/trainer';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
 import { loadPaths } from './data';
@@ -109,6 +109,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       smoothed_loss: last.smoothed,
       ms_per_step: Number(last.ms.toFixed(1)),
       backend,
+      // "compiled": the whole step as one prebuilt WebGPU dispatch list; "tfjs": op by op.
+      step: trainer.usesCompiledStep() ? 'compiled' : 'tfjs',
       weights: trainer.ema ? 'ema' : 'raw',
       diffusers_compatible: checked.model.lab_norm_after_conv_in === null,
     }),
@@ -131,7 +133,9 @@ async function trainSteps(
   const started = performance.now();
   let last = { loss: NaN, smoothed: NaN };
   while (trainer.step < checked.training.targetSteps) {
-    const report = await trainer.trainStep();
+    // Compiled steps are queued up to two ahead of the one reported, never past the target.
+    const ahead = Math.min(RUN_AHEAD, checked.training.targetSteps - trainer.step - 1);
+    const report = await trainer.trainStep({ ahead });
     if ('nonFinite' in report)
       throw new Error(
         `step ${report.step + 1}: the loss or gradient is not finite (loss ${report.loss}, gradient norm ${report.gradNorm}); lower the learning rate or turn on gradient clipping`,
@@ -145,6 +149,7 @@ async function trainSteps(
         batchSize: checked.training.batchSize,
         memory: tf.memory(),
         backend,
+        stepPath: trainer.usesCompiledStep() ? 'compiled' : 'tfjs',
       });
       if (p)
         lines.push(

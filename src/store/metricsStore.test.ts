@@ -25,6 +25,7 @@ const metrics = (steps: number[], mean: (number | null)[] = [0.5, null]): TrainM
   elapsedSec: 1,
   memory: { numTensors: 100, numBytes: 1e6 },
   backend: 'webgpu',
+  stepPath: 'compiled',
   points: steps.map(point),
 });
 

@@ -70,6 +70,7 @@ describe('run metrics', () => {
       batchSize: 4,
       memory: { numTensors: 1, numBytes: 2 },
       backend: 'cpu',
+      stepPath: 'tfjs' as const,
     };
     const p = m.progress(ctx);
     expect(p?.points.map((q) => q.step)).toEqual([1, 2]);

@@ -6,7 +6,7 @@
 import { LossPerTBuckets, type LossPerTState } from './lossPerT';
 import { Smoother, Throughput, etaSeconds } from './metrics';
 import type { StepReport } from './trainer';
-import type { MetricPoint, TrainMetrics } from './types';
+import type { MetricPoint, StepPath, TrainMetrics } from './types';
 
 /** Chart points a run keeps; beyond it every other point is dropped (older history gets coarser). */
 export const MAX_HISTORY = 10_000;
@@ -26,6 +26,7 @@ export interface ProgressContext {
   batchSize: number;
   memory: { numTensors: number; numBytes: number };
   backend: string;
+  stepPath: StepPath;
 }
 
 export class RunMetrics {
@@ -95,6 +96,7 @@ export class RunMetrics {
       elapsedSec: this.elapsedMs / 1000,
       memory: ctx.memory,
       backend: ctx.backend,
+      stepPath: ctx.stepPath,
       points,
     };
   }

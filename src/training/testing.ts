@@ -2,10 +2,10 @@
 import type { StepReport, Trainer } from './trainer';
 
 /** Runs n steps and returns their reports; a non-finite step fails the test. */
-export async function runSteps(trainer: Trainer, n: number): Promise<StepReport[]> {
+export async function runSteps(trainer: Trainer, n: number, ahead = 0): Promise<StepReport[]> {
   const out: StepReport[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await trainer.trainStep();
+    const r = await trainer.trainStep({ ahead: Math.min(ahead, n - i - 1) });
     if ('nonFinite' in r) throw new Error(`step ${i} was not finite`);
     out.push(r);
   }

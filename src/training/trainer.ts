@@ -27,7 +27,7 @@ import { applyUpdate } from './update';
 import { gpuBatchFits, noisyBatchWebGpu, packImages, type GpuBatchSource } from './webgpuBatch';
 import { webGpuBackend } from './compiled/backend';
 import { ADAM_SETTINGS } from './adam';
-import { CompiledStep, type TracedStep } from './compiled/compiledStep';
+import { CompiledStep, type CompiledStats, type TracedStep } from './compiled/compiledStep';
 
 /** What one step measured (read back from the GPU once per step). */
 export interface StepReport {
@@ -94,6 +94,34 @@ export interface TrainerOptions {
   compiled?: boolean;
 }
 
+/**
+ * Compiled steps a step loop keeps queued behind the one it reports (the compiled step's ring
+ * holds three): enough that the GPU never waits while the host encodes the next step.
+ */
+export const RUN_AHEAD = 2;
+
+/** How far {@link Trainer.trainStep} may queue ahead of the step it reports. */
+export interface StepOptions {
+  /**
+   * Further compiled steps that may be queued behind this one before its statistics are read
+   * (at most `CompiledStep.maxInFlight - 1`; ignored on the tfjs path, which reads each step's
+   * loss inside the step). The caller keeps the total within its target and asks for 0 before
+   * it needs the state (a checkpoint, a preview, a pause).
+   */
+  ahead?: number;
+}
+
+/** A compiled step queued on the GPU whose statistics have not been read yet. */
+interface QueuedStep {
+  /** Steps done before it. */
+  step: number;
+  lr: number;
+  emaDecay: number | null;
+  /** Adam's step count after it. */
+  adamStep: number;
+  stats: Promise<CompiledStats>;
+}
+
 export class Trainer {
   private readonly unet: UNet;
   readonly ema: Ema | null;
@@ -118,6 +146,8 @@ export class Trainer {
    * variable in again.
    */
   private knownIds: object[] = [];
+  /** Compiled steps queued on the GPU, oldest first; `step` counts only those reported. */
+  private queued: QueuedStep[] = [];
 
   constructor(
     readonly config: RunConfig,
@@ -155,11 +185,13 @@ export class Trainer {
 
   /**
    * One optimiser step: batch (with flips), t per example or shared, ε, x_t, prediction, MSE,
-   * gradient norm, clipping, Adam with warm-up, EMA. The loss and gradient norm are read before
-   * anything is updated, so a non-finite step changes no weight.
+   * gradient norm, clipping, Adam with warm-up, EMA. A non-finite step changes no weight: the
+   * tfjs path reads the loss and gradient norm before updating, the compiled step skips the
+   * update on the GPU. With `ahead` the compiled path queues further steps before reading this
+   * one's statistics, so the GPU never waits for the host.
    */
-  async trainStep(): Promise<StepReport | NonFiniteStep> {
-    if (this.usesCompiledStep()) return this.compiledTrainStep();
+  async trainStep(options: StepOptions = {}): Promise<StepReport | NonFiniteStep> {
+    if (this.usesCompiledStep()) return this.compiledTrainStep(options.ahead ?? 0);
     const { training } = this.config;
     const B = this.shape[0];
     const key: DrawKey = { seed: training.seed, step: this.step };
@@ -250,11 +282,42 @@ export class Trainer {
   }
 
   /**
-   * The step as the compiled dispatch list: the host computes the draw key, the batch indices,
-   * the lr, Adam's bias corrections and the EMA decay, writes them once and reads the statistics
-   * when the GPU is done. A non-finite step changed nothing on the GPU.
+   * The step as the compiled dispatch list: queues it (and up to `ahead` more) and reports the
+   * oldest queued step when its statistics arrive. A non-finite step changed nothing on the GPU;
+   * steps queued behind it did run, so the caller restores a saved state (after
+   * {@link settle}) or stops.
    */
-  private async compiledTrainStep(): Promise<StepReport | NonFiniteStep> {
+  private async compiledTrainStep(ahead: number): Promise<StepReport | NonFiniteStep> {
+    const depth = 1 + Math.max(0, Math.min(Math.floor(ahead), CompiledStep.maxInFlight - 1));
+    while (this.queued.length < depth) this.queueCompiledStep();
+    const next = this.queued.shift() as QueuedStep;
+    let stats: CompiledStats;
+    try {
+      stats = await next.stats;
+    } catch (e) {
+      this.queued = []; // a lost device fails them all (each already has a handler)
+      throw e;
+    }
+    if (!stats.finite)
+      return { nonFinite: true, step: next.step, loss: stats.loss, gradNorm: stats.gradNorm };
+    this.adam.step = next.adamStep;
+    this.step = next.step + 1;
+    return {
+      step: this.step,
+      loss: stats.loss,
+      gradNorm: stats.gradNorm,
+      lr: next.lr,
+      emaDecay: next.emaDecay,
+      t: stats.t,
+      perExampleLoss: stats.perExampleLoss,
+    };
+  }
+
+  /**
+   * Queues the next compiled step: the host computes the draw key, the batch indices, the lr,
+   * Adam's bias corrections and the EMA decay of that step and writes them once.
+   */
+  private queueCompiledStep(): void {
     const { training } = this.config;
     const compiled = this.compiledStep();
     if (!this.compiledLoaded) {
@@ -262,21 +325,15 @@ export class Trainer {
       compiled.load(adam.m, adam.v, this.ema?.flatAverage() ?? null);
       this.compiledLoaded = true;
       this.knownIds = this.unet.trainableVariables().map((v) => v.dataId);
-    } else {
-      const changed: number[] = [];
-      this.unet.trainableVariables().forEach((v, i) => {
-        if (v.dataId !== this.knownIds[i]) changed.push(i);
-      });
-      if (changed.length > 0) compiled.loadWeights(changed);
-      this.knownIds = this.unet.trainableVariables().map((v) => v.dataId);
-    }
-    const key: DrawKey = { seed: training.seed, step: this.step };
+    } else this.loadAssignedWeights(compiled);
+    const step = this.step + this.queued.length;
+    const key: DrawKey = { seed: training.seed, step };
     const indices = this.order.next();
-    const lr = learningRate(training.lr, training.warmupSteps, this.step);
+    const lr = learningRate(training.lr, training.warmupSteps, step);
     const { beta1, beta2, epsilon } = ADAM_SETTINGS;
-    const n = this.adam.step + 1;
-    const emaDecay = this.ema ? emaDecayAt(training.emaDecay, this.step, training.emaWarmup) : null;
-    const stats = await compiled.step(keyWords(key), Int32Array.from(indices), {
+    const n = this.adam.step + this.queued.length + 1;
+    const emaDecay = this.ema ? emaDecayAt(training.emaDecay, step, training.emaWarmup) : null;
+    const stats = compiled.step(keyWords(key), Int32Array.from(indices), {
       stepSize: lr / (1 - beta1 ** n),
       vScale: 1 / Math.sqrt(1 - beta2 ** n),
       epsilon,
@@ -288,25 +345,45 @@ export class Trainer {
       decay: emaDecay ?? 0,
       oneMinusDecay: 1 - (emaDecay ?? 0),
     });
-    if (!stats.finite)
-      return { nonFinite: true, step: this.step, loss: stats.loss, gradNorm: stats.gradNorm };
-    this.adam.step = n;
+    // Handled here too: a step dropped by `settle` or a lost device must not be an unhandled rejection.
+    stats.catch(() => undefined);
+    this.queued.push({ step, lr, emaDecay, adamStep: n, stats });
     this.tfjsStale = true;
-    this.step++;
-    return {
-      step: this.step,
-      loss: stats.loss,
-      gradNorm: stats.gradNorm,
-      lr,
-      emaDecay,
-      t: stats.t,
-      perExampleLoss: stats.perExampleLoss,
-    };
+  }
+
+  /** Compiled steps queued whose statistics have not been reported yet. */
+  get inFlight(): number {
+    return this.queued.length;
+  }
+
+  /**
+   * Waits for the queued steps and drops their reports: after a non-finite step, before the
+   * caller restores a saved state.
+   */
+  async settle(): Promise<void> {
+    const queued = this.queued;
+    this.queued = [];
+    await Promise.allSettled(queued.map((q) => q.stats));
+  }
+
+  /**
+   * Copies variables assigned from outside since the compiled step last took or gave their
+   * values (a test's or the fault switch's NaN) into its buffers: such an assignment wins.
+   */
+  private loadAssignedWeights(compiled: CompiledStep): void {
+    const vars = this.unet.trainableVariables();
+    const changed: number[] = [];
+    vars.forEach((v, i) => {
+      if (v.dataId !== this.knownIds[i]) changed.push(i);
+    });
+    if (changed.length > 0) compiled.loadWeights(changed);
+    this.knownIds = vars.map((v) => v.dataId);
   }
 
   /** Brings the tfjs variables, Adam's moments and the EMA up to the compiled step's buffers. */
   private syncFromCompiled(): void {
     if (!this.tfjsStale || !this.compiled) return;
+    this.loadAssignedWeights(this.compiled);
     const state = this.compiled.read();
     const vars = this.unet.trainableVariables();
     vars.forEach((v, i) => v.assign(state.weights[i]));
@@ -357,6 +434,8 @@ export class Trainer {
 
   /** Reads every tensor and counter (awaiting each read, as WebGPU requires). */
   async captureState(): Promise<TrainerState> {
+    if (this.queued.length > 0)
+      throw new Error(`captureState: ${this.queued.length} step(s) still in flight; report them first`);
     this.syncFromCompiled();
     const tensors = new Map<string, SavedTensor>();
     const save = async (key: string, v: tf.Tensor) =>
@@ -380,6 +459,8 @@ export class Trainer {
 
   /** Restores a {@link captureState} of a run with the same config; throws naming any missing or mis-shaped tensor. */
   restoreState(state: TrainerState): void {
+    if (this.queued.length > 0)
+      throw new Error(`restoreState: ${this.queued.length} step(s) still in flight; settle() first`);
     const get = (key: string, shape: readonly number[]): tf.Tensor => {
       const saved = state.tensors.get(key);
       if (!saved) throw new Error(`checkpoint has no tensor ${key}`);

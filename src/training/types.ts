@@ -54,9 +54,17 @@ export interface TrainMetrics {
   /** tf.memory() after the last step. */
   memory: { numTensors: number; numBytes: number };
   backend: string;
+  /**
+   * How the steps run: `compiled`, the whole step as one prebuilt WebGPU dispatch list
+   * (training/compiled), or `tfjs`, op by op (WebGL, CPU, and configs the compiled step does not take).
+   */
+  stepPath: StepPath;
   /** Every step since the previous trainProgress (so charts miss none), oldest first. */
   points: MetricPoint[];
 }
+
+/** How a trainer runs its steps (see {@link TrainMetrics.stepPath}). */
+export type StepPath = 'compiled' | 'tfjs';
 
 /** A saved checkpoint, as listed. */
 export interface CheckpointInfo {

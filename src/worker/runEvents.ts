@@ -38,6 +38,7 @@ export class RunEvents {
       batchSize: run.config.training.batchSize,
       memory: this.deps.tf.memory(),
       backend: this.deps.backend(),
+      stepPath: trainer.usesCompiledStep() ? 'compiled' : 'tfjs',
     });
     run.lastLogMs = this.deps.now();
     if (metrics) this.post({ type: 'trainProgress', runId: run.runId, metrics });

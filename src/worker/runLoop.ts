@@ -2,9 +2,14 @@
  * A training run's step loop: steps until the target, a pause or stop request, or a guard (a
  * non-finite loss or gradient restores the last good state and pauses; a lost GPU is handed to
  * the host's recovery), streaming metrics and previews and autosaving on the way. It yields to
- * the worker's event loop after every step, so commands are handled between steps.
+ * the worker's event loop after every step, so commands are handled between steps. On the
+ * compiled WebGPU step it keeps up to {@link RUN_AHEAD} further steps queued behind the one it
+ * reports, so the GPU never waits for the host; it lets the queue empty before anything that
+ * reads the run's state (boundary work, a pause or stop, a preview, a save) and never queues
+ * past the target or a preview step.
  */
 import { decodeCheckpoint } from '../training/checkpoint';
+import { RUN_AHEAD } from '../training/trainer';
 import type { RunEvents } from './runEvents';
 import type { Run, TrainingDeps } from './trainingRun';
 
@@ -37,45 +42,52 @@ async function atBoundary(run: Run): Promise<void> {
   for (let task = run.atBoundary.shift(); task; task = run.atBoundary.shift()) await task();
 }
 
+/** What deciding how far to queue ahead reads of a run. */
+export type QueueView = Pick<
+  Run,
+  'atBoundary' | 'request' | 'lastPreviewMs' | 'lastSaveMs' | 'targetStep'
+> & {
+  trainer: Pick<Run['trainer'], 'step'>;
+  config: { training: Pick<Run['config']['training'], 'previewEverySteps' | 'checkpointEverySec'> };
+};
+
+/** Whether anything that reads the run's state is waiting, so no further step should be queued. */
+function stateWanted(run: QueueView, now: number): boolean {
+  const { training } = run.config;
+  return (
+    run.atBoundary.length > 0 ||
+    run.request !== null ||
+    (training.previewEverySteps > 0 && now - run.lastPreviewMs >= PREVIEW_EVERY_MS) ||
+    (training.checkpointEverySec > 0 && now - run.lastSaveMs >= training.checkpointEverySec * 1000)
+  );
+}
+
+/** Steps the trainer may queue behind the next one: none past the target or the next preview step. */
+export function aheadOf(run: QueueView, now: number): number {
+  if (stateWanted(run, now)) return 0;
+  const { trainer, targetStep } = run;
+  const every = run.config.training.previewEverySteps;
+  const queuedEnd = Math.min(
+    targetStep,
+    every > 0 ? (Math.floor(trainer.step / every) + 1) * every : targetStep,
+  );
+  return Math.max(0, Math.min(RUN_AHEAD, queuedEnd - trainer.step - 1));
+}
+
 async function steps(run: Run, host: LoopHost): Promise<void> {
   const { training } = run.config;
   for (;;) {
-    await atBoundary(run);
-    if (run.request === 'stop' || run.request === 'pause') {
-      const status = run.request === 'stop' ? 'stopped' : 'paused';
-      run.request = null;
-      await host.save(run);
-      run.status = status;
-      run.metrics.pause();
-      host.events.runState(run, {
-        code: 'user',
-        message:
-          status === 'stopped'
-            ? `Stopped at step ${run.trainer.step}.`
-            : `Paused at step ${run.trainer.step}.`,
-      });
-      return;
-    }
-    if (run.trainer.step >= run.targetStep) {
-      host.events.progress(run);
-      await host.save(run);
-      run.status = 'paused';
-      run.metrics.pause();
-      host.events.runState(run, {
-        code: 'target-reached',
-        message: `Reached the target of ${run.targetStep} steps.`,
-        advice: 'Raise the target step to train further.',
-      });
-      return;
-    }
+    // With steps in flight the state is ahead of `trainer.step`: report them first.
+    if (run.trainer.inFlight === 0 && (await boundaryEnds(run, host))) return;
     let report;
     try {
-      report = await run.trainer.trainStep();
+      report = await run.trainer.trainStep({ ahead: aheadOf(run, host.now()) });
     } catch (e) {
       if (await host.recover(run, e)) continue;
       throw e;
     }
     if ('nonFinite' in report) {
+      await run.trainer.settle();
       restoreLastGood(run);
       run.status = 'paused';
       run.metrics.pause();
@@ -90,15 +102,48 @@ async function steps(run: Run, host: LoopHost): Promise<void> {
     const now = host.now();
     run.metrics.record(report, now);
     if (now - run.lastLogMs >= training.logEveryMs) host.events.progress(run);
-    if (
-      training.previewEverySteps > 0 &&
-      (run.trainer.step % training.previewEverySteps === 0 || now - run.lastPreviewMs >= PREVIEW_EVERY_MS)
-    )
-      await host.events.preview(run);
-    if (training.checkpointEverySec > 0 && now - run.lastSaveMs >= training.checkpointEverySec * 1000)
-      await host.save(run);
+    if (run.trainer.inFlight === 0) {
+      if (
+        training.previewEverySteps > 0 &&
+        (run.trainer.step % training.previewEverySteps === 0 || now - run.lastPreviewMs >= PREVIEW_EVERY_MS)
+      )
+        await host.events.preview(run);
+      if (training.checkpointEverySec > 0 && now - run.lastSaveMs >= training.checkpointEverySec * 1000)
+        await host.save(run);
+    }
     await host.yieldToEvents();
   }
+}
+
+/** The work between steps: queued boundary tasks; true when a pause, stop or the target ends the loop. */
+async function boundaryEnds(run: Run, host: LoopHost): Promise<boolean> {
+  await atBoundary(run);
+  if (run.request === 'stop' || run.request === 'pause') {
+    const status = run.request === 'stop' ? 'stopped' : 'paused';
+    run.request = null;
+    await host.save(run);
+    run.status = status;
+    run.metrics.pause();
+    host.events.runState(run, {
+      code: 'user',
+      message:
+        status === 'stopped' ? `Stopped at step ${run.trainer.step}.` : `Paused at step ${run.trainer.step}.`,
+    });
+    return true;
+  }
+  if (run.trainer.step >= run.targetStep) {
+    host.events.progress(run);
+    await host.save(run);
+    run.status = 'paused';
+    run.metrics.pause();
+    host.events.runState(run, {
+      code: 'target-reached',
+      message: `Reached the target of ${run.targetStep} steps.`,
+      advice: 'Raise the target step to train further.',
+    });
+    return true;
+  }
+  return false;
 }
 
 /** Puts the run back to its last checkpoint (weights, optimiser, metrics). */

@@ -160,6 +160,7 @@ export class TrainingController {
       status: 'running',
       lastGood: new Uint8Array(0),
       lastSaveMs: now,
+      savedStep: checkpoint ? trainer.step : null,
       lastLogMs: -Infinity,
       lastPreviewMs: now,
       request: null,
@@ -299,6 +300,11 @@ export class TrainingController {
 
   /** Autosaves; a full storage is reported and training goes on from the in-memory state. */
   private async save(run: Run): Promise<void> {
+    // An autosave just before a pause or the target stored this very step: nothing changed since.
+    if (run.savedStep === run.trainer.step) {
+      run.lastSaveMs = this.deps.now();
+      return;
+    }
     const bytes = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
     let checkpoint;
     try {
@@ -323,7 +329,10 @@ export class TrainingController {
     }
     run.lastGood = bytes;
     run.lastSaveMs = this.deps.now();
-    if (checkpoint) this.post({ type: 'checkpointSaved', runId: run.runId, checkpoint });
+    if (checkpoint) {
+      run.savedStep = checkpoint.step;
+      this.post({ type: 'checkpointSaved', runId: run.runId, checkpoint });
+    }
   }
 
   private checkpointMeta(run: Run) {

@@ -40,6 +40,8 @@ export interface Run {
   /** The last checkpoint's bytes: what the guards restore. */
   lastGood: Uint8Array;
   lastSaveMs: number;
+  /** The step of the checkpoint last stored for this run (null: none yet): a save at that step again is skipped. */
+  savedStep: number | null;
   lastLogMs: number;
   /** When the last preview grid was posted (or the run started): previews also come on a time cadence. */
   lastPreviewMs: number;

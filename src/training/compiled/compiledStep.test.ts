@@ -27,7 +27,7 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
   // SwiftShader runs a tiny step in ~15 s on 2 shared cores: few steps, batch 2.
   const overrides: RunConfigOverrides = { model: { dropout: 0.1 }, training: { batchSize: 2, flip: true } };
 
-  it('trains as the tfjs path does (losses within 1e-3, the same weights, EMA and moments), resumes exactly, and a NaN step changes nothing', async () => {
+  it('trains as the tfjs path does (losses within 1e-3, the same weights, EMA and moments), runs ahead, resumes exactly, and a NaN step changes nothing', async () => {
     const reference = makeTrainer(overrides, false);
     expect(reference.usesCompiledStep()).toBe(false);
     const expected = await run(reference, 3);
@@ -35,7 +35,9 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
     expect(compiled.usesCompiledStep()).toBe(true);
     const got = await run(compiled, 1);
     const saved = await compiled.captureState();
-    got.push(...(await run(compiled, 2)));
+    // Steps 2 and 3 queued together: the same draws, order and updates as one at a time.
+    got.push(...(await run(compiled, 2, 1)));
+    expect(compiled.inFlight).toBe(0);
     const step = compiled.compiledStep();
     expect(step.slotBytes).toBeLessThan(step.unsharedBytes);
     expect(step.kernelCounts.get('LabUpdate')).toBe(1);
@@ -63,20 +65,30 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
     // Restored from its state after step 1, a compiled run continues exactly.
     const resumed = makeTrainer(overrides, true);
     resumed.restoreState(saved);
-    const rest = await run(resumed, 2);
+    const rest = await run(resumed, 2, 1);
     expect(rest.map((r) => r.loss)).toEqual(got.slice(1).map((r) => r.loss));
 
     // A NaN assigned to a weight from outside reaches the step, which then changes nothing.
     const before = await state(resumed);
-    const poisoned = resumed.model.trainableVariables()[3];
+    const [poisoned, second] = [3, 5].map((i) => resumed.model.trainableVariables()[i]);
     const poisonedKey = `model/${poisoned.name.slice(poisoned.name.indexOf('/') + 1)}`;
     tf.tidy(() => poisoned.assign(tf.fill(poisoned.shape, NaN)));
-    const bad = await resumed.trainStep();
+    // Run ahead by one: the step queued behind the NaN one sees the NaN too and changes nothing.
+    const bad = await resumed.trainStep({ ahead: 1 });
     expect('nonFinite' in bad).toBe(true);
+    expect(resumed.inFlight).toBe(1);
+    await expect(resumed.captureState()).rejects.toThrow(/still in flight/);
+    await resumed.settle();
     expect(resumed.step).toBe(3);
+    // An assignment while the buffers are ahead of the variables survives a read of the model
+    // (a preview) instead of being overwritten by the buffers.
+    const secondKey = `model/${second.name.slice(second.name.indexOf('/') + 1)}`;
+    tf.tidy(() => second.assign(tf.fill(second.shape, NaN)));
+    resumed.samplingModel();
+    expect(Number.isNaN(((await second.data()) as Float32Array)[0])).toBe(true);
     const after = await state(resumed);
     for (const [key, values] of after)
-      if (key !== poisonedKey)
+      if (key !== poisonedKey && key !== secondKey)
         expect(Array.from(values), key).toEqual(Array.from(before.get(key) as Float32Array));
     resumed.dispose();
   }, 900_000);

@@ -84,6 +84,7 @@ export class CompiledStep {
   private readonly m: GPUBuffer;
   private readonly v: GPUBuffer;
   private readonly average: GPUBuffer | null;
+  private readonly grads: GPUBuffer;
   private readonly stepBuffer: GPUBuffer;
   private readonly stepBytes: ArrayBuffer;
   private readonly layout: { indices: number; hyper: number };
@@ -134,6 +135,7 @@ export class CompiledStep {
     this.v = make(flatBytes);
     this.average = opts.ema ? make(flatBytes) : null;
     const grads = make(flatBytes);
+    this.grads = grads;
     // The per-step buffer: key words, batch indices, hyper-parameters, each at a binding boundary.
     this.layout = { indices: ALIGN, hyper: ALIGN + alignUp(4 * batch) };
     this.stepBytes = new ArrayBuffer(this.layout.hyper + 4 * HYPER_FIELDS.length);
@@ -336,6 +338,18 @@ export class CompiledStep {
       };
     });
     return { ...out, average: out.average ?? null };
+  }
+
+  /**
+   * The last step's gradient of each variable (its shape), before clipping, as tfjs tensors the
+   * caller owns: what the parity tests compare with PyTorch's.
+   */
+  readGradients(): tf.Tensor[] {
+    const { vars } = this.opts;
+    return tf.tidy(() => {
+      const flat = tf.tensor({ buffer: this.grads, zeroCopy: false }, [this.flatLength], 'float32');
+      return vars.map((w, p) => tf.reshape(tf.slice(flat, this.offsets[p], w.size), w.shape));
+    });
   }
 
   /**

@@ -53,8 +53,9 @@ export function TrainProgress({ progress, onTarget }: Props) {
           </span>
         )}
         {p && (
-          <span className="hint">
-            {p.backend} · {p.memory.numTensors} tensors, {(p.memory.numBytes / 2 ** 20).toFixed(1)} MiB
+          <span className="hint" data-testid="train-engine">
+            {p.backend}
+            {p.stepPath === 'compiled' ? ' (compiled step)' : ''} · {p.memory.numTensors} tensors, {(p.memory.numBytes / 2 ** 20).toFixed(1)} MiB
             {` · ${emaDecayText(p.emaDecay)}`}
           </span>
         )}
