@@ -2,7 +2,8 @@
  * The Clinic on WebGPU: train the tiny preset a few steps, start a Twin run with one switch
  * flipped (same seed), and see both loss curves overlaid with the reference band of the tiny
  * preset (public/reference/tiny.json, from the PyTorch reference trainer) behind them, the
- * one-sentence comparison, and Diagnose naming the flipped switch.
+ * one-sentence comparison, and Diagnose naming the flipped switch; the runs list's score column,
+ * and Import a log (a bad file named, a good one overlaid).
  */
 import { expect, test } from '@playwright/test';
 import { openLab, openTab, saveScreenshot } from './labPage';
@@ -47,6 +48,8 @@ test('a twin run overlays both curves on the reference band, and Diagnose names 
 
   await openTab(page, 'Clinic');
   await expect(page.getByTestId('run-row')).toHaveCount(2);
+  // Neither model was scored (Sample tab → Sample quality): the score column says so.
+  await expect(page.getByTestId('run-score')).toHaveText(['—', '—']);
   const loss = page.getByTestId('compare-loss');
   await expect(loss).toHaveAttribute('data-runs', '2');
   await expect(loss).toHaveAttribute('data-band', /^[1-9]\d*$/);
@@ -64,4 +67,25 @@ test('a twin run overlays both curves on the reference band, and Diagnose names 
     'training.doubleOptimizerStep = true',
   );
   await saveScreenshot(page, 'clinic-twin');
+
+  // Import a log: a bad file is named with its line, a good one is listed and overlaid like a run.
+  const picker = page.getByLabel('Import a log (CSV)');
+  await picker.setInputFiles({
+    name: 'bad.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('step,loss\n1,0.5\n2,oops\n'),
+  });
+  await expect(page.getByRole('region', { name: 'Runs in this browser' }).getByRole('alert')).toHaveText(
+    'bad.csv line 3: loss "oops" is not a finite number',
+  );
+  const log = ['step,loss', ...Array.from({ length: 6 }, (_, i) => `${i + 1},${(1 / (i + 1)).toFixed(3)}`)];
+  await picker.setInputFiles({
+    name: 'elsewhere.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(log.join('\n')),
+  });
+  await expect(page.getByTestId('run-row')).toHaveCount(3);
+  await expect(page.getByTestId('run-row').first()).toContainText('elsewhere.csv');
+  await expect(loss).toHaveAttribute('data-runs', '3');
+  await expect(loss.locator('.recharts-line path.recharts-curve')).toHaveCount(3);
 });

@@ -1,18 +1,32 @@
+import { MAX_METRICS_CSV_BYTES } from '../io/metricsCsv';
 import { alignSeries, useOverlay } from './overlayStore';
 
+const file = (name: string, text: string, size = text.length) => ({ name, size, text: async () => text });
+
 describe('metrics.csv overlay', () => {
-  it('keeps the smoothed loss of a metrics.csv, downsampled, and reports a bad file without losing the last one', () => {
+  it('keeps the smoothed loss of a metrics.csv, downsampled, and reports a bad file without losing the last one', async () => {
     const rows = Array.from({ length: 1000 }, (_, i) => `${i + 1},${1 / (i + 1)},${2 / (i + 1)},0.0002,1`);
-    useOverlay
+    await useOverlay
       .getState()
-      .fromText(['step,loss,smoothed_loss,lr,grad_norm', ...rows].join('\n'), 'metrics.csv');
+      .load(file('metrics.csv', ['step,loss,smoothed_loss,lr,grad_norm', ...rows].join('\n')));
     const overlay = useOverlay.getState().overlay!;
     expect(overlay).toMatchObject({ fileName: 'metrics.csv', rows: 1000 });
     expect(overlay.points.length).toBeLessThanOrEqual(300);
     expect(overlay.points[0]).toEqual({ step: 1, loss: 1, smoothed: 2 });
     expect(overlay.points.at(-1)!.step).toBe(1000);
-    useOverlay.getState().fromText('nonsense', 'other.csv');
+    await useOverlay.getState().load(file('other.csv', 'nonsense'));
     expect(useOverlay.getState().error).toMatch(/other.csv has no "step" column/);
+    // A step,loss log has nothing to draw here: the overlay is the smoothed loss.
+    await useOverlay.getState().load(file('log.csv', 'step,loss\n1,2\n'));
+    expect(useOverlay.getState().error).toMatch(/log.csv has no "smoothed_loss" column/);
+    // Too large a file is refused by its size, before its text is read.
+    const huge = {
+      name: 'huge.csv',
+      size: MAX_METRICS_CSV_BYTES + 44 * 2 ** 20,
+      text: () => Promise.reject(new Error('read')),
+    };
+    await useOverlay.getState().load(huge);
+    expect(useOverlay.getState().error).toMatch(/huge.csv is 300 MiB; a metrics.csv is at most 256 MiB/);
     expect(useOverlay.getState().overlay?.fileName).toBe('metrics.csv');
     useOverlay.getState().clear();
     expect(useOverlay.getState().overlay).toBeUndefined();

@@ -4,12 +4,9 @@
  * from the metrics store, which the worker's events own.
  */
 import { create } from 'zustand';
-import { parseMetricsCsv, type CsvMetricPoint } from '../io/metricsCsv';
+import { readMetricsCsv, type TextFile } from '../io/metricsCsv';
 import { MAX_CHART_POINTS, type LossPoint } from './metricsStore';
 import { minMaxDownsample } from '../training/metricSeries';
-
-/** Larger than any metrics.csv of a real run (800k rows are about 80 MB). */
-export const MAX_OVERLAY_BYTES = 256 * 2 ** 20;
 
 export interface Overlay {
   fileName: string;
@@ -21,31 +18,23 @@ export interface Overlay {
 interface OverlayState {
   overlay: Overlay | undefined;
   error: string | undefined;
-  load(file: File): Promise<void>;
-  /** Sets the overlay from a file's text (what `load` does once the file is read). */
-  fromText(text: string, fileName: string): void;
+  /** Reads a metrics.csv (it must have smoothed_loss, the line drawn); a bad one keeps the last overlay. */
+  load(file: TextFile): Promise<void>;
   clear(): void;
 }
 
-const toLoss = (p: CsvMetricPoint): LossPoint => ({ step: p.step, loss: p.loss, smoothed: p.smoothedLoss });
-
-export const useOverlay = create<OverlayState>((set, get) => ({
+export const useOverlay = create<OverlayState>((set) => ({
   overlay: undefined,
   error: undefined,
   async load(file) {
-    if (file.size > MAX_OVERLAY_BYTES) {
-      set({
-        error: `${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MiB; a metrics.csv is at most ${MAX_OVERLAY_BYTES / 2 ** 20} MiB`,
-      });
-      return;
-    }
-    get().fromText(await file.text(), file.name);
-  },
-  fromText(text, fileName) {
     try {
-      const rows = parseMetricsCsv(text, fileName).filter((p) => Number.isFinite(p.smoothedLoss));
-      const points = minMaxDownsample(rows.map(toLoss), MAX_CHART_POINTS, (p) => p.smoothed);
-      set({ overlay: { fileName, rows: rows.length, points }, error: undefined });
+      const rows = (await readMetricsCsv(file, ['smoothed_loss'])).points.flatMap((p) =>
+        p.smoothedLoss !== null && Number.isFinite(p.smoothedLoss)
+          ? [{ step: p.step, loss: p.loss, smoothed: p.smoothedLoss }]
+          : [],
+      );
+      const points = minMaxDownsample(rows, MAX_CHART_POINTS, (p) => p.smoothed);
+      set({ overlay: { fileName: file.name, rows: rows.length, points }, error: undefined });
     } catch (e) {
       set({ error: (e as Error).message });
     }

@@ -1,15 +1,22 @@
 /**
  * Every run of this browser, for the Clinic's side-by-side view: its config, loss curve, last
- * loss per t and last preview grid, kept in localStorage (a few tens of kB per run) so runs stay
- * listed after a reload; plus logs imported from elsewhere. The current training run's record
- * follows the metrics and train stores as they publish.
+ * loss per t, last preview grid and sample-quality score, kept in localStorage (a few tens of kB
+ * per run) so runs stay listed after a reload; plus logs imported from elsewhere. The current
+ * training run's record follows the metrics and train stores as they publish, and a run's score
+ * follows the score store.
  */
 import { create } from 'zustand';
 import type { RunConfig } from '../config';
-import { parseLossLog } from '../clinic/logImport';
 import type { ImageBatch } from '../io/image';
-import { useMetrics } from './metricsStore';
+import { readMetricsCsv, type TextFile } from '../io/metricsCsv';
+import type { SampleScore } from '../quality/scoreTypes';
+import { minMaxDownsample } from '../training/metricSeries';
+import { MAX_CHART_POINTS, useMetrics } from './metricsStore';
+import { useScore } from './scoreStore';
 import { useTrain } from './trainStore';
+
+/** The last sample-quality score of a run's model (Sample tab → Sample quality), at the step it was asked for. */
+export type RunScore = Pick<SampleScore, 'fcd' | 'classifierScore' | 'n'> & { step: number };
 
 /** One run as the Clinic lists and overlays it. */
 export interface RunRecord {
@@ -23,6 +30,8 @@ export interface RunRecord {
   lossPerT: { step: number; mean: (number | null)[] } | null;
   /** The last preview grid, pixels base64 (what the side-by-side view shows). */
   grid: (Omit<ImageBatch, 'data'> & { data: string }) | null;
+  /** Null until the run's model is scored (never for an imported log: it has no model). */
+  score: RunScore | null;
   createdAt: number;
 }
 
@@ -42,8 +51,9 @@ interface RunsState {
   nameNext(name: string): void;
   toggleCompared(id: string): void;
   remove(id: string): void;
-  importLog(fileName: string, text: string, config: RunConfig | null): void;
-  /** Starts following the training stores (once, from the app). */
+  /** Reads a `step,loss[,loss_t_…]` CSV (the metrics.csv format) into a record; a bad file sets `importError`. */
+  importLog(file: TextFile, config: RunConfig | null): Promise<void>;
+  /** Starts following the training and score stores (once, from the app). */
   follow(storage?: Storage): () => void;
 }
 
@@ -81,30 +91,35 @@ export const useRuns = create<RunsState>((set, get) => {
       set({ runs: get().runs.filter((r) => r.id !== id), compared: get().compared.filter((x) => x !== id) });
       save();
     },
-    importLog(fileName, text, config) {
+    async importLog(file, config) {
       try {
-        const log = parseLossLog(text);
+        const log = await readMetricsCsv(file);
+        const points = log.points.map((p) => ({ step: p.step, loss: p.loss }));
         upsert({
           id: `log-${Date.now()}`,
-          name: fileName,
+          name: file.name,
           source: 'log',
           config,
-          points: log.points,
+          // As few points as a browser run keeps: the list lives in localStorage.
+          points: minMaxDownsample(points, MAX_CHART_POINTS, (p) => p.loss),
           lossPerT: log.lossPerT && { step: log.lossPerT.step, mean: log.lossPerT.mean },
           grid: null,
+          score: null,
           createdAt: Date.now(),
         });
         set({ importError: undefined });
         save();
       } catch (e) {
-        set({ importError: `${fileName}: ${(e as Error).message}` });
+        set({ importError: (e as Error).message });
       }
     },
     follow(store = globalThis.localStorage) {
       storage = store;
       try {
         const saved = JSON.parse(storage?.getItem(STORAGE_KEY) ?? '[]') as RunRecord[];
-        if (Array.isArray(saved)) set({ runs: saved.slice(-MAX_RUNS) });
+        // Records saved before scores were kept have no `score`.
+        if (Array.isArray(saved))
+          set({ runs: saved.slice(-MAX_RUNS).map((r) => ({ ...r, score: r.score ?? null })) });
       } catch {
         // An unreadable list starts empty.
       }
@@ -126,6 +141,7 @@ export const useRuns = create<RunsState>((set, get) => {
           points: m.loss.map((p) => ({ step: p.step, loss: p.loss })),
           lossPerT: m.lossPerT ? { step: m.lossPerT.step, mean: [...m.lossPerT.buckets] } : null,
           grid: preview ? encodedGrid(preview.batch) : (existing?.grid ?? null),
+          score: existing?.score ?? null,
           createdAt: existing?.createdAt ?? Date.now(),
         });
         const now = Date.now();
@@ -136,9 +152,20 @@ export const useRuns = create<RunsState>((set, get) => {
       };
       const offMetrics = useMetrics.subscribe(record);
       const offTrain = useTrain.subscribe(record);
+      const offScore = useScore.subscribe(({ status }, before) => {
+        if (status === before.status || status.kind !== 'done' || !status.run) return;
+        const { runId, step } = status.run;
+        const { fcd, classifierScore, n } = status.score;
+        const runs = get().runs.map((r) =>
+          r.id === runId ? { ...r, score: { fcd, classifierScore, n, step } } : r,
+        );
+        set({ runs });
+        save();
+      });
       return () => {
         offMetrics();
         offTrain();
+        offScore();
       };
     },
   };

@@ -1,18 +1,46 @@
 /**
  * The sample-quality score of the current model: N samples against N held-out real images of the
- * loaded dataset, measured with a classifier the worker trains on that dataset (cached).
+ * loaded dataset, measured with a classifier the worker trains on that dataset (cached). A score
+ * of a trained run's model names the run and its step, so the Clinic's runs list can show it.
  */
 import { create } from 'zustand';
 import type { SampleScore } from '../quality/scoreTypes';
 import { failedJob, type Job } from '../worker/client';
 import { useConfig } from './configStore';
 import { useLab } from './labStore';
+import { useMetrics } from './metricsStore';
+import { useTrain } from './trainStore';
+import { useWeights } from './weightsStore';
+
+/** The training run whose model was scored, and its last logged step when the score was asked for. */
+export interface ScoredRun {
+  runId: string;
+  step: number;
+}
 
 /** The score's job: its phase while it runs, the numbers once done. */
 export type ScoreStatus = Job<
   { phase: 'classifier' | 'sampling'; done: number; total: number },
-  { score: SampleScore; label: string; classifierCached: boolean; warnings: string[]; totalMs: number }
+  {
+    score: SampleScore;
+    label: string;
+    classifierCached: boolean;
+    warnings: string[];
+    totalMs: number;
+    /** Null for an imported model (it belongs to no run of this browser). */
+    run: ScoredRun | null;
+  }
 >;
+
+/** The run the current model was trained by, as the worker last reported it. */
+function scoredRun(): ScoredRun | null {
+  const model = useWeights.getState().model;
+  if (model?.origin !== 'trained') return null;
+  const runId = model.source[0];
+  // The metrics store holds the current training run's curve; another run's step is not known here.
+  const step = useTrain.getState().runId === runId ? useMetrics.getState().loss.at(-1)?.step : undefined;
+  return step === undefined ? null : { runId, step };
+}
 
 /** Few DDIM steps: the score compares many images, and the timeline is not recorded here. */
 const SCORE_DDIM_STEPS = 20;
@@ -32,20 +60,25 @@ export const useScore = create<ScoreState>((set, get) => {
       const client = useLab.getState().client;
       if (!client || get().status.kind === 'running') return;
       const { seed, clip } = useConfig.getState().valid.sampling;
+      const run = scoredRun();
       const controller = (abort = new AbortController());
       set({ status: { kind: 'running', phase: 'classifier', done: 0, total: 1 } });
       try {
         const { score, label, classifierCached, warnings, totalMs } = await client.request(
           {
             type: 'score',
-            options: { num, seed, sampling: { sampler: 'ddim', numInferenceSteps: SCORE_DDIM_STEPS, eta: 0, clip } },
+            options: {
+              num,
+              seed,
+              sampling: { sampler: 'ddim', numInferenceSteps: SCORE_DDIM_STEPS, eta: 0, clip },
+            },
           },
           {
             signal: controller.signal,
             onProgress: ({ phase, done, total }) => set({ status: { kind: 'running', phase, done, total } }),
           },
         );
-        set({ status: { kind: 'done', score, label, classifierCached, warnings, totalMs } });
+        set({ status: { kind: 'done', score, label, classifierCached, warnings, totalMs, run } });
       } catch (e) {
         set({ status: failedJob(e) });
       }

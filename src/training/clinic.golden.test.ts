@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { normalization } from '../data/batch';
 import type { Dataset } from '../data/types';
@@ -11,6 +10,7 @@ import { Trainer, type StepReport } from './trainer';
 import { globalNorm } from './clip';
 import { flatten } from './flat';
 import { applyUpdate } from './update';
+import { expectClose, readGolden } from './golden.testSuite';
 
 interface Golden {
   adam_double: {
@@ -25,14 +25,7 @@ interface Golden {
   zero_one: { bytes: number[]; zero_one: number[]; minus_one_one: number[] };
 }
 
-const golden = JSON.parse(readFileSync('scripts/reference/fixtures/clinic_golden.json', 'utf8')) as Golden;
-
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], rel = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  const scale = Math.max(...expected.map(Math.abs));
-  for (let i = 0; i < expected.length; i++)
-    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(rel * scale);
-}
+const golden = readGolden<Golden>('clinic_golden');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

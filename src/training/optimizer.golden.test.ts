@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam';
 import { clipByGlobalNorm, globalNorm } from './clip';
 import { FIRST_UPDATE_DECAY, emaBlend, emaDecayAt } from './ema';
 import { flatten } from './flat';
+import { expectClose, readGolden, type ScheduleGolden } from './golden.testSuite';
 import { learningRate } from './metrics';
 
 interface Golden {
@@ -25,29 +25,8 @@ interface Golden {
   }[];
 }
 
-/** scripts/reference/training_schedule_reference.py: the paper's get_warmed_up_lr and make_ema, transcribed. */
-interface Schedule {
-  cases: {
-    name: string;
-    lr: number;
-    warmupSteps: number;
-    emaDecay: number;
-    emaWarmup: boolean;
-    steps: { global_step: number; lr: number; ema_decay: number }[];
-  }[];
-}
-
-const golden = JSON.parse(readFileSync('scripts/reference/fixtures/training_golden.json', 'utf8')) as Golden;
-const schedule = JSON.parse(
-  readFileSync('scripts/reference/fixtures/training_schedule.json', 'utf8'),
-) as Schedule;
-
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], rel = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  const scale = Math.max(...expected.map(Math.abs));
-  for (let i = 0; i < expected.length; i++)
-    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(rel * scale);
-}
+const golden = readGolden<Golden>('training_golden');
+const schedule = readGolden<ScheduleGolden>('training_schedule');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { applyOverrides, parseRunConfig, presetRunConfig, type RunConfigOverrides } from '../config';
 import { generateShapes } from '../data/shapes';
 import { prepareTrainingData } from './batch';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { readGolden, type ScheduleGolden } from './golden.testSuite';
 import { installFastCpuKernels } from './cpuKernels';
 import { RunMetrics } from './runMetrics';
 import { runSteps } from './testing';
@@ -15,16 +15,7 @@ beforeAll(async () => {
 });
 
 /** The paper's lr warm-up and EMA transcribed (scripts/reference/training_schedule_reference.py). */
-const schedule = JSON.parse(readFileSync('scripts/reference/fixtures/training_schedule.json', 'utf8')) as {
-  cases: {
-    name: string;
-    lr: number;
-    warmupSteps: number;
-    emaDecay: number;
-    emaWarmup: boolean;
-    steps: { lr: number; ema_decay: number }[];
-  }[];
-};
+const schedule = readGolden<ScheduleGolden>('training_schedule');
 
 /** The tiny preset (8×8 Shapes, 0.18M parameters) with test overrides, on `count` images. */
 function makeTrainer(overrides: RunConfigOverrides = {}, count = 8): Trainer {

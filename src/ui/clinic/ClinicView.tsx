@@ -2,31 +2,20 @@ import { useEffect, useMemo, useState } from 'react';
 import { diagnose } from '../../clinic/diagnose';
 import {
   compareToReference,
-  configDifferences,
   matchReference,
   referenceLength,
   type ReferenceMatch,
 } from '../../clinic/reference';
 import { TWIN_SWITCHES, twinConfig } from '../../clinic/switches';
-import { RUN_PRESET_NAMES, presetRunConfig, type RunConfig } from '../../config';
+import { RUN_PRESET_NAMES, type RunConfig } from '../../config';
 import { useConfig } from '../../store/configStore';
 import { useReferences, type ReferenceState } from '../../store/referenceStore';
 import { gridBatch, MAX_COMPARED, useRuns, type RunRecord } from '../../store/runsStore';
 import { useTrain } from '../../store/trainStore';
+import { CsvFileInput } from '../CsvFileInput';
 import { GridCanvas } from '../GridCanvas';
 import { CompareCharts } from './CompareCharts';
-
-const PAPER = presetRunConfig('paper');
-/** Settings that say nothing about what a run is (logging, length, seeds). */
-const BOOKKEEPING = /^training\.(targetSteps|seed|logEveryMs|preview\w*|checkpointEverySec)$/;
-
-/** What differs from the paper's recipe, in short. */
-export function differsFromPaper(config: RunConfig | null): string {
-  if (!config) return 'unknown (a log without its config)';
-  const d = configDifferences(PAPER, config).filter((p) => !BOOKKEEPING.test(p));
-  if (d.length === 0) return 'nothing';
-  return d.length <= 4 ? d.join(', ') : `${d.slice(0, 4).join(', ')} and ${d.length - 4} more`;
-}
+import { RunsTable } from './RunsTable';
 
 /** The reference of a config, loading it on first use. */
 export function useReference(config: RunConfig | null): {
@@ -72,44 +61,7 @@ function RunsPanel({ runs, compared }: { runs: RunRecord[]; compared: string[] }
       {runs.length === 0 ? (
         <p className="hint">No runs yet: train one on the Train tab, or import a log below.</p>
       ) : (
-        <table data-testid="runs-table">
-          <thead>
-            <tr>
-              <th>compare</th>
-              <th>run</th>
-              <th>differs from the paper</th>
-              <th>steps</th>
-              <th>last loss</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {[...runs].reverse().map((r) => {
-              const last = r.points[r.points.length - 1];
-              return (
-                <tr key={r.id} data-testid="run-row">
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`compare ${r.name}`}
-                      checked={compared.includes(r.id)}
-                      onChange={() => toggleCompared(r.id)}
-                    />
-                  </td>
-                  <td>{r.name}</td>
-                  <td>{differsFromPaper(r.config)}</td>
-                  <td>{last ? last.step.toLocaleString('en-US') : 0}</td>
-                  <td>{last ? last.loss.toPrecision(3) : '–'}</td>
-                  <td>
-                    <button type="button" onClick={() => remove(r.id)}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <RunsTable runs={runs} compared={compared} onToggle={toggleCompared} onRemove={remove} />
       )}
       <p className="hint">Pick up to {MAX_COMPARED} to overlay.</p>
       <h3>Import a log</h3>
@@ -121,15 +73,9 @@ function RunsPanel({ runs, compared }: { runs: RunRecord[]; compared: string[] }
         <input type="checkbox" checked={withConfig} onChange={(e) => setWithConfig(e.target.checked)} /> its
         config is the one on the Train tab
       </label>{' '}
-      <input
-        type="file"
-        accept=".csv,text/csv"
-        aria-label="Import a log (CSV)"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          if (file) void file.text().then((text) => importLog(file.name, text, withConfig ? draft : null));
-          e.target.value = '';
-        }}
+      <CsvFileInput
+        label="Import a log (CSV)"
+        onFile={(file) => void importLog(file, withConfig ? draft : null)}
       />
       {importError && (
         <p role="alert" className="error">

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from 'recharts';
 import { referenceBand, referenceLossPerT, type ReferenceCurve } from '../../clinic/reference';
 import type { RunRecord } from '../../store/runsStore';
@@ -30,114 +30,105 @@ export function CompareCharts({ runs, reference }: Props) {
     [reference, lastStep],
   );
   const perTBand = perTAt?.buckets ?? [];
-  const perT = (r: RunRecord) => (r.lossPerT?.mean ?? []).map((v, i) => ({ step: i, loss: v }));
   return (
     <div className="charts-row">
-      <figure
-        className="chart"
-        data-testid="compare-loss"
-        data-runs={runs.length}
-        data-band={band.length}
-        aria-label="Loss of the compared runs against step, with the reference band"
-      >
-        <figcaption>Loss against step{band.length > 0 ? ', reference band in grey' : ''}</figcaption>
-        <ComposedChart width={460} height={220} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
-          <XAxis
-            dataKey="step"
-            type="number"
-            domain={[0, 'dataMax']}
-            allowDuplicatedCategory={false}
-            tick={{ fontSize: 11 }}
-          />
-          <YAxis
-            type="number"
-            scale="log"
-            domain={['auto', 'auto']}
-            allowDataOverflow
-            tick={{ fontSize: 11 }}
-            width={44}
-          />
-          <Tooltip
-            formatter={(v) =>
-              Array.isArray(v) ? v.map((x) => Number(x).toPrecision(3)).join('–') : Number(v).toPrecision(3)
-            }
-          />
-          <Legend />
-          {band.length > 0 && (
-            <Area
-              data={band}
-              dataKey={(d: { lo: number; hi: number }) => [d.lo, d.hi]}
-              name="reference"
-              stroke="none"
-              fill={BAND}
-              fillOpacity={0.6}
-              isAnimationActive={false}
-            />
-          )}
-          {runs.map((r, i) => (
-            <Line
-              key={r.id}
-              data={r.points}
-              dataKey="loss"
-              name={r.name}
-              dot={false}
-              stroke={COLORS[i % COLORS.length]}
-              isAnimationActive={false}
-            />
-          ))}
-        </ComposedChart>
-      </figure>
-      <figure
-        className="chart"
-        data-testid="compare-loss-per-t"
-        data-band={perTBand.length}
-        aria-label="Loss per t bucket of the compared runs, with the reference band"
-      >
-        <figcaption>
-          Loss per t (20 buckets over [0, T))
-          {perTAt ? `, reference band at step ${perTAt.step.toLocaleString('en-US')} in grey` : ''}
-        </figcaption>
-        <ComposedChart width={460} height={220} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
-          <XAxis
-            dataKey="step"
-            type="number"
-            domain={[0, 19]}
-            allowDuplicatedCategory={false}
-            tick={{ fontSize: 11 }}
-          />
-          <YAxis type="number" tick={{ fontSize: 11 }} width={44} />
-          <Tooltip
-            formatter={(v) =>
-              Array.isArray(v) ? v.map((x) => Number(x).toPrecision(3)).join('–') : Number(v).toPrecision(3)
-            }
-          />
-          {perTBand.length > 0 && (
-            <Area
-              data={perTBand.filter((b) => Number.isFinite(b.mid))}
-              dataKey={(d: { lo: number; hi: number }) => [d.lo, d.hi]}
-              name="reference"
-              stroke="none"
-              fill={BAND}
-              fillOpacity={0.6}
-              isAnimationActive={false}
-            />
-          )}
-          {runs.map((r, i) => (
-            <Line
-              key={r.id}
-              data={perT(r)}
-              dataKey="loss"
-              name={r.name}
-              dot={false}
-              connectNulls
-              stroke={COLORS[i % COLORS.length]}
-              isAnimationActive={false}
-            />
-          ))}
-        </ComposedChart>
-      </figure>
+      <OverlayChart
+        testId="compare-loss"
+        label="Loss of the compared runs against step, with the reference band"
+        caption={`Loss against step${band.length > 0 ? ', reference band in grey' : ''}`}
+        attributes={{ 'data-runs': runs.length, 'data-band': band.length }}
+        xDomain={[0, 'dataMax']}
+        logY
+        band={band}
+        series={runs.map((r) => ({ id: r.id, name: r.name, points: r.points }))}
+      />
+      <OverlayChart
+        testId="compare-loss-per-t"
+        label="Loss per t bucket of the compared runs, with the reference band"
+        caption={`Loss per t (20 buckets over [0, T))${perTAt ? `, reference band at step ${perTAt.step.toLocaleString('en-US')} in grey` : ''}`}
+        attributes={{ 'data-band': perTBand.length }}
+        xDomain={[0, 19]}
+        logY={false}
+        band={perTBand.filter((b) => Number.isFinite(b.mid))}
+        series={runs.map((r) => ({
+          id: r.id,
+          name: r.name,
+          points: (r.lossPerT?.mean ?? []).map((loss, step) => ({ step, loss })),
+        }))}
+      />
     </div>
+  );
+}
+
+/** One overlay chart: a grey band (lo–hi) behind a line per run, x from `step`, y from `loss`, with a legend. */
+function OverlayChart({
+  testId,
+  label,
+  caption,
+  attributes,
+  xDomain,
+  logY,
+  band,
+  series,
+}: {
+  testId: string;
+  label: string;
+  caption: ReactNode;
+  /** data-* attributes the e2e test reads. */
+  attributes: Record<`data-${string}`, number>;
+  xDomain: [number, number | 'dataMax'];
+  logY: boolean;
+  band: { step: number; lo: number; hi: number }[];
+  series: { id: string; name: string; points: { step: number; loss: number | null }[] }[];
+}) {
+  return (
+    <figure className="chart" data-testid={testId} aria-label={label} {...attributes}>
+      <figcaption>{caption}</figcaption>
+      <ComposedChart width={460} height={220} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
+        <XAxis
+          dataKey="step"
+          type="number"
+          domain={xDomain}
+          allowDuplicatedCategory={false}
+          tick={{ fontSize: 11 }}
+        />
+        <YAxis
+          type="number"
+          tick={{ fontSize: 11 }}
+          width={44}
+          {...(logY ? { scale: 'log', domain: ['auto', 'auto'], allowDataOverflow: true } : {})}
+        />
+        <Tooltip
+          formatter={(v) =>
+            Array.isArray(v) ? v.map((x) => Number(x).toPrecision(3)).join('–') : Number(v).toPrecision(3)
+          }
+        />
+        <Legend />
+        {band.length > 0 && (
+          <Area
+            data={band}
+            dataKey={(d: { lo: number; hi: number }) => [d.lo, d.hi]}
+            name="reference"
+            stroke="none"
+            fill={BAND}
+            fillOpacity={0.6}
+            isAnimationActive={false}
+          />
+        )}
+        {series.map((s, i) => (
+          <Line
+            key={s.id}
+            data={s.points}
+            dataKey="loss"
+            name={s.name}
+            dot={false}
+            connectNulls
+            stroke={COLORS[i % COLORS.length]}
+            isAnimationActive={false}
+          />
+        ))}
+      </ComposedChart>
+    </figure>
   );
 }

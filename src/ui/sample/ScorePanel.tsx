@@ -1,10 +1,14 @@
 import { useState } from 'react';
 import { MAX_SCORE_IMAGES } from '../../quality/scoreTypes';
+import { useRuns } from '../../store/runsStore';
 import { useScore } from '../../store/scoreStore';
 import { useWeights } from '../../store/weightsStore';
 import { ProgressBar } from '../ProgressBar';
 
-const PHASES = { classifier: 'training the score’s classifier on the dataset', sampling: 'sampling' } as const;
+const PHASES = {
+  classifier: 'training the score’s classifier on the dataset',
+  sampling: 'sampling',
+} as const;
 
 /**
  * How close the samples are to the data: a Fréchet distance in the features of a classifier trained
@@ -15,15 +19,18 @@ export function ScorePanel() {
   const status = useScore((s) => s.status);
   const hasModel = useWeights((s) => s.model !== undefined);
   const { score, cancel } = useScore.getState();
+  // A trained run's score is kept on its record in the Clinic's runs list (runsStore).
+  const scored = status.kind === 'done' ? status.run : null;
+  const keptOn = useRuns((s) => (scored ? s.runs.find((r) => r.id === scored.runId) : undefined));
   const valid = Number.isInteger(num) && num >= 2 && num <= MAX_SCORE_IMAGES;
   const running = status.kind === 'running';
   return (
     <section className="panel" aria-labelledby="score-title">
       <h2 id="score-title">Sample quality</h2>
       <p className="hint">
-        Compares N samples (DDIM, 20 steps) with N held-out images of the loaded dataset, in the features of a small
-        classifier the lab trains on that dataset once and keeps. The distance is comparable between models trained on
-        the same data, not with published FID numbers.
+        Compares N samples (DDIM, 20 steps) with N held-out images of the loaded dataset, in the features of a
+        small classifier the lab trains on that dataset once and keeps. The distance is comparable between
+        models trained on the same data, not with published FID numbers.
       </p>
       <div className="row">
         <label htmlFor="score-num">Samples to compare (N)</label>
@@ -61,13 +68,20 @@ export function ScorePanel() {
         <dl className="score" data-testid="score-result" data-fcd={status.score.fcd}>
           <dt>{status.label}</dt>
           <dd>{status.score.fcd.toFixed(2)}</dd>
-          <dt>Classifier score of the samples (real images: {status.score.realClassifierScore.toFixed(2)})</dt>
+          <dt>
+            Classifier score of the samples (real images: {status.score.realClassifierScore.toFixed(2)})
+          </dt>
           <dd>{status.score.classifierScore.toFixed(2)}</dd>
           <dt>Images compared</dt>
           <dd>
             {status.score.n} each · {(status.totalMs / 1000).toFixed(1)} s
             {status.classifierCached ? ' · classifier from the cache' : ''}
           </dd>
+          {scored && keptOn && (
+            <dd data-testid="score-kept">
+              Kept with {keptOn.name} (step {scored.step.toLocaleString('en-US')}) in the Clinic’s runs list.
+            </dd>
+          )}
           {status.warnings.map((w) => (
             <dd key={w} className="warning">
               {w}

@@ -6,6 +6,7 @@ import { extent, linearTicks } from '../charts/axisTicks';
 import { ChartFigure } from '../charts/ChartFigure';
 import { LOSS_AXIS, STILL_LINE, useAxisLook, useChartColors, useStable } from '../charts/chartTheme';
 import { TrainingChart } from '../charts/TrainingChart';
+import { CsvFileInput } from '../CsvFileInput';
 
 /**
  * "Compare metrics.csv": the smoothed loss of a metrics.csv (the PyTorch project's output/metrics.csv,
@@ -39,16 +40,7 @@ export function MetricsOverlay() {
       <div className="row">
         <label>
           metrics.csv{' '}
-          <input
-            type="file"
-            accept=".csv,text/csv"
-            data-testid="overlay-file"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void load(file);
-              e.target.value = '';
-            }}
-          />
+          <CsvFileInput label="metrics.csv" testId="overlay-file" onFile={(file) => void load(file)} />
         </label>
         {overlay && (
           <button type="button" onClick={clear}>
