@@ -295,8 +295,9 @@ export class CompiledSampler {
     }
   }
 
-  /** Frees every buffer the sampler made (tfjs' pipelines stay in its cache). */
+  /** Frees every buffer the sampler made (tfjs' pipelines stay in its cache); it is built anew when next needed. */
   dispose(): void {
+    if (built?.sampler === this) built = null;
     for (const b of this.buffers) b.destroy();
     this.buffers.length = 0;
   }
@@ -312,8 +313,11 @@ export class CompiledSampler {
   }
 }
 
-/** The sampler last built for each model (a new chunk size or image size replaces it). */
-const built = new WeakMap<object, { key: string; sampler: CompiledSampler }>();
+/**
+ * The sampler last built: one at a time, so at most one forward's activation slots stay
+ * allocated between runs (another model, chunk size or image size replaces it).
+ */
+let built: { model: DenoisingModel; key: string; sampler: CompiledSampler } | null = null;
 
 /**
  * The compiled sampler for `model` at this run's chunk size, built on first use; null where the
@@ -328,13 +332,11 @@ export function compiledSamplerFor(
   if (tf.getBackend() !== 'webgpu' || typeof model.variables !== 'function') return null;
   const chunk = Math.min(maxBatch, shape.numImages);
   const key = `${chunk}:${shape.height}x${shape.width}x${shape.channels}`;
-  const cached = built.get(model);
-  if (cached?.key === key) return cached.sampler;
-  cached?.sampler.dispose();
-  built.delete(model);
+  if (built?.model === model && built.key === key) return built.sampler;
+  built?.sampler.dispose();
   try {
     const sampler = new CompiledSampler(webGpuBackend(), model as CompilableModel, chunk, shape);
-    built.set(model, { key, sampler });
+    built = { model, key, sampler };
     return sampler;
   } catch (e) {
     console.warn(`sampling runs the tfjs loop: the compiled sampler could not be built (${String(e)})`);
