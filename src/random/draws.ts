@@ -95,7 +95,9 @@ export function drawSampleNoise(seed: number, image: number, draw: number, n: nu
     ['draw', draw],
   ] as const)
     if (!Number.isInteger(v) || v < 0 || v >= 4294967296)
-      throw new RangeError(`sampling noise ${name} ${v} is not allowed; it must be an integer from 0 to 2^32 − 1`);
+      throw new RangeError(
+        `sampling noise ${name} ${v} is not allowed; it must be an integer from 0 to 2^32 − 1`,
+      );
   const key = sampleKeyWords(seed);
   const w = new Uint32Array(4);
   return boxMuller(n, (i) => philox4x32([i, draw, STREAM.sample, image], key, w));

@@ -14,8 +14,21 @@ import {
   type StepCoefficients,
 } from '../diffusion';
 import type { UNetConfig } from '../model/config';
-import { frameBytes, frameCount, frameStride, toUint8, type FrameData, type ImageShape, type SampleFrame } from './frames';
-import { resolveSampleOptions, type FrameFormat, type ResolvedSampleOptions, type SampleOptions } from './options';
+import {
+  frameBytes,
+  frameCount,
+  frameStride,
+  toUint8,
+  type FrameData,
+  type ImageShape,
+  type SampleFrame,
+} from './frames';
+import {
+  resolveSampleOptions,
+  type FrameFormat,
+  type ResolvedSampleOptions,
+  type SampleOptions,
+} from './options';
 
 /**
  * What the runner needs of a network: the U-Net (raw or EMA weights) or any function of (x_t, t)
@@ -144,7 +157,17 @@ export function planRun(
   const shape = imageShape(modelConfig, o.numImages);
   const stride = frameStride(steps.length, frameBytes(shape, o.frameFormat), o.frameBudgetBytes);
   const frames = frameCount(steps.length, stride);
-  return { o, timesteps, steps, reuseLastOutput, draws, shape, frameStride: stride, frameCount: frames, started };
+  return {
+    o,
+    timesteps,
+    steps,
+    reuseLastOutput,
+    draws,
+    shape,
+    frameStride: stride,
+    frameCount: frames,
+    started,
+  };
 }
 
 /** Whether step i of a run is recorded as a frame. */

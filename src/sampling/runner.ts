@@ -69,7 +69,9 @@ export async function sample(
   const plan = planRun(model.config, schedule, options);
   const first = hooks.firstImage ?? 0;
   if (!Number.isSafeInteger(first) || first < 0 || first + plan.shape.numImages > 2 ** 32)
-    throw new RangeError(`firstImage ${first} is not allowed; it must be an integer from 0 to 2^32 − numImages`);
+    throw new RangeError(
+      `firstImage ${first} is not allowed; it must be an integer from 0 to 2^32 − numImages`,
+    );
   hooks.onStart?.(samplePlan(plan));
   if (hooks.loop !== 'tfjs' && !hooks.noiseFor) {
     const compiled = compiledSamplerFor(model, plan.shape, plan.o.maxBatch);

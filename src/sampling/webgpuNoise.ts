@@ -37,11 +37,20 @@ function register(): void {
 }
 
 /** Draw `draw` of images firstImage … firstImage + N − 1 of `seed`, NHWC, on the GPU. */
-export function sampleNoiseWebGpu(seed: number, firstImage: number, draw: number, s: ImageShape): tf.Tensor4D {
+export function sampleNoiseWebGpu(
+  seed: number,
+  firstImage: number,
+  draw: number,
+  s: ImageShape,
+): tf.Tensor4D {
   register();
   const words = new Uint32Array([...sampleKeyWords(seed), firstImage, draw]);
   return tf.tidy(() => {
     const key = tf.tensor1d(new Int32Array(words.buffer), 'int32');
-    return runLabKernel(KERNEL, { key }, { shape: [s.numImages, s.height, s.width, s.channels] }) as tf.Tensor4D;
+    return runLabKernel(
+      KERNEL,
+      { key },
+      { shape: [s.numImages, s.height, s.width, s.channels] },
+    ) as tf.Tensor4D;
   });
 }

@@ -46,7 +46,10 @@ async function expectSameRuns(unet: UNet, options: SampleOptions): Promise<void>
     for (const k of ['xt', 'x0', 'eps'] as const)
       expect(relError(f[k], g[k]), `${k} of step ${i}`).toBeLessThanOrEqual(1e-4);
   });
-  const off = compiled.result.images.reduce((w, v, i) => Math.max(w, Math.abs(v - reference.result.images[i])), 0);
+  const off = compiled.result.images.reduce(
+    (w, v, i) => Math.max(w, Math.abs(v - reference.result.images[i])),
+    0,
+  );
   expect(off).toBeLessThanOrEqual(1);
   expect(compiled.result.timesteps).toEqual(reference.result.timesteps);
 }
@@ -57,12 +60,25 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU sampler', () => {
   afterAll(() => unet?.dispose());
 
   it.each<[string, SampleOptions]>([
-    ['DDPM, clipped, 3 images in chunks of 2, a negative seed', { sampler: 'ddpm', numInferenceSteps: 3, numImages: 3, maxBatch: 2, clip: true, seed: -7 }],
-    ['DDIM η = 0.5, unclipped', { sampler: 'ddim', numInferenceSteps: 3, eta: 0.5, numImages: 2, clip: false, seed: 11 }],
-    ['DDIM η = 0 with the learner’s last step, one image per call', { sampler: 'ddim', numInferenceSteps: 3, numImages: 2, maxBatch: 1, brokenFinalStep: true, seed: 5 }],
-  ])('%s: gives the tfjs loop’s frames (x_t, x̂₀, ε̂ within 1e-4) and images', async (_, options) => {
-    await expectSameRuns(unet as UNet, options);
-  }, 600_000);
+    [
+      'DDPM, clipped, 3 images in chunks of 2, a negative seed',
+      { sampler: 'ddpm', numInferenceSteps: 3, numImages: 3, maxBatch: 2, clip: true, seed: -7 },
+    ],
+    [
+      'DDIM η = 0.5, unclipped',
+      { sampler: 'ddim', numInferenceSteps: 3, eta: 0.5, numImages: 2, clip: false, seed: 11 },
+    ],
+    [
+      'DDIM η = 0 with the learner’s last step, one image per call',
+      { sampler: 'ddim', numInferenceSteps: 3, numImages: 2, maxBatch: 1, brokenFinalStep: true, seed: 5 },
+    ],
+  ])(
+    '%s: gives the tfjs loop’s frames (x_t, x̂₀, ε̂ within 1e-4) and images',
+    async (_, options) => {
+      await expectSameRuns(unet as UNet, options);
+    },
+    600_000,
+  );
 
   it('reads back only the recorded frames and the images, creates no tensors, and follows new weights', async () => {
     const model = unet as UNet;
@@ -72,9 +88,14 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU sampler', () => {
     // A budget of 2 frames over 4 steps: steps 0 and 2 are recorded.
     const frames: number[] = [];
     const options: SampleOptions = { sampler: 'ddim', numInferenceSteps: 4, numImages: 2, seed: 1 };
-    await sample(model, {}, { ...options, frameFormat: 'float32', frameBudgetBytes: 2 * perFrame }, {
-      onFrame: (f) => frames.push(f.step),
-    });
+    await sample(
+      model,
+      {},
+      { ...options, frameFormat: 'float32', frameBudgetBytes: 2 * perFrame },
+      {
+        onFrame: (f) => frames.push(f.step),
+      },
+    );
     expect(frames).toEqual([0, 2]);
     expect(mapAsync).toHaveBeenCalledTimes(3);
     const sampler = compiledSamplerFor(model, { numImages: 2, height: SIZE, width: SIZE, channels: 3 }, 16);

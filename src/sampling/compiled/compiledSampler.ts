@@ -11,7 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sampleKeyWords } from '../../random/draws';
-import { bufferOf, flushTfjs, webGpuBackend, type WebGpuBackendInternals } from '../../training/compiled/backend';
+import {
+  bufferOf,
+  flushTfjs,
+  webGpuBackend,
+  type WebGpuBackendInternals,
+} from '../../training/compiled/backend';
 import { captureDispatches, type Capture } from '../../training/compiled/capture';
 import { planStep } from '../../training/compiled/plan';
 import {
@@ -35,7 +40,16 @@ import {
   type SampleHooks,
   type SampleResult,
 } from '../run';
-import { FILL_T_WGSL, GATHER_WGSL, INFO_BYTES, SCATTER_WGSL, WG, initWgsl, packCoefficients, updateWgsl } from './kernels';
+import {
+  FILL_T_WGSL,
+  GATHER_WGSL,
+  INFO_BYTES,
+  SCATTER_WGSL,
+  WG,
+  initWgsl,
+  packCoefficients,
+  updateWgsl,
+} from './kernels';
 
 /** Staging buffers for frames: a frame is read back while up to this many later ones are queued. */
 const FRAME_RING = 3;
@@ -198,14 +212,24 @@ export class CompiledSampler {
     const groups = (n: number): [number, number, number] => [Math.ceil(n / WG), 1, 1];
     const bind = (pipeline: GPUComputePipeline, entries: GPUBufferBinding[], n: number, name: string) =>
       bindDispatch(device, pipeline, entries, groups(n), name);
-    const init = bind(labPipeline(device, initWgsl(this.per, total)), [{ buffer: x }, { buffer: info }], total, 'LabSampleInit');
+    const init = bind(
+      labPipeline(device, initWgsl(this.per, total)),
+      [{ buffer: x }, { buffer: info }],
+      total,
+      'LabSampleInit',
+    );
     const update = bind(
       labPipeline(device, updateWgsl(this.per, total)),
       [{ buffer: x }, { buffer: m }, { buffer: frame }, { buffer: info }, { buffer: coeffs }],
       total,
       'LabSampleUpdate',
     );
-    const fillT = bind(this.fillT, [{ buffer: this.tChunk }, { buffer: info }, { buffer: coeffs }], this.chunk, 'LabSampleT');
+    const fillT = bind(
+      this.fillT,
+      [{ buffer: this.tChunk }, { buffer: info }, { buffer: coeffs }],
+      this.chunk,
+      'LabSampleT',
+    );
     const chunkValues = this.chunk * this.per;
     const chunks: { gather: ReplayDispatch; scatter: ReplayDispatch }[] = [];
     for (let start = 0; start < shape.numImages; start += this.chunk) {
@@ -213,8 +237,18 @@ export class CompiledSampler {
       const count = Math.min(this.chunk, shape.numImages - start) * this.per;
       device.queue.writeBuffer(range, 0, new Uint32Array([start * this.per, count]));
       chunks.push({
-        gather: bind(this.gather, [{ buffer: this.xChunk }, { buffer: x }, { buffer: range }], chunkValues, 'LabSampleGather'),
-        scatter: bind(this.scatter, [{ buffer: m }, this.outputBinding, { buffer: range }], count, 'LabSampleScatter'),
+        gather: bind(
+          this.gather,
+          [{ buffer: this.xChunk }, { buffer: x }, { buffer: range }],
+          chunkValues,
+          'LabSampleGather',
+        ),
+        scatter: bind(
+          this.scatter,
+          [{ buffer: m }, this.outputBinding, { buffer: range }],
+          count,
+          'LabSampleScatter',
+        ),
       });
     }
 
