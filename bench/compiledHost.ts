@@ -6,39 +6,19 @@
  *
  *   npx tsx bench/compiledHost.ts --presets tiny,mnist,cifar-small --batch 4 --steps 5 [--json OUT.json]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
 import type { UNetPresetName } from '../src/model/presets';
 import { normalization } from '../src/data/batch';
 import { Trainer } from '../src/training/trainer';
-import { webGpuBackend } from '../src/training/compiled/backend';
 import { benchRunConfig, syntheticDataset } from './env/trainStep';
+import { arg, cpuNs, startNullWebGpu } from './lib/nullHost';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const presets = arg('presets', 'tiny,mnist,cifar-small').split(',') as UNetPresetName[];
 const batch = Number(arg('batch', '4'));
 const steps = Number(arg('steps', '5'));
 const jsonOut = arg('json', '');
 
-/** Main-thread CPU nanoseconds so far. */
-const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-
-const { create, globals } = await import('webgpu');
-Object.assign(globalThis, globals);
-Object.assign(globalThis, { navigator: { gpu: create(['backend=null']) } });
-await import('@tensorflow/tfjs-backend-webgpu');
-if (!(await tf.setBackend('webgpu'))) throw new Error('no WebGPU backend on Dawn null');
-
-const backend = webGpuBackend();
-let dispatches = 0;
-const record = backend.recordAndSubmit;
-backend.recordAndSubmit = (...args) => {
-  dispatches++;
-  record.apply(backend, args);
-};
+const { dispatches } = await startNullWebGpu();
 
 const rows = [];
 for (const preset of presets) {
@@ -47,10 +27,10 @@ for (const preset of presets) {
   const data = { dataset, normalization: normalization(dataset, 'unit'), flip: dataset.allowsFlip };
   const measure = async (trainer: Trainer) => {
     await trainer.trainStep(); // compiles shaders (tfjs) or builds the plan (compiled)
-    const d0 = dispatches;
+    const d0 = dispatches();
     const t0 = cpuNs();
     for (let i = 0; i < steps; i++) await trainer.trainStep();
-    return { ms: (cpuNs() - t0) / 1e6 / steps, dispatches: (dispatches - d0) / steps };
+    return { ms: (cpuNs() - t0) / 1e6 / steps, dispatches: (dispatches() - d0) / steps };
   };
   const tfjsTrainer = new Trainer(config, data, { compiled: false });
   const tfjsPath = await measure(tfjsTrainer);

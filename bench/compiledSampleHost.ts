@@ -8,41 +8,21 @@
  *
  *   npx tsx bench/compiledSampleHost.ts --presets tiny,mnist --images 4 --steps 10 [--frames none|all] [--json OUT.json]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
 import { presetConfig, type UNetPresetName } from '../src/model/presets';
 import { UNet } from '../src/model/unet';
 import { compiledSamplerFor } from '../src/sampling/compiled/compiledSampler';
 import type { SampleOptions } from '../src/sampling/options';
 import { sample } from '../src/sampling/runner';
-import { webGpuBackend } from '../src/training/compiled/backend';
+import { arg, cpuNs, startNullWebGpu } from './lib/nullHost';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const presets = arg('presets', 'tiny,mnist').split(',') as UNetPresetName[];
 const images = Number(arg('images', '4'));
 const steps = Number(arg('steps', '10'));
 const frames = arg('frames', 'none');
 const jsonOut = arg('json', '');
 
-/** Main-thread CPU nanoseconds so far. */
-const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-
-const { create, globals } = await import('webgpu');
-Object.assign(globalThis, globals);
-Object.assign(globalThis, { navigator: { gpu: create(['backend=null']) } });
-await import('@tensorflow/tfjs-backend-webgpu');
-if (!(await tf.setBackend('webgpu'))) throw new Error('no WebGPU backend on Dawn null');
-
-const backend = webGpuBackend();
-let tfjsDispatches = 0;
-const record = backend.recordAndSubmit;
-backend.recordAndSubmit = (...args) => {
-  tfjsDispatches++;
-  record.apply(backend, args);
-};
+const { backend, dispatches } = await startNullWebGpu();
 // Bytes the host writes into GPU buffers (tfjs uploads and uniforms included), per loop.
 let written = 0;
 const writeBuffer = backend.queue.writeBuffer;
@@ -65,11 +45,11 @@ for (const preset of presets) {
   };
   const measure = async (loop: 'auto' | 'tfjs') => {
     await sample(unet, {}, options, { loop }); // compiles shaders (tfjs) or captures the forward (compiled)
-    const [d0, w0, t0] = [tfjsDispatches, written, cpuNs()];
+    const [d0, w0, t0] = [dispatches(), written, cpuNs()];
     await sample(unet, {}, options, { loop });
     return {
       ms: (cpuNs() - t0) / 1e6 / steps,
-      dispatches: (tfjsDispatches - d0) / steps,
+      dispatches: (dispatches() - d0) / steps,
       bytes: (written - w0) / steps,
     };
   };

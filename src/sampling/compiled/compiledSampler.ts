@@ -19,15 +19,8 @@ import {
 } from '../../training/compiled/backend';
 import { captureDispatches, type Capture } from '../../training/compiled/capture';
 import { planStep } from '../../training/compiled/plan';
-import {
-  bindCaptured,
-  bindDispatch,
-  countKernels,
-  encodeDispatches,
-  labPipeline,
-  packUniforms,
-  type ReplayDispatch,
-} from '../../training/compiled/replay';
+import * as replay from '../../training/compiled/replay';
+import type { ReplayDispatch } from '../../training/compiled/replay';
 import type { ImageShape } from '../frames';
 import {
   SampleCancelledError,
@@ -42,10 +35,9 @@ import {
 } from '../run';
 import {
   FILL_T_WGSL,
-  GATHER_WGSL,
   INFO_BYTES,
-  SCATTER_WGSL,
   WG,
+  chunkCopyWgsl,
   initWgsl,
   packCoefficients,
   updateWgsl,
@@ -155,14 +147,14 @@ export class CompiledSampler {
         throw new Error('the compiled sampler has no place for a captured value');
       return { buffer: bufferOf(this.backend, this.boundVars[v]) };
     };
-    const packed = packUniforms(device, capture.dispatches);
+    const packed = replay.packUniforms(device, capture.dispatches);
     this.buffers.push(packed.buffer);
     this.uniforms = packed.bindings;
     this.outputBinding = this.bindingOf(outputId);
     tf.dispose(output);
-    this.fillT = labPipeline(device, FILL_T_WGSL);
-    this.gather = labPipeline(device, GATHER_WGSL);
-    this.scatter = labPipeline(device, SCATTER_WGSL);
+    this.fillT = replay.labPipeline(device, FILL_T_WGSL);
+    this.gather = replay.labPipeline(device, chunkCopyWgsl('gather'));
+    this.scatter = replay.labPipeline(device, chunkCopyWgsl('scatter'));
     this.bindWeights();
     this.forwardDispatches = this.forward.length;
   }
@@ -177,7 +169,7 @@ export class CompiledSampler {
     if (ids.length === this.boundIds.length && ids.every((id, i) => id === this.boundIds[i])) return;
     // Captured ids stand for variable indices; the binding reads the variable's current buffer.
     this.boundVars = vars;
-    this.forward = bindCaptured(this.device, this.capture.dispatches, this.uniforms, this.bindingOf);
+    this.forward = replay.bindCaptured(this.device, this.capture.dispatches, this.uniforms, this.bindingOf);
     this.boundIds = ids;
   }
 
@@ -211,15 +203,15 @@ export class CompiledSampler {
 
     const groups = (n: number): [number, number, number] => [Math.ceil(n / WG), 1, 1];
     const bind = (pipeline: GPUComputePipeline, entries: GPUBufferBinding[], n: number, name: string) =>
-      bindDispatch(device, pipeline, entries, groups(n), name);
+      replay.bindDispatch(device, pipeline, entries, groups(n), name);
     const init = bind(
-      labPipeline(device, initWgsl(this.per, total)),
+      replay.labPipeline(device, initWgsl(this.per, total)),
       [{ buffer: x }, { buffer: info }],
       total,
       'LabSampleInit',
     );
     const update = bind(
-      labPipeline(device, updateWgsl(this.per, total)),
+      replay.labPipeline(device, updateWgsl(this.per, total)),
       [{ buffer: x }, { buffer: m }, { buffer: frame }, { buffer: info }, { buffer: coeffs }],
       total,
       'LabSampleUpdate',
@@ -275,7 +267,7 @@ export class CompiledSampler {
       device.queue.writeBuffer(info, 0, infoWords);
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      if (i === null) encodeDispatches(pass, [init]);
+      if (i === null) replay.encodeDispatches(pass, [init]);
       else {
         const list: ReplayDispatch[] = [];
         if (!(plan.reuseLastOutput && i === steps.length - 1)) {
@@ -283,7 +275,7 @@ export class CompiledSampler {
           for (const c of chunks) list.push(c.gather, ...this.forward, c.scatter);
         }
         list.push(update);
-        encodeDispatches(pass, list);
+        replay.encodeDispatches(pass, list);
       }
       pass.end();
       let staging: GPUBuffer | null = null;
@@ -343,7 +335,7 @@ export class CompiledSampler {
 
   /** Dispatch counts by kernel of one forward. */
   kernelCounts(): Map<string, number> {
-    return countKernels([this.forward]);
+    return replay.countKernels([this.forward]);
   }
 }
 

@@ -96,28 +96,27 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   if (gid.x < arrayLength(&t)) { t[gid.x] = coeffs[info.step].t; }
 }`;
 
-/** A chunk of x into the forward's input: `count` values from `start`, zeros after them. */
-export const GATHER_WGSL = `${STRUCTS}
+/**
+ * Moves a batch chunk between the all-images buffers and the forward's: `gather` copies `count`
+ * values of x from `start` into the forward's input (zeros after them, for a last short chunk);
+ * scatter copies the forward's output into the model output of all images at `start`.
+ */
+export function chunkCopyWgsl(direction: 'gather' | 'scatter'): string {
+  const body =
+    direction === 'gather'
+      ? `if (i >= arrayLength(&dst)) { return; }
+  if (i < range.count) { dst[i] = src[range.start + i]; } else { dst[i] = 0.0; }`
+      : `if (i < range.count) { dst[range.start + i] = src[i]; }`;
+  return `${STRUCTS}
 @group(0) @binding(0) var<storage, read_write> dst : array<f32>;
 @group(0) @binding(1) var<storage, read> src : array<f32>;
 @group(0) @binding(2) var<storage, read> range : Range;
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   let i = gid.x;
-  if (i >= arrayLength(&dst)) { return; }
-  if (i < range.count) { dst[i] = src[range.start + i]; } else { dst[i] = 0.0; }
+  ${body}
 }`;
-
-/** The forward's output for a chunk into the model output of all images, from `start`. */
-export const SCATTER_WGSL = `${STRUCTS}
-@group(0) @binding(0) var<storage, read_write> dst : array<f32>;
-@group(0) @binding(1) var<storage, read> src : array<f32>;
-@group(0) @binding(2) var<storage, read> range : Range;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
-  let i = gid.x;
-  if (i < range.count) { dst[range.start + i] = src[i]; }
-}`;
+}
 
 /**
  * One reverse step in place on x, the recipe of `gpuStep.ts` with its operations in the same
