@@ -23,6 +23,7 @@ export {
   resolveSampleOptions,
   type FrameFormat,
   type ResolvedSampleOptions,
+  type SampleLoop,
   type SampleOptions,
   type SamplingVariance,
 } from './options';

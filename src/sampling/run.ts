@@ -27,6 +27,7 @@ import {
   resolveSampleOptions,
   type FrameFormat,
   type ResolvedSampleOptions,
+  type SampleLoop,
   type SampleOptions,
 } from './options';
 
@@ -93,7 +94,8 @@ export interface SampleResult {
   /** Every `frameStride`-th step was recorded (0: none); 1 means every step. */
   frameStride: number;
   frameCount: number;
-  timing: { totalMs: number; msPerStep: number };
+  /** Wall time, and which loop ran the steps (`compiled`: the WebGPU dispatch lists; `tfjs`: op by op). */
+  timing: { totalMs: number; msPerStep: number; loop: SampleLoop };
 }
 
 /** A run stopped through `hooks.signal`; every tensor it held has been freed. */
@@ -198,7 +200,7 @@ export function frameOf(plan: RunPlan, step: number, values: Float32Array): Samp
 }
 
 /** The finished run's result from its final x (float32 NHWC). */
-export function resultOf(plan: RunPlan, x: Float32Array): SampleResult {
+export function resultOf(plan: RunPlan, x: Float32Array, loop: SampleLoop): SampleResult {
   const totalMs = performance.now() - plan.started;
   return {
     images: toUint8(x),
@@ -206,7 +208,7 @@ export function resultOf(plan: RunPlan, x: Float32Array): SampleResult {
     timesteps: plan.timesteps,
     frameStride: plan.frameStride,
     frameCount: plan.frameCount,
-    timing: { totalMs, msPerStep: totalMs / plan.steps.length },
+    timing: { totalMs, msPerStep: totalMs / plan.steps.length, loop },
   };
 }
 

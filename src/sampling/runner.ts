@@ -108,7 +108,7 @@ async function tfjsLoop(model: DenoisingModel, plan: RunPlan, hooks: SampleHooks
       hooks.onProgress?.(i + 1, steps.length);
       await nextMacrotask();
     }
-    return resultOf(plan, (await x.data()) as Float32Array);
+    return resultOf(plan, (await x.data()) as Float32Array, 'tfjs');
   } finally {
     x.dispose();
     kept?.dispose();

@@ -53,7 +53,9 @@ describe('useSample', () => {
     const client = fakeClient();
     useSample.setState({ status: { kind: 'idle' } });
     void useSample.getState().sample();
-    expect(client.requests[0].command).toMatchObject({ options: { sampler: 'ddpm', varianceType: 'fixed_large' } });
+    expect(client.requests[0].command).toMatchObject({
+      options: { sampler: 'ddpm', varianceType: 'fixed_large' },
+    });
     useWeights.setState({ model: { origin: 'imported', weights: [] } as unknown as ModelSummary });
     expect(started().request.command).toMatchObject({ weights: undefined });
     useSample.getState().setVarianceType(null);
@@ -73,7 +75,14 @@ describe('useSample', () => {
       frameStride: 1,
       frames: [frame(0), frame(1)],
     });
-    request.progress({ type: 'sampleFrames', requestId, shape, format: 'uint8', frameStride: 1, frames: [frame(2)] });
+    request.progress({
+      type: 'sampleFrames',
+      requestId,
+      shape,
+      format: 'uint8',
+      frameStride: 1,
+      frames: [frame(2)],
+    });
     const tl = useTimeline.getState().timeline!;
     expect(tl.frames.map((f) => f.t)).toEqual([9, 8, 7]);
     expect(tl.xt[2][0]).toBe(2);
@@ -88,10 +97,10 @@ describe('useSample', () => {
       timesteps: [],
       frameStride: 1,
       frameCount: 3,
-      timing: { totalMs: 50, msPerStep: 5 },
+      timing: { totalMs: 50, msPerStep: 5, loop: 'compiled' },
     });
     const { status, result } = useSample.getState();
-    expect(status).toMatchObject({ kind: 'done', msPerStep: 5 });
+    expect(status).toMatchObject({ kind: 'done', msPerStep: 5, loop: 'compiled' });
     expect(result?.batch).toMatchObject({ count: 2, height: 2, width: 2, channels: 1 });
     expect(result?.batch.data[0]).toBe(0x31);
     expect(result?.checksum).toBe('9ae0daaf');

@@ -14,7 +14,7 @@
 
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { ImageShape } from '../sampling/frames';
-import type { FrameFormat, SampleOptions } from '../sampling/options';
+import type { FrameFormat, SampleLoop, SampleOptions } from '../sampling/options';
 import type { TrainingCommand, TrainingEvent } from './trainingProtocol';
 import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
@@ -156,13 +156,19 @@ export type WorkerEvent =
       timesteps: number[];
       frameStride: number;
       frameCount: number;
-      timing: { totalMs: number; msPerStep: number };
+      timing: { totalMs: number; msPerStep: number; loop: SampleLoop };
     }
   /** The current model changed: answering `importModel` (with its `requestId`), or a training run's weights (without). */
   | { type: 'modelLoaded'; requestId?: string; model: ModelSummary }
   | { type: 'exportReady'; requestId: string; fileName: string; bytes: ArrayBuffer }
   /** `classifier`: training the score's classifier (cache miss only); `sampling`: steps over all sampling runs. */
-  | { type: 'scoreProgress'; requestId: string; phase: 'classifier' | 'sampling'; done: number; total: number }
+  | {
+      type: 'scoreProgress';
+      requestId: string;
+      phase: 'classifier' | 'sampling';
+      done: number;
+      total: number;
+    }
   /** The numbers, with `label` to show beside the FCD ("not comparable to Inception FID"). */
   | {
       type: 'scoreDone';

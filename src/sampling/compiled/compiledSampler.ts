@@ -313,7 +313,7 @@ export class CompiledSampler {
       device.queue.submit([encoder.finish()]);
       const [values] = await Promise.all([mapped(final, 4 * total), frames, ...inFlight]);
       this.lastRun = { readbacks, uploadBytesPerStep: INFO_BYTES };
-      return resultOf(plan, values);
+      return resultOf(plan, values, 'compiled');
     } finally {
       // Nothing queued may outlive the buffers it uses.
       await Promise.allSettled([frames, ...inFlight, device.queue.onSubmittedWorkDone()]);
