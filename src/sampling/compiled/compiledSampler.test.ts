@@ -4,7 +4,7 @@ import { UNet } from '../../model/unet';
 import { startWebGpu } from '../../model/webgpu/testing';
 import type { SampleFrame } from '../frames';
 import type { SampleOptions } from '../options';
-import { sample } from '../runner';
+import { SampleCancelledError, sample } from '../runner';
 import { relError } from '../testUtils';
 import { compiledSamplerFor } from './compiledSampler';
 
@@ -85,7 +85,7 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU sampler', () => {
     600_000,
   );
 
-  it('reads back only the recorded frames and the images, creates no tensors, and follows new weights', async () => {
+  it('reads back only the recorded frames and the images, creates no tensors, stops when cancelled, follows new weights', async () => {
     const model = unet as UNet;
     const mapAsync = vi.spyOn(GPUBuffer.prototype, 'mapAsync');
     const before = tf.memory().numTensors;
@@ -110,6 +110,21 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU sampler', () => {
     expect(mapAsync).toHaveBeenCalledTimes(1);
     mapAsync.mockRestore();
     expect(tf.memory().numTensors).toBe(before);
+
+    // Cancelled, the steps already queued finish and report progress before the run stops.
+    const signal = { aborted: false };
+    const progress: number[] = [];
+    const cancelled = sample(
+      model,
+      {},
+      { ...options, numInferenceSteps: 5, frameBudgetBytes: 0 },
+      { signal, onProgress: (done) => (progress.push(done), (signal.aborted = true)) },
+    );
+    const error = await cancelled.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SampleCancelledError);
+    const { stepsDone } = error as SampleCancelledError;
+    expect(stepsDone).toBeLessThan(5);
+    expect(progress).toEqual(Array.from({ length: stepsDone }, (_, i) => i + 1));
 
     // Weights assigned from outside (as training does) are what the next run samples with.
     const w = model.variables()[0];

@@ -18,7 +18,7 @@ import {
   type WebGpuBackendInternals,
 } from '../../training/compiled/backend';
 import { captureDispatches, type Capture } from '../../training/compiled/capture';
-import { planStep } from '../../training/compiled/plan';
+import { planStep, type StepPlan } from '../../training/compiled/plan';
 import * as replay from '../../training/compiled/replay';
 import type { ReplayDispatch } from '../../training/compiled/replay';
 import type { ImageShape } from '../frames';
@@ -104,9 +104,6 @@ export class CompiledSampler {
       this.buffers.push(b);
       return b;
     };
-    this.xChunk = make(4 * chunk * this.per);
-    this.tChunk = make(4 * chunk);
-
     // Capture the forward once, on placeholders for x_t and t and the model's own variables.
     const vars = model.variables();
     this.varIndex = new Map(vars.map((v, i) => [v.dataId, i]));
@@ -124,14 +121,24 @@ export class CompiledSampler {
     const { capture } = this;
     for (const c of capture.constants.values()) this.buffers.push(c);
     const outputId = output.dataId;
-    const plan = planStep(
-      capture.dispatches,
-      capture.bytes,
-      externals,
-      new Set(capture.constants.keys()),
-      [],
-      [outputId],
-    );
+    let plan: StepPlan<object>;
+    try {
+      plan = planStep(
+        capture.dispatches,
+        capture.bytes,
+        externals,
+        new Set(capture.constants.keys()),
+        [],
+        [outputId],
+      );
+    } catch (e) {
+      // Nothing of a sampler that cannot be built stays allocated (the tfjs loop runs instead).
+      tf.dispose(output);
+      this.dispose();
+      throw e;
+    }
+    this.xChunk = make(4 * chunk * this.per);
+    this.tChunk = make(4 * chunk);
     const slots = plan.slotBytes.map((bytes) => make(bytes));
     this.slotBytes = plan.slotBytes.reduce((a, b) => a + b, 0);
     this.unsharedBytes = plan.unsharedBytes;
@@ -290,7 +297,11 @@ export class CompiledSampler {
     try {
       submit(null);
       for (let i = 0; i < steps.length; i++) {
-        if (hooks.signal?.aborted) throw new SampleCancelledError(i, steps.length);
+        if (hooks.signal?.aborted) {
+          // The queued steps finish and report their progress before the run says it stopped.
+          await Promise.all(inFlight);
+          throw new SampleCancelledError(i, steps.length);
+        }
         // A ring slot is written again only once its frame has been delivered.
         if (isRecorded(plan, i)) await ringBusy[ringNext];
         const staging = submit(i);
