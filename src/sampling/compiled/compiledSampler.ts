@@ -84,6 +84,8 @@ export class CompiledSampler {
   private boundVars: tf.Variable[] = [];
   private boundIds: object[] = [];
   private forward: ReplayDispatch[] = [];
+  private readonly init: GPUComputePipeline;
+  private readonly update: GPUComputePipeline;
   private readonly fillT: GPUComputePipeline;
   private readonly gather: GPUComputePipeline;
   private readonly scatter: GPUComputePipeline;
@@ -159,6 +161,8 @@ export class CompiledSampler {
     this.uniforms = packed.bindings;
     this.outputBinding = this.bindingOf(outputId);
     tf.dispose(output);
+    this.init = replay.labPipeline(device, initWgsl(this.per));
+    this.update = replay.labPipeline(device, updateWgsl(this.per));
     this.fillT = replay.labPipeline(device, FILL_T_WGSL);
     this.gather = replay.labPipeline(device, chunkCopyWgsl('gather'));
     this.scatter = replay.labPipeline(device, chunkCopyWgsl('scatter'));
@@ -211,21 +215,21 @@ export class CompiledSampler {
     const groups = (n: number): [number, number, number] => [Math.ceil(n / WG), 1, 1];
     const bind = (pipeline: GPUComputePipeline, entries: GPUBufferBinding[], n: number, name: string) =>
       replay.bindDispatch(device, pipeline, entries, groups(n), name);
-    const init = bind(
-      replay.labPipeline(device, initWgsl(this.per, total)),
-      [{ buffer: x }, { buffer: info }],
-      total,
-      'LabSampleInit',
-    );
+    // x and m bound with the run's size: the kernels take the number of values from it.
+    const [xs, ms] = [
+      { buffer: x, size: 4 * total },
+      { buffer: m, size: 4 * total },
+    ];
+    const init = bind(this.init, [xs, { buffer: info }], total, 'LabSampleInit');
     const update = bind(
-      replay.labPipeline(device, updateWgsl(this.per, total)),
-      [{ buffer: x }, { buffer: m }, { buffer: frame }, { buffer: info }, { buffer: coeffs }],
+      this.update,
+      [xs, ms, { buffer: frame }, { buffer: info }, { buffer: coeffs }],
       total,
       'LabSampleUpdate',
     );
     const fillT = bind(
       this.fillT,
-      [{ buffer: this.tChunk }, { buffer: info }, { buffer: coeffs }],
+      [{ buffer: this.tChunk, size: 4 * this.chunk }, { buffer: info }, { buffer: coeffs }],
       this.chunk,
       'LabSampleT',
     );
@@ -238,16 +242,11 @@ export class CompiledSampler {
       chunks.push({
         gather: bind(
           this.gather,
-          [{ buffer: this.xChunk }, { buffer: x }, { buffer: range }],
+          [{ buffer: this.xChunk, size: 4 * chunkValues }, xs, { buffer: range }],
           chunkValues,
           'LabSampleGather',
         ),
-        scatter: bind(
-          this.scatter,
-          [{ buffer: m }, this.outputBinding, { buffer: range }],
-          count,
-          'LabSampleScatter',
-        ),
+        scatter: bind(this.scatter, [ms, this.outputBinding, { buffer: range }], count, 'LabSampleScatter'),
       });
     }
 

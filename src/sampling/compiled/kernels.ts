@@ -73,15 +73,15 @@ export function packCoefficients(plan: RunPlan): ArrayBuffer {
   return bytes;
 }
 
-/** x_T: draw 0 of every image, `per` values each (H·W·C), `total` in all. */
-export function initWgsl(per: number, total: number): string {
+/** x_T: draw 0 of every image, `per` values each (H·W·C); x is bound with the run's size. */
+export function initWgsl(per: number): string {
   return `${sampleDrawsWgsl()}${STRUCTS}
 @group(0) @binding(0) var<storage, read_write> x : array<f32>;
 @group(0) @binding(1) var<storage, read> info : Info;
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   let i = gid.x;
-  if (i >= ${total}u) { return; }
+  if (i >= arrayLength(&x)) { return; }
   x[i] = drawSampleNormal(info.key, info.firstImage + i / ${per}u, 0u, i % ${per}u);
 }`;
 }
@@ -124,8 +124,9 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
  *   x̂₀ = x0FromSample·x_t + x0FromModel·m, clipped when clipRange ≥ 0
  *   x_prev = prevFromX0·x̂₀ + (prevFromSample·x_t + prevFromModel·m) + σ·z
  * with z the step's draw of the seed's noise; a recorded step also writes x_t, x̂₀, ε̂ to `frame`.
+ * `per` values an image (H·W·C); x and m are bound with the run's size.
  */
-export function updateWgsl(per: number, total: number): string {
+export function updateWgsl(per: number): string {
   return `${sampleDrawsWgsl()}${STRUCTS}
 @group(0) @binding(0) var<storage, read_write> x : array<f32>;
 @group(0) @binding(1) var<storage, read> m : array<f32>;
@@ -140,7 +141,8 @@ fn combine(a : f32, x : f32, b : f32, m : f32) -> f32 {
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   let i = gid.x;
-  if (i >= ${total}u) { return; }
+  let total = arrayLength(&x);
+  if (i >= total) { return; }
   let c = coeffs[info.step];
   let xt = x[i];
   let mi = m[i];
@@ -153,8 +155,8 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   x[i] = prev;
   if (c.record != 0u) {
     frame[i] = xt;
-    frame[${total}u + i] = x0;
-    frame[${2 * total}u + i] = combine(c.epsFromSample, xt, c.epsFromModel, mi);
+    frame[total + i] = x0;
+    frame[2u * total + i] = combine(c.epsFromSample, xt, c.epsFromModel, mi);
   }
 }`;
 }
