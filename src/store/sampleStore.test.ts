@@ -53,9 +53,7 @@ describe('useSample', () => {
     const client = fakeClient();
     useSample.setState({ status: { kind: 'idle' } });
     void useSample.getState().sample();
-    expect(client.requests[0].command).toMatchObject({
-      options: { sampler: 'ddpm', varianceType: 'fixed_large' },
-    });
+    expect(client.requests[0].command).toMatchObject({ options: { sampler: 'ddpm', varianceType: 'fixed_large' } });
     useWeights.setState({ model: { origin: 'imported', weights: [] } as unknown as ModelSummary });
     expect(started().request.command).toMatchObject({ weights: undefined });
     useSample.getState().setVarianceType(null);
@@ -75,14 +73,7 @@ describe('useSample', () => {
       frameStride: 1,
       frames: [frame(0), frame(1)],
     });
-    request.progress({
-      type: 'sampleFrames',
-      requestId,
-      shape,
-      format: 'uint8',
-      frameStride: 1,
-      frames: [frame(2)],
-    });
+    request.progress({ type: 'sampleFrames', requestId, shape, format: 'uint8', frameStride: 1, frames: [frame(2)] });
     const tl = useTimeline.getState().timeline!;
     expect(tl.frames.map((f) => f.t)).toEqual([9, 8, 7]);
     expect(tl.xt[2][0]).toBe(2);

@@ -131,11 +131,7 @@ describe('LabClient.request', () => {
       { onProgress: (e) => progress.push(e) },
     );
     const requestId = lastId();
-    expect(worker.posted.at(-1)).toEqual({
-      type: 'sample',
-      requestId,
-      options: { sampler: 'ddim', numInferenceSteps: 2 },
-    });
+    expect(worker.posted.at(-1)).toEqual({ type: 'sample', requestId, options: { sampler: 'ddim', numInferenceSteps: 2 } });
     worker.emit({ type: 'sampleProgress', requestId, done: 1, total: 2 });
     worker.emit({ type: 'trainProgress', runId: 'r', metrics: {} as never });
     const done: WorkerEvent = {
@@ -187,12 +183,7 @@ describe('LabClient.request', () => {
     worker.emit({ type: 'scoreProgress', requestId, phase: 'sampling', done: 1, total: 2 });
     await tick();
     expect(settled).toBe(false);
-    worker.emit({
-      type: 'error',
-      requestId,
-      code: 'cancelled',
-      message: 'score: cancelled after 1 of 2 steps',
-    });
+    worker.emit({ type: 'error', requestId, code: 'cancelled', message: 'score: cancelled after 1 of 2 steps' });
     const error = await scored.catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'cancelled', message: 'score: cancelled after 1 of 2 steps' });
     expect(failedJob(error)).toEqual({ kind: 'cancelled' });
@@ -213,11 +204,7 @@ describe('LabClient.request', () => {
   it('fails every request in flight when the worker ends unasked, then tells the page', async () => {
     const { lab, worker, onExit, end } = client();
     // The watch starts with the worker's first answer (it holds its lock by then).
-    worker.emit({
-      type: 'ready',
-      protocolVersion: 4,
-      backend: { name: 'cpu', requested: 'auto', fallbackReasons: [] },
-    });
+    worker.emit({ type: 'ready', protocolVersion: 4, backend: { name: 'cpu', requested: 'auto', fallbackReasons: [] } });
     const loading = lab.request({ type: 'previewDataset', seed: 1, count: 4 });
     end();
     await expect(loading).rejects.toMatchObject({ code: 'worker-stopped', message: WORKER_STOPPED });

@@ -162,13 +162,7 @@ export type WorkerEvent =
   | { type: 'modelLoaded'; requestId?: string; model: ModelSummary }
   | { type: 'exportReady'; requestId: string; fileName: string; bytes: ArrayBuffer }
   /** `classifier`: training the score's classifier (cache miss only); `sampling`: steps over all sampling runs. */
-  | {
-      type: 'scoreProgress';
-      requestId: string;
-      phase: 'classifier' | 'sampling';
-      done: number;
-      total: number;
-    }
+  | { type: 'scoreProgress'; requestId: string; phase: 'classifier' | 'sampling'; done: number; total: number }
   /** The numbers, with `label` to show beside the FCD ("not comparable to Inception FID"). */
   | {
       type: 'scoreDone';
