@@ -8,21 +8,45 @@
  *
  *   npx tsx bench/compiledSampleHost.ts --presets tiny,mnist --images 4 --steps 10 [--frames none|all] [--json OUT.json]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { presetConfig, type UNetPresetName } from '../src/model/presets';
+import { registerWebGpuBackend } from '../src/model/webgpu/device';
+import { hostDraws } from '../src/random/draws';
 import { UNet } from '../src/model/unet';
 import { compiledSamplerFor } from '../src/sampling/compiled/compiledSampler';
 import type { SampleOptions } from '../src/sampling/options';
 import { sample } from '../src/sampling/runner';
-import { arg, cpuNs, startNullWebGpu } from './lib/nullHost';
+import { webGpuBackend } from '../src/training/compiled/backend';
 
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
 const presets = arg('presets', 'tiny,mnist').split(',') as UNetPresetName[];
 const images = Number(arg('images', '4'));
 const steps = Number(arg('steps', '10'));
 const frames = arg('frames', 'none');
 const jsonOut = arg('json', '');
 
-const { backend, dispatches } = await startNullWebGpu();
+/** Main-thread CPU nanoseconds so far. */
+const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+
+const { create, globals } = await import('webgpu');
+Object.assign(globalThis, globals);
+const gpu = create(['backend=null']);
+Object.assign(globalThis, { navigator: { gpu } });
+registerWebGpuBackend(gpu);
+if (!(await tf.setBackend('webgpu'))) throw new Error('no WebGPU backend on Dawn null');
+const backend = webGpuBackend();
+// Programs tfjs records (the compiled loop's own dispatches are counted from its lists).
+let recorded = 0;
+const record = backend.recordAndSubmit;
+backend.recordAndSubmit = (...args) => {
+  recorded++;
+  record.apply(backend, args);
+};
+const dispatches = () => recorded;
 // Bytes the host writes into GPU buffers (tfjs uploads and uniforms included), per loop.
 let written = 0;
 const writeBuffer = backend.queue.writeBuffer;
@@ -45,12 +69,13 @@ for (const preset of presets) {
   };
   const measure = async (loop: 'auto' | 'tfjs') => {
     await sample(unet, {}, options, { loop }); // compiles shaders (tfjs) or captures the forward (compiled)
-    const [d0, w0, t0] = [dispatches(), written, cpuNs()];
+    const [d0, w0, r0, t0] = [dispatches(), written, hostDraws.values, cpuNs()];
     await sample(unet, {}, options, { loop });
     return {
       ms: (cpuNs() - t0) / 1e6 / steps,
       dispatches: (dispatches() - d0) / steps,
       bytes: (written - w0) / steps,
+      randomValues: (hostDraws.values - r0) / steps,
     };
   };
   const tfjsLoop = await measure('tfjs');
@@ -69,7 +94,8 @@ for (const preset of presets) {
     hostMsPerStep: +compiledLoop.ms.toFixed(3),
     uploadBytesPerStep: sampler.lastRun.uploadBytesPerStep,
     hostWrittenBytesPerStep: Math.round(compiledLoop.bytes),
-    hostRandomValuesPerStep: 0,
+    hostRandomValuesPerStep: compiledLoop.randomValues,
+    tfjsHostRandomValuesPerStep: tfjsLoop.randomValues,
     activationMB: +(sampler.slotBytes / 2 ** 20).toFixed(1),
     unsharedActivationMB: +(sampler.unsharedBytes / 2 ** 20).toFixed(1),
   };

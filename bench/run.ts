@@ -11,14 +11,15 @@ import { basename, join, resolve } from 'node:path';
 import { unetConfigToJson } from '../src/model/config';
 import { presetConfig } from '../src/model/presets';
 import { aggregateCase, linkPytorch, predictedOverCap } from './lib/aggregate';
+import { smallerBatchAfterOom } from './lib/hostCost';
 import { runBrowserCase } from './lib/browserCase';
 import { defaultDawnPath, defaultPython, vulkanEnvironment } from './lib/environment';
 import { describeMachine } from './lib/machine';
 import { BenchOptionsError, USAGE, parseOptions, type BenchOptions } from './lib/options';
 import { planCases, type PlannedCase } from './lib/plan';
 import { runChildCase, type CaseOutcome } from './lib/supervise';
-import { caseLine, insertRun, renderRun, runId } from './lib/table';
-import type { BenchEvent, BenchRun, CaseResult, MachineInfo } from './lib/types';
+import { caseLine, insertRun, jsonRows, renderRun, runId } from './lib/table';
+import type { BenchEvent, BenchRun, CaseResult, EnvSpec, MachineInfo } from './lib/types';
 
 /** Seconds kept back from the budget so a case is not started only to be killed at once. */
 const START_MARGIN_S = 10;
@@ -79,6 +80,10 @@ async function main(): Promise<void> {
     cases: linkPytorch(results),
   };
   console.log(`\n${renderRun(run)}`);
+  if (o.json) {
+    await writeFile(o.json, `${JSON.stringify(jsonRows(run), null, 2)}\n`);
+    console.log(`bench: wrote ${o.json}`);
+  }
   if (o.write) {
     await mkdir(o.resultsDir, { recursive: true });
     const file = join(o.resultsDir, `${runId(run)}.json`);
@@ -132,6 +137,8 @@ async function runCase(c: PlannedCase, o: BenchOptions, ctx: Context): Promise<C
         env: webgpu ? ctx.vulkanEnv : process.env,
       });
     }
+    case 'node-null':
+      return runHostPaths(c, common, ctx);
     case 'browser-webgpu':
     case 'browser-webgl': {
       const outcome = await runBrowserCase({ ...common, bundle: ctx.bundles.browser });
@@ -139,6 +146,42 @@ async function runCase(c: PlannedCase, o: BenchOptions, ctx: Context): Promise<C
       return outcome;
     }
   }
+}
+
+/**
+ * A `node-null` case: the tfjs path, then the compiled step (and its replay), each in a process of
+ * its own, since Dawn's Null device holds at most 512 MiB and both paths' buffers together do not
+ * fit from cifar-small up. The events of both make the case; a path that fails leaves its reason.
+ */
+async function runHostPaths(
+  c: PlannedCase,
+  common: Omit<Parameters<typeof runChildCase>[0], 'command' | 'args'>,
+  ctx: Context,
+): Promise<CaseOutcome> {
+  if (!existsSync(ctx.dawn)) return { events: [], ended: `no Dawn binding at ${ctx.dawn} (--dawn)` };
+  const events: CaseOutcome['events'] = [];
+  const ended: string[] = [];
+  const run = (spec: EnvSpec) =>
+    runChildCase({
+      ...common,
+      spec,
+      command: process.execPath,
+      args: [ctx.bundles.node, '--spec', JSON.stringify(spec), '--dawn', ctx.dawn],
+    });
+  for (const hostPath of ['tfjs', 'compiled'] as const) {
+    let spec: EnvSpec = { ...c.spec, hostPath };
+    let outcome = await run(spec);
+    // The tfjs path's buffers outgrow the Null device sooner than the compiled step's.
+    for (let b = smallerBatchAfterOom(outcome.events, spec.batch); hostPath === 'tfjs' && b !== null; ) {
+      console.log(`    tfjs: out of Null device memory at batch ${spec.batch}; again at batch ${b}`);
+      spec = { ...spec, batch: b };
+      outcome = await run(spec);
+      b = smallerBatchAfterOom(outcome.events, spec.batch);
+    }
+    events.push(...outcome.events.map((e) => (e.type === 'error' ? { ...e, message: `${hostPath}: ${e.message}` } : e)));
+    if (outcome.ended) ended.push(`${hostPath}: ${outcome.ended}`);
+  }
+  return { events, ended: ended.length > 0 ? ended.join('; ') : null };
 }
 
 /** One short line per training step and sampling run, so a slow case shows it is alive. */
@@ -156,6 +199,10 @@ function progress(e: BenchEvent): void {
         .map(([name, ms, n]) => `${name} ${Math.round(ms)} ms/${n}`)
         .join(', ')}`,
     );
+  if (e.type === 'host') {
+    const ms = e.steps.map((s) => s.cpuMs.toFixed(2)).join(', ');
+    console.log(`    ${e.path}: host ms ${ms}; ${e.steps[0]?.dispatches ?? 0} dispatches per step`);
+  }
   if (e.type === 'stop' || e.type === 'error')
     console.log(`    ${e.type}: ${e.type === 'stop' ? e.reason : e.message}`);
 }

@@ -13,8 +13,10 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { registerWebGpuBackend } from '../../src/model/webgpu/device';
 import { installFastCpuKernels } from '../../src/training/cpuKernels';
 import type { BenchEvent, EnvSpec } from '../lib/types';
+import { runHostCost } from './hostCost';
 import { runCase } from './runCase';
 
 // As the lab's worker does: tfjs' own CPU filter-gradient and slice kernels allocate per element.
@@ -34,20 +36,27 @@ function arg(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
-/** Loads Dawn, exposes navigator.gpu, then registers tfjs' WebGPU backend (it looks for navigator.gpu at import). */
-async function initWebgpu(dawnPath: string, profile: boolean): Promise<string> {
+/**
+ * Loads Dawn, exposes navigator.gpu, then registers tfjs' WebGPU backend with the lab's device
+ * request (src/model/webgpu/device.ts). `nullBackend`: Dawn's Null backend (validation only, no GPU work).
+ */
+async function initWebgpu(dawnPath: string, profile: boolean, nullBackend: boolean): Promise<string> {
   const dawn = createRequire(import.meta.url)(dawnPath) as DawnModule;
   Object.assign(globalThis, dawn.globals);
   // Timestamp queries (for --profile) are behind Dawn's unsafe APIs in some builds.
-  const gpu = dawn.create(profile ? ['enable-dawn-features=allow_unsafe_apis'] : []);
+  const gpu = dawn.create([
+    ...(profile ? ['enable-dawn-features=allow_unsafe_apis'] : []),
+    ...(nullBackend ? ['backend=null'] : []),
+  ]);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
   const adapter = await gpu.requestAdapter();
   if (!adapter)
     throw new Error(
       `Dawn (${dawnPath}) found no WebGPU adapter: is there a Vulkan driver (VK_ICD_FILENAMES)?`,
     );
-  await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGpuBackend(gpu);
   const i = adapter.info;
+  if (nullBackend) return 'webgpu Dawn Null backend (validation, no GPU work)';
   return `webgpu ${i.vendor}/${i.architecture}${i.description ? ` (${i.description})` : ''}`;
 }
 
@@ -60,14 +69,15 @@ async function main(): Promise<void> {
   if (spec.device === 'webgpu') {
     const dawn = arg('dawn');
     if (!dawn) throw new Error('--dawn path/to/dawn.node is required for the webgpu backend');
-    device = await initWebgpu(dawn, spec.profile === true);
+    device = await initWebgpu(dawn, spec.profile === true, spec.hostPath !== undefined);
   }
   if (!(await tf.setBackend(spec.device)))
     throw new Error(`tfjs could not initialise the ${spec.device} backend`);
   await tf.ready();
   if (tf.getBackend() !== spec.device)
     throw new Error(`tfjs runs on ${tf.getBackend()}, not the requested ${spec.device}`);
-  await runCase(spec, device, emit);
+  if (spec.hostPath) await runHostCost(spec, device, emit);
+  else await runCase(spec, device, emit);
 }
 
 main().then(

@@ -10,7 +10,7 @@ import { normalization } from '../../src/data/batch';
 import type { Dataset } from '../../src/data/types';
 import { presetConfig, type UNetPresetName } from '../../src/model/presets';
 import type { UNet } from '../../src/model/unet';
-import { Trainer } from '../../src/training/trainer';
+import { Trainer, type TrainerOptions } from '../../src/training/trainer';
 
 /** A ready-to-run training step on the current backend. */
 export interface BenchTrainStep {
@@ -55,15 +55,26 @@ export function syntheticDataset(config: RunConfig, seed: number): Dataset {
   };
 }
 
-/** Builds the trainer for a preset at a batch. */
-export function createTrainStep(preset: UNetPresetName, batch: number, seed: number): BenchTrainStep {
+/** The lab's Trainer for a preset at a batch, on the synthetic dataset. */
+export function createTrainer(
+  preset: UNetPresetName,
+  batch: number,
+  seed: number,
+  options?: TrainerOptions,
+): Trainer {
   const config = benchRunConfig(preset, batch, seed);
   const dataset = syntheticDataset(config, seed);
-  const trainer = new Trainer(config, {
+  const data = {
     dataset,
     normalization: normalization(dataset, 'unit'),
     flip: config.training.flip && dataset.allowsFlip,
-  });
+  };
+  return new Trainer(config, data, options);
+}
+
+/** Builds the trainer for a preset at a batch. */
+export function createTrainStep(preset: UNetPresetName, batch: number, seed: number): BenchTrainStep {
+  const trainer = createTrainer(preset, batch, seed);
   return {
     samplingModel: () => trainer.samplingModel(),
     parameters: trainer.model.parameterCount(),

@@ -1,6 +1,7 @@
 import { trainingStepFlops } from '../../src/model/flops';
 import { presetConfig } from '../../src/model/presets';
-import { aggregateCase, linkPytorch, median, onGpu, predictedOverCap, stepFlops } from './aggregate';
+import { aggregateCase, linkPytorch, onGpu, predictedOverCap, stepFlops } from './aggregate';
+import { median } from './median';
 import { parseOptions } from './options';
 import { planCases, type PlannedCase } from './plan';
 import type { BenchEvent } from './types';

@@ -4,19 +4,14 @@
  */
 import { trainingStepFlops } from '../../src/model/flops';
 import { presetConfig } from '../../src/model/presets';
+import { aggregateHostCost, hostBatchFlags, hostCostComplete } from './hostCost';
+import { median } from './median';
 import type { PlannedCase } from './plan';
 import type { BenchEvent, CaseResult, SampleResult } from './types';
 
 /** How many of the most frequent kernels and programs a result keeps. */
 const TOP = 15;
 
-/** Median of a non-empty list (mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of an empty list');
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 /** Training FLOPs of one step of a preset at a batch, from src/model/flops.ts. */
 export function stepFlops(preset: PlannedCase['preset'], batch: number): number {
@@ -65,12 +60,18 @@ export function aggregateCase(
   const profile = events.find((e) => e.type === 'profile');
   const sampling = spec.sampleBatches.map((batch) => sampleResult(batch, events));
   const done = events.some((e) => e.type === 'done');
+  const hostCost = backend === 'node-null' ? aggregateHostCost(events) : undefined;
+  flags.push(...hostBatchFlags(hostCost, spec.batch));
+  // A node-null case times no training step of its own: its host events say how far it got.
+  const started = backend === 'node-null' ? hostCost !== undefined : first !== undefined;
+  const complete =
+    backend === 'node-null' ? hostCostComplete(hostCost) : done && timed.length >= spec.steps;
   const status: CaseResult['status'] =
-    errors.length > 0 && !first
+    errors.length > 0 && !started
       ? 'failed'
-      : !first
+      : !started
         ? 'skipped'
-        : done && reasons.length === 0 && timed.length >= spec.steps
+        : complete && reasons.length === 0
           ? 'ok'
           : 'partial';
 
@@ -103,6 +104,7 @@ export function aggregateCase(
     profile: profile
       ? { kernels: profile.kernels.slice(0, TOP), gpuMs: profile.gpuMs, wallMs: profile.wallMs }
       : null,
+    ...(hostCost ? { hostCost } : {}),
     flags,
   };
 }

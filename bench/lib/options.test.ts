@@ -41,6 +41,8 @@ describe('parseOptions', () => {
     expect(o.torchDevice).toBe('cuda');
     expect(o.bundles).toBe('bench/out/gpu');
     expect(parseOptions(['--sample-batches', 'none']).sampleBatches).toEqual([]);
+    expect(parseOptions(['--json', 'out.json']).json).toBe('out.json');
+    expect(parseOptions(['--backends', 'node-null']).backends).toEqual(['node-null']);
     expect(parseOptions(['--help']).help).toBe(true);
   });
 

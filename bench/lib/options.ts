@@ -30,6 +30,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** Write bench/results/*.json and update bench/RESULTS.md. */
   write: boolean;
+  /** Also write one summary row per case here (`node-null`: the host-cost fields of issue 14). */
+  json: string | null;
   torchDevice: 'auto' | 'cpu' | 'cuda';
   python: string | null;
   /** Path of the `webgpu` package's dawn.node; default: the installed package's. */
@@ -48,9 +50,12 @@ export class BenchOptionsError extends Error {
   override readonly name = 'BenchOptionsError';
 }
 
+/** The backends a run visits unless told: all but `node-null`, which measures host cost, not speed. */
+const DEFAULT_BACKENDS = BENCH_BACKENDS.filter((b) => b !== 'node-null');
+
 export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   presets: [...UNET_PRESET_NAMES],
-  backends: [...BENCH_BACKENDS],
+  backends: [...DEFAULT_BACKENDS],
   steps: 10,
   // The first step (which compiles every shader) is the warm-up; more cost minutes on SwiftShader.
   warmup: 0,
@@ -64,6 +69,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   machine: null,
   resultsDir: 'bench/results',
   write: true,
+  json: null,
   torchDevice: 'auto',
   python: null,
   dawn: null,
@@ -76,7 +82,9 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
 export const USAGE = `npm run bench -- [options]
 
   --presets LIST        ${UNET_PRESET_NAMES.join(',')} (default: all)
-  --backends LIST       ${BENCH_BACKENDS.join(',')} (default: all)
+  --backends LIST       ${BENCH_BACKENDS.join(',')} (default: all but node-null)
+                        node-null: host CPU per training step on Dawn's Null backend, tfjs path
+                        vs compiled step vs its replay (no GPU work, no sampling)
   --steps N             timed training steps per case, median reported (default ${DEFAULT_OPTIONS.steps})
   --warmup N            untimed steps after the first, compiling step (default ${DEFAULT_OPTIONS.warmup})
   --batch N             use this batch for every preset instead of the preset's own
@@ -89,6 +97,9 @@ export const USAGE = `npm run bench -- [options]
   --machine NAME        machine name for the results file (default: from the hardware)
   --results DIR         where results JSON goes (default ${DEFAULT_OPTIONS.resultsDir})
   --no-write            print the table only; write no files
+  --json FILE           also write one summary row per case to FILE (node-null: preset, batch,
+                        dispatchesPerStep, hostMsPerStep, replayHostMsPerStep, hostRandomValuesPerStep,
+                        uploadBytesPerStep, and the tfjs path's numbers)
   --profile             after the timed steps, one profiled step: GPU ms per tfjs kernel (WebGPU)
   --torch-device D      auto, cpu or cuda (default auto)
   --python PATH         interpreter with torch (default /usr/bin/python3, else python3)
@@ -118,6 +129,7 @@ const SETTERS: Record<string, Setter> = {
     o.machine = v;
   },
   results: (o, v) => (o.resultsDir = v),
+  json: (o, v) => (o.json = v),
   'torch-device': (o, v, f) => {
     if (v !== 'auto' && v !== 'cpu' && v !== 'cuda')
       throw new BenchOptionsError(`${f} "${v}": allowed auto, cpu, cuda`);

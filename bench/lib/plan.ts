@@ -23,6 +23,7 @@ export const TFJS_BACKEND: Readonly<Record<Exclude<BenchBackend, 'pytorch'>, 'cp
   Object.freeze({
     'node-cpu': 'cpu',
     'node-webgpu': 'webgpu',
+    'node-null': 'webgpu',
     'browser-webgl': 'webgl',
     'browser-webgpu': 'webgpu',
   });
@@ -62,14 +63,16 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
         warmup: o.warmup,
         timedBudgetMs: o.caseBudgetSeconds * 1000,
         capMs: o.capSeconds * 1000,
-        sampleBatches: [...o.sampleBatches],
+        // node-null measures the training step's host cost only.
+        sampleBatches: backend === 'node-null' ? [] : [...o.sampleBatches],
         sampleSteps: o.sampleSteps,
         seed: 1,
         ...(o.profile && backend !== 'pytorch' ? { profile: true } : {}),
         fused: true,
       };
-      for (const fused of fusedVariants(o, spec.device)) {
-        const note = spec.device !== 'webgpu' || o.fused === 'on' ? [] : [fused ? FUSED_NOTE : UNFUSED_NOTE];
+      const variants = fusedVariants(o, backend);
+      for (const fused of variants) {
+        const note = variants.length === 1 && fused ? [] : [fused ? FUSED_NOTE : UNFUSED_NOTE];
         cases.push({ preset, backend, spec: { ...spec, fused }, flags: [...flags, ...note] });
       }
     }
@@ -81,9 +84,13 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
 export const FUSED_NOTE = 'fused kernels';
 export const UNFUSED_NOTE = 'unfused (tfjs ops)';
 
-/** The fused settings a case runs with: both ways only on WebGPU and with `--fused both`. */
-function fusedVariants(o: BenchOptions, device: string): boolean[] {
-  if (device !== 'webgpu' || o.fused === 'on') return [true];
+/**
+ * The fused settings a case runs with: both ways only on WebGPU and with `--fused both`;
+ * `node-null` always fused (the compiled step is built from the fused kernels).
+ */
+function fusedVariants(o: BenchOptions, backend: BenchBackend): boolean[] {
+  if (backend === 'pytorch' || TFJS_BACKEND[backend] !== 'webgpu' || backend === 'node-null' || o.fused === 'on')
+    return [true];
   return o.fused === 'off' ? [false] : [true, false];
 }
 

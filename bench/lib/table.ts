@@ -2,6 +2,7 @@
  * bench/RESULTS.md: one section per run, newest first, each a table of its cases. A rerun with
  * the same results file name (same day, same machine) replaces its section.
  */
+import { hostCostRow, hostCostTable } from './hostCost';
 import { FUSED_NOTE, UNFUSED_NOTE } from './plan';
 import type { BenchRun, CaseResult } from './types';
 
@@ -26,9 +27,10 @@ export function runId(run: BenchRun): string {
   return `${run.date.slice(0, 10)}-${run.machine.name}`;
 }
 
-/** One run as a Markdown section. */
+/** One run as a Markdown section: the timing table, then the host-cost table of any `node-null` cases. */
 export function renderRun(run: BenchRun): string {
-  const sampleBatches = [...new Set(run.cases.flatMap((c) => c.sampling.map((s) => s.batch)))].sort(
+  const timedCases = run.cases.filter((c) => c.backend !== 'node-null');
+  const sampleBatches = [...new Set(timedCases.flatMap((c) => c.sampling.map((s) => s.batch)))].sort(
     (a, b) => a - b,
   );
   const head = [
@@ -48,7 +50,7 @@ export function renderRun(run: BenchRun): string {
     'peak MB',
     'notes',
   ];
-  const rows = run.cases.map((c) => [
+  const rows = timedCases.map((c) => [
     c.preset,
     c.backend,
     c.device ?? '–',
@@ -74,11 +76,16 @@ export function renderRun(run: BenchRun): string {
       `${m.gpu?.fp32PeakTflops ? `; fp32 peak ${m.gpu.fp32PeakTflops} TFLOP/s` : ''}.`,
     `Command \`${run.command}\`${run.commit ? ` at ${run.commit.slice(0, 10)}` : ''}, ${Math.round(run.wallSeconds)} s.`,
     '',
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => ' --- ').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
-    '',
-    ...programLines(run.cases),
+    ...(rows.length > 0
+      ? [
+          `| ${head.join(' | ')} |`,
+          `|${head.map(() => ' --- ').join('|')}|`,
+          ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
+          '',
+        ]
+      : []),
+    ...hostCostTable(run.cases),
+    ...programLines(timedCases),
     ...profileLines(run.cases),
   ];
   return lines.join('\n');
@@ -174,8 +181,34 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * The `--json` rows of a run: a `node-null` case's host-cost row (issue 14's fields first), other
+ * cases' step time, throughput and dispatches.
+ */
+export function jsonRows(run: BenchRun): Record<string, unknown>[] {
+  return run.cases.map((c) =>
+    c.backend === 'node-null'
+      ? hostCostRow(c)
+      : {
+          preset: c.preset,
+          backend: c.backend,
+          batch: c.batch,
+          msPerStep: c.msPerStep,
+          imagesPerSec: c.imagesPerSec,
+          dispatchesPerStep: c.dispatchesPerStep,
+          device: c.device ?? null,
+          status: c.status,
+          ...(c.reason ? { reason: c.reason } : {}),
+        },
+  );
+}
+
 /** The one-line summary printed when a case ends. */
 export function caseLine(c: CaseResult): string {
+  if (c.hostCost) {
+    const r = hostCostRow(c);
+    return `${c.status}: host ms/step tfjs ${r.tfjsHostMsPerStep ?? '–'}, compiled ${r.hostMsPerStep ?? '–'}, replay ${r.replayHostMsPerStep ?? '–'}; dispatches ${r.tfjsDispatchesPerStep ?? '–'} → ${r.dispatchesPerStep ?? '–'}${c.reason ? `; ${c.reason}` : ''}`;
+  }
   if (c.firstStepMs === null) return `${c.status}: ${c.reason ?? 'no step finished'}`;
   const parts = [`first step ${(c.firstStepMs / 1000).toFixed(1)} s`];
   if (c.msPerStep !== null)

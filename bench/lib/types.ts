@@ -5,8 +5,18 @@
  */
 import type { UNetPresetName } from '../../src/model/presets';
 
-/** Where a case runs. The first four are the lab (tfjs); `pytorch` is the reference. */
-export type BenchBackend = 'node-cpu' | 'node-webgpu' | 'browser-webgpu' | 'browser-webgl' | 'pytorch';
+/**
+ * Where a case runs. `pytorch` is the reference; the others are the lab (tfjs). `node-null` is
+ * WebGPU on Dawn's Null backend (full validation, no GPU work): it measures the host's CPU time
+ * per training step, tfjs path against compiled step (`env/hostCost.ts`), not speed.
+ */
+export type BenchBackend =
+  | 'node-cpu'
+  | 'node-webgpu'
+  | 'node-null'
+  | 'browser-webgpu'
+  | 'browser-webgl'
+  | 'pytorch';
 
 /** Every backend, in the order a run visits them (cheapest and most informative first). */
 export const BENCH_BACKENDS: readonly BenchBackend[] = [
@@ -15,7 +25,28 @@ export const BENCH_BACKENDS: readonly BenchBackend[] = [
   'browser-webgl',
   'browser-webgpu',
   'node-webgpu',
+  'node-null',
 ];
+
+/** How a `node-null` case runs the training step: tfjs op by op, or the compiled step (and its replay). */
+export type HostPath = 'tfjs' | 'compiled';
+
+/**
+ * What the host did per step in one timed sample of steps (or of replays of the compiled dispatch
+ * list): a sample repeats the step until it spans enough CPU time for the thread clock's ticks.
+ */
+export interface HostStep {
+  /** Steps in the sample (the other fields are per step). */
+  repeats: number;
+  /** Main-thread CPU milliseconds (`/proc/thread-self/schedstat`). */
+  cpuMs: number;
+  /** Compute dispatches encoded. */
+  dispatches: number;
+  /** Values drawn by the host's Philox draws (`src/random/draws.ts`). */
+  randomValues: number;
+  /** Bytes given to the GPU: `queue.writeBuffer` plus tfjs' uploads of tensor data. */
+  uploadBytes: number;
+}
 
 /** What one environment runs for one (preset, backend) pair. Durations in milliseconds. */
 export interface EnvSpec {
@@ -38,6 +69,8 @@ export interface EnvSpec {
   profile?: boolean;
   /** WebGPU: the lab's fused kernels (src/model/fused.ts) rather than tfjs' own ops. */
   fused: boolean;
+  /** `node-null` only: which path this process measures (each path runs in its own process). */
+  hostPath?: HostPath;
 }
 
 /** Kernel and memory counts over one step. `dispatches` is null where the backend has no GPU programs. */
@@ -69,6 +102,19 @@ export type BenchEvent =
    * slowest first; `gpuMs` is their sum (0 where the device has no timestamp queries).
    */
   | { type: 'profile'; kernels: [string, number, number][]; gpuMs: number; wallMs: number }
+  /**
+   * `node-null`: the timed steps of one path (`replay`: the compiled step's dispatch list
+   * submitted alone, in the compiled path's process). `buffers` (compiled only): the step's
+   * activation bytes with and without liveness sharing.
+   */
+  | {
+      type: 'host';
+      path: HostPath | 'replay';
+      /** The batch the path ran at. */
+      batch: number;
+      steps: HostStep[];
+      buffers?: { activationBytes: number; unsharedActivationBytes: number };
+    }
   | { type: 'stop'; what: 'train' | 'sample'; reason: string }
   | { type: 'error'; message: string }
   | { type: 'done' };
@@ -117,8 +163,30 @@ export interface CaseResult {
   topDispatches: [string, number][];
   /** GPU time per kernel of one profiled training step (`--profile`), or null. */
   profile?: { kernels: [string, number, number][]; gpuMs: number; wallMs: number } | null;
+  /** `node-null` cases: the host's cost per step on each path. */
+  hostCost?: HostCostResult;
   /** Departures from the full protocol (fewer steps, another batch), shown in the table. */
   flags: string[];
+}
+
+/** Per-step means of one path's timed steps (CPU time: the median). */
+export interface HostPathResult {
+  /** The batch it ran at: the case's, or less for a tfjs path that did not fit Dawn's Null device. */
+  batch: number;
+  steps: number;
+  hostMsPerStep: number;
+  dispatchesPerStep: number;
+  randomValuesPerStep: number;
+  uploadBytesPerStep: number;
+}
+
+/** A `node-null` case: before (the tfjs path), after (the compiled step) and its replay; null where a path did not run. */
+export interface HostCostResult {
+  tfjs: HostPathResult | null;
+  compiled: HostPathResult | null;
+  replay: HostPathResult | null;
+  activationBytes: number | null;
+  unsharedActivationBytes: number | null;
 }
 
 /** The machine a run ran on. */

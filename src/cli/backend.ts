@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { registerWebGpuBackend } from '../model/webgpu/device';
 import type { BackendName } from '../worker/protocol';
 import { UsageError } from './args';
 
@@ -47,8 +48,7 @@ async function registerWebGpu(): Promise<void> {
     throw new Error(
       'no WebGPU adapter: Dawn found no Vulkan device (install a Vulkan loader, e.g. Debian libvulkan1, or run with LD_LIBRARY_PATH=/usr/lib/chromium; without a GPU set VK_ICD_FILENAMES to a SwiftShader ICD)',
     );
-  // The backend registers itself at import, only if navigator.gpu exists by then.
-  await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGpuBackend(gpu);
 }
 
 /** The `webgpu` package's loader, replaceable in tests. */

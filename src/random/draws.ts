@@ -16,6 +16,13 @@ export const STREAM = Object.freeze({ t: 1, flip: 2, eps: 3, sample: 4, dropout:
 /** 2⁻²⁴: a word's top 24 bits times this is an exact float32 in [0, 1). */
 export const INV_2_24 = 5.9604644775390625e-8;
 
+/**
+ * How many values the draw functions below have produced in this program (t, flips, ε,
+ * dropout multipliers and the reverse process' noise, one per output element): the benches read
+ * it around timed steps to report the random values a step draws on the host.
+ */
+export const hostDraws = { values: 0 };
+
 /** Where in the run a draw belongs: the run seed (a safe integer) and the optimiser step. */
 export interface DrawKey {
   seed: number;
@@ -46,6 +53,7 @@ function words(key: DrawKey, stream: number, index: number, out: Uint32Array): U
  * every example takes index 0's. (The modulo's bias, T/2³² ≤ 2.4e-7, is far below any effect.)
  */
 export function drawTimesteps(key: DrawKey, batch: number, T: number, shared: boolean): Int32Array {
+  hostDraws.values += batch;
   const out = new Int32Array(batch);
   const w = new Uint32Array(4);
   for (let b = 0; b < batch; b++) out[b] = words(key, STREAM.t, shared ? 0 : b, w)[0] % T;
@@ -54,6 +62,7 @@ export function drawTimesteps(key: DrawKey, batch: number, T: number, shared: bo
 
 /** Horizontal flips for a batch: 1 where the top bit of word 0 of (index b, stream flip) is set. */
 export function drawFlips(key: DrawKey, batch: number): Uint8Array {
+  hostDraws.values += batch;
   const out = new Uint8Array(batch);
   const w = new Uint32Array(4);
   for (let b = 0; b < batch; b++) out[b] = words(key, STREAM.flip, b, w)[0] >>> 31;
@@ -68,6 +77,7 @@ export function drawFlips(key: DrawKey, batch: number): Uint8Array {
  * to about 1e-4 relative, not bit for bit (the words, t, flips and dropout masks are exact).
  */
 export function drawNoise(key: DrawKey, n: number): Float32Array {
+  hostDraws.values += n;
   const w = new Uint32Array(4);
   return boxMuller(n, (i) => words(key, STREAM.eps, i, w));
 }
@@ -98,6 +108,7 @@ export function drawSampleNoise(seed: number, image: number, draw: number, n: nu
       throw new RangeError(
         `sampling noise ${name} ${v} is not allowed; it must be an integer from 0 to 2^32 − 1`,
       );
+  hostDraws.values += n;
   const key = sampleKeyWords(seed);
   const w = new Uint32Array(4);
   return boxMuller(n, (i) => philox4x32([i, draw, STREAM.sample, image], key, w));
@@ -135,6 +146,7 @@ export function dropoutThreshold(rate: number): number {
  */
 export function dropoutMask(key: DrawKey, call: number, n: number, rate: number): Float32Array {
   const threshold = dropoutThreshold(rate);
+  hostDraws.values += n;
   const scale = Math.fround(1 / (1 - rate));
   const out = new Float32Array(n);
   const w = new Uint32Array(4);

@@ -6,6 +6,7 @@ import {
   drawSampleNoise,
   drawTimesteps,
   dropoutMask,
+  hostDraws,
   philoxKey,
   type DrawKey,
 } from './draws';
@@ -88,6 +89,16 @@ describe('training draws', () => {
     expect(Math.abs(kept - 0.75)).toBeLessThan(0.01);
     const flips = drawFlips({ seed: 5, step: 0 }, 4000).reduce((s, x) => s + x, 0) / 4000;
     expect(Math.abs(flips - 0.5)).toBeLessThan(0.04);
+  });
+
+  it('count every value they draw in hostDraws', () => {
+    const key = { seed: 9, step: 3 };
+    const before = hostDraws.values;
+    drawTimesteps(key, 8, 1000, true);
+    drawFlips(key, 5);
+    drawNoise(key, 13);
+    dropoutMask(key, 1, 37, 0.1);
+    expect(hostDraws.values - before).toBe(8 + 5 + 13 + 37);
   });
 
   it('reject seeds and steps it cannot key', () => {

@@ -5,7 +5,7 @@
  * `tf.getBackend()` after `tf.ready()`, and each rejected backend leaves a reason the UI shows.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
+import { registerWebGpuBackend } from '../model/webgpu/device';
 import {
   BACKENDS,
   type AdapterInfo,
@@ -39,6 +39,8 @@ async function webgpuAdapter(): Promise<{ adapter?: AdapterInfo; reason?: string
 
 async function tryBackend(name: BackendName): Promise<string | undefined> {
   try {
+    // The lab's device request (the adapter's largest buffers), in place of tfjs' own.
+    if (name === 'webgpu') registerWebGpuBackend();
     const ok = await tf.setBackend(name);
     await tf.ready();
     if (ok && tf.getBackend() === name) return undefined;

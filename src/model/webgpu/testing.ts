@@ -4,6 +4,7 @@
  * a reference implementation on the same backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWebGpuBackend } from './device';
 
 /**
  * Starts WebGPU through the `webgpu` package (Dawn; vitest.config.ts points it at SwiftShader on
@@ -16,8 +17,7 @@ export async function startWebGpu(): Promise<string | null> {
     const gpu = create([]);
     Object.assign(globalThis, { navigator: { gpu } });
     if (!(await gpu.requestAdapter())) return 'Dawn found no WebGPU adapter (no Vulkan driver)';
-    // The backend registers itself at import, only if navigator.gpu exists by then.
-    await import('@tensorflow/tfjs-backend-webgpu');
+    registerWebGpuBackend(gpu);
     if (!(await tf.setBackend('webgpu'))) return 'the tfjs WebGPU backend did not start';
     await tf.ready();
     return null;

@@ -50,3 +50,29 @@ export function flushTfjs(backend: WebGpuBackendInternals): void {
   backend.endComputePassEncoder();
   if (backend.commandEncoder) backend.submitQueue();
 }
+
+/**
+ * Destroys the buffers tfjs keeps pooled for reuse (the buffers of disposed tensors). After the
+ * compiled step's capture they hold the captured step's intermediates, which the compiled step's
+ * own slots replace: kept, they would double the step's activation memory. The pool's keys stay
+ * (tfjs skips releasing buffers into an empty pool map).
+ */
+export function releasePooledBuffers(backend: WebGpuBackendInternals): void {
+  flushTfjs(backend);
+  const pool = (backend as unknown as { bufferManager: PoolInternals }).bufferManager;
+  for (const buffers of pool.freeBuffers.values()) {
+    for (const b of buffers) {
+      pool.numBytesAllocated -= b.size;
+      b.destroy();
+    }
+    buffers.length = 0;
+  }
+  pool.numFreeBuffers = 0;
+}
+
+/** tfjs-backend-webgpu 4.22's BufferManager, as far as `releasePooledBuffers` touches it. */
+interface PoolInternals {
+  freeBuffers: Map<string, GPUBuffer[]>;
+  numFreeBuffers: number;
+  numBytesAllocated: number;
+}

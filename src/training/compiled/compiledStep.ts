@@ -12,7 +12,7 @@
  * next build.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bufferOf, flushTfjs, type WebGpuBackendInternals } from './backend';
+import { bufferOf, flushTfjs, releasePooledBuffers, type WebGpuBackendInternals } from './backend';
 import { captureDispatches } from './capture';
 import {
   COPY_WGSL,
@@ -120,16 +120,6 @@ export class CompiledStep {
       this.buffers.push(b);
       return b;
     };
-    this.params = make(flatBytes);
-    this.m = make(flatBytes);
-    this.v = make(flatBytes);
-    this.average = opts.ema ? make(flatBytes) : null;
-    const grads = make(flatBytes);
-
-    // The per-step buffer: key words, batch indices, hyper-parameters, each at a binding boundary.
-    this.layout = { indices: ALIGN, hyper: ALIGN + alignUp(4 * batch) };
-    this.stepBytes = new ArrayBuffer(this.layout.hyper + 4 * HYPER_FIELDS.length);
-    this.stepBuffer = make(this.stepBytes.byteLength);
 
     // Capture the tfjs step once, with placeholders for the per-step inputs.
     const indicesT = tf.tensor1d(new Int32Array(batch), 'int32');
@@ -139,6 +129,17 @@ export class CompiledStep {
     bufferOf(backend, indicesT);
     bufferOf(backend, keyT);
     const { result, capture } = captureDispatches(backend, externals, () => opts.trace(indicesT, keyT));
+    // The captured step's intermediates sit in tfjs' pool: free them before this step's own buffers.
+    releasePooledBuffers(backend);
+    this.params = make(flatBytes);
+    this.m = make(flatBytes);
+    this.v = make(flatBytes);
+    this.average = opts.ema ? make(flatBytes) : null;
+    const grads = make(flatBytes);
+    // The per-step buffer: key words, batch indices, hyper-parameters, each at a binding boundary.
+    this.layout = { indices: ALIGN, hyper: ALIGN + alignUp(4 * batch) };
+    this.stepBytes = new ArrayBuffer(this.layout.hyper + 4 * HYPER_FIELDS.length);
+    this.stepBuffer = make(this.stepBytes.byteLength);
     const keep = [result.loss.dataId, result.perExample.dataId, result.t.dataId];
     const gradIds = result.grads.map((g) => g.dataId);
     const plan: StepPlan<object> = planStep(
@@ -240,6 +241,7 @@ export class CompiledStep {
     this.dispatchesPerStep = this.dispatches.length;
     this.kernelCounts = countKernels([this.dispatches]);
     tf.dispose([indicesT, keyT, result.loss, result.perExample, result.t, ...result.grads]);
+    releasePooledBuffers(backend);
   }
 
   /** Copies the variables, the flat moments and the flat EMA (tfjs tensors, unpadded) in. */
@@ -315,10 +317,7 @@ export class CompiledStep {
     HYPER_FIELDS.forEach((f, i) => (floats[i] = hyper[f]));
     flushTfjs(backend);
     this.device.queue.writeBuffer(this.stepBuffer, 0, this.stepBytes);
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, this.dispatches);
-    pass.end();
+    const encoder = this.encodePass();
     const staging = this.ring[this.ringNext];
     this.ringNext = (this.ringNext + 1) % RING;
     encoder.copyBufferToBuffer(this.stats, 0, staging, 0, this.statsBytes);
@@ -336,9 +335,24 @@ export class CompiledStep {
     });
   }
 
-  /** Bytes the host writes per step (draw key, batch indices, hyper-parameters). */
-  get uploadBytesPerStep(): number {
-    return this.stepBytes.byteLength;
+  /**
+   * Submits the dispatch list alone: the same pipelines and bind groups in one pass, one submit,
+   * no per-step write and no statistics copy, over whatever the per-step buffer holds. It repeats
+   * the last step's arithmetic; the bench times it as the floor of a step's host cost.
+   */
+  replay(): Promise<undefined> {
+    flushTfjs(this.opts.backend);
+    this.device.queue.submit([this.encodePass().finish()]);
+    return this.device.queue.onSubmittedWorkDone();
+  }
+
+  /** A command encoder holding one compute pass with every dispatch of the step. */
+  private encodePass(): GPUCommandEncoder {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, this.dispatches);
+    pass.end();
+    return encoder;
   }
 
   /** Ring size: how many steps may be in flight at once. */
