@@ -22,6 +22,8 @@ test('import a diffusers pipeline, sample with DDIM, scrub the timeline, export 
   await expect(page.getByTestId('sample-weights-choice')).toBeDisabled();
   await expect(page.getByTestId('sample-weights-choice')).toHaveAttribute('title', /one set of weights/);
   const first = await sampleAndWait(page);
+  // On WebGPU the worker samples through the compiled loop (captured forward, one submit per step).
+  await expect(page.getByTestId('sample-status')).toContainText('compiled WebGPU loop');
 
   const slider = page.getByTestId('timeline-slider');
   const xt = page.getByTestId('timeline-xt');

@@ -5,7 +5,8 @@ Philox 4x32-10 is transcribed from Salmon et al., "Parallel random numbers: as e
 the TypeScript and WGSL), and checked against the known-answer vectors of Random123's
 kat_vectors before anything is written. The draws follow the contract in src/random/draws.ts:
 counter = [index, step, stream, 0], key = [seed & 0xffffffff, seed >> 32], streams t = 1,
-flip = 2, eps = 3, dropout = 16 + call.
+flip = 2, eps = 3, dropout = 16 + call. The reverse process' noise (draws.ts, drawSampleNoise):
+counter = [index, draw, 4, image], key = the seed's 64-bit two's complement words.
 
 Run:  /usr/bin/python3 scripts/reference/random_philox_reference.py
 Writes scripts/reference/fixtures/random_philox.json.
@@ -64,9 +65,13 @@ def flips(seed, step, batch):
 
 
 def noise(seed, step, n):
+    return normals(lambda i: words(seed, step, 3, i), n)
+
+
+def normals(w_at, n):
     out = []
     for e in range(n):
-        w = words(seed, step, 3, e // 4)
+        w = w_at(e // 4)
         a, b = (w[0], w[1]) if e % 4 < 2 else (w[2], w[3])
         u1 = ((a >> 8) + 1) / 2.0**24
         u2 = (b >> 8) / 2.0**24
@@ -74,6 +79,11 @@ def noise(seed, step, n):
         z = r * (math.cos(2 * math.pi * u2) if e % 2 == 0 else math.sin(2 * math.pi * u2))
         out.append(f32(z))
     return out
+
+
+def sample_noise(seed, image, draw, n):
+    key = [seed & MASK, (seed >> 32) & MASK]
+    return normals(lambda i: philox4x32_10([i, draw, 4, image], key), n)
 
 
 def dropout_keep(seed, step, call, n, rate):
@@ -99,10 +109,15 @@ def main():
                 keep=dropout_keep(seed, step, 2, 37, 0.1),
             )
         )
+    sampling = [
+        dict(seed=seed, image=image, draw=draw, z=sample_noise(seed, image, draw, 13))
+        for seed, image, draw in [(0, 0, 0), (0, 1, 0), (0, 0, 1), (-1, 3, 2), (2**40 + 5, 63, 999), (-(2**53) + 1, 7, 5)]
+    ]
     fixture = dict(
         generator="scripts/reference/random_philox_reference.py",
         kat=[dict(counter=c, key=k, out=o) for c, k, o in KAT],
         cases=cases,
+        sampling=sampling,
     )
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

@@ -134,6 +134,11 @@ export class UNet {
     return this.specs.filter((s) => s.trainable).map((s) => this.variable(s.name));
   }
 
+  /** Every variable, BatchNorm running statistics included: all a forward reads that may change. */
+  variables(): tf.Variable[] {
+    return this.specs.map((s) => this.variable(s.name));
+  }
+
   /** One variable by diffusers name, in tfjs layout. */
   variable(name: string): tf.Variable {
     const v = this.vars.get(name);

@@ -1,12 +1,12 @@
 /**
  * N generated images for a score, where N (hundreds) exceeds what one sampling run takes
- * (MAX_IMAGES): runs of up to MAX_IMAGES images, with image i's noise from
- * `seededNoise(seed, N)[i]`, so the N images are those one run of N would give and do not depend on
- * how they were chunked. No frames are recorded.
+ * (MAX_IMAGES): runs of up to MAX_IMAGES images, image i drawing the seed's noise of image i
+ * (`firstImage`), so the N images are those one run of N would give and do not depend on how they
+ * were chunked. No frames are recorded.
  */
 import type { SchedulerConfig } from '../diffusion';
 import { MAX_IMAGES } from '../sampling/options';
-import { sample, seededNoise, type DenoisingModel } from '../sampling/runner';
+import { sample, type DenoisingModel } from '../sampling/runner';
 import type { ImageSet } from './classifier';
 import { QualityError } from './errors';
 import { MAX_SCORE_IMAGES, type ScoreSampling } from './scoreTypes';
@@ -30,7 +30,6 @@ export async function sampleMany(
     throw new QualityError(
       `score: ${n} images is not allowed; choose an integer from 2 to ${MAX_SCORE_IMAGES}`,
     );
-  const noise = seededNoise(seed, n);
   const runs = Math.ceil(n / MAX_IMAGES);
   let images: Uint8Array | undefined;
   let set: Omit<ImageSet, 'images'> | undefined;
@@ -40,9 +39,9 @@ export async function sampleMany(
     const result = await sample(
       model,
       schedule,
-      { ...sampling, numImages: count, frameBudgetBytes: 0 },
+      { ...sampling, numImages: count, seed, frameBudgetBytes: 0 },
       {
-        noiseFor: (i) => noise[first + i],
+        firstImage: first,
         signal: hooks.signal,
         onProgress: (done, total) => hooks.onProgress?.(run * total + done, runs * total),
       },

@@ -7,16 +7,19 @@
  */
 import { philox4x32 } from './philox';
 
-/** Stream numbers (counter word 2). Dropout call k of a forward pass uses `dropout + k`. */
-export const STREAM = Object.freeze({ t: 1, flip: 2, eps: 3, dropout: 16 });
+/**
+ * Stream numbers (counter word 2). Dropout call k of a forward pass uses `dropout + k`; the
+ * reverse process' noise uses `sample` (see {@link drawSampleNoise}).
+ */
+export const STREAM = Object.freeze({ t: 1, flip: 2, eps: 3, sample: 4, dropout: 16 });
 
 /** 2⁻²⁴: a word's top 24 bits times this is an exact float32 in [0, 1). */
 export const INV_2_24 = 5.9604644775390625e-8;
 
 /**
- * How many values the draw functions below have produced in this program (t, flips, ε and
- * dropout multipliers, one per output element): the bench reads it around timed training steps
- * to report the random values a step draws on the host.
+ * How many values the draw functions below have produced in this program (t, flips, ε,
+ * dropout multipliers and the reverse process' noise, one per output element): the benches read
+ * it around timed steps to report the random values a step draws on the host.
  */
 export const hostDraws = { values: 0 };
 
@@ -75,10 +78,47 @@ export function drawFlips(key: DrawKey, batch: number): Uint8Array {
  */
 export function drawNoise(key: DrawKey, n: number): Float32Array {
   hostDraws.values += n;
-  const out = new Float32Array(n);
   const w = new Uint32Array(4);
+  return boxMuller(n, (i) => words(key, STREAM.eps, i, w));
+}
+
+/**
+ * The Philox key words of a sampling seed: its 64-bit two's complement, low word first (sampling
+ * seeds may be any safe integer, negative ones included).
+ */
+export function sampleKeyWords(seed: number): [number, number] {
+  if (!Number.isSafeInteger(seed))
+    throw new RangeError(`sampling seed ${seed} is not allowed; it must be a safe integer`);
+  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
+}
+
+/**
+ * The reverse process' standard normals: draw `draw` (0 is x_T, then one per step that adds
+ * noise) of image `image` of a sampling run, n = H·W·C values in HWC order. Counter =
+ * [⌊e/4⌋, draw, STREAM.sample, image], key = {@link sampleKeyWords}(seed), Box–Muller as
+ * {@link drawNoise}. Every value is a pure function of (seed, image, draw, e), so an image does
+ * not depend on how many run beside it, and the GPU (`sampleDrawsWgsl`) draws the same values.
+ */
+export function drawSampleNoise(seed: number, image: number, draw: number, n: number): Float32Array {
+  for (const [name, v] of [
+    ['image', image],
+    ['draw', draw],
+  ] as const)
+    if (!Number.isInteger(v) || v < 0 || v >= 4294967296)
+      throw new RangeError(
+        `sampling noise ${name} ${v} is not allowed; it must be an integer from 0 to 2^32 − 1`,
+      );
+  hostDraws.values += n;
+  const key = sampleKeyWords(seed);
+  const w = new Uint32Array(4);
+  return boxMuller(n, (i) => philox4x32([i, draw, STREAM.sample, image], key, w));
+}
+
+/** n normals, two per word pair of `wordsAt(i)` (elements 4i … 4i+3), as {@link drawNoise} documents. */
+function boxMuller(n: number, wordsAt: (i: number) => Uint32Array): Float32Array {
+  const out = new Float32Array(n);
   for (let i = 0; 4 * i < n; i++) {
-    words(key, STREAM.eps, i, w);
+    const w = wordsAt(i);
     for (let pair = 0; pair < 2; pair++) {
       const u1 = ((w[2 * pair] >>> 8) + 1) * INV_2_24;
       const u2 = (w[2 * pair + 1] >>> 8) * INV_2_24;

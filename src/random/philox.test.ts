@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { drawFlips, drawNoise, drawTimesteps, dropoutMask, hostDraws, philoxKey, type DrawKey } from './draws';
+import {
+  drawFlips,
+  drawNoise,
+  drawSampleNoise,
+  drawTimesteps,
+  dropoutMask,
+  hostDraws,
+  philoxKey,
+  type DrawKey,
+} from './draws';
 import { mulHi32, philox4x32 } from './philox';
 
 interface Case {
@@ -18,7 +27,11 @@ const golden = JSON.parse(
     fileURLToPath(new URL('../../scripts/reference/fixtures/random_philox.json', import.meta.url)),
     'utf8',
   ),
-) as { kat: { counter: number[]; key: number[]; out: number[] }[]; cases: Case[] };
+) as {
+  kat: { counter: number[]; key: number[]; out: number[] }[];
+  cases: Case[];
+  sampling: { seed: number; image: number; draw: number; z: number[] }[];
+};
 
 describe('Philox 4x32-10', () => {
   it.each(golden.kat)('gives Random123’s known answer for counter $counter, key $key', (c) => {
@@ -92,5 +105,21 @@ describe('training draws', () => {
     expect(() => drawNoise({ seed: -1, step: 0 }, 4)).toThrow(/seed -1/);
     expect(() => drawNoise({ seed: 1, step: 2 ** 32 }, 4)).toThrow(/step/);
     expect(() => dropoutMask({ seed: 1, step: 0 }, 0, 4, 1)).toThrow(/dropout rate 1/);
+  });
+});
+
+describe('sampling draws', () => {
+  it.each(golden.sampling)(
+    'match the Python reference for seed $seed, image $image, draw $draw',
+    ({ seed, image, draw, z }) => {
+      const got = drawSampleNoise(seed, image, draw, z.length);
+      z.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThanOrEqual(1e-7 * Math.max(1, Math.abs(v))));
+    },
+  );
+  it('give an image the same noise whatever the images beside it, and reject what they cannot key', () => {
+    expect(drawSampleNoise(9, 5, 2, 10)).toEqual(drawSampleNoise(9, 5, 2, 12).subarray(0, 10));
+    expect(drawSampleNoise(9, 5, 2, 8)).not.toEqual(drawSampleNoise(9, 4, 2, 8));
+    expect(() => drawSampleNoise(0.5, 0, 0, 4)).toThrow(/sampling seed 0.5/);
+    expect(() => drawSampleNoise(1, -1, 0, 4)).toThrow(/image -1/);
   });
 });

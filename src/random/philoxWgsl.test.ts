@@ -1,7 +1,7 @@
 import { startWebGpu } from '../model/webgpu/testing';
-import { drawFlips, drawNoise, drawTimesteps, dropoutMask, philoxKey } from './draws';
+import { drawFlips, drawNoise, drawSampleNoise, drawTimesteps, dropoutMask, philoxKey } from './draws';
 import { philox4x32 } from './philox';
-import { PHILOX_WGSL, trainingDrawsWgsl } from './philoxWgsl';
+import { PHILOX_WGSL, sampleDrawsWgsl, trainingDrawsWgsl } from './philoxWgsl';
 import { runWgslWords } from './testing';
 
 const unavailable = await startWebGpu();
@@ -60,5 +60,23 @@ describe.skipIf(unavailable !== null)('Philox in WGSL', () => {
     // relative here; the spec allows more near log's zero); the words themselves are exact.
     expect(worst).toBeLessThan(1e-3);
     expect(worst).toBeGreaterThanOrEqual(0);
+  });
+
+  it('draws the reverse process’ noise as drawSampleNoise does, within the same float32 error', async () => {
+    const n = 1000;
+    const got = new Float32Array(
+      (
+        await runWgslWords(
+          sampleDrawsWgsl(),
+          `out[i] = bitcast<u32>(drawSampleNormal(${key}, 17u, 3u, i));`,
+          n,
+        )
+      ).buffer,
+    );
+    const ref = drawSampleNoise(seed, 17, 3, n);
+    let worst = 0;
+    for (let i = 0; i < n; i++)
+      worst = Math.max(worst, Math.abs(got[i] - ref[i]) / Math.max(1, Math.abs(ref[i])));
+    expect(worst).toBeLessThan(1e-3);
   });
 });

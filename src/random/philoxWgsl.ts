@@ -36,6 +36,18 @@ fn philox4x32(counter : vec4<u32>, key : vec2<u32>) -> vec4<u32> {
 }
 `;
 
+/** WGSL `boxMuller(w, j) -> f32`: normal j (0..3) of the four words w, as `draws.ts` pairs them. */
+const BOX_MULLER_WGSL = `
+fn boxMuller(w : vec4<u32>, j : u32) -> f32 {
+  let pair = select(w.xy, w.zw, j >= 2u);
+  let u1 = f32((pair.x >> 8u) + 1u) * ${INV_2_24};
+  let u2 = f32(pair.y >> 8u) * ${INV_2_24};
+  let r = sqrt(-2.0 * log(u1));
+  let theta = 6.283185307179586 * u2;
+  return select(r * cos(theta), r * sin(theta), (j & 1u) == 1u);
+}
+`;
+
 /**
  * WGSL of `draws.ts` over a key `vec2<u32>` (seed words) and the step: `drawTimestep(b, T, shared)`,
  * `drawFlip(b)`, `drawNormal(e)`, `dropoutKeep(call, e, threshold)`. Needs `PHILOX_WGSL`.
@@ -43,6 +55,7 @@ fn philox4x32(counter : vec4<u32>, key : vec2<u32>) -> vec4<u32> {
 export function trainingDrawsWgsl(): string {
   return `
 ${PHILOX_WGSL}
+${BOX_MULLER_WGSL}
 fn drawWords(key : vec2<u32>, step : u32, stream : u32, index : u32) -> vec4<u32> {
   return philox4x32(vec4<u32>(index, step, stream, 0u), key);
 }
@@ -53,18 +66,25 @@ fn drawFlip(key : vec2<u32>, step : u32, b : u32) -> bool {
   return (drawWords(key, step, ${STREAM.flip}u, b).x >> 31u) == 1u;
 }
 fn drawNormal(key : vec2<u32>, step : u32, e : u32) -> f32 {
-  let w = drawWords(key, step, ${STREAM.eps}u, e >> 2u);
-  let j = e & 3u;
-  let pair = select(w.xy, w.zw, j >= 2u);
-  let u1 = f32((pair.x >> 8u) + 1u) * ${INV_2_24};
-  let u2 = f32(pair.y >> 8u) * ${INV_2_24};
-  let r = sqrt(-2.0 * log(u1));
-  let theta = 6.283185307179586 * u2;
-  return select(r * cos(theta), r * sin(theta), (j & 1u) == 1u);
+  return boxMuller(drawWords(key, step, ${STREAM.eps}u, e >> 2u), e & 3u);
 }
 fn dropoutKeep(key : vec2<u32>, step : u32, call : u32, e : u32, threshold : u32) -> bool {
   let w = drawWords(key, step, ${STREAM.dropout}u + call, e >> 2u);
   return (w[e & 3u] >> 8u) >= threshold;
+}
+`;
+}
+
+/**
+ * WGSL of `drawSampleNoise`: `drawSampleNormal(key, image, draw, e)` with key the seed's
+ * `sampleKeyWords`. Needs nothing else (it includes Philox).
+ */
+export function sampleDrawsWgsl(): string {
+  return `
+${PHILOX_WGSL}
+${BOX_MULLER_WGSL}
+fn drawSampleNormal(key : vec2<u32>, image : u32, draw : u32, e : u32) -> f32 {
+  return boxMuller(philox4x32(vec4<u32>(e >> 2u, draw, ${STREAM.sample}u, image), key), e & 3u);
 }
 `;
 }

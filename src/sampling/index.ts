@@ -1,6 +1,7 @@
 /**
  * The reverse process on the GPU: `sample()` runs DDPM or DDIM with any (x_t, t) → prediction
- * model, records x_t, x̂₀ and ε̂ for the timeline within a memory budget, and returns the images.
+ * model (compiled on WebGPU, tfjs ops elsewhere), records x_t, x̂₀ and ε̂ for the timeline within a
+ * memory budget, and returns the images.
  * `options.ts` and `frames.ts` hold no tfjs, so the page can import their types and helpers.
  */
 export {
@@ -22,6 +23,7 @@ export {
   resolveSampleOptions,
   type FrameFormat,
   type ResolvedSampleOptions,
+  type SampleLoop,
   type SampleOptions,
   type SamplingVariance,
 } from './options';

@@ -41,6 +41,9 @@ export interface SampleOptions {
 export const SAMPLING_VARIANCES = ['fixed_small', 'fixed_large'] as const;
 export type SamplingVariance = (typeof SAMPLING_VARIANCES)[number];
 
+/** Which loop ran a sampling run: the compiled WebGPU dispatch lists, or tfjs op by op. */
+export type SampleLoop = 'compiled' | 'tfjs';
+
 /** How recorded frames hold their values. */
 export type FrameFormat = 'uint8' | 'float32';
 

@@ -1,111 +1,58 @@
 /**
- * The reverse process on the GPU: starts from x_T ~ N(0, I), runs DDPM or DDIM steps with the
- * model, records x_t, x̂₀ and ε̂ along the way for the timeline, and returns the final images.
- * The schedule's scalars come from the diffusion core; noise comes from its seeded Rng, drawn on
- * the CPU and uploaded, so a run is reproducible on every backend.
+ * The reverse process: starts from x_T ~ N(0, I), runs DDPM or DDIM steps with the model, records
+ * x_t, x̂₀ and ε̂ along the way for the timeline, and returns the final images. On WebGPU a model
+ * that lists its variables runs the compiled loop (`compiled/`); everywhere else, and as its
+ * reference, the tfjs loop here. The schedule's scalars come from the diffusion core; noise comes
+ * from the seed's counter-based draws (`drawSampleNoise`, on the GPU under WebGPU), so a run is
+ * reproducible on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  Rng,
-  brokenFinalStepCoefficients,
-  createScheduler,
-  resolveSchedulerConfig,
-  stepCoefficients,
-  type SchedulerConfig,
-  type StepCoefficients,
-} from '../diffusion';
-import type { UNetConfig } from '../model/config';
-import {
-  frameBytes,
-  frameCount,
-  frameStride,
-  toUint8,
-  type FrameData,
-  type ImageShape,
-  type SampleFrame,
-} from './frames';
+import type { SchedulerConfig, StepCoefficients } from '../diffusion';
+import { drawSampleNoise } from '../random/draws';
+import { compiledSamplerFor } from './compiled/compiledSampler';
+import type { ImageShape } from './frames';
 import { gpuStep } from './gpuStep';
+import type { SampleOptions } from './options';
 import {
-  resolveSampleOptions,
-  type FrameFormat,
-  type ResolvedSampleOptions,
-  type SampleOptions,
-} from './options';
+  SampleCancelledError,
+  frameOf,
+  isRecorded,
+  nextMacrotask,
+  planRun,
+  resultOf,
+  samplePlan,
+  type DenoisingModel,
+  type NormalSource,
+  type RunPlan,
+  type SampleHooks,
+  type SampleResult,
+} from './run';
+import { sampleNoiseWebGpu } from './webgpuNoise';
+
+export {
+  SampleCancelledError,
+  type DenoisingModel,
+  type NormalSource,
+  type SampleHooks,
+  type SamplePlan,
+  type SampleResult,
+} from './run';
 
 /**
- * What the runner needs of a network: the U-Net (raw or EMA weights) or any function of (x_t, t)
- * with the same contract. `apply` takes NHWC x_t and one float timestep per image.
+ * Images first … first + count − 1 of a seed's noise as streams: the k-th `fillNormal` of image
+ * i is `drawSampleNoise(seed, first + i, k, …)` (draw 0 is x_T, then one per step that adds
+ * noise), so an image's noise does not depend on how many images run beside it.
  */
-export interface DenoisingModel {
-  apply(x: tf.Tensor4D, t: tf.Tensor1D, opts: { training: false }): tf.Tensor4D;
-  readonly config: Pick<UNetConfig, 'in_channels' | 'out_channels' | 'sample_size'>;
-}
-
-/** A stream of standard normals; the core's `Rng` is one. */
-export interface NormalSource {
-  fillNormal(out: Float32Array): Float32Array;
-}
-
-/** What a run will produce, known before its first step (the timeline's size). */
-export interface SamplePlan {
-  shape: ImageShape;
-  timesteps: number[];
-  frameStride: number;
-  frameCount: number;
-  frameFormat: FrameFormat;
-}
-
-/** How a run talks to its caller. All optional. */
-export interface SampleHooks {
-  /** Called once, after the options are checked and before the first step. */
-  onStart?(plan: SamplePlan): void;
-  /** Called after every step with (steps done, total steps). */
-  onProgress?(done: number, total: number): void;
-  /** Receives each recorded frame; the runner keeps no reference, so its buffers may be transferred. */
-  onFrame?(frame: SampleFrame): void;
-  /** Checked before every step; once `aborted`, the run stops with {@link SampleCancelledError}. */
-  signal?: { readonly aborted: boolean };
-  /**
-   * Replaces the seeded noise: returns image i's normals, drawn in run order (x_T first, then z
-   * of each step that adds noise), HWC per draw. Default: {@link seededNoise}.
-   */
-  noiseFor?(image: number): NormalSource;
-}
-
-/** A finished run. */
-export interface SampleResult {
-  /** Final images, uint8 NHWC ([−1, 1] → 0..255). */
-  images: Uint8Array;
-  shape: ImageShape;
-  /** The timesteps visited, in order. */
-  timesteps: number[];
-  /** Every `frameStride`-th step was recorded (0: none); 1 means every step. */
-  frameStride: number;
-  frameCount: number;
-  timing: { totalMs: number; msPerStep: number };
-}
-
-/** A run stopped through `hooks.signal`; every tensor it held has been freed. */
-export class SampleCancelledError extends Error {
-  override readonly name = 'SampleCancelledError';
-  constructor(
-    readonly stepsDone: number,
-    readonly totalSteps: number,
-  ) {
-    super(`sampling cancelled after ${stepsDone} of ${totalSteps} steps`);
-  }
-}
-
-/**
- * Image i's noise generator for a seed: a master Rng(seed) deals one 53-bit seed per image, so an
- * image's noise does not depend on how many images run beside it or on the batch cap.
- */
-export function seededNoise(seed: number, numImages: number): Rng[] {
-  const master = new Rng(seed);
-  return Array.from(
-    { length: numImages },
-    () => new Rng(master.nextUint32() * 2 ** 21 + (master.nextUint32() >>> 11)),
-  );
+export function seededNoise(seed: number, count: number, first = 0): NormalSource[] {
+  return Array.from({ length: count }, (_, i) => {
+    let draw = 0;
+    return {
+      fillNormal: (out: Float32Array) => {
+        out.set(drawSampleNoise(seed, first + i, draw++, out.length));
+        return out;
+      },
+    };
+  });
 }
 
 /**
@@ -119,90 +66,85 @@ export async function sample(
   options: SampleOptions,
   hooks: SampleHooks = {},
 ): Promise<SampleResult> {
-  const started = performance.now();
-  const config = resolveSchedulerConfig(schedule);
-  const o = resolveSampleOptions(options, config);
-  const scheduler = createScheduler(o.sampler, {
-    ...config,
-    clip_sample: o.clip,
-    variance_type: o.varianceType,
-  });
-  const timesteps = scheduler.setTimesteps(o.numInferenceSteps);
-  const steps = timesteps.map((t) => stepCoefficients(scheduler, t, scheduler.previousTimestep(t), o.eta));
-  // The learner's last step reuses the step before it's ε̂ (no model call): keep that output.
-  const broken = o.brokenFinalStep;
-  if (broken) {
-    const last = steps.length - 1;
-    steps[last] = brokenFinalStepCoefficients(scheduler, timesteps[last], timesteps[last - 1]);
+  const plan = planRun(model.config, schedule, options);
+  const first = hooks.firstImage ?? 0;
+  if (!Number.isSafeInteger(first) || first < 0 || first + plan.shape.numImages > 2 ** 32)
+    throw new RangeError(
+      `firstImage ${first} is not allowed; it must be an integer from 0 to 2^32 − numImages`,
+    );
+  hooks.onStart?.(samplePlan(plan));
+  if (hooks.loop !== 'tfjs' && !hooks.noiseFor) {
+    const compiled = compiledSamplerFor(model, plan.shape, plan.o.maxBatch);
+    if (compiled) return compiled.run(plan, first, hooks);
   }
-  const shape = imageShape(model, o.numImages);
-  const stride = frameStride(steps.length, frameBytes(shape, o.frameFormat), o.frameBudgetBytes);
-  const noise = hooks.noiseFor
-    ? Array.from({ length: shape.numImages }, (_, i) => hooks.noiseFor!(i))
-    : seededNoise(o.seed, shape.numImages);
+  return tfjsLoop(model, plan, hooks);
+}
 
-  const frames = frameCount(steps.length, stride);
-  hooks.onStart?.({ shape, timesteps, frameStride: stride, frameCount: frames, frameFormat: o.frameFormat });
-
-  let x = upload(drawNoise(noise, shape), shape);
+/** The tfjs loop: op by op on any backend, one model call per batch chunk per step. */
+async function tfjsLoop(model: DenoisingModel, plan: RunPlan, hooks: SampleHooks): Promise<SampleResult> {
+  const { steps } = plan;
+  const normals = noiseOf(plan, hooks);
+  let x = normals(0);
   let kept: tf.Tensor4D | null = null;
   try {
     for (let i = 0; i < steps.length; i++) {
       if (hooks.signal?.aborted) throw new SampleCancelledError(i, steps.length);
       const last = i === steps.length - 1;
+      const reuse = plan.reuseLastOutput && last;
+      const z = plan.draws[i] >= 0 ? normals(plan.draws[i]) : null;
       const next = await runStep(
         model,
-        steps[i],
+        plan,
+        i,
         x,
-        noise,
-        shape,
-        o,
-        stride > 0 && i % stride === 0 ? i : -1,
+        z,
         hooks,
-        broken && last ? kept : null,
-        broken && i === steps.length - 2,
+        reuse ? kept : null,
+        plan.reuseLastOutput && i === steps.length - 2,
       );
       x.dispose();
       x = next.prev;
       if (next.modelOutput) kept = next.modelOutput;
       hooks.onProgress?.(i + 1, steps.length);
-      // A macrotask, so a worker can receive a cancel message between steps.
       await nextMacrotask();
     }
-    const images = toUint8((await x.data()) as Float32Array);
-    const totalMs = performance.now() - started;
-    return {
-      images,
-      shape,
-      timesteps,
-      frameStride: stride,
-      frameCount: frames,
-      timing: { totalMs, msPerStep: totalMs / steps.length },
-    };
+    return resultOf(plan, (await x.data()) as Float32Array, 'tfjs');
   } finally {
     x.dispose();
     kept?.dispose();
   }
 }
 
+/** Draw d of every image's normals as a tensor: the caller's sources, the GPU's or the host's Philox draws. */
+function noiseOf(plan: RunPlan, hooks: SampleHooks): (draw: number) => tf.Tensor4D {
+  const { shape, o } = plan;
+  const first = hooks.firstImage ?? 0;
+  if (!hooks.noiseFor && tf.getBackend() === 'webgpu')
+    return (draw) => sampleNoiseWebGpu(o.seed, first, draw, shape);
+  const sources = hooks.noiseFor
+    ? Array.from({ length: shape.numImages }, (_, i) => hooks.noiseFor!(i))
+    : seededNoise(o.seed, shape.numImages, first);
+  // Sources are streams: draws are asked for in order, so the draw index is implicit.
+  return () => upload(drawNoise(sources, shape), shape);
+}
+
 /**
- * One step for all images: model calls in chunks of maxBatch (or `reuse`, an earlier step's
- * output, without calling the model), the update, and the frame if recorded (`record` ≥ 0).
- * With `keepModelOutput` the model output is returned too, for the caller to dispose.
+ * Step i for all images: model calls in chunks of maxBatch (or `reuse`, an earlier step's output,
+ * without calling the model), the update, and the frame if recorded. With `keepModelOutput` the
+ * model output is returned too, for the caller to dispose. `z` is disposed here.
  */
 async function runStep(
   model: DenoisingModel,
-  c: StepCoefficients,
+  plan: RunPlan,
+  i: number,
   x: tf.Tensor4D,
-  noise: NormalSource[],
-  shape: ImageShape,
-  o: ResolvedSampleOptions,
-  record: number,
+  z: tf.Tensor4D | null,
   hooks: SampleHooks,
   reuse: tf.Tensor4D | null,
   keepModelOutput: boolean,
 ): Promise<{ prev: tf.Tensor4D; modelOutput?: tf.Tensor4D }> {
-  const z = c.sigma > 0 ? upload(drawNoise(noise, shape), shape) : null;
+  const { shape, o } = plan;
+  const c: StepCoefficients = plan.steps[i];
   let prev: tf.Tensor4D;
   let stacked: tf.Tensor | undefined;
   let modelOutput: tf.Tensor4D | undefined;
@@ -223,7 +165,7 @@ async function runStep(
       const r = gpuStep(c, m, x, z);
       return [
         r.prevSample,
-        record >= 0 ? tf.stack([x, r.x0, r.eps]) : undefined,
+        isRecorded(plan, i) ? tf.stack([x, r.x0, r.eps]) : undefined,
         keepModelOutput ? m : undefined,
       ];
     }) as [tf.Tensor4D, tf.Tensor?, tf.Tensor4D?];
@@ -240,31 +182,9 @@ async function runStep(
     } finally {
       stacked.dispose();
     }
-    const n = values.length / 3;
-    const part = (k: number): FrameData => {
-      const v = values.slice(k * n, (k + 1) * n);
-      return o.frameFormat === 'uint8' ? toUint8(v) : v;
-    };
-    const { t, prevT, alphaBar, sigma } = c;
-    hooks.onFrame?.({ step: record, t, prevT, alphaBar, sigma, xt: part(0), x0: part(1), eps: part(2) });
+    hooks.onFrame?.(frameOf(plan, i, values));
   }
   return { prev, modelOutput };
-}
-
-function imageShape(model: DenoisingModel, numImages: number): ImageShape {
-  const { in_channels: channels, out_channels: out, sample_size: size } = model.config;
-  if (out !== channels) {
-    throw new RangeError(
-      `the model outputs ${out} channels but takes ${channels}; sampling needs a prediction of the sample's shape (out_channels = in_channels)`,
-    );
-  }
-  if (size === null) {
-    throw new RangeError(
-      'the model config has no sample_size, so the image size to sample is unknown; set sample_size in its config',
-    );
-  }
-  const [height, width] = typeof size === 'number' ? [size, size] : size;
-  return { numImages, height, width, channels };
 }
 
 function checkOutput(m: tf.Tensor, x: tf.Tensor): void {
@@ -285,15 +205,4 @@ function drawNoise(noise: NormalSource[], shape: ImageShape): Float32Array {
 
 function upload(values: Float32Array, s: ImageShape): tf.Tensor4D {
   return tf.tensor4d(values, [s.numImages, s.height, s.width, s.channels], 'float32');
-}
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
 }

@@ -88,10 +88,10 @@ describe('useSample', () => {
       timesteps: [],
       frameStride: 1,
       frameCount: 3,
-      timing: { totalMs: 50, msPerStep: 5 },
+      timing: { totalMs: 50, msPerStep: 5, loop: 'compiled' },
     });
     const { status, result } = useSample.getState();
-    expect(status).toMatchObject({ kind: 'done', msPerStep: 5 });
+    expect(status).toMatchObject({ kind: 'done', msPerStep: 5, loop: 'compiled' });
     expect(result?.batch).toMatchObject({ count: 2, height: 2, width: 2, channels: 1 });
     expect(result?.batch.data[0]).toBe(0x31);
     expect(result?.checksum).toBe('9ae0daaf');

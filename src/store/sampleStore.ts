@@ -11,13 +11,16 @@ import { encodePng } from '../io/png';
 import { useLab } from './labStore';
 import type { SamplingConfig } from '../config';
 import { useConfig } from './configStore';
-import type { SamplingVariance } from '../sampling/options';
+import type { SampleLoop, SamplingVariance } from '../sampling/options';
 import { toSampleOptions, weightsOffer } from './sampleSettings';
 import { useTimeline } from './timelineStore';
 import { useWeights } from './weightsStore';
 
 /** Sampling's job: steps done while it runs, the timing once done. */
-export type SampleStatus = Job<{ done: number; total: number }, { totalMs: number; msPerStep: number }>;
+export type SampleStatus = Job<
+  { done: number; total: number },
+  { totalMs: number; msPerStep: number; loop: SampleLoop }
+>;
 
 /** A finished batch: its images, the settings that made it, and a CRC-32 of the images (8 hex digits) that says "identical" in one page attribute. */
 export interface SampleResult {
@@ -102,7 +105,7 @@ export const useSample = create<SampleState>((set, get) => {
         const { shape } = done;
         const images = new Uint8Array(done.images);
         set({
-          status: { kind: 'done', totalMs: done.timing.totalMs, msPerStep: done.timing.msPerStep },
+          status: { kind: 'done', ...done.timing },
           result: {
             batch: {
               data: images,

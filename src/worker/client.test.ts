@@ -142,7 +142,7 @@ describe('LabClient.request', () => {
       timesteps: [],
       frameStride: 1,
       frameCount: 0,
-      timing: { totalMs: 1, msPerStep: 1 },
+      timing: { totalMs: 1, msPerStep: 1, loop: 'tfjs' },
     };
     worker.emit(done);
     expect(await sampled).toEqual(done);

@@ -14,7 +14,7 @@
 
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { ImageShape } from '../sampling/frames';
-import type { FrameFormat, SampleOptions } from '../sampling/options';
+import type { FrameFormat, SampleLoop, SampleOptions } from '../sampling/options';
 import type { TrainingCommand, TrainingEvent } from './trainingProtocol';
 import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
@@ -156,7 +156,7 @@ export type WorkerEvent =
       timesteps: number[];
       frameStride: number;
       frameCount: number;
-      timing: { totalMs: number; msPerStep: number };
+      timing: { totalMs: number; msPerStep: number; loop: SampleLoop };
     }
   /** The current model changed: answering `importModel` (with its `requestId`), or a training run's weights (without). */
   | { type: 'modelLoaded'; requestId?: string; model: ModelSummary }

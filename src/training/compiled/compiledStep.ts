@@ -24,6 +24,15 @@ import {
   updateWgsl,
 } from './kernels';
 import { planStep, type StepPlan } from './plan';
+import {
+  bindCaptured,
+  bindDispatch,
+  countKernels,
+  encodeDispatches,
+  labPipeline,
+  packUniforms,
+  type ReplayDispatch,
+} from './replay';
 
 /** What the captured function returns: the loss, per-example losses, t and one gradient per parameter. */
 export interface TracedStep {
@@ -43,13 +52,6 @@ export interface CompiledStats {
   finite: boolean;
   perExampleLoss: Float32Array;
   t: Int32Array;
-}
-
-interface Dispatch {
-  pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  workgroups: [number, number, number];
-  name: string;
 }
 
 const ALIGN = 256;
@@ -92,7 +94,7 @@ export class CompiledStep {
   private readonly statsBytes: number;
   private readonly ring: GPUBuffer[] = [];
   private ringNext = 0;
-  private readonly dispatches: Dispatch[] = [];
+  private readonly dispatches: ReplayDispatch[] = [];
 
   constructor(private readonly opts: CompiledStepOptions) {
     const { backend, vars, batch } = opts;
@@ -175,53 +177,16 @@ export class CompiledStep {
     };
     for (const c of capture.constants.values()) this.buffers.push(c);
 
-    // Every captured uniform struct in one buffer.
-    const uniformOffsets: number[] = [];
-    let uniformBytes = 0;
-    for (const d of capture.dispatches) {
-      uniformOffsets.push(uniformBytes);
-      uniformBytes += alignUp(d.uniforms.byteLength, limits.minUniformBufferOffsetAlignment);
-    }
-    const uniforms = make(uniformBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    const packed = new Uint8Array(uniformBytes);
-    capture.dispatches.forEach((d, i) => packed.set(d.uniforms, uniformOffsets[i]));
-    device.queue.writeBuffer(uniforms, 0, packed);
-
-    const counts = new Map<string, number>();
+    const uniforms = packUniforms(device, capture.dispatches);
+    this.buffers.push(uniforms.buffer);
+    this.dispatches.push(...bindCaptured(device, capture.dispatches, uniforms.bindings, bindingOf));
     const add = (
       pipeline: GPUComputePipeline,
       entries: GPUBufferBinding[],
       workgroups: [number, number, number],
       name: string,
-    ) => {
-      this.dispatches.push({
-        pipeline,
-        workgroups,
-        name,
-        bindGroup: device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: entries.map((resource, binding) => ({ binding, resource })),
-        }),
-      });
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-    };
-    capture.dispatches.forEach((d, i) =>
-      add(
-        d.pipeline,
-        [
-          bindingOf(d.output),
-          ...d.inputs.map(bindingOf),
-          { buffer: uniforms, offset: uniformOffsets[i], size: d.uniforms.byteLength },
-        ],
-        d.workgroups,
-        d.name,
-      ),
-    );
-    const pipeline = (code: string) =>
-      device.createComputePipeline({
-        layout: 'auto',
-        compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
-      });
+    ) => this.dispatches.push(bindDispatch(device, pipeline, entries, workgroups, name));
+    const pipeline = (code: string) => labPipeline(device, code);
     const copy = pipeline(COPY_WGSL);
     for (const { value, param } of plan.gradCopies) {
       const size = 4 * vars[param].size;
@@ -276,7 +241,7 @@ export class CompiledStep {
     for (let i = 0; i < RING; i++)
       this.ring.push(make(this.statsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
     this.dispatchesPerStep = this.dispatches.length;
-    this.kernelCounts = counts;
+    this.kernelCounts = countKernels([this.dispatches]);
     tf.dispose([indicesT, keyT, result.loss, result.perExample, result.t, ...result.grads]);
     releasePooledBuffers(backend);
   }
@@ -399,11 +364,7 @@ export class CompiledStep {
   private encodePass(): GPUCommandEncoder {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    for (const d of this.dispatches) {
-      pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, d.bindGroup);
-      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
-    }
+    encodeDispatches(pass, this.dispatches);
     pass.end();
     return encoder;
   }

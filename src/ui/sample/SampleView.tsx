@@ -98,7 +98,8 @@ export function SampleView() {
               )}
               {status.kind === 'done' && (
                 <span data-testid="sample-status">
-                  Done in {(status.totalMs / 1000).toFixed(1)} s ({status.msPerStep.toFixed(0)} ms per step).
+                  Done in {(status.totalMs / 1000).toFixed(1)} s ({status.msPerStep.toFixed(0)} ms per step,{' '}
+                  {status.loop === 'compiled' ? 'compiled WebGPU loop' : 'tfjs loop'}).
                 </span>
               )}
               {status.kind === 'cancelled' && <span data-testid="sample-status">Cancelled.</span>}
