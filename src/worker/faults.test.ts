@@ -51,12 +51,14 @@ describe('LabFaults save hooks', () => {
   it('poisons the weights once, at the next step boundary, and passes device loss on', () => {
     const poisonWeights = vi.fn(() => 12);
     const faults = new LabFaults({ loseDevice: () => true, poisonWeights });
-    faults.beforeStep();
+    faults.run();
     expect(poisonWeights).not.toHaveBeenCalled();
+    expect(faults.armed()).toBe(false);
     faults.poisonNextStep();
+    expect(faults.armed()).toBe(true);
     expect(poisonWeights).not.toHaveBeenCalled();
-    faults.beforeStep();
-    faults.beforeStep();
+    faults.run();
+    faults.run();
     expect(poisonWeights).toHaveBeenCalledTimes(1);
     expect(faults.state().poisoned).toBe(12);
     expect(faults.loseDevice()).toBe(true);

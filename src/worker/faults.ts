@@ -67,8 +67,13 @@ export class LabFaults implements SaveHooks {
     this.poison = true;
   }
 
-  /** Runs what is armed; the worker calls it where the training loop yields between steps. */
-  beforeStep(): void {
+  /** Whether a fault waits for the next step boundary. */
+  armed(): boolean {
+    return this.poison;
+  }
+
+  /** Runs what is armed; the training loop calls it at a step boundary (no step in flight). */
+  run(): void {
     if (!this.poison) return;
     this.poison = false;
     this.log.poisoned = this.actions.poisonWeights();

@@ -58,13 +58,8 @@ const engine = new Engine(
     training: {
       store: new IdbCheckpointStore(faults),
       recoverFromDeviceLoss,
-      // Fault mode runs its armed faults where the loop yields between steps.
-      ...(faults && {
-        yieldToEvents: () => {
-          faults.beforeStep();
-          return new Promise<void>((resolve) => setTimeout(resolve, 0));
-        },
-      }),
+      // Fault mode runs its armed faults at a step boundary (no compiled step in flight).
+      ...(faults && { atStepBoundary: faults }),
     },
     datasets: { decodeImage: browserDecodeImage },
     classifierCache: new IndexedDbClassifierCache(),

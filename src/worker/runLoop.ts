@@ -20,7 +20,7 @@ import type { Run, TrainingDeps } from './trainingRun';
 export const PREVIEW_EVERY_MS = 30_000;
 
 /** What the loop needs from the controller that owns the run. */
-export interface LoopHost extends Pick<TrainingDeps, 'now' | 'yieldToEvents'> {
+export interface LoopHost extends Pick<TrainingDeps, 'now' | 'yieldToEvents' | 'atStepBoundary'> {
   events: RunEvents;
   /** Writes a checkpoint of the run (and makes it the last good state). */
   save(run: Run): Promise<void>;
@@ -78,10 +78,14 @@ async function steps(run: Run, host: LoopHost): Promise<void> {
   const { training } = run.config;
   for (;;) {
     // With steps in flight the state is ahead of `trainer.step`: report them first.
-    if (run.trainer.inFlight === 0 && (await boundaryEnds(run, host))) return;
+    if (run.trainer.inFlight === 0) {
+      if (await boundaryEnds(run, host)) return;
+      host.atStepBoundary?.run();
+    }
+    const ahead = host.atStepBoundary?.armed() ? 0 : aheadOf(run, host.now());
     let report;
     try {
-      report = await run.trainer.trainStep({ ahead: aheadOf(run, host.now()) });
+      report = await run.trainer.trainStep({ ahead });
     } catch (e) {
       if (await host.recover(run, e)) continue;
       throw e;

@@ -52,6 +52,7 @@ export class TrainingController {
       recover: (run, error) => this.recover(run, error),
       now: () => deps.now(),
       yieldToEvents: () => deps.yieldToEvents(),
+      atStepBoundary: deps.atStepBoundary,
     };
   }
 

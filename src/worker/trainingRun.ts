@@ -114,6 +114,11 @@ export interface TrainingDeps {
   /** Lets queued messages run (a macrotask); the loop awaits it after every step. */
   yieldToEvents(): Promise<void>;
   /**
+   * Work that must run at a step boundary, where no step is in flight (the fault switches' NaN):
+   * while `armed()` the loop queues no step ahead, then calls `run()` before the next step.
+   */
+  atStepBoundary?: { armed(): boolean; run(): void };
+  /**
    * Called when a step throws: if the error means the GPU device was lost, switch to the fallback
    * backend and return its name; otherwise return null (the error is reported as is).
    */
