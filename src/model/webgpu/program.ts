@@ -125,18 +125,22 @@ export function labKernelRuns(): ReadonlyMap<string, number> {
   return runs;
 }
 
-/** Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs. */
+/**
+ * Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs, named
+ * by `inputNames` (a fixed list, or one the attributes give).
+ */
 export function registerWebGpuKernel<A extends object>(
   kernelName: string,
   run: (inputs: tf.TensorInfo[], attrs: A) => { program: LabProgram; uniforms: UniformValue[] },
-  inputNames: readonly string[],
+  inputNames: readonly string[] | ((attrs: A) => readonly string[]),
 ): void {
   if (tf.getKernel(kernelName, 'webgpu')) return;
   tf.registerKernel({
     kernelName,
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const list = inputNames.map((name) => {
+      const names = typeof inputNames === 'function' ? inputNames(attrs as unknown as A) : inputNames;
+      const list = names.map((name) => {
         const t = inputs[name];
         if (!t) throw new Error(`${kernelName}: missing input "${name}"`);
         return t;

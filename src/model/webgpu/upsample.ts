@@ -76,8 +76,14 @@ export function upsampleNearest2xWebGpu(x: tf.Tensor4D): tf.Tensor4D {
     save([]);
     return {
       value: runLabKernel(UP, { x: xs }) as tf.Tensor4D,
-      gradFunc: (dy) => [runLabKernel(DOWN, { dy: dy as tf.Tensor })],
+      gradFunc: (dy) => [blockSum2xWebGpu(dy as tf.Tensor4D)],
     };
   }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
   return upsample(x);
+}
+
+/** Σ over each 2×2 pixel block of NHWC: the gradient of nearest ×2 upsampling, one dispatch. */
+export function blockSum2xWebGpu(dy: tf.Tensor4D): tf.Tensor4D {
+  register();
+  return runLabKernel(DOWN, { dy }) as tf.Tensor4D;
 }
