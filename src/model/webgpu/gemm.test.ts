@@ -9,6 +9,7 @@ import {
   uniformBytes,
 } from './gemm';
 import { batchMatMulGemm, convGemm, linearGemm } from './gemmOps';
+import { attentionCoreWebGpu } from './attention';
 import { startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
@@ -16,7 +17,7 @@ if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
 
 interface Input {
   shape: number[];
-  data: Float32Array;
+  data: Float32Array<ArrayBuffer>;
 }
 
 function random(shape: number[], seed: number): Input {
@@ -33,6 +34,9 @@ function random(shape: number[], seed: number): Input {
  * Value and gradients of Σ f(inputs)·r on `backend` (r a fixed random weighting of the output),
  * read back: tfjs' CPU backend is the reference for the WebGPU kernels.
  */
+/** The output shape of the last valueAndGrads call per backend. */
+const shapes = new Map<string, number[]>();
+
 async function valueAndGrads(
   backend: 'cpu' | 'webgpu',
   f: (...xs: tf.Tensor[]) => tf.Tensor,
@@ -41,6 +45,7 @@ async function valueAndGrads(
   await tf.setBackend(backend);
   const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
   const y = f(...xs);
+  shapes.set(backend, y.shape);
   const r = tf.tensor(random(y.shape, 99).data, y.shape);
   const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs);
   const out = [(await y.data()) as Float32Array];
@@ -67,6 +72,7 @@ async function compare(
 ): Promise<number[]> {
   const want = await valueAndGrads('cpu', reference, inputs);
   const got = await valueAndGrads('webgpu', f, inputs);
+  expect(shapes.get('webgpu')).toEqual(shapes.get('cpu'));
   return got.map((g, i) => maxRel(g, want[i]));
 }
 
@@ -229,7 +235,7 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     const want = (await viaTfjs.data()) as Float32Array;
     const kernel = convForwardKernel(g, { bias: true });
     const device = (tf.backend() as unknown as { device: GPUDevice }).device;
-    const buffer = (data: Float32Array | ArrayBuffer, usage: number) => {
+    const buffer = (data: Float32Array<ArrayBuffer> | ArrayBuffer, usage: number) => {
       const buf = device.createBuffer({
         size: Math.max(16, data.byteLength),
         usage: usage | GPUBufferUsage.COPY_DST,
@@ -269,5 +275,26 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     expect(maxRel(got, want)).toBe(0);
     for (const buf of [out, read, ...storage, uniforms]) buf.destroy();
     viaTfjs.dispose();
+  });
+});
+
+describe.skipIf(unavailable !== null)('attention core against tfjs on the CPU backend', () => {
+  it.each([
+    { batch: 2, tokens: 5, d: 3 },
+    { batch: 1, tokens: 1, d: 4 }, // a 1×1 level: softmax over one key
+    { batch: 2, tokens: 130, d: 2 }, // rows longer than the 128-thread workgroup
+  ])('batch $batch, $tokens tokens, d $d: values and gradients', async ({ batch, tokens, d }) => {
+    const scale = 1 / Math.sqrt(d);
+    const shape = [batch, tokens, d];
+    const errs = await compare(
+      (q, k, v) => attentionCoreWebGpu(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, scale),
+      (q, k, v) =>
+        tf.matMul(
+          tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale)),
+          v as tf.Tensor3D,
+        ),
+      [random(shape, 1), random(shape, 2), random(shape, 3)],
+    );
+    for (const e of errs) expect(e).toBeLessThan(2e-6);
   });
 });

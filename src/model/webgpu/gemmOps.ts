@@ -64,31 +64,36 @@ export function recordedGemms(): readonly (typeof recorded)[number][] {
   return recorded;
 }
 
-function register(): void {
-  for (const name of Object.values(GEMM_KERNELS))
-    registerWebGpuKernel<{ kernel: AnyKernel }>(
-      name,
-      (_, { kernel }) => {
-        if (recording && 'plan' in kernel) {
-          const p = kernel.plan;
-          recorded.push({ kernel: name, kernelKey: kernel.key, m: p.m, n: p.n, k: p.k, batch: p.batch });
-        }
-        return {
-          program: labProgramOf(kernel),
-          uniforms: kernel.uniforms.map((x) => ({
-            type: x.type === 'i32' ? 'int32' : 'float32',
-            data: [x.value],
-          })),
-        };
-      },
-      ({ kernel }) => kernel.inputs,
-    );
+function register(name: string): void {
+  registerWebGpuKernel<{ kernel: AnyKernel }>(
+    name,
+    (_, { kernel }) => {
+      if (recording && 'plan' in kernel) {
+        const p = kernel.plan;
+        recorded.push({ kernel: name, kernelKey: kernel.key, m: p.m, n: p.n, k: p.k, batch: p.batch });
+      }
+      return {
+        program: labProgramOf(kernel),
+        uniforms: kernel.uniforms.map((x) => ({
+          type: x.type === 'i32' ? 'int32' : 'float32',
+          data: [x.value],
+        })),
+      };
+    },
+    ({ kernel }) => kernel.inputs,
+  );
 }
 
-function run(name: string, kernel: AnyKernel, inputs: Record<string, tf.Tensor>): tf.Tensor {
-  register();
+/**
+ * Runs a kernel of gemm.ts (or one built like it) as the tfjs kernel `name` on the WebGPU
+ * backend, its inputs by binding name.
+ */
+export function runGemmKernel(name: string, kernel: AnyKernel, inputs: Record<string, tf.Tensor>): tf.Tensor {
+  register(name);
   return runLabKernel(name, inputs, { kernel });
 }
+
+const run = runGemmKernel;
 
 /** Runs a split-K product and sums its partial products (one more dispatch when split). */
 function runSplit(
@@ -173,41 +178,57 @@ export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: Conv
   return f(x, w, b, ...extra);
 }
 
-/** C = op(A)·op(B) (+ bias) for one matrix pair, split-K when `s.splitK`. */
-function matMul2d(
-  a: tf.Tensor,
-  b: tf.Tensor,
-  s: Omit<MatMulShape, 'batch'>,
-  bias?: tf.Tensor1D,
-): tf.Tensor2D {
-  const kernel = matMulKernel({ ...s, batch: 1, sharedB: true }, { bias: !!bias });
-  const inputs: Record<string, tf.Tensor> = bias ? { a, b, bias } : { a, b };
-  return runSplit(GEMM_KERNELS.matMul, kernel, inputs, [s.m, s.n]) as tf.Tensor2D;
+/** C = op(A)·op(B) for one matrix pair (a gradient), split-K when `s.splitK`. */
+function matMul2d(a: tf.Tensor, b: tf.Tensor, s: Omit<MatMulShape, 'batch'>): tf.Tensor2D {
+  const kernel = matMulKernel({ ...s, batch: 1, sharedB: true });
+  return runSplit(GEMM_KERNELS.matMul, kernel, { a, b }, [s.m, s.n]) as tf.Tensor2D;
 }
 
-type LinearFn = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-let linearFn: LinearFn | null = null;
+type LinearFn = (...t: tf.Tensor[]) => tf.Tensor2D;
+const linears = new Map<boolean, LinearFn>();
 
-/** x·W + b (W [in, out]): one GEMM forward; dx = dy·Wᵀ, dW = xᵀ·dy (split-K), db a column sum. */
-export function linearGemm(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  linearFn ??= tf.customGrad((...args) => {
-    const [xs, ws, bs, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    const [rows, inCh] = xs.shape;
-    const outCh = ws.shape[1];
-    save([xs, ws]);
-    return {
-      value: matMul2d(xs, ws, { m: rows, n: outCh, k: inCh, transA: false, transB: false }, bs),
-      gradFunc: (dy, saved) => {
-        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [
-          matMul2d(dy, sw, { m: rows, n: inCh, k: outCh, transA: false, transB: true }),
-          matMul2d(sx, dy, { m: inCh, n: outCh, k: rows, transA: true, transB: false, splitK: true }),
-          channelSumWebGpu(dy),
-        ];
-      },
-    };
-  }) as unknown as LinearFn;
-  return linearFn(x, w, b);
+/**
+ * x·W + b (+ residual) (W [in, out]): one GEMM forward; dx = dy·Wᵀ, dW = xᵀ·dy (split-K over the
+ * rows), db a column sum, the residual's gradient dy itself.
+ */
+export function linearGemm(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  residual?: tf.Tensor2D,
+): tf.Tensor2D {
+  const withResidual = residual !== undefined;
+  let f = linears.get(withResidual);
+  if (!f) {
+    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [xs, ws, bs, res] = args as tf.Tensor2D[];
+      const [rows, inCh] = xs.shape;
+      const outCh = ws.shape[1];
+      save([xs, ws]);
+      const kernel = matMulKernel(
+        { batch: 1, m: rows, n: outCh, k: inCh, transA: false, transB: false, sharedB: true },
+        { bias: true, residual: withResidual },
+      );
+      const inputs: Record<string, tf.Tensor> = { a: xs, b: ws, bias: bs };
+      if (res) inputs.res = res;
+      return {
+        value: tf.reshape(run(GEMM_KERNELS.matMul, kernel, inputs), [rows, outCh]) as tf.Tensor2D,
+        gradFunc: (dy, saved) => {
+          const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+          const grads: tf.Tensor[] = [
+            matMul2d(dy, sw, { m: rows, n: inCh, k: outCh, transA: false, transB: true }),
+            matMul2d(sx, dy, { m: inCh, n: outCh, k: rows, transA: true, transB: false, splitK: true }),
+            channelSumWebGpu(dy),
+          ];
+          if (withResidual) grads.push(dy);
+          return grads;
+        },
+      };
+    }) as unknown as LinearFn;
+    linears.set(withResidual, f);
+  }
+  return residual ? f(x, w, b, residual) : f(x, w, b);
 }
 
 /**

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import { channelSumWebGpu, pixelSumWebGpu } from './columnSum';
+import { dropoutWebGpu } from './dropout';
+import { blockSum2xWebGpu } from './upsample';
+import { compareWithGrads, relDiff, startWebGpu } from './testing';
+
+const unavailable = await startWebGpu();
+if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
+
+const normal = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+describe.skipIf(unavailable !== null)('column sums on WebGPU', () => {
+  it('per-channel sums over 5,000 rows (more rows than threads) match tf.sum', async () => {
+    const x = normal([5_000, 3], 5);
+    const [got, want] = [channelSumWebGpu(x), tf.sum(x, 0)];
+    expect(await relDiff(got, want)).toBeLessThan(1e-5);
+    tf.dispose([x, got, want]);
+  });
+
+  it('per-sample channel sums (the time embedding gradient) and 2×2 block sums match tf.sum', async () => {
+    const x = normal([3, 4, 6, 5], 6) as tf.Tensor4D;
+    const [got, want] = [pixelSumWebGpu(x), tf.sum(x, [1, 2])];
+    expect(await relDiff(got, want)).toBeLessThan(1e-5);
+    const [blocks, blocksWant] = [blockSum2xWebGpu(x), tf.sum(tf.reshape(x, [3, 2, 2, 3, 2, 5]), [2, 4])];
+    expect(await relDiff(blocks, blocksWant)).toBeLessThan(1e-5);
+    tf.dispose([x, got, want, blocks, blocksWant]);
+  });
+});
+
+describe.skipIf(unavailable !== null)('dropout on WebGPU', () => {
+  it('draws the same mask as tf.dropout for a seed, and passes the gradient through it', async () => {
+    const x = tf.add(normal([2, 4, 4, 8], 1), 3); // no zeros: a zero in the output means dropped
+    const errs = await compareWithGrads(
+      (xs) => dropoutWebGpu(xs as tf.Tensor4D, 0.3, 42),
+      (xs) => tf.dropout(xs, 0.3, undefined, 42),
+      [x],
+    );
+    for (const e of errs) expect(e).toBe(0);
+    const y = dropoutWebGpu(x as tf.Tensor4D, 0.3, 42);
+    const dropped = (await y.data()).filter((v) => v === 0).length / y.size;
+    expect(dropped).toBeGreaterThan(0.15);
+    expect(dropped).toBeLessThan(0.45);
+    tf.dispose([x, y]);
+  });
+
+  it('rejects a rate outside (0, 1)', () => {
+    expect(() => dropoutWebGpu(tf.zeros([1, 1, 1, 1]), 1, 1)).toThrow(/rate must be in \(0, 1\), got 1/);
+  });
+});
