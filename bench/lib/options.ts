@@ -40,6 +40,12 @@ export interface BenchOptions {
   profile: boolean;
   /** WebGPU cases with the lab's fused kernels (`on`), tfjs' own ops (`off`), or each both ways. */
   fused: 'on' | 'off' | 'both';
+  /** Instead of the cases: the GEMM census of one training step per preset, and the kernel micro-bench. */
+  gemmCensus: boolean;
+  /** Where --gemm-census writes its JSON. */
+  json: string | null;
+  /** Batch of the --gemm-census micro-bench (small: SwiftShader runs a GFLOP in about a minute). */
+  microBatch: number;
   help: boolean;
 }
 
@@ -70,6 +76,9 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   bundles: null,
   profile: false,
   fused: 'on',
+  gemmCensus: false,
+  json: null,
+  microBatch: 1,
   help: false,
 });
 
@@ -95,6 +104,10 @@ export const USAGE = `npm run bench -- [options]
   --dawn PATH           the webgpu package's dawn.node (default: the installed one)
   --bundles DIR         prebuilt node-case.mjs / browser-case.js (default: build into bench/out)
   --fused MODE          WebGPU with the lab's fused kernels (on), tfjs' ops (off) or both rows (default on)
+  --gemm-census         instead of timing steps: every GEMM dispatch of one training step per preset (lab
+                        kernels and tfjs' before), then the kernel micro-bench on WebGPU at --batch
+  --json PATH           where --gemm-census writes its rows (default: print only)
+  --micro-batch N       batch of the --gemm-census micro-bench (default 1); --steps is its repetitions
   --help`;
 
 type Setter = (o: BenchOptions, value: string, flag: string) => void;
@@ -126,6 +139,8 @@ const SETTERS: Record<string, Setter> = {
   python: (o, v) => (o.python = v),
   dawn: (o, v) => (o.dawn = v),
   bundles: (o, v) => (o.bundles = v),
+  json: (o, v) => (o.json = v),
+  'micro-batch': (o, v, f) => (o.microBatch = int(v, f, 1)),
   fused: (o, v, f) => {
     if (v !== 'on' && v !== 'off' && v !== 'both')
       throw new BenchOptionsError(`${f} "${v}": allowed on, off, both`);
@@ -136,6 +151,7 @@ const SETTERS: Record<string, Setter> = {
 const SWITCHES: Record<string, (o: BenchOptions) => void> = {
   'no-write': (o) => (o.write = false),
   profile: (o) => (o.profile = true),
+  'gemm-census': (o) => (o.gemmCensus = true),
   help: (o) => (o.help = true),
 };
 

@@ -20,6 +20,8 @@
  * sums a second pass ({@link reduceKernel}) adds up.
  */
 
+import { convOutputSide } from '../products';
+
 /** A tile shape: BM×BN outputs per workgroup, BK deep per step, TM×TN outputs per thread. */
 export interface Tile {
   bm: number;
@@ -294,12 +296,7 @@ export interface ConvGeometry {
 }
 
 /** Output height and width of a conv. */
-export function convOutputSize(g: ConvGeometry): [number, number] {
-  return [
-    Math.floor((g.h + g.pad[0] + g.pad[1] - g.kh) / g.stride) + 1,
-    Math.floor((g.w + g.pad[2] + g.pad[3] - g.kw) / g.stride) + 1,
-  ];
-}
+export const convOutputSize = convOutputSide;
 
 function convUniforms(g: ConvGeometry): GemmUniform[] {
   const [ho, wo] = convOutputSize(g);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelSumWebGpu, pixelSumWebGpu } from './columnSum';
 import { dropoutWebGpu } from './dropout';
+import { timestepFrequencies } from '../timeEmbedding';
+import { sinusoidsWebGpu } from './sinusoids';
 import { blockSum2xWebGpu } from './upsample';
 import { compareWithGrads, relDiff, startWebGpu } from './testing';
 
@@ -46,4 +48,33 @@ describe.skipIf(unavailable !== null)('dropout on WebGPU', () => {
   it('rejects a rate outside (0, 1)', () => {
     expect(() => dropoutWebGpu(tf.zeros([1, 1, 1, 1]), 1, 1)).toThrow(/rate must be in \(0, 1\), got 1/);
   });
+});
+
+describe.skipIf(unavailable !== null)('timestep sinusoids on WebGPU', () => {
+  it.each([
+    { dim: 8, flip: false, freqShift: 1 },
+    { dim: 7, flip: true, freqShift: 0 }, // odd width: a zero column
+  ])(
+    'dim $dim, flip $flip: within 1e-6 of sin/cos in float64 of the float32 argument, t up to 999',
+    async (c) => {
+      const ts = [0, 1, 3.5, 250, 641, 999];
+      const freqs = timestepFrequencies(c.dim, c.freqShift);
+      const t = tf.tensor1d(ts);
+      const got = (await sinusoidsWebGpu(t, freqs, c.dim, c.flip).data()) as Float32Array;
+      const half = freqs.length;
+      let worst = 0;
+      ts.forEach((tv, b) => {
+        for (let j = 0; j < c.dim; j++) {
+          let want = 0;
+          if (j < 2 * half) {
+            const arg = Math.fround(tv * freqs[j % half]);
+            want = j < half !== c.flip ? Math.sin(arg) : Math.cos(arg);
+          }
+          worst = Math.max(worst, Math.abs(got[b * c.dim + j] - want));
+        }
+      });
+      expect(worst).toBeLessThan(1e-6);
+      t.dispose();
+    },
+  );
 });

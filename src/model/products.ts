@@ -1,0 +1,133 @@
+/**
+ * Every matrix product of one U-Net forward pass, from the config alone: each conv with its
+ * geometry, each dense layer with its rows, each attention's two batched products. The FLOP count
+ * (flops.ts) and the WebGPU GEMM census (webgpu/census.ts) both walk this one list.
+ */
+import { sideMultiple, type UNetConfig } from './config';
+import { planUNet, type AttentionPlan, type ResnetPlan } from './plan';
+import type { ConvGeometry } from './webgpu/gemm';
+
+/** One product of the forward pass. `dataInput`: its input is data, so backprop needs no input gradient. */
+export type Product =
+  | { kind: 'conv'; name: string; geometry: ConvGeometry; dataInput: boolean }
+  | { kind: 'linear'; name: string; rows: number; inCh: number; outCh: number; dataInput: boolean }
+  /** softmax(q·kᵀ)·v over `batch` = images × heads, each `tokens` × `d`. */
+  | { kind: 'attention'; name: string; batch: number; tokens: number; d: number };
+
+/** The products of one forward pass of `batch` images of height × width, in forward order. */
+export function forwardProducts(config: UNetConfig, batch: number, height: number, width: number): Product[] {
+  checkSize(config, batch, height, width);
+  const plan = planUNet(config);
+  const out: Product[] = [];
+  const side = (level: number) => [height / 2 ** level, width / 2 ** level] as const;
+  const conv = (
+    name: string,
+    level: number,
+    ci: number,
+    co: number,
+    k: number,
+    extra: Partial<ConvGeometry> = {},
+    dataInput = false,
+  ) => {
+    const [h, w] = side(level);
+    const p = (k - 1) / 2;
+    const geometry: ConvGeometry = {
+      batch,
+      h,
+      w,
+      ci,
+      kh: k,
+      kw: k,
+      co,
+      stride: 1,
+      pad: [p, p, p, p],
+      ...extra,
+    };
+    out.push({ kind: 'conv', name, geometry, dataInput });
+  };
+  const linear = (name: string, rows: number, inCh: number, outCh: number, dataInput = false) =>
+    out.push({ kind: 'linear', name, rows, inCh, outCh, dataInput });
+  const resnet = (r: ResnetPlan, level: number) => {
+    linear(`${r.prefix}.time_emb_proj`, batch, plan.timeEmbedChannels, r.outChannels);
+    conv(`${r.prefix}.conv1`, level, r.inChannels, r.outChannels, 3);
+    if (r.inChannels !== r.outChannels)
+      conv(`${r.prefix}.conv_shortcut`, level, r.inChannels, r.outChannels, 1);
+    conv(`${r.prefix}.conv2`, level, r.outChannels, r.outChannels, 3);
+  };
+  const attention = (a: AttentionPlan, level: number) => {
+    const [h, w] = side(level);
+    const tokens = h * w;
+    for (const proj of ['to_q', 'to_k', 'to_v'])
+      linear(`${a.prefix}.${proj}`, batch * tokens, a.channels, a.channels);
+    out.push({ kind: 'attention', name: a.prefix, batch: batch * a.heads, tokens, d: a.channels / a.heads });
+    linear(`${a.prefix}.to_out.0`, batch * tokens, a.channels, a.channels);
+  };
+
+  linear('time_embedding.linear_1', batch, plan.timeChannels, plan.timeEmbedChannels, true);
+  linear('time_embedding.linear_2', batch, plan.timeEmbedChannels, plan.timeEmbedChannels);
+  conv('conv_in', 0, config.in_channels, plan.timeChannels, 3, {}, true);
+  const downPad: ConvGeometry['pad'] = config.downsample_padding === 0 ? [0, 1, 0, 1] : [1, 1, 1, 1];
+  plan.down.forEach((block, level) => {
+    block.resnets.forEach((r, j) => {
+      resnet(r, level);
+      if (block.attentions[j]) attention(block.attentions[j], level);
+    });
+    if (block.resample)
+      conv(block.resample.prefix, level, block.resample.channels, block.resample.channels, 3, {
+        stride: 2,
+        pad: downPad,
+      });
+  });
+  const bottom = config.block_out_channels.length - 1;
+  resnet(plan.mid.resnets[0], bottom);
+  attention(plan.mid.attention, bottom);
+  resnet(plan.mid.resnets[1], bottom);
+  plan.up.forEach((block, i) => {
+    const level = bottom - i;
+    block.resnets.forEach((r, j) => {
+      resnet(r, level);
+      if (block.attentions[j]) attention(block.attentions[j], level);
+    });
+    if (block.resample)
+      conv(block.resample.prefix, level - 1, block.resample.channels, block.resample.channels, 3, {
+        upsample: true,
+      });
+  });
+  conv('conv_out', 0, plan.timeChannels, config.out_channels, 3);
+  return out;
+}
+
+/** Output height and width of a conv geometry. */
+export function convOutputSide(g: ConvGeometry): [number, number] {
+  return [
+    Math.floor((g.h + g.pad[0] + g.pad[1] - g.kh) / g.stride) + 1,
+    Math.floor((g.w + g.pad[2] + g.pad[3] - g.kw) / g.stride) + 1,
+  ];
+}
+
+/** Multiply-adds of a product in the forward pass. */
+export function productMacs(p: Product): number {
+  switch (p.kind) {
+    case 'conv': {
+      const g = p.geometry;
+      const [ho, wo] = convOutputSide(g);
+      return g.batch * ho * wo * g.kh * g.kw * g.ci * g.co;
+    }
+    case 'linear':
+      return p.rows * p.inCh * p.outCh;
+    case 'attention':
+      return 2 * p.batch * p.tokens * p.tokens * p.d;
+  }
+}
+
+function checkSize(config: UNetConfig, batch: number, height: number, width: number): void {
+  for (const [name, v] of [
+    ['batch', batch],
+    ['height', height],
+    ['width', width],
+  ] as const)
+    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  const m = sideMultiple(config);
+  if (height % m !== 0 || width % m !== 0)
+    throw new RangeError(`image sides ${height}×${width} must be divisible by 2^(levels−1) = ${m}`);
+}
