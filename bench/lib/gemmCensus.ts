@@ -44,6 +44,11 @@ export async function runGemmCensus(o: BenchOptions): Promise<void> {
     }
   }
   const micro: unknown[] = [];
+  // Written now and after each preset's micro-bench, so a cut run keeps what it measured.
+  const write = async () => {
+    if (o.json) await writeFile(o.json, `${JSON.stringify({ summaries, rows, micro }, null, 1)}\n`);
+  };
+  await write();
   const microBatch = o.microBatch;
   const env = vulkanEnvironment(process.env, false).env;
   for (const preset of o.presets) {
