@@ -78,9 +78,7 @@ export async function runGemmCensus(o: BenchOptions): Promise<void> {
     }
     if (run.status !== 0)
       console.log(`    micro-bench failed: ${run.error?.message ?? run.stderr.slice(-500)}`);
+    await write();
   }
-  if (o.json) {
-    await writeFile(o.json, `${JSON.stringify({ summaries, rows, micro }, null, 1)}\n`);
-    console.log(`bench: wrote ${o.json}`);
-  }
+  if (o.json) console.log(`bench: wrote ${o.json}`);
 }
