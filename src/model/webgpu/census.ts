@@ -63,21 +63,20 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
     if (p.kind === 'conv') {
       const g = p.geometry;
       rows.push(labRow('conv forward', p.name, convForwardKernel(g)));
-      if (!p.dataInput)
-        rows.push(labRow('conv input gradient', p.name, convInputGradKernel(g), g.stride * g.stride));
+      // tfjs' customGrad computes every input's gradient, a data input's (conv_in's x) too.
+      rows.push(labRow('conv input gradient', p.name, convInputGradKernel(g), g.stride * g.stride));
       rows.push(labRow('conv filter gradient', p.name, convFilterGradKernel(g)));
     } else if (p.kind === 'linear') {
       const { rows: r, inCh, outCh } = p;
       mm('dense forward', p.name, { batch: 1, m: r, n: outCh, k: inCh, transA: false, transB: false });
-      if (!p.dataInput)
-        mm('dense input gradient', p.name, {
-          batch: 1,
-          m: r,
-          n: inCh,
-          k: outCh,
-          transA: false,
-          transB: true,
-        });
+      mm('dense input gradient', p.name, {
+        batch: 1,
+        m: r,
+        n: inCh,
+        k: outCh,
+        transA: false,
+        transB: true,
+      });
       mm('dense weight gradient', p.name, {
         batch: 1,
         m: inCh,
