@@ -1,8 +1,11 @@
 /**
- * The Content-Security-Policy of Diffusion Lab, in one place. `vite.config.ts` sends it as a header
- * from `vite preview` (and a dev variant from `vite`), and the build writes it into `index.html` as
- * `<meta http-equiv>` and into `_headers` (the header file of Netlify and Cloudflare Pages), so a
- * static host enforces it too. `e2e/security.spec.ts` runs the built app under it.
+ * The Content-Security-Policy and the other response headers of Diffusion Lab, in one place.
+ * `vite.config.ts` sends them from `vite preview` (and a dev variant from `vite`), and the build
+ * writes the policy into `index.html` as `<meta http-equiv>` and every header into the header
+ * files of common static hosts ({@link hostFiles}: `_headers` for Netlify and Cloudflare Pages,
+ * `vercel.json`, `staticwebapp.config.json` for Azure Static Web Apps); docs/DEPLOY.md holds the
+ * nginx and Apache snippets ({@link nginxSnippet}, {@link apacheSnippet}), kept equal to these by a
+ * test. `e2e/security.spec.ts` runs the built app under it.
  *
  * Why each source is there (nothing else is allowed: `default-src 'none'`):
  * - `script-src 'self'`: the app's own module scripts and chunks; no inline script, no `eval`.
@@ -71,6 +74,60 @@ export const CSP_DEV_HEADER = serialise(
   ),
 );
 
+/**
+ * Cross-origin isolation (COOP + COEP) gives the page `crossOriginIsolated === true`, which the
+ * lab needs for precise timers (performance.now resolution for benchmarks) and SharedArrayBuffer.
+ */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/**
+ * Every header the built app is served with: isolation, the policy (whose `frame-ancestors 'none'`
+ * only a header can carry), no MIME sniffing, no referrer sent anywhere.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  ...ISOLATION_HEADERS,
+  'Content-Security-Policy': CSP_HEADER,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/**
+ * The header files static hosts read from the published folder, by file name: Netlify and
+ * Cloudflare Pages (`_headers`), Vercel (`vercel.json`), Azure Static Web Apps
+ * (`staticwebapp.config.json`). Each applies `headers` to every path.
+ */
+export function hostFiles(
+  headers: Readonly<Record<string, string>> = SECURITY_HEADERS,
+): Record<string, string> {
+  const entries = Object.entries(headers);
+  return {
+    _headers: `/*\n${entries.map(([name, value]) => `  ${name}: ${value}`).join('\n')}\n`,
+    'vercel.json': `${JSON.stringify(
+      { headers: [{ source: '/(.*)', headers: entries.map(([key, value]) => ({ key, value })) }] },
+      null,
+      2,
+    )}\n`,
+    'staticwebapp.config.json': `${JSON.stringify({ globalHeaders: headers }, null, 2)}\n`,
+  };
+}
+
+/** The nginx lines (inside the app's `location`) that send `headers` on every response, errors included. */
+export function nginxSnippet(headers: Readonly<Record<string, string>> = SECURITY_HEADERS): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `add_header ${name} "${value}" always;`)
+    .join('\n');
+}
+
+/** The Apache lines (`.htaccess` or the app's `<Directory>`, mod_headers) for `headers`. */
+export function apacheSnippet(headers: Readonly<Record<string, string>> = SECURITY_HEADERS): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `Header always set ${name} "${value}"`)
+    .join('\n');
+}
+
 /** A minimal Vite plugin shape, so this file needs no Vite types. */
 interface BuildPlugin {
   name: string;
@@ -83,10 +140,9 @@ interface BuildPlugin {
 
 /**
  * Writes the policy into the built `index.html` (first in `<head>`, so it covers everything after
- * it) and emits `_headers` with it and `extraHeaders` (the cross-origin isolation headers).
+ * it) and emits the static hosts' header files ({@link hostFiles}) with {@link SECURITY_HEADERS}.
  */
-export function cspPlugin(extraHeaders: Record<string, string>): BuildPlugin {
-  const headers = { ...extraHeaders, 'Content-Security-Policy': CSP_HEADER };
+export function cspPlugin(): BuildPlugin {
   return {
     name: 'diffusion-lab-csp',
     apply: 'build',
@@ -98,8 +154,8 @@ export function cspPlugin(extraHeaders: Record<string, string>): BuildPlugin {
       },
     ],
     generateBundle() {
-      const lines = Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`);
-      this.emitFile({ type: 'asset', fileName: '_headers', source: `/*\n${lines.join('\n')}\n` });
+      for (const [fileName, source] of Object.entries(hostFiles()))
+        this.emitFile({ type: 'asset', fileName, source });
     },
   };
 }

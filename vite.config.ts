@@ -1,25 +1,19 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { CSP_DEV_HEADER, CSP_HEADER, cspPlugin } from './csp';
-
-/**
- * Cross-origin isolation (COOP + COEP) gives the page `crossOriginIsolated === true`, which the
- * lab needs for precise timers (performance.now resolution for benchmarks) and SharedArrayBuffer.
- * The same headers are sent by the dev and the preview server.
- */
-const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+import { CSP_DEV_HEADER, SECURITY_HEADERS, cspPlugin } from './csp';
 
 export default defineConfig({
-  plugins: [react(), cspPlugin(isolationHeaders)],
+  plugins: [react(), cspPlugin()],
   // Relative base: the built app works from any sub-path (e.g. a static host's project folder).
   base: './',
-  // The Content-Security-Policy (see csp.ts); the build also writes it as <meta> and _headers.
-  server: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_DEV_HEADER }, port: 5173 },
+  // The headers of csp.ts (isolation, CSP, …); the build also writes them as <meta> and into the
+  // static hosts' header files, and preview serves exactly what those files say.
+  server: {
+    headers: { ...SECURITY_HEADERS, 'Content-Security-Policy': CSP_DEV_HEADER },
+    port: 5173,
+  },
   preview: {
-    headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_HEADER },
+    headers: { ...SECURITY_HEADERS },
     port: 4173,
     strictPort: true,
   },

@@ -14,11 +14,16 @@ if (!process.env.VK_ICD_FILENAMES && existsSync(`${SWIFTSHADER}/vk_swiftshader_i
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+    // *.shared.test.ts read data kept outside the repository (CI has it; a fresh clone does not):
+    // `npm run test:shared` runs them.
+    exclude: ['**/node_modules/**', '**/*.shared.test.ts'],
     environment: 'node',
     globals: true,
     // Model tests run the tfjs CPU backend in plain JS on 2 cores: give them room.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The CLI tests spawn bin/ddpm-lab.mjs, which runs the bundle: build it from the current sources.
+    globalSetup: ['scripts/build-cli.mjs'],
   },
 });

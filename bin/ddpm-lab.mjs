@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Launcher: lets Node run the TypeScript CLI directly through tsx.
-import { register } from 'tsx/esm/api';
+// Launcher: runs the command line bundled to JavaScript by `npm run build:cli` (which `npm install`
+// runs as its prepare step); no TypeScript loader at run time.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../build/cli/main.mjs', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('ddpm-lab: the command line is not built yet; run `npm run build:cli` (npm install runs it)\n');
+  process.exit(1);
+}
+// Stack traces (--debug) name the TypeScript sources.
+process.setSourceMapsEnabled(true);
+await import(main.href);

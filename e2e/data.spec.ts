@@ -1,21 +1,21 @@
 import { expect, test } from '@playwright/test';
 import { canvasPixels, openLab, saveScreenshot, unlabelledControls } from './labPage';
 
-/** The CIFAR-10 subset CI keeps beside the project (see ../shared/data/README.md). */
-const CIFAR_SUBSET = '../shared/data/cifar10/cifar-10-binary-subset.tar.gz';
+/** The committed CIFAR-10 fixture: real images, 16 train and 4 test per class, official layout. */
+const CIFAR_MINI = 'scripts/reference/fixtures/cifar-10-binary-mini.tar.gz';
 
-test('a dropped CIFAR-10 archive shows its grid and 1,000 images per class; a bad file keeps it', async ({
+test('a dropped CIFAR-10 archive shows its grid and its images per class; a bad file keeps it', async ({
   page,
 }) => {
   await openLab(page, '#preset=tiny');
   // The tiny preset trains on the built-in Shapes, which load on their own.
   await expect(page.getByTestId('dataset-grid')).toBeVisible();
-  await page.getByTestId('dataset-file-input').setInputFiles(CIFAR_SUBSET);
+  await page.getByTestId('dataset-file-input').setInputFiles(CIFAR_MINI);
   const counts = page.getByTestId('class-counts');
   await expect(counts).toContainText('airplane', { timeout: 120_000 });
   const rows = counts.locator('tbody tr');
   await expect(rows).toHaveCount(10);
-  for (const row of await rows.all()) await expect(row.locator('td').first()).toHaveText('1,000');
+  for (const row of await rows.all()) await expect(row.locator('td').first()).toHaveText('16');
   await expect(page.getByRole('radio', { name: /MNIST digits/ })).not.toBeChecked();
 
   const grid = page.getByTestId('dataset-grid');

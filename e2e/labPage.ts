@@ -9,7 +9,7 @@ export async function openLab(page: Page, hash = '#preset=tiny'): Promise<void> 
 
 export async function openTab(
   page: Page,
-  name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights',
+  name: 'Data' | 'Train' | 'Sample & timeline' | 'Weights' | 'Clinic',
 ): Promise<void> {
   const tab = page.getByRole('tab', { name });
   await tab.click();
@@ -65,4 +65,57 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
       .filter((el) => !named(el) || (el.tabIndex < 0 && el.getAttribute('role') !== 'tab'))
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} ${el.outerHTML.slice(0, 80)}`);
   });
+}
+
+/**
+ * axe-core on the page as it is now (WCAG 2.1 A and AA rules): its serious and critical
+ * violations, each as `rule: what it found` so a failing test names them, and how many rules passed.
+ */
+export async function seriousA11yViolations(page: Page): Promise<{ serious: string[]; passed: number }> {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const { violations, passes } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const serious = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return { serious, passed: passes.length };
+}
+
+/**
+ * Walks the page with Tab from the top and returns the visible, enabled controls it never reached.
+ * Roving tab stops are reached with the arrow keys instead: the inactive tabs of a tablist and the
+ * unchecked radios of a group that has a checked one.
+ */
+export async function keyboardUnreachable(page: Page): Promise<{ reached: number; unreachable: string[] }> {
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  const seen = new Set<string>();
+  await page.evaluate(() =>
+    document
+      .querySelectorAll<HTMLElement>('button, input, select, textarea, [tabindex], svg[tabindex]')
+      .forEach((el, i) => (el.dataset.kbd = String(i))),
+  );
+  for (let i = 0; i < 400; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset?.kbd ?? '');
+    if (id && seen.has(id)) break;
+    if (id) seen.add(id);
+  }
+  const unreachable = await page.evaluate((reached) => {
+    const roving = (el: HTMLElement) =>
+      (el.getAttribute('role') === 'tab' && el.getAttribute('aria-selected') !== 'true') ||
+      (el instanceof HTMLInputElement &&
+        el.type === 'radio' &&
+        !el.checked &&
+        document.querySelector(`input[type=radio][name="${el.name}"]:checked`) !== null);
+    return Array.from(document.querySelectorAll<HTMLElement>('[data-kbd]'))
+      .filter((el) => el.getClientRects().length > 0 && !(el as HTMLButtonElement).disabled)
+      .filter((el) => el.tabIndex >= 0 && !roving(el))
+      .filter((el) => !reached.includes(el.dataset.kbd!))
+      .map((el) => `${el.tagName.toLowerCase()} ${el.outerHTML.slice(0, 100)}`);
+  }, [...seen]);
+  return { reached: seen.size, unreachable };
 }

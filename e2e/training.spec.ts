@@ -23,7 +23,7 @@ function runWorker(page: Page, url: string, script: [Command, string, string?][]
         [
           {
             type: 'loadDataset',
-            runId: 'd',
+            requestId: 'd',
             source: { kind: 'builtin', id: 'shapes', baseUrl: document.baseURI },
           },
           'datasetLoaded',

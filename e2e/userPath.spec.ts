@@ -2,7 +2,23 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { readSafetensors } from '../src/io/safetensors';
 import { readZip } from '../src/io/zip';
-import { canvasPixels, openLab, openTab, sampleAndWait, saveScreenshot, unlabelledControls } from './labPage';
+import {
+  canvasPixels,
+  keyboardUnreachable,
+  openLab,
+  openTab,
+  sampleAndWait,
+  saveScreenshot,
+  seriousA11yViolations,
+  unlabelledControls,
+} from './labPage';
+
+/** The trained state's accessibility (charts, timeline, model card): as a11y.spec.ts checks the fresh page. */
+async function expectAccessible(page: Page): Promise<void> {
+  expect(await unlabelledControls(page)).toEqual([]);
+  expect((await seriousA11yViolations(page)).serious).toEqual([]);
+  expect((await keyboardUnreachable(page)).unreachable).toEqual([]);
+}
 
 /**
  * The tiny preset (8×8, 16/32 channels), made cheaper still for a CPU-emulated GPU (~0.3 GFLOP/s):
@@ -50,17 +66,31 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   await openLab(page, `#${SETUP}`);
   await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 60_000 });
 
-  // Train until the loss chart has a few points and the smoothed loss has fallen.
+  // The form says which preset this is (the tiny one with changes) and what the U-Net builds.
   await openTab(page, 'Train');
+  await expect(page.getByTestId('preset-select')).toHaveValue('custom');
+  await expect(page.getByTestId('preset-select')).toContainText('custom (tiny + 6 changes)');
+  const built = page.getByTestId('note-model.preset');
+  await expect(built).toContainText('Builds 8×8, 3 channels, widths 16/32');
+  const builtParameters = /([\d,]+) parameters/.exec((await built.textContent())!)![1];
+
+  // Train until the loss chart has a few points and the smoothed loss has fallen.
   const chart = page.getByTestId('loss-chart');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const started = await now(page);
+  // Until the first step is reported the phase counts seconds (shader compilation), then steps/s.
+  await expect(page.getByTestId('train-waiting')).toContainText(
+    /(building the model|Compiling shaders).* — \d+ s/,
+  );
   await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', {
     timeout: 120_000,
   });
   await expect
     .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
     .toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('train-phase')).toContainText(/Training · [\d.]+ steps\/s/);
+  // Shapes is not CIFAR-10: no typical range from the paper is drawn.
+  await expect(page.getByTestId('loss-per-t-chart')).toHaveAttribute('data-typical', 'none');
   await expect
     .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
     .toBeGreaterThanOrEqual(6);
@@ -82,7 +112,11 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
     `training: ${pausedAt} steps; ${longTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
   );
   await saveScreenshot(page, 'train');
-  expect(await unlabelledControls(page)).toEqual([]);
+  await expectAccessible(page);
+  // A chart reads its values out from the keyboard as on hover: focus it, then → moves along.
+  await chart.locator('svg[tabindex="0"]').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(chart.locator('.recharts-tooltip-wrapper')).toContainText(/step \d+/);
 
   // Sample with DDIM, 10 steps, and scrub.
   await openTab(page, 'Sample & timeline');
@@ -102,8 +136,23 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   expect(await canvasPixels(xt)).not.toBe(end);
   await page.getByTestId('timeline-follow').selectOption('0');
   await page.keyboard.press('End');
+  // x_t, predicted x₀ and predicted ε side by side (the viewport is 1280 px wide).
+  const panes = await Promise.all(
+    ['xt', 'x0', 'eps'].map(async (k) => (await page.getByTestId(`timeline-${k}`).boundingBox())!),
+  );
+  expect(panes.map((b) => Math.round(b.y))).toEqual(Array(3).fill(Math.round(panes[0].y)));
+  expect(panes[1].x).toBeGreaterThan(panes[0].x + panes[0].width);
+  expect(panes[2].x).toBeGreaterThan(panes[1].x + panes[1].width);
   await saveScreenshot(page, 'sample');
-  expect(await unlabelledControls(page)).toEqual([]);
+  await expectAccessible(page);
+  // The GIF of the followed sample, encoded in a worker of its own.
+  const [gif] = await Promise.all([
+    page.waitForEvent('download'),
+    page.waitForEvent('worker', (w) => w.url().includes('timelineExport')),
+    page.getByTestId('timeline-export').getByRole('button', { name: 'GIF' }).click(),
+  ]);
+  expect(gif.suggestedFilename()).toBe('timeline-sample-1.gif');
+  expect(new TextDecoder().decode(readFileSync((await gif.path())!).subarray(0, 6))).toBe('GIF89a');
 
   // Export: a diffusers pipeline whose weights are safetensors with the U-Net's names.
   await openTab(page, 'Weights');
@@ -139,8 +188,10 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   expect(header.split(',').slice(0, 5)).toEqual(['step', 'loss', 'smoothed_loss', 'lr', 'grad_norm']);
   expect(header).toContain('loss_t_0_49');
   expect(rows.map((r) => Number(r.split(',')[0]))).toEqual(Array.from({ length: pausedAt }, (_, i) => i + 1));
+  // The Weights tab's model card shows the parameters the Configure form said it would build.
+  await expect(page.getByTestId('model-info')).toContainText(`Parameters${builtParameters}`);
   await saveScreenshot(page, 'weights');
-  expect(await unlabelledControls(page)).toEqual([]);
+  await expectAccessible(page);
 
   // Reload: the saved run is offered and continues from its step.
   await page.reload();

@@ -5,7 +5,7 @@
  *
  *   LD_LIBRARY_PATH=/usr/lib/chromium npx tsx scripts/quality-webgpu-check.ts [steps]
  *
- * (On a machine without a GPU, Dawn runs on Chromium's SwiftShader Vulkan; see BROWSER.md.)
+ * (On a machine without a GPU, Dawn runs on Chromium's SwiftShader Vulkan; see docs/browser.md.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

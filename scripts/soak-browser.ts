@@ -89,7 +89,7 @@ try {
         if (ev.type === 'ready')
           worker.postMessage({
             type: 'loadDataset',
-            runId: 'd',
+            requestId: 'd',
             source: { kind: 'builtin', id: 'shapes', baseUrl: document.baseURI },
           });
         else if (ev.type === 'datasetLoaded') worker.postMessage({ type: 'train', runId: 'soak', config });

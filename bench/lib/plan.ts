@@ -9,7 +9,7 @@ import type { BenchBackend, EnvSpec } from './types';
 
 /**
  * Training batch per preset: tiny's 16 keeps browser tests quick; 64 is what a laptop GPU holds
- * for the 32×32 presets; the paper trained with 128 (DDPM.md §1).
+ * for the 32×32 presets; the paper trained with 128 (docs/ddpm.md §1).
  */
 export const PRESET_BATCH: Readonly<Record<UNetPresetName, number>> = Object.freeze({
   tiny: 16,

@@ -5,7 +5,7 @@ from the preset's config.json), with the preset's dropout added before each resn
 forward pre-hook (the reference omits dropout because its fixtures use none). A training step:
 per-example t ~ U{0..999}, eps ~ N(0, I), x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, MSE(eps_hat, eps),
 backward, gradient clipping at global norm 1, Adam (lr 2e-4), EMA of the weights (decay 0.9999), and
-loss.item() (one host read per step, as the lab reads its loss): the paper's step (DDPM.md §1).
+loss.item() (one host read per step, as the lab reads its loss): the paper's step (docs/ddpm.md §1).
 Sampling: eval-mode DDPM steps (x0 clipped, sigma^2 = beta_tilde) at each batch, timed over a run.
 On CUDA the step is plain fp32: TF32 is turned off for matmuls and convolutions; cuDNN autotuning is on.
 

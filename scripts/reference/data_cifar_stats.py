@@ -1,7 +1,8 @@
 """Independent reference numbers for the data loaders' tests (src/data/*.test.ts).
 
-Reads the CIFAR-10 binary subset archive with Python's tarfile + gzip and numpy (not the code
-under test), and the Fashion-MNIST t10k idx files with gzip + numpy, and writes
+Reads the CIFAR-10 archives (the committed fixture cifar-10-binary-mini.tar.gz, which the
+tests read on a fresh clone, and the 32 MB subset in ../shared/data, which only
+`npm run test:shared` reads) with Python's tarfile + gzip and numpy (not the code under test), and the Fashion-MNIST t10k idx files with gzip + numpy, and writes
 scripts/reference/fixtures/data_stats.json: counts, label histograms, per-channel mean/std of
 pixel/255 (population std, ddof=0) and a few raw pixels in HWC order.
 
@@ -15,7 +16,8 @@ import tarfile
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CIFAR = os.path.join(ROOT, '..', 'shared', 'data', 'cifar10', 'cifar-10-binary-subset.tar.gz')
+CIFAR_SUBSET = os.path.join(ROOT, '..', 'shared', 'data', 'cifar10', 'cifar-10-binary-subset.tar.gz')
+CIFAR_MINI = os.path.join(ROOT, 'scripts', 'reference', 'fixtures', 'cifar-10-binary-mini.tar.gz')
 FASHION = '/usr/share/datasets/fashion-mnist'
 OUT = os.path.join(ROOT, 'scripts', 'reference', 'fixtures', 'data_stats.json')
 
@@ -43,8 +45,8 @@ def split_summary(images_hwc, labels, n_classes):
     }
 
 
-def cifar():
-    with tarfile.open(CIFAR, 'r:gz') as tar:
+def cifar(path):
+    with tarfile.open(path, 'r:gz') as tar:
         members = {os.path.basename(m.name): tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
     names = [line.strip() for line in members['batches.meta.txt'].decode().splitlines() if line.strip()]
 
@@ -82,7 +84,11 @@ def fashion_t10k():
 
 
 def main():
-    fixture = {'cifar_subset': cifar(), 'fashion_t10k': fashion_t10k()}
+    fixture = {
+        'cifar_mini': cifar(CIFAR_MINI),
+        'cifar_subset': cifar(CIFAR_SUBSET),
+        'fashion_t10k': fashion_t10k(),
+    }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, 'w') as f:
         json.dump(fixture, f, indent=1)

@@ -1,7 +1,7 @@
 """Independent PyTorch reference for the lab's U-Net (src/model/).
 
 diffusers is not installed here, so this re-implements UNet2DModel's semantics from
-shared/design/DDPM.md section 2 in plain torch, with diffusers' parameter names, plus the lab-only
+docs/ddpm.md §2 in plain torch, with diffusers' parameter names, plus the lab-only
 `lab_norm_after_conv_in: "batch"` ablation (torch.nn.BatchNorm2d after conv_in).
 
 For each small config it writes scripts/reference/fixtures/unet_<name>.safetensors holding:

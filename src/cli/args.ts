@@ -1,4 +1,9 @@
-/** A small, strict argument parser: declared flags only, each at most once, values required. */
+/**
+ * The CLI's flags, read by Node's `util.parseArgs`: declared flags only, each at most once, values
+ * required. parseArgs tokenizes (`--name value`, `--name=value`, switches, `--` ends the flags);
+ * the checks below turn each misuse into a message naming the command and the flag.
+ */
+import { parseArgs as parseTokens, type ParseArgsConfig } from 'node:util';
 
 /** A command line that cannot be run as given. */
 export class UsageError extends Error {
@@ -19,30 +24,34 @@ export interface ParsedArgs {
 
 /** Parses `--name value`, `--name=value` and switches; anything not declared is an error naming it. */
 export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): ParsedArgs {
-  const flags = new Map<string, string | true>();
-  const positionals: string[] = [];
+  const options: ParseArgsConfig['options'] = Object.fromEntries(
+    Object.entries(spec).map(([name, takesValue]) => [name, { type: takesValue ? 'string' : 'boolean' }]),
+  );
+  // Not strict: parseArgs' own errors do not name the command, so the tokens are checked here.
+  const { tokens } = parseTokens({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const known = Object.keys(spec)
     .map((f) => `--${f}`)
     .join(', ');
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg !== '-')
-        throw new UsageError(`${command}: unknown option ${arg}; options: ${known}`);
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!(name in spec)) throw new UsageError(`${command}: unknown flag --${name}; flags: ${known}`);
+  const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    const { name, rawName, value, inlineValue } = token;
+    if (!Object.hasOwn(spec, name))
+      throw new UsageError(
+        rawName.startsWith('--')
+          ? `${command}: unknown flag ${rawName}; flags: ${known}`
+          : `${command}: unknown option ${rawName}; options: ${known}`,
+      );
     if (flags.has(name)) throw new UsageError(`${command}: --${name} given twice`);
     if (!spec[name]) {
-      if (eq >= 0) throw new UsageError(`${command}: --${name} takes no value`);
+      if (inlineValue) throw new UsageError(`${command}: --${name} takes no value`);
       flags.set(name, true);
       continue;
     }
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+    // A following flag is not a value (`--unet --out x`); a negative number is (`--seed -1`).
+    if (value === undefined || value === '' || (!inlineValue && value.startsWith('--')))
       throw new UsageError(`${command}: --${name} needs a value`);
     flags.set(name, value);
   }

@@ -10,18 +10,13 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
 import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
-import { inProcess, spawnCli } from './testCli';
+import { inProcess, spawnCli, writeUnetFolder as writeFolder } from './testCli';
 
 const fx = loadUNetFixture('attn_rgb_pad0');
 let dir: string;
 
-function writeUnetFolder(name: string, weights: StateDict, config: unknown = fx.config): string {
-  const path = join(dir, name);
-  mkdirSync(path);
-  writeFileSync(join(path, 'config.json'), JSON.stringify(config));
-  writeFileSync(join(path, 'diffusion_pytorch_model.safetensors'), writeSafetensors(weights));
-  return path;
-}
+const writeUnetFolder = (name: string, weights: StateDict, config: unknown = fx.config) =>
+  writeFolder(dir, name, weights, config);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ddpm-lab-cli-'));
@@ -85,11 +80,12 @@ describe('ddpm-lab (spawned)', () => {
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
     expect(plain.stderr.trim().split('\n')).toEqual([
-      'ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend',
+      'ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend, --force',
     ]);
     const debug = await spawnCli(['info', join(dir, 'nowhere'), '--debug']);
     expect(debug.code).toBe(1);
-    expect(debug.stderr).toMatch(/does not exist\n\s+at /);
+    // The bundle's source map names the TypeScript sources.
+    expect(debug.stderr).toMatch(/does not exist\n\s+at .*src\/cli\/\w+\.ts:\d+/);
   });
 });
 

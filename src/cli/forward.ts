@@ -2,24 +2,29 @@
  * `ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--backend cpu|webgpu]`:
  * one eval-mode forward pass, NCHW in and out like diffusers' UNet2DModel.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { nchwToNhwc, nhwcToNchw } from '../io/layout';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
+import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
+import { checkOutputFile, readRegularFile, writeFileAtomic } from './files';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
 export const FORWARD_USAGE =
-  'ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--backend cpu|webgpu]   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])';
+  'ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--force] [--backend cpu|webgpu]   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])';
 
 /** Reads the input, runs the model in eval mode, writes `sample` to OUT. */
 export async function forwardCommand(argv: readonly string[], out: Output): Promise<number> {
-  const args = parseArgs(argv, { unet: true, input: true, out: true, backend: true }, 'forward');
+  const args = parseArgs(
+    argv,
+    { unet: true, input: true, out: true, backend: true, force: false },
+    'forward',
+  );
   if (args.positionals.length)
     throw new UsageError(
       `forward takes no positional arguments, got ${args.positionals.join(' ')}; usage: ${FORWARD_USAGE}`,
@@ -28,10 +33,13 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
   const inputPath = requireFlag(args, 'input', 'forward');
   const outPath = requireFlag(args, 'out', 'forward');
   const backend = parseBackend(args.flags.get('backend') as string | undefined);
+  checkOutputFile(outPath, args.flags.has('force'), '--out');
 
   const { sample, timestep } = readForwardInput(inputPath);
   const bundle = readModelPath(unetPath);
   const config = parseUNetConfig(bundle.unetConfig);
+  // Shapes, limits and finiteness of the file before a model is built from its config.
+  checkWeightsForConfig(config, bundle.tensors);
   await useBackend(backend);
   const model = new UNet(config, { seed: 0 });
   try {
@@ -45,7 +53,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
     const result = nhwcToNchw((await y.data()) as Float32Array, y.shape);
     y.dispose();
     const seconds = (performance.now() - start) / 1000;
-    writeFileSync(
+    writeFileAtomic(
       outPath,
       writeSafetensors(new Map([['sample', { shape: result.shape, data: result.data }]])),
     );
@@ -60,7 +68,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
 
 /** `sample` [B,C,H,W] float32 and `timestep` [B] (or one value for the whole batch), nothing else. */
 function readForwardInput(path: string): { sample: SafetensorsTensor; timestep: Float32Array } {
-  const file = readSafetensors(readFileSync(path));
+  const file = readSafetensors(readRegularFile(path));
   const extra = [...file.tensors.keys()].filter((k) => k !== 'sample' && k !== 'timestep');
   if (extra.length)
     throw new UsageError(
@@ -76,6 +84,16 @@ function readForwardInput(path: string): { sample: SafetensorsTensor; timestep: 
     );
   if (!['F32', 'I64', 'I32'].includes(timestep.dtype))
     throw new UsageError(`${path}: timestep must be F32, I64 or I32, got ${timestep.dtype}`);
+  for (const [name, t] of [
+    ['sample', sample],
+    ['timestep', timestep],
+  ] as const) {
+    const bad = t.data.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
+    if (bad > 0)
+      throw new UsageError(
+        `${path}: ${name} holds ${bad} NaN or Infinity value(s); the model would only return NaN`,
+      );
+  }
   const batch = sample.shape[0];
   if (timestep.data.length === 1 && timestep.shape.length <= 1)
     return { sample, timestep: new Float32Array(batch).fill(timestep.data[0]) };

@@ -1,7 +1,8 @@
 /** `ddpm-lab info PATH`: what a model is, and whether its tensors fit its config. */
 import { isDiffusersCompatible, parseUNetConfig, sideMultiple, type UNetConfig } from '../model/config';
 import { countParameters, paramSpecs, planUNet } from '../model/plan';
-import { checkStateDict, type StateDict } from '../model/stateDict';
+import { checkModelLimits } from '../model/limits';
+import { checkStateDict, nonFiniteCounts } from '../model/stateDict';
 import { parseArgs, UsageError } from './args';
 import type { Output } from './output';
 import { readModelPath } from './modelFiles';
@@ -18,6 +19,7 @@ export async function infoCommand(argv: readonly string[], out: Output): Promise
   const [path] = args.positionals;
   const bundle = readModelPath(path);
   const config = parseUNetConfig(bundle.unetConfig);
+  checkModelLimits(config);
   const plan = planUNet(config);
   const specs = paramSpecs(plan);
   const report = checkStateDict(specs, bundle.tensors);
@@ -95,16 +97,6 @@ function summary(c: UNetConfig, midHeads: number): [string, string][] {
     ],
     ['other', `dropout ${c.dropout}, downsample_padding ${c.downsample_padding}, act ${c.act_fn}`],
   ];
-}
-
-function nonFiniteCounts(tensors: StateDict): [string, number][] {
-  const out: [string, number][] = [];
-  for (const [name, t] of tensors) {
-    let bad = 0;
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) bad++;
-    if (bad > 0) out.push([name, bad]);
-  }
-  return out;
 }
 
 function fmt(n: number): string {

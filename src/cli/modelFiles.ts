@@ -2,10 +2,11 @@
  * Reads a model PATH from disk into the path → bytes map that `readModelBundle` takes: a unet or
  * pipeline folder, a .zip of either, or a .safetensors with its config.json beside it.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { readModelBundle, type ModelBundle } from '../io/pipeline';
 import { UsageError } from './args';
+import { readRegularFile } from './files';
 
 /** Files a model folder may hold that matter for loading; anything else (images, READMEs) is not read. */
 const RELEVANT = /(\.json|\.safetensors)$/i;
@@ -18,12 +19,12 @@ export function readModelPath(path: string): ModelBundle {
   if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
   const stat = statSync(path);
   if (stat.isDirectory()) return readModelBundle(readFolder(path));
-  if (/\.zip$/i.test(path)) return readModelBundle(new Map([[basename(path), readFileSync(path)]]));
+  if (/\.zip$/i.test(path)) return readModelBundle(new Map([[basename(path), readRegularFile(path)]]));
   if (/\.safetensors$/i.test(path)) {
-    const files = new Map<string, Uint8Array>([[basename(path), readFileSync(path)]]);
+    const files = new Map<string, Uint8Array>([[basename(path), readRegularFile(path)]]);
     for (const name of ['config.json', 'scheduler_config.json']) {
       const beside = join(dirname(path), name);
-      if (existsSync(beside)) files.set(name, readFileSync(beside));
+      if (existsSync(beside)) files.set(name, readRegularFile(beside));
     }
     return readModelBundle(files);
   }
@@ -39,7 +40,7 @@ function readFolder(root: string): Map<string, Uint8Array> {
       const full = join(dir, entry.name);
       if (entry.isDirectory() && depth < MAX_DEPTH) walk(full, depth + 1);
       else if (entry.isFile() && RELEVANT.test(entry.name))
-        files.set(relative(root, full), readFileSync(full));
+        files.set(relative(root, full), readRegularFile(full));
       else if (entry.isFile() && NAMED_ONLY.test(entry.name))
         files.set(relative(root, full), new Uint8Array(0));
     }

@@ -1,6 +1,7 @@
 /** The CLI's dispatcher: picks the subcommand, turns every failure into one line and exit code 1. */
 import { UsageError } from './args';
 import { DATA_USAGE, dataCommand } from './data';
+import { EXPORT_PYTORCH_USAGE, exportPytorchCommand } from './exportPytorch';
 import { FORWARD_USAGE, forwardCommand } from './forward';
 import { INFO_USAGE, infoCommand } from './info';
 import { SAMPLE_USAGE, sampleCommand } from './sample';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (argv: readonly string[], out: Output) => Promise
   data: dataCommand,
   train: trainCommand,
   score: scoreCommand,
+  'export-pytorch': exportPytorchCommand,
 };
 
 const USAGE = [
@@ -25,6 +27,7 @@ const USAGE = [
   `  ${DATA_USAGE}`,
   `  ${TRAIN_USAGE}`,
   `  ${SCORE_USAGE}`,
+  `  ${EXPORT_PYTORCH_USAGE}`,
   'global flags: --debug (stack traces), --help',
 ].join('\n');
 

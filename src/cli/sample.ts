@@ -7,7 +7,6 @@
  * step as safetensors: `x_t`, `x0`, `eps` F32 [frames, N, C, H, W], `t` and `step` I64 [frames],
  * `alpha_bar` and `sigma` F32 [frames].
  */
-import { writeFileSync } from 'node:fs';
 import { parseSchedulerConfig } from '../diffusion';
 import { tileImages } from '../io/imageGrid';
 import type { RasterImage } from '../io/image';
@@ -15,18 +14,20 @@ import { nhwcToNchw } from '../io/layout';
 import { encodePng } from '../io/png';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
+import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import type { ImageShape, SampleFrame } from '../sampling/frames';
 import { MAX_IMAGES } from '../sampling/options';
 import { sample } from '../sampling/runner';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
+import { checkOutputFile, samePath, writeFileAtomic } from './files';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
 export const SAMPLE_USAGE =
-  'ddpm-lab sample --pipeline PATH --sampler ddpm|ddim --steps N [--eta E] --seed S --num N --out grid.png [--frames frames.safetensors] [--batch B] [--backend cpu|webgpu]';
+  'ddpm-lab sample --pipeline PATH --sampler ddpm|ddim --steps N [--eta E] --seed S --num N --out grid.png [--frames frames.safetensors] [--force] [--batch B] [--backend cpu|webgpu]';
 
 const FLAGS = {
   pipeline: true,
@@ -39,6 +40,7 @@ const FLAGS = {
   frames: true,
   batch: true,
   backend: true,
+  force: false,
 };
 
 /** Samples, writes the grid (and the frames), prints what was written. */
@@ -69,6 +71,11 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
   const outPath = requireFlag(args, 'out', 'sample');
   const framesPath = flag('frames');
   const backend = parseBackend(flag('backend'));
+  const force = args.flags.has('force');
+  if (framesPath !== undefined && samePath(framesPath, outPath))
+    throw new UsageError(`sample: --frames and --out are both ${outPath}; give two different files`);
+  checkOutputFile(outPath, force, '--out');
+  if (framesPath !== undefined) checkOutputFile(framesPath, force, '--frames');
   const pipelinePath = requireFlag(args, 'pipeline', 'sample');
 
   const bundle = readModelPath(pipelinePath);
@@ -84,6 +91,8 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
     );
   }
   const config = parseUNetConfig(bundle.unetConfig);
+  // Shapes, limits and finiteness of the file before a model is built from its config.
+  checkWeightsForConfig(config, bundle.tensors);
   await useBackend(backend);
   const model = new UNet(config, { seed: 0 });
   try {
@@ -105,7 +114,7 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
       { onFrame: (f) => frames.push(f) },
     );
     const { shape, timing } = result;
-    writeFileSync(outPath, encodePng(tileImages(rasters(result.images, shape))));
+    writeFileAtomic(outPath, encodePng(tileImages(rasters(result.images, shape))));
     const how = `${sampler}${sampler === 'ddim' ? ` η ${eta}` : ''}, ${steps} steps, seed ${seed}`;
     out.stdout(
       `wrote ${outPath}: ${shape.numImages} images ${shape.height}×${shape.width}×${shape.channels} (${how}; ${backend} backend, ${timing.msPerStep.toFixed(1)} ms/step)`,
@@ -118,7 +127,7 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
         seed: String(seed),
         frame_stride: String(result.frameStride),
       };
-      writeFileSync(framesPath, writeSafetensors(frameTensors(frames, shape), metadata));
+      writeFileAtomic(framesPath, writeSafetensors(frameTensors(frames, shape), metadata));
       const every =
         result.frameStride === 1
           ? 'every step'

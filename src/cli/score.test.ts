@@ -65,10 +65,10 @@ describe('ddpm-lab score (spawned)', () => {
     '1',
   ];
 
-  it('prints one JSON object, trains the classifier once and reuses it from the temp-dir cache', async () => {
+  it('prints one JSON object, trains the classifier once and reuses it from the per-user cache', async () => {
     const first = await spawnCli(['score', ...args(), '--classifier-steps', '20', '--seed', '2'], {
       ...process.env,
-      TMPDIR: join(dir, 'tmp'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
     });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^\{[^\n]*\}\n$/);
@@ -79,13 +79,13 @@ describe('ddpm-lab score (spawned)', () => {
       expect(score[key]).toBeGreaterThan(0);
     expect(first.stderr).toContain('score: training the classifier: step 20/20, loss ');
     expect(first.stderr).toContain('score: sampling 16 images (ddim, 1 step, seed 2, cpu backend)');
-    expect(readdirSync(join(dir, 'tmp', 'ddpm-lab-classifiers'))).toEqual([
+    expect(readdirSync(join(dir, 'cache', 'ddpm-lab', 'classifiers'))).toEqual([
       expect.stringMatching(/^digits_[0-9a-f]{64}_[0-9a-f]{16}\.safetensors$/),
     ]);
 
     const again = await spawnCli(['score', ...args(), '--classifier-steps', '20', '--seed', '2'], {
       ...process.env,
-      TMPDIR: join(dir, 'tmp'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
     });
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('training the classifier');

@@ -7,15 +7,14 @@
  *    "label": "FCD — not comparable to Inception FID"}
  *
  * The features come from a small classifier trained on the train split of `--data` (fitted to the
- * model's sample size as for training), cached under the OS temp dir keyed by the data's hash, so
+ * model's sample size as for training), cached in the user's cache folder keyed by the data's hash, so
  * only the first score of a dataset pays for training. Progress and notes go to stderr.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, isAbsolute, join } from 'node:path';
 import { parseSchedulerConfig } from '../diffusion';
-import { loadDataset } from '../data/load';
 import { parseUNetConfig } from '../model/config';
+import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import type { ClassifierCache } from '../quality/classifierCache';
 import { sampleMany } from '../quality/sampleMany';
@@ -24,7 +23,8 @@ import { fitToModel, scoreAgainstDataset } from '../quality/scoreDataset';
 import { DEFAULT_RECIPE } from '../quality/trainClassifier';
 import { parseArgs, requireFlag, UsageError } from './args';
 import { parseBackend, useBackend } from './backend';
-import { sourcesAt } from './data';
+import { loadPaths } from './data';
+import { privateFolder, readPrivateFile, writeFileAtomic } from './files';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
@@ -43,9 +43,15 @@ const FLAGS = {
   backend: true,
 };
 
-/** Where trained classifiers are kept between runs. */
-function classifierCacheDir(): string {
-  return join(tmpdir(), 'ddpm-lab-classifiers');
+/**
+ * Where trained classifiers are kept between runs: the user's own cache folder
+ * (`$XDG_CACHE_HOME/ddpm-lab/classifiers`, else `~/.cache/ddpm-lab/classifiers`), never the shared
+ * temp dir, where another user could plant a link under the predictable name.
+ */
+export function classifierCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
+  return join(base, 'ddpm-lab', 'classifiers');
 }
 
 /** Samples, scores, prints the JSON object. */
@@ -80,8 +86,10 @@ export async function scoreCommand(argv: readonly string[], out: Output): Promis
   const T = schedule.num_train_timesteps;
   const steps = integer(flag('steps') ?? String(T), 'steps', 1, T);
   const config = parseUNetConfig(bundle.unetConfig);
+  // Shapes, limits and finiteness of the file before a model is built from its config.
+  checkWeightsForConfig(config, bundle.tensors);
 
-  const { pair, warnings } = await loadDataset(await sourcesAt(dataPath), { name: basename(dataPath) });
+  const { pair, warnings } = await loadPaths([dataPath]);
   for (const w of warnings) out.stderr(`warning: ${w}`);
   const fitted = fitToModel(pair, config);
 
@@ -144,29 +152,24 @@ function integer(value: string, name: string, min: number, max: number): number 
   return n;
 }
 
-/** Classifiers as files in one folder, one per key; writes go through a rename so a crash leaves no half file. */
+/**
+ * Classifiers as files in one private folder (mode 0700, ours), one per key; written exclusively
+ * into a temporary sibling and renamed, read without following links, so neither a crash nor a
+ * planted link leaves or reads anything but our own file.
+ */
 class FileClassifierCache implements ClassifierCache {
   constructor(private readonly dir: string) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return new Uint8Array(await readFile(this.path(key)));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    return readPrivateFile(join(privateFolder(this.dir), this.name(key)));
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const path = this.path(key);
-    const partial = `${path}.${process.pid}.partial`;
-    await writeFile(partial, bytes);
-    await rename(partial, path);
+    writeFileAtomic(join(privateFolder(this.dir), this.name(key)), bytes, 0o600);
   }
 
   /** The key made a safe file name; its tail holds the hashes, so that is what a length cap keeps. */
-  private path(key: string): string {
-    return join(this.dir, `${key.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-200)}.safetensors`);
+  private name(key: string): string {
+    return `${key.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-200)}.safetensors`;
   }
 }

@@ -1,6 +1,10 @@
 /** The command line as the CLI tests run it: the real binary in a child process, or in-process. */
 import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeSafetensors } from '../io/safetensors';
+import type { StateDict } from '../model/stateDict';
 import { runCli } from './run';
 
 const run = promisify(execFile);
@@ -32,4 +36,13 @@ export async function inProcess(...args: string[]): Promise<CliResult> {
   const stderr: string[] = [];
   const code = await runCli(args, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l) });
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+/** Writes a unet folder (config.json + diffusion_pytorch_model.safetensors) at `dir/name`; returns its path. */
+export function writeUnetFolder(dir: string, name: string, weights: StateDict, config: unknown): string {
+  const path = join(dir, name);
+  mkdirSync(path);
+  writeFileSync(join(path, 'config.json'), JSON.stringify(config));
+  writeFileSync(join(path, 'diffusion_pytorch_model.safetensors'), writeSafetensors(weights));
+  return path;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { applyOverrides, parseRunConfig, presetRunConfig } from '../config';
+import { allowedText, applyOverrides, parseRunConfig, presetRunConfig, validateRunConfig } from '../config';
 import { loadBuiltin } from '../data/builtins';
 import { parseSchedulerConfig } from '../diffusion';
 import { readModelBundle } from '../io/pipeline';
@@ -67,6 +67,12 @@ describe('ddpm-lab train (spawned)', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([1, 2, 3]);
+    // The tiny preset: no lr warm-up, and the EMA warm-up min(0.99, (1+n)/(10+n)).
+    expect(lines.map((l) => [l.lr, l.ema_decay])).toEqual([
+      [3e-3, 1 / 10],
+      [3e-3, 2 / 11],
+      [3e-3, 3 / 12],
+    ]);
     for (const l of lines) {
       expect(l.loss).toBeGreaterThan(0);
       expect(l.loss_per_t).toHaveLength(20);
@@ -81,7 +87,8 @@ describe('ddpm-lab train (spawned)', () => {
     const trainer = new Trainer(config, prepareTrainingData(pair, config));
     for (const l of lines) {
       const r = await trainer.trainStep();
-      expect('loss' in r && r.loss).toBe(l.loss);
+      if ('nonFinite' in r) throw new Error(`step ${l.step} was not finite`);
+      expect([r.loss, r.lr, r.emaDecay]).toEqual([l.loss, l.lr, l.ema_decay]);
     }
     const bundle = readModelBundle(folder(out));
     expect(parseUNetConfig(bundle.unetConfig).block_out_channels).toEqual([16, 32]);
@@ -122,7 +129,11 @@ describe('ddpm-lab train (in process)', () => {
     [['--steps', '1', '--out', 'x'], 'give exactly one of --config run.json or --preset NAME'],
     [
       ['--preset', 'huge', '--steps', '1', '--out', 'x'],
-      '--preset huge is not a preset; presets: paper, learner, tiny, mnist, cifar-small',
+      '--preset huge is not a preset; presets: paper, learner, learner-code, tiny, mnist, cifar-small',
+    ],
+    [
+      ['--preset', 'learner-code', '--steps', '1', '--out', 'x'],
+      'data.dataset is "cifar10": give its files with --data PATH',
     ],
     [['--preset', 'tiny', '--steps', '0', '--out', 'x'], '--steps 0 must be an integer from 1'],
     [['--preset', 'tiny', '--out', 'x'], '--steps is required'],
@@ -140,6 +151,43 @@ describe('ddpm-lab train (in process)', () => {
     expect(r.stderr).toContain(message);
     expect(r.stderr.split('\n')).toHaveLength(1);
   });
+
+  it.each([
+    ['steps', 'training.targetSteps', ['0', '1', '100000000', '100000001', '2.5', '1e2']],
+    ['seed', 'training.seed', ['-1', '0', '4294967295', '4294967296', 'x', ' ']],
+    ['log-every', 'training.targetSteps', ['0', '1', '100000001']],
+  ] as const)(
+    '--%s allows exactly what the config schema allows for %s, in its words',
+    async (flag, path, values) => {
+      const [section, key] = path.split('.');
+      for (const value of values) {
+        const args = flag === 'steps' ? ['--steps', value] : ['--steps', '1', `--${flag}`, value];
+        // Without --out the command stops right after the flags are checked.
+        const r = await inProcess('train', '--preset', 'tiny', ...args);
+        const result = validateRunConfig({ [section]: { [key]: value.trim() === '' ? NaN : Number(value) } });
+        const refused = 'errors' in result && result.errors.some((e) => e.path === path);
+        expect([value, r.stderr]).toEqual([
+          value,
+          refused
+            ? `ddpm-lab: train: --${flag} ${value} must be ${allowedText(path)}`
+            : expect.stringContaining('--out'),
+        ]);
+      }
+    },
+  );
+
+  it('trains with every learner’s-code switch on from --config and records them in run.json', async () => {
+    const out = join(dir, 'switches');
+    const configPath = join(dir, 'switches.json');
+    const switches = {
+      training: { doubleOptimizerStep: true, normalization: 'zero-one', batchSize: 4 },
+      sampling: { brokenFinalStep: true, displayMinMax: true },
+    } as const;
+    writeFileSync(configPath, JSON.stringify(applyOverrides(presetRunConfig('tiny'), switches)));
+    const r = await inProcess('train', '--config', configPath, '--steps', '1', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject(switches);
+  }, 300_000);
 
   it('names every invalid field of a config file', async () => {
     const configPath = join(dir, 'bad.json');

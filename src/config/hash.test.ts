@@ -24,6 +24,10 @@ describe('run config in the URL hash', () => {
     const d = defaultRunConfig();
     d.training.lr = 1e-3;
     expect(encodeRunConfigHash(d)).toBe('#training.lr=0.001');
+    const p = presetRunConfig('paper');
+    p.training.emaWarmup = true;
+    expect(encodeRunConfigHash(p)).toBe('#preset=paper&training.emaWarmup=true');
+    expect(decodeRunConfigHash('#preset=paper&training.emaWarmup=true').config).toEqual(p);
   });
 
   it('round-trips presets, edits, nulls, lists and strings that look like numbers', () => {
@@ -36,7 +40,7 @@ describe('run config in the URL hash', () => {
       (c) => (c.model.lab_norm_after_conv_in = 'batch'),
       (c) => (c.diffusion.prediction_type = 'v_prediction'),
       (c) => (c.sampling.sampler = 'ddim'),
-      (c) => (c.model.block_out_channels = [24]),
+      (c) => (c.model.block_out_channels = [32]),
       (c) => (c.model.down_block_types = ['DownBlock2D']),
     ];
     for (const base of [null, ...RUN_PRESET_NAMES])
@@ -86,7 +90,7 @@ describe('run config in the URL hash', () => {
     expect(preset).toBeNull();
     expect(config).toEqual(defaultRunConfig());
     expect(errors[0]).toMatchObject({ path: 'preset' });
-    expect(errors[0].message).toContain('paper, learner, tiny, mnist, cifar-small');
+    expect(errors[0].message).toContain('paper, learner, learner-code, tiny, mnist, cifar-small');
   });
 
   it('never throws, whatever the hash holds', () => {

@@ -12,6 +12,7 @@ import {
   type RunConfigOverrides,
   type RunConfigSection,
 } from './runConfig';
+import { isNullableString } from './settings';
 import { applyOverrides, validateRunConfig, type RunConfigIssue } from './validate';
 
 /** What a hash decodes to: always a usable config, plus every field that could not be used. */
@@ -21,13 +22,6 @@ export interface DecodedRunConfigHash {
   preset: RunPresetName | null;
   errors: RunConfigIssue[];
 }
-
-/** String settings that may also be null; every other string setting is read verbatim. */
-const NULLABLE_STRINGS = new Set([
-  'data.classFilter',
-  'model.lab_norm_after_conv_in',
-  'model._diffusers_version',
-]);
 
 /** The config of a preset applied to the defaults (or the defaults themselves for null). */
 export function presetRunConfig(preset: RunPresetName | null): RunConfig {
@@ -95,7 +89,7 @@ export function decodeRunConfigHash(hash: string): DecodedRunConfigHash {
     ((overrides[section] ??= {}) as Record<string, unknown>)[key] = parseValue(
       raw,
       hint,
-      NULLABLE_STRINGS.has(path),
+      isNullableString(path),
     );
     fromHash.add(path);
   }
@@ -172,8 +166,9 @@ function formatValue(value: unknown): string {
 
 /**
  * A hash value back to a setting, typed by what the setting holds in the base: strings stay
- * strings (so class "3" stays "3"), lists split on commas, anything else reads as null, a
- * boolean, a number, or failing those a string for validation to reject with its path.
+ * strings (so class "3" stays "3"; "null" is null where the schema allows a null string), lists
+ * split on commas, anything else reads as null, a boolean, a number, or failing those a string
+ * for validation to reject with its path.
  */
 function parseValue(raw: string, hint: unknown, nullableString: boolean): unknown {
   if (nullableString) return raw === 'null' ? null : raw;

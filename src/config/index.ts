@@ -1,6 +1,7 @@
 /**
- * The run config: one typed object (data, model, diffusion, training, sampling) with documented
- * defaults, presets, validation and the URL-hash form. Shared by the UI, the worker and the CLI.
+ * The run config: one typed object (data, model, diffusion, training, sampling) declared by one
+ * schema (schema.ts), with documented defaults, presets, validation, the Configure form's fields
+ * and the URL-hash form. Shared by the UI, the worker and the CLI.
  */
 export {
   DATASET_IDS,
@@ -30,4 +31,6 @@ export {
   type RunConfigIssue,
   type RunConfigValidation,
 } from './validate';
+export { SETTINGS, allowedText, allows } from './settings';
+export { FORM, type FieldGroup, type FieldSpec } from './form';
 export { decodeRunConfigHash, encodeRunConfigHash, presetRunConfig, type DecodedRunConfigHash } from './hash';

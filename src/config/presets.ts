@@ -6,9 +6,9 @@ import { PAPER_DIFFUSION, PAPER_TRAINING } from './paperRecipe';
 import type { RunConfigOverrides } from './runConfig';
 
 /** The names the UI's one-click buttons, the URL hash and `ddpm-lab train --preset` accept. */
-export type RunPresetName = 'paper' | 'learner' | 'tiny' | 'mnist' | 'cifar-small';
+export type RunPresetName = 'paper' | 'learner' | 'learner-code' | 'tiny' | 'mnist' | 'cifar-small';
 
-/** The paper's CIFAR-10 recipe exactly (DDPM.md §1). */
+/** The paper's CIFAR-10 recipe exactly (docs/ddpm.md §1), the EMA without warm-up included. */
 const PAPER: RunConfigOverrides = {
   data: { dataset: 'cifar10', classFilter: null },
   model: { preset: 'paper-cifar10', init: 'ddpm' },
@@ -18,7 +18,7 @@ const PAPER: RunConfigOverrides = {
 };
 
 /**
- * The setup of a learner who could not reproduce DDPM (DDPM.md §4): the paper's recipe with
+ * The setup of a learner who could not reproduce DDPM (docs/ddpm.md §4): the paper's recipe with
  * T = 250 and unscaled betas, one t per batch, batch 64, mean/std inputs and BatchNorm after
  * conv_in. 44,531 steps are the 57 epochs of CIFAR-10 at batch 64 after which they saw blobs.
  */
@@ -36,9 +36,38 @@ const LEARNER: RunConfigOverrides = {
   sampling: { ...PAPER.sampling, steps: 250 },
 };
 
+/**
+ * What the learner's public training script (CIFAR-10, PyTorch) really does, beside `learner`
+ * (what their post described): linear betas 1e-3..0.03 over T = 500, lr 1e-4 without warm-up,
+ * dropout 0, no EMA, batch 128, optimizer.step() twice per batch, inputs left in [0, 1], the
+ * wrong last reverse step, and samples shown min–max stretched.
+ */
+const LEARNER_CODE: RunConfigOverrides = {
+  data: PAPER.data,
+  model: { ...PAPER.model, dropout: 0 },
+  diffusion: {
+    ...PAPER.diffusion,
+    num_train_timesteps: 500,
+    beta_start: 0.001,
+    beta_end: 0.03,
+    scale_betas_to_T: false,
+  },
+  training: {
+    ...PAPER.training,
+    batchSize: 128,
+    lr: 1e-4,
+    warmupSteps: 0,
+    useEma: false,
+    doubleOptimizerStep: true,
+    normalization: 'zero-one',
+  },
+  sampling: { ...PAPER.sampling, steps: 500, useEma: false, brokenFinalStep: true, displayMinMax: true },
+};
+
 const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
   paper: PAPER,
   learner: LEARNER,
+  'learner-code': LEARNER_CODE,
   // For tests and e2e on a CPU-emulated GPU, where per-kernel cost dominates: the tiny U-Net's
   // layout at 8×8 with 16/32 channels (0.18M parameters; a step costs a quarter of 16×16's),
   // Shapes resized to 8×8, a higher lr without warm-up so the loss visibly falls within 10 steps.
@@ -50,6 +79,8 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
       lr: 3e-3,
       warmupSteps: 0,
       emaDecay: 0.99,
+      // Short runs: without the warm-up the EMA is still mostly the random initial weights.
+      emaWarmup: true,
       targetSteps: 100,
       previewEverySteps: 50,
       previewImages: 4,
@@ -67,6 +98,8 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
       lr: 5e-4,
       warmupSteps: 500,
       emaDecay: 0.999,
+      // Short runs: without the warm-up the EMA is still mostly the random initial weights.
+      emaWarmup: true,
       flip: false,
       targetSteps: 5000,
     },
@@ -81,6 +114,8 @@ const PRESETS: Record<RunPresetName, RunConfigOverrides> = {
       lr: 2e-4,
       warmupSteps: 1000,
       emaDecay: 0.9995,
+      // Short runs: without the warm-up the EMA is still mostly the random initial weights.
+      emaWarmup: true,
       flip: true,
       targetSteps: 100_000,
     },

@@ -45,7 +45,7 @@ describe('run config defaults and presets', () => {
     expect(c.model).toEqual(DEFAULT_RUN_CONFIG.model);
   });
 
-  // The paper's numbers as DDPM.md §1 tabulates them (Ho et al. 2020 §4, Appendix B), each with its row.
+  // The paper's numbers as docs/ddpm.md §1 tabulates them (Ho et al. 2020 §4, Appendix B), each with its row.
   const PAPER_NUMBERS: [section: 'diffusion' | 'training', key: string, value: unknown, source: string][] = [
     ['diffusion', 'num_train_timesteps', 1000, 'timesteps T'],
     ['diffusion', 'beta_start', 1e-4, 'betas'],
@@ -59,6 +59,7 @@ describe('run config defaults and presets', () => {
     ['training', 'warmupSteps', 5000, 'optimiser'],
     ['training', 'gradClipNorm', 1, 'optimiser'],
     ['training', 'emaDecay', 0.9999, 'EMA'],
+    ['training', 'emaWarmup', false, 'EMA'],
     ['training', 'useEma', true, 'EMA'],
     ['training', 'sharedT', false, 't per example'],
     ['training', 'normalization', 'unit', 'data'],
@@ -66,11 +67,11 @@ describe('run config defaults and presets', () => {
     ['training', 'targetSteps', 800_000, 'length'],
   ];
 
-  it.each(PAPER_NUMBERS)('"paper" sets %s.%s = %s (DDPM.md §1 row "%s")', (section, key, value) => {
+  it.each(PAPER_NUMBERS)('"paper" sets %s.%s = %s (docs/ddpm.md §1 row "%s")', (section, key, value) => {
     expect((presetRunConfig('paper')[section] as unknown as Record<string, unknown>)[key]).toBe(value);
   });
 
-  it('"paper" is the paper’s CIFAR-10 U-Net and schedule end point (DDPM.md §1)', () => {
+  it('"paper" is the paper’s CIFAR-10 U-Net and schedule end point (docs/ddpm.md §1)', () => {
     const c = presetRunConfig('paper');
     expect(c.data.dataset).toBe('cifar10');
     expect(countParameters(unetConfigOf(c))).toBe(35_746_307);
@@ -78,7 +79,7 @@ describe('run config defaults and presets', () => {
     expect(sqrtAlphaBarT(c)).toBeCloseTo(0.0064, 4);
   });
 
-  it('"learner" is the paper with the learner’s five deviations (DDPM.md §4)', () => {
+  it('"learner" is the paper with the learner’s five deviations (docs/ddpm.md §4)', () => {
     const paper = presetRunConfig('paper');
     const c = presetRunConfig('learner');
     expect(c.diffusion.num_train_timesteps).toBe(250);
@@ -97,6 +98,43 @@ describe('run config defaults and presets', () => {
     expect(sqrtAlphaBarT(c) ** 2).toBeCloseTo(0.08, 2);
   });
 
+  it('"learner-code" is the learner’s script: T = 500, β 1e-3..0.03, lr 1e-4, dropout 0, no EMA, batch 128 and the four switches', () => {
+    const paper = presetRunConfig('paper');
+    const c = presetRunConfig('learner-code');
+    expect(c.diffusion).toMatchObject({
+      num_train_timesteps: 500,
+      beta_start: 0.001,
+      beta_end: 0.03,
+      scale_betas_to_T: false,
+    });
+    expect(c.training).toMatchObject({
+      lr: 1e-4,
+      batchSize: 128,
+      useEma: false,
+      warmupSteps: 0,
+      doubleOptimizerStep: true,
+      normalization: 'zero-one',
+    });
+    expect(c.model.dropout).toBe(0);
+    expect(c.sampling).toMatchObject({
+      steps: 500,
+      useEma: false,
+      brokenFinalStep: true,
+      displayMinMax: true,
+    });
+    // The switches are off everywhere else.
+    for (const p of [paper, presetRunConfig('learner'), presetRunConfig('tiny')]) {
+      expect([p.training.doubleOptimizerStep, p.sampling.brokenFinalStep, p.sampling.displayMinMax]).toEqual([
+        false,
+        false,
+        false,
+      ]);
+      expect(p.training.normalization).not.toBe('zero-one');
+    }
+    // Linear 1e-3..0.03 over 500 steps: Σβ ≈ 7.75, so √ᾱ_T ≈ e^(−7.75/2) ≈ 0.02 (the paper's is 0.0064).
+    expect(sqrtAlphaBarT(c)).toBeCloseTo(0.02, 3);
+  });
+
   it('scale_betas_to_T scales linear betas by 1000/T so ᾱ_T stays near 0', () => {
     const c = parseRunConfig({
       diffusion: { num_train_timesteps: 250, scale_betas_to_T: true },
@@ -104,6 +142,15 @@ describe('run config defaults and presets', () => {
     });
     expect(effectiveSchedulerConfig(c.diffusion)).toMatchObject({ beta_start: 0.0004, beta_end: 0.08 });
     expect(sqrtAlphaBarT(c)).toBeLessThan(0.01);
+  });
+
+  it('the defaults and the small presets warm the EMA up; "paper" and the learner presets do not', () => {
+    expect(defaultRunConfig().training.emaWarmup).toBe(true);
+    for (const name of RUN_PRESET_NAMES)
+      expect([name, presetRunConfig(name).training.emaWarmup]).toEqual([
+        name,
+        name !== 'paper' && name !== 'learner' && name !== 'learner-code',
+      ]);
   });
 
   it('the tiny preset is small enough for CPU tests', () => {

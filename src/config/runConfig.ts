@@ -3,89 +3,40 @@
  * defaults here (nanoGPT style: every default says why). It travels unchanged through the UI form,
  * the URL hash, the worker, checkpoints, `run.json` and the CLI.
  *
- * The defaults are the paper's recipe (Ho et al. 2020, DDPM.md §1) for every hyperparameter, on
+ * The defaults are the paper's recipe (Ho et al. 2020, docs/ddpm.md §1) for every hyperparameter, on
  * the built-in MNIST digits with a small U-Net so a default run trains in a browser; the `paper`
  * preset swaps in CIFAR-10, the 35.7M-parameter U-Net and 800k steps.
  */
-import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig, type SchedulerKind } from '../diffusion/config';
+import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from '../diffusion/config';
 import type { UNetConfig } from '../model/config';
-import type { InitScheme } from '../model/init';
 import { presetConfig, type UNetPresetName } from '../model/presets';
 import { PAPER_DIFFUSION, PAPER_TRAINING } from './paperRecipe';
+import type { DataConfig, DiffusionSettings, ModelSettings, SamplingConfig, TrainingConfig } from './schema';
 
-/** Where the training images come from: a built-in set, a dropped CIFAR-10 archive, or other dropped files. */
-export type DatasetId = 'mnist' | 'fashion-mnist' | 'shapes' | 'cifar10' | 'files';
-
-/** The dataset ids, in the order the UI lists them. */
-export const DATASET_IDS: readonly DatasetId[] = ['mnist', 'fashion-mnist', 'shapes', 'cifar10', 'files'];
+export {
+  DATASET_IDS,
+  type DataConfig,
+  type DatasetId,
+  type InputNormalization,
+  type SamplingConfig,
+  type TrainingConfig,
+} from './schema';
 
 /** Datasets a user has to drop in (the rest ship with the lab or are generated). */
-export const FILE_DATASETS: readonly DatasetId[] = ['cifar10', 'files'];
-
-/** Data section: which images, optionally one class only. */
-export interface DataConfig {
-  dataset: DatasetId;
-  /** Train on one class (name like "horse" or index like "3"); null keeps all. */
-  classFilter: string | null;
-}
+export const FILE_DATASETS: readonly DataConfig['dataset'][] = ['cifar10', 'files'];
 
 /**
  * Model section: diffusers' UNet2DModel config (the model's own type, keys unchanged) plus where it
  * started: `preset` names the U-Net preset the other keys override ('custom' for none), `init` the
  * initialisation scheme.
  */
-export type ModelConfig = UNetConfig & {
-  preset: UNetPresetName | 'custom';
-  init: InitScheme;
-};
+export type ModelConfig = UNetConfig & ModelSettings;
 
 /**
  * Diffusion section: diffusers' scheduler config plus `scale_betas_to_T`. With it on, beta_start and
  * beta_end are read as tuned for T = 1000 and scaled by 1000/T (see `effectiveSchedulerConfig`).
  */
-export type DiffusionConfig = SchedulerConfig & { scale_betas_to_T: boolean };
-
-/** How bytes become model inputs: the paper's [-1, 1] or per-channel mean 0 / std 1 (an ablation). */
-export type InputNormalization = 'unit' | 'meanstd';
-
-/** Training section: the optimisation recipe and the learner's deviations from it. */
-export interface TrainingConfig {
-  batchSize: number;
-  lr: number;
-  warmupSteps: number;
-  /** Clip gradients to this global L2 norm; null turns clipping off. */
-  gradClipNorm: number | null;
-  emaDecay: number;
-  useEma: boolean;
-  /** One t for the whole batch (the learner's mistake) instead of one per example. */
-  sharedT: boolean;
-  normalization: InputNormalization;
-  /** Random horizontal flips, where the dataset allows them (never for digits). */
-  flip: boolean;
-  targetSteps: number;
-  /** Seeds the weights, the data order, t, the noise, the flips and dropout. */
-  seed: number;
-  /** Milliseconds between metric events (the UI needs at most ~20 a second). */
-  logEveryMs: number;
-  /** Steps between preview grids; 0 turns them off. */
-  previewEverySteps: number;
-  previewImages: number;
-  /** DDIM steps of a preview grid. */
-  previewSteps: number;
-  /** Seconds between autosaved checkpoints; 0 saves only at pause and stop. */
-  checkpointEverySec: number;
-}
-
-/** Sampling section: the settings the Sample view starts from. */
-export interface SamplingConfig {
-  sampler: SchedulerKind;
-  steps: number;
-  eta: number;
-  numImages: number;
-  seed: number;
-  useEma: boolean;
-  clip: boolean;
-}
+export type DiffusionConfig = SchedulerConfig & DiffusionSettings;
 
 /** One run, end to end. */
 export interface RunConfig {
@@ -111,7 +62,7 @@ const DEFAULT_UNET_PRESET: UNetPresetName = 'mnist';
 export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
   data: {
     // Ships with the lab (nothing to download) and gives recognisable samples after a few
-    // thousand steps of a small U-Net (DDPM.md §4), so the first run shows learning.
+    // thousand steps of a small U-Net (docs/ddpm.md §4), so the first run shows learning.
     dataset: 'mnist',
     classFilter: null,
   },
@@ -120,14 +71,17 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     // 35.7M-parameter U-Net is the `paper-cifar10` preset.
     ...presetConfig(DEFAULT_UNET_PRESET),
     preset: DEFAULT_UNET_PRESET,
-    // The paper's TensorFlow initialisation (zero-initialised residual branches), DDPM.md §1.
+    // The paper's TensorFlow initialisation (zero-initialised residual branches), docs/ddpm.md §1.
     init: 'ddpm',
   },
   // The paper's schedule; the keys it does not name (spacing, offsets) keep diffusers' defaults.
-  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...PAPER_DIFFUSION },
+  diffusion: { ...DEFAULT_SCHEDULER_CONFIG, ...(PAPER_DIFFUSION satisfies Partial<DiffusionConfig>) },
   // The paper's optimiser, EMA and data handling, with a run length and logging for digits in a browser.
   training: {
-    ...PAPER_TRAINING,
+    ...(PAPER_TRAINING satisfies Partial<TrainingConfig>),
+    // 20k steps are a short run for decay 0.9999: with the paper's EMA, 0.9999^20000 ≈ 14% of the
+    // average would still be the random initial weights. The warm-up averages over the steps done.
+    emaWarmup: true,
     // Digits become recognisable within a few thousand steps; the paper trains 800k on CIFAR-10.
     targetSteps: 20_000,
     // Any fixed number makes runs repeatable; 0 is as good as any.
@@ -156,6 +110,10 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze({
     useEma: true,
     // Clip the predicted x₀ to [-1, 1] (the released checkpoint's clip_sample: true).
     clip: true,
+    // The paper's last step: the model at t = 0 and the posterior mean (the learner's bug is a switch).
+    brokenFinalStep: false,
+    // Samples shown in their true range [-1, 1] → 0..255; min–max stretching hides range errors.
+    displayMinMax: false,
   },
 });
 

@@ -1,23 +1,28 @@
 /**
  * Validation of a run config wherever one enters the lab (UI form, URL hash, imported run.json,
  * worker command, CLI). Every problem is reported at once, each with the dotted path of its field
- * and a message that names the value and what is allowed.
+ * and a message that names the value and what is allowed. The settings' rules and the words for
+ * what they allow come from the schema (schema.ts); diffusers' own U-Net and scheduler keys are
+ * checked by their parsers.
  */
+import * as v from 'valibot';
 import { SchedulerConfigError, resolveSchedulerConfig, type SchedulerConfig } from '../diffusion/config';
 import { createScheduler } from '../diffusion/scheduler';
 import { scaleLinearBetasToT } from '../diffusion/diagnostics';
 import { parseUNetConfig, type UNetConfig } from '../model/config';
-import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
+import { checkModelLimits } from '../model/limits';
+import { presetConfig } from '../model/presets';
 import {
-  DATASET_IDS,
-  DEFAULT_RUN_CONFIG,
   RUN_CONFIG_SECTIONS,
   defaultRunConfig,
   type DiffusionConfig,
   type ModelConfig,
   type RunConfig,
   type RunConfigOverrides,
+  type RunConfigSection,
 } from './runConfig';
+import { SECTION_SCHEMAS } from './schema';
+import { SETTINGS, allowedText, allows } from './settings';
 
 /** One invalid field: `path` like "training.batchSize", `message` naming the value and what is allowed. */
 export interface RunConfigIssue {
@@ -80,26 +85,78 @@ export function validateRunConfig(input: unknown): RunConfigValidation {
       (overrides as Record<string, unknown>)[key] = shallowSettings(key, value, errors);
     }
   }
+  // Checked before the overrides apply, since applying an unknown U-Net preset throws.
   const preset = overrides.model?.preset;
-  if (
-    preset !== undefined &&
-    preset !== 'custom' &&
-    !(UNET_PRESET_NAMES as string[]).includes(preset as string)
-  ) {
-    errors.push({
-      path: 'model.preset',
-      message: `model.preset = ${describe(preset)} is not allowed; allowed: ${[...UNET_PRESET_NAMES, 'custom'].map((p) => JSON.stringify(p)).join(', ')}`,
-    });
+  if (preset !== undefined && !allows('model.preset', preset)) {
+    errors.push(notAllowed('model.preset', preset));
     delete overrides.model?.preset;
   }
   const config = applyOverrides(defaultRunConfig(), overrides);
-  checkKnownKeys(config, errors);
-  checkData(config, errors);
-  checkModel(config.model, errors);
-  checkDiffusion(config.diffusion, errors);
-  checkTraining(config, errors);
-  checkSampling(config, errors);
+  const failed = new Set<string>();
+  for (const section of RUN_CONFIG_SECTIONS) checkSection(config, section, errors, failed);
+  checkMaxima(config, errors, failed);
+  if (![...failed].some((p) => p.startsWith('model.'))) checkModel(config.model, errors);
+  if (![...failed].some((p) => p.startsWith('diffusion.'))) checkDiffusion(config.diffusion, errors);
+  checkModelCost(config, errors);
   return errors.length > 0 ? { errors } : { config };
+}
+
+/** The model's size, FLOPs and activations at the training batch (`MODEL_LIMITS`), once all else is valid. */
+function checkModelCost(config: RunConfig, errors: RunConfigIssue[]): void {
+  if (errors.length > 0) return;
+  try {
+    checkModelLimits(unetConfigOf(config), { batch: config.training.batchSize });
+  } catch (e) {
+    errors.push({ path: 'model', message: `model: ${(e as Error).message}` });
+  }
+}
+
+/** `path = value is not allowed; allowed: …`, the words from the schema. */
+function notAllowed(path: string, value: unknown, max?: number): RunConfigIssue {
+  return { path, message: `${path} = ${describe(value)} is not allowed; allowed: ${allowedText(path, max)}` };
+}
+
+/** One issue per setting the section's schema refuses, unknown keys of closed sections included. */
+function checkSection(
+  config: RunConfig,
+  section: RunConfigSection,
+  errors: RunConfigIssue[],
+  failed: Set<string>,
+): void {
+  const schema: v.GenericSchema & { entries: object } = SECTION_SCHEMAS[section];
+  const values = config[section] as unknown as Record<string, unknown>;
+  const result = v.safeParse(schema, values, { abortPipeEarly: true });
+  if (result.success) return;
+  for (const issue of result.issues) {
+    const key = String(issue.path?.[0]?.key);
+    const path = `${section}.${key}`;
+    if (failed.has(path)) continue;
+    failed.add(path);
+    if (issue.type === 'strict_object' && issue.expected === 'never')
+      errors.push({
+        path,
+        message: `${path} is not a setting; ${section} settings: ${Object.keys(schema.entries).join(', ')}`,
+      });
+    else errors.push(notAllowed(path, values[key]));
+  }
+}
+
+/** Settings whose maximum is another setting's value (`maxFrom`), once both are valid. */
+function checkMaxima(config: RunConfig, errors: RunConfigIssue[], failed: Set<string>): void {
+  for (const { path, meta } of SETTINGS) {
+    if (meta.maxFrom === undefined || failed.has(path) || failed.has(meta.maxFrom)) continue;
+    const value = valueAt(config, path) as number;
+    const max = valueAt(config, meta.maxFrom) as number;
+    if (value > max) {
+      errors.push(notAllowed(path, value, max));
+      failed.add(path);
+    }
+  }
+}
+
+function valueAt(config: RunConfig, path: string): unknown {
+  const [section, key] = path.split('.') as [RunConfigSection, string];
+  return (config[section] as unknown as Record<string, unknown>)[key];
 }
 
 /**
@@ -163,30 +220,8 @@ export function effectiveSchedulerConfig(diffusion: DiffusionConfig): SchedulerC
   return resolveSchedulerConfig(scaleLinearBetasToT(scheduler, T));
 }
 
-function checkKnownKeys(config: RunConfig, errors: RunConfigIssue[]): void {
-  for (const section of ['data', 'training', 'sampling'] as const) {
-    const known = Object.keys(DEFAULT_RUN_CONFIG[section]);
-    for (const key of Object.keys(config[section]))
-      if (!known.includes(key))
-        errors.push({
-          path: `${section}.${key}`,
-          message: `${section}.${key} is not a setting; ${section} settings: ${known.join(', ')}`,
-        });
-  }
-}
-
-function checkData(config: RunConfig, errors: RunConfigIssue[]): void {
-  const { dataset, classFilter } = config.data;
-  oneOf(errors, 'data.dataset', dataset, DATASET_IDS);
-  if (classFilter !== null && (typeof classFilter !== 'string' || classFilter.trim() === ''))
-    errors.push({
-      path: 'data.classFilter',
-      message: `data.classFilter = ${describe(classFilter)} is not allowed; allowed: null (all classes) or a class name or index`,
-    });
-}
-
+/** The UNet2DModel keys, by diffusers' parser (the schema checked `preset`, `init` and the form's keys). */
 function checkModel(model: ModelConfig, errors: RunConfigIssue[]): void {
-  oneOf(errors, 'model.init', model.init, ['ddpm', 'pytorch']);
   const rest: Record<string, unknown> = { ...model };
   for (const key of MODEL_EXTRA_KEYS) delete rest[key];
   let unet: UNetConfig;
@@ -204,14 +239,8 @@ function checkModel(model: ModelConfig, errors: RunConfigIssue[]): void {
     });
 }
 
+/** The scheduler keys, by diffusers' parser, and whether the betas scaled to T still make a schedule. */
 function checkDiffusion(diffusion: DiffusionConfig, errors: RunConfigIssue[]): void {
-  if (typeof diffusion.scale_betas_to_T !== 'boolean') {
-    errors.push({
-      path: 'diffusion.scale_betas_to_T',
-      message: `diffusion.scale_betas_to_T = ${describe(diffusion.scale_betas_to_T)} is not allowed; allowed: true or false`,
-    });
-    return;
-  }
   try {
     const { scale_betas_to_T: _scale, ...scheduler } = diffusion;
     resolveSchedulerConfig(scheduler);
@@ -235,84 +264,6 @@ function checkDiffusion(diffusion: DiffusionConfig, errors: RunConfigIssue[]): v
       message: `diffusion.${e.message.replace(/^scheduler config: /, '')}`,
     });
   }
-}
-
-function checkTraining(config: RunConfig, errors: RunConfigIssue[]): void {
-  const t = config.training;
-  int(errors, 'training.batchSize', t.batchSize, 1, 4096);
-  num(errors, 'training.lr', t.lr, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
-  int(errors, 'training.warmupSteps', t.warmupSteps, 0, 10_000_000);
-  if (t.gradClipNorm !== null)
-    num(errors, 'training.gradClipNorm', t.gradClipNorm, (v) => v > 0, 'null (no clipping) or a number > 0');
-  num(errors, 'training.emaDecay', t.emaDecay, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
-  bool(errors, 'training.useEma', t.useEma);
-  bool(errors, 'training.sharedT', t.sharedT);
-  oneOf(errors, 'training.normalization', t.normalization, ['unit', 'meanstd']);
-  bool(errors, 'training.flip', t.flip);
-  int(errors, 'training.targetSteps', t.targetSteps, 1, 100_000_000);
-  int(errors, 'training.seed', t.seed, 0, 2 ** 32 - 1);
-  int(errors, 'training.logEveryMs', t.logEveryMs, 10, 60_000);
-  int(errors, 'training.previewEverySteps', t.previewEverySteps, 0, 100_000_000);
-  int(errors, 'training.previewImages', t.previewImages, 1, 64);
-  int(errors, 'training.previewSteps', t.previewSteps, 1, config.diffusion.num_train_timesteps);
-  int(errors, 'training.checkpointEverySec', t.checkpointEverySec, 0, 86_400);
-}
-
-function checkSampling(config: RunConfig, errors: RunConfigIssue[]): void {
-  const s = config.sampling;
-  oneOf(errors, 'sampling.sampler', s.sampler, ['ddpm', 'ddim']);
-  int(
-    errors,
-    'sampling.steps',
-    s.steps,
-    1,
-    config.diffusion.num_train_timesteps,
-    ' (diffusion.num_train_timesteps)',
-  );
-  num(errors, 'sampling.eta', s.eta, (v) => v >= 0 && v <= 1, 'a number from 0 (deterministic DDIM) to 1');
-  int(errors, 'sampling.numImages', s.numImages, 1, 64);
-  int(errors, 'sampling.seed', s.seed, 0, 2 ** 32 - 1);
-  bool(errors, 'sampling.useEma', s.useEma);
-  bool(errors, 'sampling.clip', s.clip);
-}
-
-function int(
-  errors: RunConfigIssue[],
-  path: string,
-  v: unknown,
-  min: number,
-  max: number,
-  maxNote = '',
-): void {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
-    errors.push({
-      path,
-      message: `${path} = ${describe(v)} is not allowed; allowed: an integer from ${min} to ${max}${maxNote}`,
-    });
-}
-
-function num(
-  errors: RunConfigIssue[],
-  path: string,
-  v: unknown,
-  ok: (v: number) => boolean,
-  allowed: string,
-): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
-    errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: ${allowed}` });
-}
-
-function bool(errors: RunConfigIssue[], path: string, v: unknown): void {
-  if (typeof v !== 'boolean')
-    errors.push({ path, message: `${path} = ${describe(v)} is not allowed; allowed: true or false` });
-}
-
-function oneOf(errors: RunConfigIssue[], path: string, v: unknown, allowed: readonly string[]): void {
-  if (typeof v !== 'string' || !allowed.includes(v))
-    errors.push({
-      path,
-      message: `${path} = ${describe(v)} is not allowed; allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
-    });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

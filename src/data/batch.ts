@@ -64,10 +64,11 @@ export function channelStats(ds: Dataset): ChannelStats {
 
 /**
  * `x = byte · scale[c] + offset[c]` per channel, and back for display. `unit` is the paper's map
- * onto [-1, 1]; `meanStd` standardises each channel (the learner's ablation).
+ * onto [-1, 1]; `meanStd` standardises each channel (the learner's ablation); `zeroOne` is
+ * byte / 255 (the learner's script: torchvision's ToTensor with a no-op Normalize(0, 1)).
  */
 export interface Normalization {
-  kind: 'unit' | 'meanStd';
+  kind: 'unit' | 'meanStd' | 'zeroOne';
   scale: number[];
   offset: number[];
 }
@@ -78,7 +79,7 @@ export interface Normalization {
  */
 export const toUnitRange = { scale: 2 / 255, offset: -1 } as const;
 
-export function normalization(ds: Dataset, kind: 'unit' | 'meanStd'): Normalization {
+export function normalization(ds: Dataset, kind: Normalization['kind']): Normalization {
   const c = ds.channels;
   if (kind === 'unit')
     return {
@@ -86,6 +87,8 @@ export function normalization(ds: Dataset, kind: 'unit' | 'meanStd'): Normalizat
       scale: new Array<number>(c).fill(toUnitRange.scale),
       offset: new Array<number>(c).fill(toUnitRange.offset),
     };
+  if (kind === 'zeroOne')
+    return { kind, scale: new Array<number>(c).fill(1 / 255), offset: new Array<number>(c).fill(0) };
   const { mean, std } = channelStats(ds);
   const flat = std.findIndex((s) => s === 0);
   if (flat >= 0)

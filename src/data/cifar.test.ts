@@ -1,107 +1,12 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { ByteSource, DatasetPair, LoadProgress } from './types';
 import { CifarBatchReader } from './cifar';
 import { DatasetError } from './errors';
 import { loadDataset } from './load';
 import { bytesSource } from './source';
-import { channelStats } from './batch';
-import { filterClass } from './filter';
-import { classCounts } from './summary';
 import { cifarRecords, tarArchive } from './testHelpers';
+import { CIFAR_MINI, cifarStats, describeCifarArchive } from './cifarArchive.testSuite';
 
-interface SplitStats {
-  count: number;
-  label_histogram: number[];
-  mean: number[];
-  std: number[];
-  first_label: number;
-  first_pixels: number[];
-  last_label: number;
-  last_pixels: number[];
-}
-const fixture = JSON.parse(
-  readFileSync(join(process.cwd(), 'scripts/reference/fixtures/data_stats.json'), 'utf8'),
-).cifar_subset as {
-  class_names: string[];
-  train: SplitStats;
-  test: SplitStats;
-};
-
-const SUBSET = join(process.cwd(), '../shared/data/cifar10/cifar-10-binary-subset.tar.gz');
-
-function fileSource(path: string): ByteSource {
-  return {
-    name: 'cifar-10-binary-subset.tar.gz',
-    size: statSync(path).size,
-    chunks: () => createReadStream(path),
-  };
-}
-
-describe('the CIFAR-10 binary subset archive (real data)', () => {
-  let pair: DatasetPair;
-  const progress: LoadProgress[] = [];
-  let warnings: string[];
-
-  beforeAll(async () => {
-    ({ pair, warnings } = await loadDataset([fileSource(SUBSET)], { onProgress: (p) => progress.push(p) }));
-  });
-
-  it('holds 10,000 train and 1,000 test images, 1,000 and 100 per class, with the archive class names', () => {
-    expect(warnings).toEqual([]);
-    expect(pair.train).toMatchObject({
-      count: 10_000,
-      height: 32,
-      width: 32,
-      channels: 3,
-      split: 'train',
-      allowsFlip: true,
-    });
-    expect(pair.test).toMatchObject({ count: 1_000, height: 32, width: 32, channels: 3, split: 'test' });
-    expect(pair.train.classNames).toEqual(fixture.class_names);
-    expect(classCounts(pair.train)).toEqual(fixture.train.label_histogram);
-    expect(classCounts(pair.test!)).toEqual(fixture.test.label_histogram);
-    expect(fixture.train.label_histogram).toEqual(new Array(10).fill(1000));
-  });
-
-  it.each(['train', 'test'] as const)(
-    '%s pixels match numpy: per-channel mean/std, first and last pixels (HWC)',
-    (split) => {
-      const ds = pair[split]!;
-      const ref = fixture[split];
-      const { mean, std } = channelStats(ds);
-      mean.forEach((m, c) => expect(m).toBeCloseTo(ref.mean[c], 10));
-      std.forEach((s, c) => expect(s).toBeCloseTo(ref.std[c], 10));
-      expect(ds.labels[0]).toBe(ref.first_label);
-      expect(Array.from(ds.images.subarray(0, 24))).toEqual(ref.first_pixels);
-      expect(ds.labels[ds.count - 1]).toBe(ref.last_label);
-      expect(Array.from(ds.images.subarray(ds.images.length - 12))).toEqual(ref.last_pixels);
-    },
-  );
-
-  it('reports progress in input bytes up to the file size', () => {
-    const size = statSync(SUBSET).size;
-    expect(progress.length).toBeGreaterThan(10);
-    expect(
-      progress.every((p, i) => p.bytesTotal === size && (i === 0 || p.bytesDone > progress[i - 1].bytesDone)),
-    ).toBe(true);
-    expect(progress.at(-1)?.bytesDone).toBe(size);
-  });
-
-  it('filters to one class in both splits ("horse")', () => {
-    const horses = filterClass(pair, 'horse');
-    expect(horses.train.count).toBe(1000);
-    expect(horses.test?.count).toBe(100);
-    expect(horses.train.labels.every((l) => l === 7)).toBe(true);
-    expect(horses.train.classNames).toEqual(fixture.class_names);
-    // The first horse of the filtered set is the first horse of the full set.
-    const first = pair.train.labels.indexOf(7);
-    expect(horses.train.images.subarray(0, 3072)).toEqual(
-      pair.train.images.subarray(first * 3072, (first + 1) * 3072),
-    );
-  });
-});
+describeCifarArchive(CIFAR_MINI, cifarStats('cifar_mini'));
 
 describe('CIFAR-10 records', () => {
   const pixel = (i: number, c: number, p: number) => (i * 31 + c * 101 + p * 7) % 256;

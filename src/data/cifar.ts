@@ -66,6 +66,8 @@ export class CifarBatchReader {
   private readonly carry = new Uint8Array(CIFAR_RECORD_BYTES);
   private carried = 0;
   private n = 0;
+  /** Whether any byte so far was not zero: a file of zeros (a placeholder, a sparse file) is no batch. */
+  private nonZero = false;
 
   /** `member` names the batch inside an archive; `file` is what the error messages blame. */
   constructor(
@@ -103,10 +105,14 @@ export class CifarBatchReader {
 
   /** The finished batch; fails if fewer bytes arrived than announced. */
   end(split: 'train' | 'test'): CifarBatch {
-    if (this.n !== this.count || this.carried !== 0) {
-      const what = this.member ? `tar member ${this.member}` : 'file';
+    const what = this.member ? `tar member ${this.member}` : 'file';
+    if (this.n !== this.count || this.carried !== 0)
       throw new DatasetError(this.file, `${what} ended after ${this.n} of ${this.count} CIFAR-10 records`);
-    }
+    if (!this.nonZero)
+      throw new DatasetError(
+        this.file,
+        `${what} is all zero bytes: not CIFAR-10 data (an empty placeholder or an unfinished download?)`,
+      );
     return { file: this.member ?? this.file, split, images: this.images, labels: this.labels };
   }
 
@@ -125,6 +131,7 @@ export class CifarBatchReader {
       );
     }
     this.labels[this.n] = label;
+    if (!this.nonZero) this.nonZero = src.subarray(at, at + CIFAR_RECORD_BYTES).some((b) => b !== 0);
     const out = this.images;
     const base = this.n * IMAGE_BYTES;
     const r = at + 1;

@@ -1,4 +1,8 @@
 /** Errors of the data layer: every message names the file and what is wrong with it. */
+import { LoadBudget, type LoadLimits } from '../io/budget';
+import { formatBytes } from '../io/bytes';
+
+export { formatBytes };
 
 /** A file that cannot be turned into a dataset; `file` is the offending file's name. */
 export class DatasetError extends Error {
@@ -27,14 +31,13 @@ export function checkSize(name: string, bytes: number): void {
     );
 }
 
-/** Human-readable byte counts for messages (binary units, as file managers show them). */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+/**
+ * A budget for one dataset load (see `io/budget.ts`): 1 GiB inflated over all archive layers,
+ * whose errors are `DatasetError`s naming the file or member that went over.
+ */
+export function datasetBudget(limits: Partial<LoadLimits> = {}): LoadBudget {
+  return new LoadBudget(
+    { maxBytes: MAX_FILE_BYTES, ...limits },
+    (where, problem) => new DatasetError(where, problem),
+  );
 }

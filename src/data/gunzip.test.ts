@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { DatasetError } from './errors';
+import { DatasetError, datasetBudget } from './errors';
 import { GunzipStream } from './gunzip';
 import { concat } from './source';
 
@@ -16,7 +16,7 @@ function payload(n: number): Uint8Array {
 
 function gunzipChunks(name: string, gz: Uint8Array, chunk: number, maxBytes?: number): Uint8Array {
   const out: Uint8Array[] = [];
-  const g = new GunzipStream(name, (c) => out.push(c), maxBytes);
+  const g = new GunzipStream(name, (c) => out.push(c), datasetBudget(maxBytes ? { maxBytes } : {}));
   for (let i = 0; i < gz.length; i += chunk) g.push(gz.subarray(i, i + chunk));
   g.finish();
   return concat(out);
@@ -74,7 +74,40 @@ describe('GunzipStream', () => {
 
   it('stops a stream that decompresses past its limit', () => {
     expect(() => gunzipChunks('bomb.gz', gz, 4096, 100_000)).toThrow(
-      /bomb\.gz: decompresses to more than the 97\.7 KiB limit/,
+      /bomb\.gz: decompresses past the 97\.7 KiB limit for one load/,
     );
+  });
+
+  it('stops a bomb within one input slice of the limit, not after a whole read chunk', () => {
+    // 4 MiB of compressed zeros inflate to ~4 GB; pushed as one chunk the old stream inflated all of it.
+    const bomb = new Uint8Array(gzipSync(new Uint8Array(64 << 20)));
+    const budget = datasetBudget({ maxBytes: 1 << 20 });
+    const g = new GunzipStream('zeros.gz', () => {}, budget);
+    expect(() => g.push(bomb)).toThrow(/zeros\.gz: decompresses past the 1\.0 MiB limit/);
+    expect(budget.bytes).toBeLessThan((1 << 20) + 20 * 1024 * 1024);
+  });
+
+  it('shares the budget with the other layers of the load', () => {
+    const budget = datasetBudget({ maxBytes: 300_000 });
+    gunzipChunks('first.gz', gz, 4096, undefined);
+    new GunzipStream('a.gz', () => {}, budget).push(gz);
+    expect(() => new GunzipStream('b.gz', () => {}, budget).push(gz)).toThrow(/b\.gz: decompresses past/);
+  });
+
+  it.each([
+    ['CRC-32 of the first member', 0, /CRC-32 mismatch, member 1/],
+    ['length of the first member', 4, /\(member 1\): trailer says \d+ bytes, got 200000/],
+  ])('checks every member of a multi-member file: a bad %s', (_, offset, message) => {
+    const second = new Uint8Array(gzipSync(data.subarray(0, 1000)));
+    const two = concat([gz, second]);
+    two[gz.length - 8 + offset] ^= 0x01;
+    for (const chunk of [7, 4096, two.length])
+      expect(() => gunzipChunks('two.gz', two, chunk)).toThrow(message);
+  });
+
+  it('checks the last member of a multi-member file', () => {
+    const two = concat([gz, new Uint8Array(gzipSync(data.subarray(0, 1000)))]);
+    two[two.length - 1] ^= 0x01;
+    expect(() => gunzipChunks('two.gz', two, 4096)).toThrow(/trailer says/);
   });
 });

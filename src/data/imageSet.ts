@@ -61,11 +61,13 @@ export async function assembleImageSet(
     throw new DatasetError(name, `image size ${size} must be an integer from 1 to 1024`);
   const decoded: Decoded[] = [];
   const failed: string[] = [];
+  let firstFailure = '';
   for (const f of files) {
     let rgba;
     try {
       rgba = await options.decodeImage(f.bytes, f.file);
-    } catch {
+    } catch (e) {
+      if (failed.length === 0) firstFailure = `${f.file}: ${e instanceof Error ? e.message : String(e)}`;
       failed.push(f.file);
       continue;
     }
@@ -82,9 +84,14 @@ export async function assembleImageSet(
     decoded.push({ file: f.file, ...classifyPath(f.path), rgb, gray: isGray(rgb.data) });
   }
   if (failed.length > 0)
-    warnings.push(listWarning(`skipped ${failed.length} image file(s) that could not be decoded`, failed));
+    warnings.push(
+      `${listWarning(`skipped ${failed.length} image file(s) that could not be decoded`, failed)} (${firstFailure})`,
+    );
   if (decoded.length === 0)
-    throw new DatasetError(name, `holds no usable images (${files.length} image file(s), none decodable)`);
+    throw new DatasetError(
+      name,
+      `holds no usable images (${files.length} image file(s), none decodable; ${firstFailure})`,
+    );
 
   const classNames = [...new Set(decoded.map((d) => d.className))].sort((a, b) =>
     a.localeCompare(b, 'en', { numeric: true }),

@@ -5,14 +5,15 @@
  * names only where a format has no magic (CIFAR `.bin`). Archives stream: the 170 MB CIFAR-10
  * archive is never held in memory compressed or as a tar.
  */
-import { unzipSync } from 'fflate';
+import type { LoadBudget, LoadLimits } from '../io/budget';
+import { UnsafePathError, ZipError, readZip } from '../io/zip';
 import type { ByteSource, DatasetPair, ProgressFn } from './types';
 import type { DecodeImage } from './decode';
 import type { CifarBatch } from './cifar';
 import type { IdxArray } from './idx';
 import type { ImageFile } from './imageSet';
 import type { TarEntry, TarEntrySink } from './tar';
-import { DatasetError, checkSize } from './errors';
+import { DatasetError, checkSize, datasetBudget } from './errors';
 import { GunzipStream, isGzip } from './gunzip';
 import { TarReader } from './tar';
 import { CifarBatchReader, assembleCifar, cifarSplit, isCifarMeta, parseCifarMeta } from './cifar';
@@ -24,13 +25,15 @@ import { ProgressCounter, concat, readChunks } from './source';
 export interface LoadOptions {
   /** Name for the dataset (defaults to the single source's name, or "N files"). */
   name?: string;
-  /** Needed for image sets; the worker passes `browserDecodeImage`. */
+  /** Needed for image sets: the worker passes `browserDecodeImage`, the CLI `decodePngImage`. */
   decodeImage?: DecodeImage;
   /** Image sets: centre-crop and area-resize to this square size. */
   size?: number;
   /** Image sets: force grayscale or RGB. */
   channels?: 1 | 3;
   onProgress?: ProgressFn;
+  /** The load's budget over all archive layers (defaults: 1 GiB inflated, 100,000 entries, 4 deep). */
+  limits?: Partial<LoadLimits>;
 }
 
 export interface LoadResult {
@@ -46,6 +49,8 @@ interface Found {
   idx: IdxArray[];
   images: ImageFile[];
   skipped: string[];
+  /** What the load may still inflate: one budget for every file and archive layer of it. */
+  budget: LoadBudget;
 }
 
 /**
@@ -53,7 +58,7 @@ interface Found {
  * CIFAR-10 tar.gz plus one, while a file of thousands of nested gzip layers is refused instead of
  * being inflated thousands of times.
  */
-export const MAX_ARCHIVE_DEPTH = 4;
+export const MAX_ARCHIVE_DEPTH = datasetBudget().limits.maxDepth;
 
 /** Loads one dataset from one or more files. */
 export async function loadDataset(
@@ -67,7 +72,13 @@ export async function loadDataset(
     sources.reduce((n, s) => n + s.size, 0),
     options.onProgress,
   );
-  const found: Found = { cifar: [], idx: [], images: [], skipped: [] };
+  const found: Found = {
+    cifar: [],
+    idx: [],
+    images: [],
+    skipped: [],
+    budget: datasetBudget(options.limits),
+  };
   for (const source of sources) await readSource(source, progress, found);
 
   const warnings: string[] = [];
@@ -88,7 +99,7 @@ export async function loadDataset(
     if (!options.decodeImage)
       throw new DatasetError(
         name,
-        `holds ${found.images.length} encoded image(s) but no image decoder is available here (image sets load in the browser)`,
+        `holds ${found.images.length} encoded image(s) but the loader was given no image decoder`,
       );
     const pair = await assembleImageSet(
       name,
@@ -115,7 +126,8 @@ async function readSource(source: ByteSource, progress: ProgressCounter, found: 
       if (head.length < 2) continue;
       decided = true;
       if (isGzip(head)) {
-        gunzip = new GunzipStream(source.name, (c) => sink.push(c));
+        found.budget.enter(1, source.name);
+        gunzip = new GunzipStream(source.name, (c) => sink.push(c), found.budget);
         sink.depth = 1;
       }
       (gunzip ?? sink).push(head);
@@ -163,8 +175,11 @@ class Sniffer {
     const head = concat(this.parts);
     this.parts = [head];
     if (!isTar(head)) return;
-    this.tar = new TarReader(this.file, (entry) =>
-      tarEntrySink(this.file, entry, this.found, this.depth + 1),
+    this.found.budget.enter(this.depth + 1, this.file);
+    this.tar = new TarReader(
+      this.file,
+      (entry) => tarEntrySink(this.file, entry, this.found, this.depth + 1),
+      this.found.budget,
     );
     this.parts = [];
     this.tar.push(head);
@@ -185,6 +200,7 @@ function tarEntrySink(
   if (isMetadataPath(entry.name)) return undefined;
   // Before any buffer is sized from the header: a batch reader allocates the declared size at once.
   checkSize(`${archive}/${entry.name}`, entry.size);
+  found.budget.reserve(entry.size, `${archive}/${entry.name}`);
   const split = cifarSplit(entry.name);
   if (split) {
     const reader = new CifarBatchReader(archive, entry.name, entry.size);
@@ -202,15 +218,6 @@ function isMetadataPath(path: string): boolean {
   return path.split('/').some((seg) => seg === '__MACOSX' || seg.startsWith('.'));
 }
 
-/** Refuses to open archive layer number `depth` past {@link MAX_ARCHIVE_DEPTH}. */
-function openLayer(file: string, depth: number): void {
-  if (depth > MAX_ARCHIVE_DEPTH)
-    throw new DatasetError(
-      file,
-      `nests archives more than ${MAX_ARCHIVE_DEPTH} deep (gzip, tar or zip inside one another); unpack the outer layers first`,
-    );
-}
-
 /**
  * Classifies a whole file (or archive member) by content: gzip, tar, zip, idx, CIFAR batch, class
  * list, image. `depth` counts the archive layers already opened around it.
@@ -218,18 +225,25 @@ function openLayer(file: string, depth: number): void {
 function classifyBytes(file: string, path: string, bytes: Uint8Array, found: Found, depth: number): void {
   if (isMetadataPath(path)) return;
   if (isGzip(bytes)) {
-    openLayer(file, depth + 1);
+    found.budget.enter(depth + 1, file);
     const out: Uint8Array[] = [];
-    const gz = new GunzipStream(file, (c) => out.push(c));
+    const gz = new GunzipStream(file, (c) => out.push(c), found.budget);
     gz.push(bytes);
     gz.finish();
     const inner = concat(out);
     if (isTar(inner)) {
-      openLayer(file, depth + 2);
-      const tar = new TarReader(file, (entry) => tarEntrySink(file, entry, found, depth + 2));
+      found.budget.enter(depth + 2, file);
+      const tar = new TarReader(file, (entry) => tarEntrySink(file, entry, found, depth + 2), found.budget);
       tar.push(inner);
       tar.finish();
     } else classifyBytes(file, path.replace(/\.gz$/i, ''), inner, found, depth + 1);
+    return;
+  }
+  if (isTar(bytes)) {
+    found.budget.enter(depth + 1, file);
+    const tar = new TarReader(file, (entry) => tarEntrySink(file, entry, found, depth + 1), found.budget);
+    tar.push(bytes);
+    tar.finish();
     return;
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)
@@ -260,26 +274,17 @@ function classifyBytes(file: string, path: string, bytes: Uint8Array, found: Fou
   found.skipped.push(file);
 }
 
+/** A zip goes through the lab's own reader: CRCs, sizes and names checked, entries charged to the load. */
 function classifyZip(file: string, bytes: Uint8Array, found: Found, depth: number): void {
-  openLayer(file, depth);
-  let members: Record<string, Uint8Array>;
+  found.budget.enter(depth, file);
+  const { maxEntries, maxBytes } = found.budget.limits;
+  let members: Map<string, Uint8Array>;
   try {
-    let total = 0;
-    members = unzipSync(bytes, {
-      filter: (f) => {
-        if (f.name.endsWith('/') || isMetadataPath(f.name)) return false;
-        total += f.originalSize;
-        checkSize(`${file} (decompressed)`, total);
-        return true;
-      },
-    });
+    members = readZip(bytes, { maxEntries, maxTotalBytes: maxBytes, budget: found.budget });
   } catch (err) {
-    if (err instanceof DatasetError) throw err;
-    throw new DatasetError(
-      file,
-      `zip archive is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`,
-    );
+    if (err instanceof ZipError || err instanceof UnsafePathError)
+      throw new DatasetError(file, `zip archive: ${err.message}`);
+    throw err;
   }
-  for (const [path, data] of Object.entries(members))
-    classifyBytes(`${file}/${path}`, path, data, found, depth);
+  for (const [path, data] of members) classifyBytes(`${file}/${path}`, path, data, found, depth);
 }

@@ -3,6 +3,7 @@
  * regular file's data streamed to a sink its caller picks. Nothing but the current header is
  * buffered, so a 180 MB archive never sits in memory as a whole.
  */
+import type { LoadBudget } from '../io/budget';
 import { DatasetError } from './errors';
 
 const BLOCK = 512;
@@ -36,11 +37,16 @@ export class TarReader {
   private headerAt = 0;
   private offset = 0;
   private nextName: string | undefined;
+  private readonly names = new Set<string>();
 
-  /** `onEntry` sees every regular file and returns a sink for its data, or nothing to skip it. */
+  /**
+   * `onEntry` sees every regular file and returns a sink for its data, or nothing to skip it.
+   * Every member is counted against `budget`'s entries when given (the load's, shared by all layers).
+   */
   constructor(
     private readonly archive: string,
     private readonly onEntry: (entry: TarEntry) => TarEntrySink | undefined,
+    private readonly budget?: LoadBudget,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -148,12 +154,29 @@ export class TarReader {
     // Regular files only ('0', or NUL from old tars); directories, links, global pax headers and
     // the rest carry nothing a dataset needs, but their data blocks must still be skipped.
     const entry = { name, size };
-    const sink = type === '0' || type === '\0' ? this.onEntry(entry) : undefined;
+    this.budget?.entries(1, this.archive);
+    const regular = type === '0' || type === '\0';
+    if (regular) this.checkUnique(name, at);
+    const sink = regular ? this.onEntry(entry) : undefined;
     this.state = { kind: 'data', entry, left: size, sink };
     if (size === 0) {
       sink?.end();
       this.afterData(0);
     }
+  }
+
+  /**
+   * Two members with one path are an archive that means two things: `tar x` keeps the last, a
+   * streaming reader sees both. Refused instead of guessing (`./a` and `a` are the same path).
+   */
+  private checkUnique(name: string, at: number): void {
+    const path = name
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/');
+    if (this.names.has(path))
+      throw new DatasetError(this.archive, `tar member ${name} at byte ${at} appears twice in the archive`);
+    this.names.add(path);
   }
 
   private afterData(size: number): void {

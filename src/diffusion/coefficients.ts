@@ -233,3 +233,47 @@ function checkStep(s: ScheduleTables, t: number, prevT: number): void {
     );
   }
 }
+
+/**
+ * The learner's last reverse step (`sampling.brokenFinalStep`), as the same linear recipe so the
+ * GPU step runs it unchanged. Their loop ran t = T−1 … 1 and then, outside it, reused the loop's
+ * last `t` and ε̂ without calling the model at t = 0:
+ *
+ *   x ← (x − (1−α_t')/√(1−α_t') · ε̂_t') / √α_t',   α_t' = 1 − β_t' (the single-step α, not ᾱ)
+ *
+ * instead of the posterior mean's β_t/√(1−ᾱ_t). `previousT` is t' (the step before the last);
+ * `t` the last step's own timestep (0 with every step), recorded on the timeline. The runner
+ * feeds it the previous step's model output, which for ε-prediction is ε̂ itself; `alphaBar` is
+ * set to α_t' so the timeline's ε̂ of this step is that reused ε̂. No clipping, no noise.
+ */
+export function brokenFinalStepCoefficients(
+  s: ScheduleTables,
+  t: number,
+  previousT: number,
+): StepCoefficients {
+  if (s.config.prediction_type !== 'epsilon')
+    throw new SchedulerConfigError(
+      'prediction_type',
+      s.config.prediction_type,
+      'the learner’s final step reuses ε̂, so it needs prediction_type "epsilon"',
+    );
+  if (!Number.isInteger(previousT) || previousT < 0 || previousT >= s.betas.length)
+    throw new RangeError(
+      `brokenFinalStepCoefficients: previous timestep ${previousT} is outside 0..${s.betas.length - 1}`,
+    );
+  const alpha = 1 - s.betas[previousT];
+  return {
+    t,
+    prevT: -1,
+    alphaBar: alpha,
+    alphaBarPrev: 1,
+    x0FromSample: 1 / Math.sqrt(alpha),
+    // (1−α)/√(1−α) is √(1−α): the learner's coefficient, written as they wrote it would cancel.
+    x0FromModel: -Math.sqrt(1 - alpha) / Math.sqrt(alpha),
+    clipRange: null,
+    prevFromX0: 1,
+    prevFromSample: 0,
+    prevFromModel: 0,
+    sigma: 0,
+  };
+}

@@ -111,7 +111,8 @@ function show(value: unknown, depth = 0): string {
   return String(value);
 }
 
-const ENUMS = {
+/** The allowed values of the scheduler's string keys. */
+export const SCHEDULER_ENUMS = {
   beta_schedule: ['linear', 'scaled_linear', 'squaredcos_cap_v2'],
   variance_type: ['fixed_small', 'fixed_small_log', 'fixed_large', 'fixed_large_log'],
   prediction_type: ['epsilon', 'sample', 'v_prediction'],
@@ -152,7 +153,7 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
   integer('num_train_timesteps', c.num_train_timesteps, 1, MAX_TRAIN_TIMESTEPS);
   finite('beta_start', c.beta_start);
   finite('beta_end', c.beta_end);
-  member('beta_schedule', c.beta_schedule, ENUMS.beta_schedule);
+  member('beta_schedule', c.beta_schedule, SCHEDULER_ENUMS.beta_schedule);
   if (c.trained_betas !== null) {
     const tb: unknown = c.trained_betas;
     if (!Array.isArray(tb) || tb.some((b) => typeof b !== 'number' || !Number.isFinite(b))) {
@@ -174,16 +175,16 @@ export function resolveSchedulerConfig(partial: Partial<SchedulerConfig>): Sched
     throw new SchedulerConfigError(
       'variance_type',
       c.variance_type,
-      `learned variances need a second output head and the model has no variance output; ${oneOf(ENUMS.variance_type)}`,
+      `learned variances need a second output head and the model has no variance output; ${oneOf(SCHEDULER_ENUMS.variance_type)}`,
     );
   }
-  member('variance_type', c.variance_type, ENUMS.variance_type);
+  member('variance_type', c.variance_type, SCHEDULER_ENUMS.variance_type);
   boolean('clip_sample', c.clip_sample);
   finite('clip_sample_range', c.clip_sample_range);
   if (!(c.clip_sample_range > 0))
     throw new SchedulerConfigError('clip_sample_range', c.clip_sample_range, 'allowed: a number > 0');
-  member('prediction_type', c.prediction_type, ENUMS.prediction_type);
-  member('timestep_spacing', c.timestep_spacing, ENUMS.timestep_spacing);
+  member('prediction_type', c.prediction_type, SCHEDULER_ENUMS.prediction_type);
+  member('timestep_spacing', c.timestep_spacing, SCHEDULER_ENUMS.timestep_spacing);
   integer('steps_offset', c.steps_offset, 0);
   if (c.steps_offset >= c.num_train_timesteps) {
     throw new SchedulerConfigError(

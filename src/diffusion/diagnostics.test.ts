@@ -19,7 +19,7 @@ describe('describeSchedule', () => {
     const [warning, ...rest] = describeSchedule({ num_train_timesteps: 250 }).warnings;
     expect(rest).toEqual([]);
     expect(warning.code).toBe('signal-left-at-T');
-    // design/DDPM.md §4: √ᾱ_T ≈ 0.28 and ᾱ_T ≈ 0.080 at T = 250.
+    // docs/ddpm.md §4: √ᾱ_T ≈ 0.28 and ᾱ_T ≈ 0.080 at T = 250.
     expect(warning.message).toMatch(/^√ᾱ_T = 0\.28\d at t = T = 250 \(ᾱ_T = 0\.079\d\)/);
     expect(warning.message).toMatch(/28% of the signal's amplitude .*pure noise N\(0, I\)/);
     expect(warning.fix).toBe(

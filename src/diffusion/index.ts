@@ -21,6 +21,7 @@ export { computeBetas, cumulativeAlphas } from './schedule';
 export { inferenceTimesteps, previousTimestep } from './timesteps';
 export {
   applyStep,
+  brokenFinalStepCoefficients,
   stepCoefficients,
   stepPlan,
   stepVariance,

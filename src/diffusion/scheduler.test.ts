@@ -49,7 +49,7 @@ describe('forward process and the x₀ formulas', () => {
   });
 });
 
-describe("the paper's schedule (design/DDPM.md §5)", () => {
+describe("the paper's schedule (docs/ddpm.md §5)", () => {
   const d = describeSchedule({});
   it('has β̃ ≈ 0, 0.00979, 0.02 at t = 0, 487, 999 and √ᾱ_T ≈ 0.0064', () => {
     expect(d.posteriorVariance[0]).toBe(0);

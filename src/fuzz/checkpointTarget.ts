@@ -7,6 +7,7 @@ import { presetRunConfig } from '../config/hash';
 import type { Rng } from '../diffusion/rng';
 import { writeSafetensors } from '../io/safetensors';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../training/checkpoint';
+import { LOSS_PER_T_BUCKETS } from '../training/lossPerT';
 import type { TrainerState } from '../training/trainer';
 import { SAFETENSORS_FIELDS, mutateSafetensorsHeader } from './formats';
 import { byteGenerator, describeBytes } from './harness';
@@ -39,10 +40,10 @@ export function seedCheckpoint(
       config,
       metrics: {
         smoother: { value: 0.2, n: 12 },
-        lossPerT: { sums: [0.1], counts: [1] },
-        history: [],
+        lossPerT: Array.from({ length: LOSS_PER_T_BUCKETS }, (_, i) => (i % 3 === 0 ? [0.1 * i] : [])),
+        history: [{ step: 12, loss: 0.2, smoothedLoss: 0.25, gradNorm: 1.5, lr: 2e-4 }],
         elapsedSec: 3,
-      } as never,
+      },
     },
     { step: 12, rng: [1, 2, 3, 4, 0, 0], order: { epoch: 1, cursor: 8 }, adamStep: 12, tensors },
   );

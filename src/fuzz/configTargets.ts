@@ -11,6 +11,7 @@ import { parseSchedulerConfig, toSchedulerConfigJson } from '../diffusion/config
 import type { Rng } from '../diffusion/rng';
 import { UNetConfigError, parseUNetConfig, unetConfigToJson } from '../model/config';
 import { UNET_PRESET_NAMES, presetConfig } from '../model/presets';
+import { describeValue } from './harness';
 import type { FuzzTarget } from './harness';
 import { NASTY_KEYS, cloneJson, mutateJsonText, mutateJsonValue } from './jsonMutators';
 
@@ -27,14 +28,6 @@ function objectGenerator(seeds: readonly unknown[]): (rng: Rng) => unknown {
     }
     return mutateJsonValue(rng, seed, true);
   };
-}
-
-function describeValue(v: unknown): string {
-  try {
-    return (JSON.stringify(v) ?? String(v)).slice(0, 400);
-  } catch {
-    return `${typeof v} (not serialisable)`;
-  }
 }
 
 /** Parsing builds nothing: the limit is the JS heap noise of one call. */

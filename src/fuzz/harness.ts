@@ -184,6 +184,15 @@ function describeError(e: unknown): string {
   return `${e.name}: ${e.message.slice(0, 300)} ${where}`;
 }
 
+/** A JSON value for a finding's description, cut short; one that cannot be serialised says so. */
+export function describeValue(v: unknown): string {
+  try {
+    return (JSON.stringify(v) ?? String(v)).slice(0, 400);
+  } catch {
+    return `${typeof v} (not serialisable)`;
+  }
+}
+
 /** A hex preview of bytes for reports. */
 export function describeBytes(bytes: Uint8Array): string {
   const head = Array.from(bytes.subarray(0, 48), (b) => b.toString(16).padStart(2, '0')).join('');

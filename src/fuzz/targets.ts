@@ -1,6 +1,7 @@
 /** Every fuzz target, by a short id: what `scripts/fuzz.ts` runs. */
 import { checkpointTarget } from './checkpointTarget';
 import { hashTarget, runConfigTarget, schedulerConfigTarget, unetConfigTarget } from './configTargets';
+import { configModelTarget, nestedArchiveTarget, trainingDataTarget } from './composedTargets';
 import { cifarTarget, idxTarget } from './dataTargets';
 import type { FuzzTarget } from './harness';
 import { runBundleTarget } from './runBundleTarget';
@@ -29,4 +30,7 @@ export const FUZZ_TARGETS: Record<string, () => FuzzTarget<unknown>> = {
   'run-bundle': erase(runBundleTarget),
   idx: erase(idxTarget),
   cifar: erase(cifarTarget),
+  'nested-archives': erase(nestedArchiveTarget),
+  'training-data': erase(trainingDataTarget),
+  'config-model': erase(configModelTarget),
 };

@@ -8,6 +8,8 @@ export interface AnimationOptions {
   delaysMs: number | readonly number[];
   /** Repeat forever (default) or play once. */
   loop?: boolean;
+  /** Called after each frame is encoded, with how many are done: an export's progress bar. */
+  onFrame?(done: number, total: number): void;
 }
 
 /**

@@ -33,6 +33,11 @@ describe('encodeApng', () => {
     const sequence = chunks.filter((c) => c.type === 'fcTL' || c.type === 'fdAT').map((c) => u32(c.data, 0));
     expect(sequence).toEqual([0, 1, 2, 3, 4]);
   });
+  it('reports each encoded frame, for a progress bar', () => {
+    const done: number[] = [];
+    encodeApng(frames, { delaysMs: 10, onFrame: (n, total) => done.push(n / total) });
+    expect(done).toEqual([1 / 3, 2 / 3, 1]);
+  });
   it('gives every frame the full size and its delay in ms', () => {
     const fctl = chunks.filter((c) => c.type === 'fcTL').map((c) => c.data);
     for (const d of fctl)

@@ -42,6 +42,7 @@ export function encodeApng(
       fdat.set(data, 4);
       parts.push(pngChunk('fdAT', fdat));
     }
+    opts.onFrame?.(i + 1, frames.length);
   });
   parts.push(pngChunk('IEND', new Uint8Array(0)));
   return concatBytes(parts);

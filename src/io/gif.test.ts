@@ -124,6 +124,16 @@ describe('encodeGif', () => {
       expect(pixels(gif, f)).toEqual(Array.from(img.data, (v) => [v, v, v]).flat()),
     );
   });
+  it('reports each encoded frame, for a progress bar', () => {
+    const done: [number, number][] = [];
+    const frames = [0, 1, 2].map((k) => image(4, 4, 1, (x) => x * 10 + k));
+    encodeGif(frames, { delaysMs: 50, onFrame: (n, total) => done.push([n, total]) });
+    expect(done).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+  });
   it('stores RGB frames exactly when all frames together use at most 256 colours', () => {
     const a = image(20, 10, 3, (x, y, c) => [x * 12, y * 25, 7][c]);
     const b = image(20, 10, 3, (x, y, c) => [x * 12, 250 - y * 25, 7][c]);

@@ -46,6 +46,7 @@ export function encodeGif(frames: readonly RasterImage[], opts: GifOptions): Uin
     parts.push(new Uint8Array([0x2c, 0, 0, 0, 0, ...u16(width), ...u16(height), 0]));
     const minCodeSize = Math.max(2, tableBits);
     parts.push(new Uint8Array([minCodeSize]), subBlocks(lzw(frame, minCodeSize)));
+    opts.onFrame?.(i + 1, indices.length);
   });
   parts.push(new Uint8Array([0x3b]));
   return concatBytes(parts);

@@ -11,6 +11,18 @@ export interface RasterImage {
   data: Uint8Array;
 }
 
+/**
+ * A batch of `count` equally sized 8-bit HWC images stored back to back (1 = gray, 3 = RGB): what
+ * the worker sends of datasets, previews and samples, and what the page draws.
+ */
+export interface ImageBatch {
+  data: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+}
+
 /** Throws a `RangeError` that starts with `where` unless the image's fields agree with each other. */
 export function checkRaster(image: RasterImage, where: string): void {
   const { width, height, channels, data } = image;

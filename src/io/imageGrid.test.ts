@@ -1,5 +1,5 @@
-import type { RasterImage } from './image';
-import { tileImages } from './imageGrid';
+import type { ImageBatch, RasterImage } from './image';
+import { batchGrid, imageOf, selectImages, tileImages } from './imageGrid';
 
 const solid = (value: number, w = 2, h = 3, channels: 1 | 3 = 1): RasterImage => ({
   width: w,
@@ -37,5 +37,36 @@ describe('tileImages', () => {
     expect(() => tileImages([solid(1)], { background: 256 })).toThrow(
       /background 256 must be an integer 0–255/,
     );
+  });
+});
+
+describe('image batches', () => {
+  const batch: ImageBatch = {
+    data: Uint8Array.from({ length: 3 * 2 * 2 * 3 }, (_, i) => i),
+    count: 3,
+    height: 2,
+    width: 2,
+    channels: 3,
+  };
+
+  it('views one image of a batch without copying', () => {
+    const img = imageOf(batch, 1);
+    expect(Array.from(img.data)).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(img.data.buffer).toBe(batch.data.buffer);
+  });
+
+  it('selects images in the order asked', () => {
+    const sel = selectImages(batch, [2, 0]);
+    expect(sel.count).toBe(2);
+    expect(Array.from(sel.data.subarray(0, 3))).toEqual([24, 25, 26]);
+    expect(Array.from(sel.data.subarray(12, 15))).toEqual([0, 1, 2]);
+  });
+
+  it('tiles a batch with a one-pixel white gutter', () => {
+    const grid = batchGrid(batch, 3);
+    expect([grid.width, grid.height, grid.channels]).toEqual([8, 2, 3]);
+    // Pixel (2, 0) is the gutter between image 0 and image 1.
+    expect(Array.from(grid.data.subarray(6, 9))).toEqual([255, 255, 255]);
+    expect(Array.from(grid.data.subarray(9, 12))).toEqual([12, 13, 14]);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * Tiles equally sized 8-bit images (HWC) into one grid image, row by row, with a gutter of 1 or
  * 2 px between tiles in a flat background value; unused cells at the end stay background. Used to
- * show a batch of samples as one PNG or one animation frame.
+ * show a batch of samples as one PNG or one animation frame, and a batch on a canvas.
  */
 import { checkRaster } from './image';
-import type { RasterImage } from './image';
+import type { ImageBatch, RasterImage } from './image';
 
 /** Grid layout: `columns` defaults to ⌈√n⌉, `gutter` to 1 px, `background` (every channel) to 255. */
 export interface GridOptions {
@@ -49,4 +49,32 @@ export function tileImages(images: readonly RasterImage[], opts: GridOptions = {
       data.set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes), ((y0 + y) * width + x0) * channels);
   });
   return { width, height, channels, data };
+}
+
+/** Gutter between grid tiles, in image pixels. */
+export const GUTTER = 1;
+
+/** The `index`-th image of a batch, without copying. */
+export function imageOf(batch: ImageBatch, index: number): RasterImage {
+  const size = batch.height * batch.width * batch.channels;
+  return {
+    width: batch.width,
+    height: batch.height,
+    channels: batch.channels,
+    data: batch.data.subarray(index * size, (index + 1) * size),
+  };
+}
+
+/** Picks images by index into a new batch (the forward view's selection, a followed sample). */
+export function selectImages(batch: ImageBatch, indices: readonly number[]): ImageBatch {
+  const size = batch.height * batch.width * batch.channels;
+  const data = new Uint8Array(indices.length * size);
+  indices.forEach((i, k) => data.set(imageOf(batch, i).data, k * size));
+  return { ...batch, data, count: indices.length };
+}
+
+/** The batch as one grid image, `columns` wide (default: the squarest layout). */
+export function batchGrid(batch: ImageBatch, columns?: number): RasterImage {
+  const images = Array.from({ length: batch.count }, (_, i) => imageOf(batch, i));
+  return tileImages(images, { columns, gutter: GUTTER, background: 255 });
 }

@@ -14,6 +14,7 @@
 import { zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { crc32 } from './crc32';
+import { LoadBudget } from './budget';
 import { InflateError, inflateExact } from './inflateExact';
 
 /** Default limits for {@link readZip}: enough for an image-folder dataset or a full pipeline. */
@@ -23,6 +24,11 @@ export const ZIP_LIMITS = { maxEntries: 100_000, maxTotalBytes: 2 ** 30 } as con
 export interface ZipLimits {
   maxEntries?: number;
   maxTotalBytes?: number;
+  /**
+   * The load this archive is part of (a zip inside another archive): its entries and inflated
+   * bytes are charged there too, so the limits hold for all layers together.
+   */
+  budget?: LoadBudget;
 }
 
 /** A malformed, unsupported, oversized or unsafe zip archive. */
@@ -75,20 +81,32 @@ export function isArchiveJunk(path: string): boolean {
 export function readZip(bytes: Uint8Array, limits: ZipLimits = {}): Map<string, Uint8Array> {
   const maxEntries = limits.maxEntries ?? ZIP_LIMITS.maxEntries;
   const maxTotal = limits.maxTotalBytes ?? ZIP_LIMITS.maxTotalBytes;
+  const budget =
+    limits.budget ??
+    new LoadBudget(
+      { maxBytes: maxTotal, maxEntries },
+      (where, problem) => new ZipError(`${where}: ${problem}`),
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries = readCentralDirectory(bytes, view, maxEntries);
-  const total = entries.reduce((sum, e) => sum + e.size, 0);
+  budget.entries(entries.length, 'zip archive');
+  const kept = entries.filter((e) => !/[/\\]$/.test(e.name));
+  const paths = kept.map((e) => safePath(e.name));
+  const total = kept.reduce((sum, e, i) => sum + (isArchiveJunk(paths[i]) ? 0 : e.size), 0);
   if (total > maxTotal)
     throw new ZipError(`archive would inflate to ${total} bytes, over the ${maxTotal}-byte limit`);
+  budget.reserve(total, 'zip archive');
 
   const files = new Map<string, Uint8Array>();
-  for (const e of entries) {
-    if (/[/\\]$/.test(e.name)) continue;
-    const path = safePath(e.name);
-    if (isArchiveJunk(path)) continue;
+  kept.forEach((e, i) => {
+    const path = paths[i];
+    if (isArchiveJunk(path)) return;
     if (files.has(path)) throw new ZipError(`entry "${path}" appears twice`);
-    files.set(path, extract(bytes, view, e));
-  }
+    files.set(
+      path,
+      extract(bytes, view, e, (n) => budget.spend(n, `zip entry "${path}"`)),
+    );
+  });
   return files;
 }
 
@@ -162,11 +180,17 @@ function decodeName(raw: Uint8Array, utf8: boolean): string {
   }
 }
 
-function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array {
+function extract(
+  bytes: Uint8Array,
+  view: DataView,
+  e: CentralEntry,
+  charge: (bytes: number) => void,
+): Uint8Array {
   const where = `entry "${e.name}"`;
   const p = e.localOffset;
   if (p + 30 > bytes.length || view.getUint32(p, true) !== LOCAL_SIG)
     throw new ZipError(`${where}: local header at ${p} is missing or corrupt`);
+  checkLocalHeader(view, p, e, where);
   const start = p + 30 + view.getUint16(p + 26, true) + view.getUint16(p + 28, true);
   const end = start + e.compressedSize;
   if (end > bytes.length)
@@ -178,13 +202,14 @@ function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array
   if (e.method === 0) {
     if (e.compressedSize !== e.size)
       throw new ZipError(`${where}: stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
+    charge(e.size);
     data = compressed.slice();
   } else if (e.method === 8 && e.size === 0 && e.compressedSize === 0) {
     // Some archivers mark empty files as deflated without writing even an empty block.
     data = new Uint8Array(0);
   } else if (e.method === 8) {
     try {
-      data = inflateExact(compressed, e.size, 'deflate');
+      data = inflateExact(compressed, e.size, 'deflate', charge);
     } catch (err) {
       if (err instanceof InflateError) throw new ZipError(`${where}: ${err.message}`);
       throw err;
@@ -200,10 +225,34 @@ function extract(bytes: Uint8Array, view: DataView, e: CentralEntry): Uint8Array
   return data;
 }
 
+/**
+ * The local header repeats the central directory's flags, method, CRC and sizes; an archive whose
+ * two copies disagree has been tampered with or cut and pasted, and either copy could be the lie.
+ * When bit 3 is set the local CRC and sizes may be zero (they follow the data instead).
+ */
+function checkLocalHeader(view: DataView, p: number, e: CentralEntry, where: string): void {
+  const flags = view.getUint16(p + 6, true);
+  if (flags & 1) throw new ZipError(`${where} is encrypted`);
+  const method = view.getUint16(p + 8, true);
+  if (method !== e.method)
+    throw new ZipError(`${where}: local header says compression method ${method}, the directory ${e.method}`);
+  if (flags & 8) return;
+  const local = {
+    crc: view.getUint32(p + 14, true),
+    compressedSize: view.getUint32(p + 18, true),
+    size: view.getUint32(p + 22, true),
+  };
+  for (const key of ['crc', 'compressedSize', 'size'] as const)
+    if (local[key] !== e[key])
+      throw new ZipError(
+        `${where}: local header declares ${key === 'crc' ? 'CRC-32' : key === 'size' ? 'size' : 'compressed size'} ${local[key]}, the central directory ${e[key]}`,
+      );
+}
+
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** Extensions whose contents are already dense, so deflating them wastes time. */
-const STORED = /\.(safetensors|png|gif|zip|gz)$/i;
+const STORED = /\.(safetensors|png|gif|zip|gz|npz)$/i;
 
 /** Builds a zip archive from path → contents (paths are normalised and must be safe). */
 export function writeZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {

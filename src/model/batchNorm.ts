@@ -1,7 +1,7 @@
 /**
  * The lab-only ablation `lab_norm_after_conv_in: "batch"`: BatchNorm2d as PyTorch defines it
  * (eps 1e-5, momentum 0.1, unbiased variance in the running estimate). It exists so a learner can
- * see what DDPM.md §4 warns about: batch statistics couple the samples of a batch while training
+ * see what docs/ddpm.md §4 warns about: batch statistics couple the samples of a batch while training
  * and are replaced by running statistics at sampling time.
  */
 import * as tf from '@tensorflow/tfjs';

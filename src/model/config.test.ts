@@ -66,6 +66,15 @@ describe('parseUNetConfig', () => {
     });
   });
 
+  it("drops diffusers' bookkeeping keys such as _name_or_path (a model loaded from a folder, saved again)", () => {
+    const saved = {
+      ...HUB_CIFAR10,
+      _name_or_path: 'output/checkpoints/step-00001000',
+      _use_default_values: [],
+    };
+    expect(parseUNetConfig(saved)).toEqual(parseUNetConfig(HUB_CIFAR10));
+  });
+
   it("fills diffusers' defaults, not DDPM's, for absent keys", () => {
     const c = parseUNetConfig({});
     expect(c.attention_head_dim).toBe(8);

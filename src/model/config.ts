@@ -2,7 +2,7 @@
  * The U-Net's configuration: diffusers' `UNet2DModel` config.json, key for key (snake_case), so a
  * checkpoint's config loads unchanged and what the lab writes loads back into diffusers.
  *
- * Only the architecture that DDPM uses is supported (see DDPM.md §2). Every other key or value is
+ * Only the architecture that DDPM uses is supported (see docs/ddpm.md §2). Every other key or value is
  * rejected with a {@link UNetConfigError} that names it, rather than silently built differently
  * from what the file describes.
  */
@@ -60,7 +60,7 @@ export interface UNetConfig {
   time_embedding_dim: null;
   /**
    * Lab-only ablation (not a diffusers key): `"batch"` puts a BatchNorm with running statistics
-   * right after conv_in, the mistake from DDPM.md §4. A model with it set is not diffusers-compatible.
+   * right after conv_in, the mistake from docs/ddpm.md §4. A model with it set is not diffusers-compatible.
    */
   lab_norm_after_conv_in: 'batch' | null;
 }
@@ -134,6 +134,32 @@ const exactly =
 const positiveInt: Reader = (value, key) =>
   Number.isInteger(value) && (value as number) > 0 ? value : fail(key, value, 'a positive integer');
 
+/**
+ * Bounds on the config's structure, checked while it is read, so that walking the plan (`plan.ts`)
+ * is cheap whatever a file says; what the model costs is bounded after that by `limits.ts`.
+ * Every real diffusers UNet2DModel is far inside them (DDPM's 256² models: 6 levels, 2 resnets).
+ */
+export const UNET_SHAPE_LIMITS = {
+  /** `block_out_channels.length`. */
+  maxLevels: 8,
+  maxLayersPerBlock: 32,
+  /** Any one channel count: a level's width, in/out channels, head width, norm groups. */
+  maxChannels: 8192,
+  /** Image side in pixels. */
+  maxSide: 4096,
+} as const;
+
+const upTo =
+  (max: number, name: keyof typeof UNET_SHAPE_LIMITS): Reader =>
+  (value, key) => {
+    positiveInt(value, key);
+    return (value as number) <= max
+      ? value
+      : fail(key, value, `a positive integer up to ${max} (UNET_SHAPE_LIMITS.${name})`);
+  };
+const channels = upTo(UNET_SHAPE_LIMITS.maxChannels, 'maxChannels');
+const side = upTo(UNET_SHAPE_LIMITS.maxSide, 'maxSide');
+
 const nullOr =
   (inner: Reader): Reader =>
   (value, key) =>
@@ -156,13 +182,12 @@ const READERS: Record<keyof UNetConfig, Reader> = {
   _class_name: exactly('UNet2DModel'),
   _diffusers_version: (value, key) => (typeof value === 'string' ? value : fail(key, value, 'a string')),
   sample_size: (value, key) => {
-    if (value === null || Number.isInteger(value)) return value === null ? null : positiveInt(value, key);
-    if (Array.isArray(value) && value.length === 2)
-      return value.map((v, i) => positiveInt(v, `${key}[${i}]`));
+    if (value === null || Number.isInteger(value)) return value === null ? null : side(value, key);
+    if (Array.isArray(value) && value.length === 2) return value.map((v, i) => side(v, `${key}[${i}]`));
     return fail(key, value, 'null, a positive integer or [height, width]');
   },
-  in_channels: positiveInt,
-  out_channels: positiveInt,
+  in_channels: channels,
+  out_channels: channels,
   center_input_sample: exactly(false),
   time_embedding_type: exactly('positional'),
   freq_shift: finite,
@@ -170,8 +195,17 @@ const READERS: Record<keyof UNetConfig, Reader> = {
   down_block_types: listOf(exactly('DownBlock2D', 'AttnDownBlock2D'), 'block types'),
   mid_block_type: exactly('UNetMidBlock2D'),
   up_block_types: listOf(exactly('UpBlock2D', 'AttnUpBlock2D'), 'block types'),
-  block_out_channels: listOf(positiveInt, 'positive integers'),
-  layers_per_block: positiveInt,
+  block_out_channels: (value, key) => {
+    const levels = listOf(channels, 'positive integers')(value, key) as number[];
+    return levels.length <= UNET_SHAPE_LIMITS.maxLevels
+      ? levels
+      : fail(
+          key,
+          `a list of ${levels.length}`,
+          `at most ${UNET_SHAPE_LIMITS.maxLevels} levels (UNET_SHAPE_LIMITS.maxLevels)`,
+        );
+  },
+  layers_per_block: upTo(UNET_SHAPE_LIMITS.maxLayersPerBlock, 'maxLayersPerBlock'),
   mid_block_scale_factor: exactly(1),
   downsample_padding: exactly(0, 1),
   downsample_type: exactly('conv'),
@@ -179,8 +213,8 @@ const READERS: Record<keyof UNetConfig, Reader> = {
   dropout: (value, key) =>
     typeof value === 'number' && value >= 0 && value < 1 ? value : fail(key, value, 'a number in [0, 1)'),
   act_fn: exactly('silu'),
-  attention_head_dim: nullOr(positiveInt),
-  norm_num_groups: positiveInt,
+  attention_head_dim: nullOr(channels),
+  norm_num_groups: channels,
   attn_norm_num_groups: exactly(null),
   norm_eps: (value, key) =>
     typeof value === 'number' && value > 0 && Number.isFinite(value)
@@ -200,6 +234,8 @@ const SUPPORTED_KEYS = Object.keys(READERS) as (keyof UNetConfig)[];
 /**
  * Validates a parsed config.json and fills diffusers' defaults for absent keys (note that those
  * differ from DDPM's: `attention_head_dim` 8, `downsample_padding` 1, `flip_sin_to_cos` true…).
+ * Other `_`-prefixed keys than `_class_name` and `_diffusers_version` are diffusers' bookkeeping
+ * and are dropped.
  * Throws {@link UNetConfigError} naming the first offending key and what is allowed.
  */
 export function parseUNetConfig(json: unknown): UNetConfig {
@@ -210,6 +246,9 @@ export function parseUNetConfig(json: unknown): UNetConfig {
   const src = json as Json;
   const out: Json = { ...DIFFUSERS_DEFAULTS };
   for (const [key, value] of Object.entries(src)) {
+    // diffusers' own bookkeeping (`_name_or_path` of a model loaded from a folder and saved again,
+    // `_use_default_values`…) says nothing about the architecture; it is not kept.
+    if (/^_[A-Za-z]/.test(key) && !Object.hasOwn(READERS, key)) continue;
     // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's members.
     if (!Object.hasOwn(READERS, key))
       throw new UNetConfigError(

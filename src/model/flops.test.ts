@@ -4,7 +4,7 @@ import { UNET_PRESET_NAMES, presetConfig } from './presets';
 
 /**
  * The `tiny` preset (16×16 RGB, channels [32, 64], one resnet per down level, attention at 8×8
- * and in the middle) written out layer by layer from DDPM.md §2, per image.
+ * and in the middle) written out layer by layer from docs/ddpm.md §2, per image.
  */
 function tinyHandCount() {
   const at16 = 16 * 16;
@@ -39,6 +39,21 @@ function tinyHandCount() {
     linear: sum(linears),
     attention: 4 * attentionProducts,
     dataInput: conv3(at16, 3, 32) + 32 * 128,
+    // Layer outputs per pixel: a resnet keeps 2·in (norm1, SiLU) + 7·out (conv1, +temb, norm2,
+    // SiLU, dropout, conv2, sum) + out for a shortcut; attention 7·C + 2·tokens (scores, softmax).
+    activations:
+      at16 * 32 + // conv_in
+      at16 * (2 * 32 + 7 * 32) + // down 0 resnet 0
+      at8 * 32 + // downsampler
+      at8 * (2 * 32 + 8 * 64) + // down 1 resnet 0 (with shortcut)
+      4 * at8 * (7 * 64 + 2 * at8) + // 4 attention blocks on 64 tokens
+      2 * at8 * (2 * 64 + 7 * 64) + // mid resnets
+      at8 * (128 + 2 * 128 + 8 * 64) + // up 0 resnet 0: concat 64 + 64, then the resnet
+      at8 * (96 + 2 * 96 + 8 * 64) + // up 0 resnet 1: concat 64 + 32
+      2 * at16 * 64 + // nearest upsampling and its conv
+      at16 * (96 + 2 * 96 + 8 * 32) + // up 1 resnet 0
+      at16 * (64 + 2 * 64 + 8 * 32) + // up 1 resnet 1
+      at16 * (2 * 32 + 3), // norm_out, SiLU, conv_out
   };
 }
 

@@ -9,7 +9,7 @@
  * memory traffic rather than arithmetic, so counting them would only blur the ratio.
  */
 import type { UNetConfig } from './config';
-import { forwardProducts, productMacs } from './products';
+import { forwardWalk, productMacs } from './products';
 
 /** Multiply-adds of one forward pass, split by layer kind, and the part whose input needs no gradient. */
 export interface ForwardMacs {
@@ -22,6 +22,13 @@ export interface ForwardMacs {
    * time_embedding.linear_1 reads the sinusoids): backprop needs their weight gradient only.
    */
   dataInput: number;
+  /**
+   * Float32 values of the layer outputs one forward pass produces (and training keeps for the
+   * backward pass): every norm, activation, convolution, sum, concatenation and attention score
+   * matrix, counted once. An estimate of activation memory, not an allocator trace: it is what
+   * `limits.ts` bounds before a model is built.
+   */
+  activations: number;
 }
 
 /** FLOPs of one training step (forward, backward, no optimiser), for a batch of `batch` images. */
@@ -33,8 +40,9 @@ export interface StepFlops {
 
 /** Multiply-adds of one forward pass of `batch` images of height × width (NHWC). */
 export function forwardMacs(config: UNetConfig, batch: number, height: number, width: number): ForwardMacs {
-  const macs: ForwardMacs = { conv: 0, linear: 0, attention: 0, dataInput: 0 };
-  for (const p of forwardProducts(config, batch, height, width)) {
+  const walk = forwardWalk(config, batch, height, width);
+  const macs: ForwardMacs = { conv: 0, linear: 0, attention: 0, dataInput: 0, activations: walk.activations };
+  for (const p of walk.products) {
     const n = productMacs(p);
     macs[p.kind] += n;
     if (p.kind !== 'attention' && p.dataInput) macs.dataInput += n;

@@ -4,10 +4,22 @@
  * ResizeNearestNeighbor, whose CPU gradient is wrong for batch > 1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { dropoutMask, keyWords, type DrawKey } from '../random/draws';
 import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormWebGpu } from './webgpu/groupNorm';
 import { convGemm, linearGemm } from './webgpu/gemmOps';
+
+/**
+ * The key of a training pass's dropout masks: Philox (src/random) keyed by the run seed, the
+ * optimiser step and the dropout call, so every backend and a resumed run draw the same masks.
+ */
+export type DropoutKey = DrawKey;
+
+/** A dropout key as the int32 tensor [seed low word, seed high word, step] the GPU kernel reads. */
+export function dropoutKeyWords(key: DropoutKey): tf.Tensor1D {
+  return tf.tensor1d(keyWords(key), 'int32');
+}
 
 /** What a block needs from the model during one forward pass. */
 export interface ForwardContext {
@@ -15,8 +27,11 @@ export interface ForwardContext {
   param(name: string): tf.Tensor;
   training: boolean;
   dropout: number;
-  /** A fresh seed for each dropout call of a seeded pass; undefined draws unseeded masks. */
-  nextSeed(): number | undefined;
+  /** Where this pass's dropout masks come from, and the number of the next dropout call (0, 1, …). */
+  dropoutKey: DropoutKey;
+  nextDropoutCall(): number;
+  /** The key as an int32 tensor [seed low, seed high, step] for the GPU kernel (made once per pass). */
+  dropoutKeyTensor(): tf.Tensor1D;
   groups: number;
   eps: number;
   /** Replaces a non-trainable state tensor (BatchNorm running statistics) with a new value. */
@@ -146,8 +161,12 @@ function groupNormFused(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, wit
 /** Dropout at the context's rate, only while training. */
 export function dropout(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
   if (!ctx.training || ctx.dropout === 0) return x;
-  if (ctx.fused) return dropoutWebGpu(x, ctx.dropout, ctx.nextSeed());
-  return tf.dropout(x, ctx.dropout, undefined, ctx.nextSeed()) as tf.Tensor4D;
+  const call = ctx.nextDropoutCall();
+  if (ctx.fused) return dropoutWebGpu(x, ctx.dropout, call, ctx.dropoutKeyTensor());
+  return tf.mul(
+    x,
+    tf.tensor4d(dropoutMask(ctx.dropoutKey, call, x.size, ctx.dropout), x.shape),
+  ) as tf.Tensor4D;
 }
 
 /**

@@ -38,7 +38,7 @@ const PRESETS: Record<UNetPresetName, Record<string, unknown>> = {
     dropout: 0,
   },
   // MNIST digits padded 28 → 32, 1.62M parameters: 32 → 16 → 8 with attention at 16×16. Digits
-  // become recognisable after a few thousand steps (DDPM.md §4), so no dropout.
+  // become recognisable after a few thousand steps (docs/ddpm.md §4), so no dropout.
   mnist: {
     ...DDPM_STYLE,
     sample_size: 32,

@@ -1,11 +1,28 @@
 /**
  * Every matrix product of one U-Net forward pass, from the config alone: each conv with its
- * geometry, each dense layer with its rows, each attention's two batched products. The FLOP count
- * (flops.ts) and the WebGPU GEMM census (webgpu/census.ts) both walk this one list.
+ * geometry, each dense layer with its rows, each attention's two batched products, and beside them
+ * the activation values the pass keeps. The FLOP and activation counts (flops.ts) and the WebGPU
+ * GEMM census (webgpu/census.ts) all come from this one walk.
  */
 import { sideMultiple, type UNetConfig } from './config';
 import { planUNet, type AttentionPlan, type ResnetPlan } from './plan';
-import type { ConvGeometry } from './webgpu/gemm';
+
+/** A conv's geometry (NHWC input, HWIO filter), the input as the conv sees it. */
+export interface ConvGeometry {
+  batch: number;
+  /** The conv's input height and width (after the folded ×2 upsampling when `upsample`). */
+  h: number;
+  w: number;
+  ci: number;
+  kh: number;
+  kw: number;
+  co: number;
+  stride: number;
+  /** [top, bottom, left, right] zero padding. */
+  pad: [number, number, number, number];
+  /** The stored input is h/2 × w/2 and is read nearest-×2-upsampled. */
+  upsample?: boolean;
+}
 
 /** One product of the forward pass. `dataInput`: its input is data, so backprop needs no input gradient. */
 export type Product =
@@ -14,12 +31,29 @@ export type Product =
   /** softmax(q·kᵀ)·v over `batch` = images × heads, each `tokens` × `d`. */
   | { kind: 'attention'; name: string; batch: number; tokens: number; d: number };
 
+/** One forward pass: its products in forward order, and the float32 activation values it keeps. */
+export interface ForwardWalk {
+  products: Product[];
+  /** Layer outputs of the pass (norms, activations, convs, sums, concatenations, attention scores), counted once. */
+  activations: number;
+}
+
 /** The products of one forward pass of `batch` images of height × width, in forward order. */
 export function forwardProducts(config: UNetConfig, batch: number, height: number, width: number): Product[] {
+  return forwardWalk(config, batch, height, width).products;
+}
+
+/** The products and kept activations of one forward pass of `batch` images of height × width. */
+export function forwardWalk(config: UNetConfig, batch: number, height: number, width: number): ForwardWalk {
   checkSize(config, batch, height, width);
   const plan = planUNet(config);
   const out: Product[] = [];
+  let activations = 0;
+  const keep = (values: number) => {
+    activations += batch * values;
+  };
   const side = (level: number) => [height / 2 ** level, width / 2 ** level] as const;
+  const pixels = (level: number) => (height / 2 ** level) * (width / 2 ** level);
   const conv = (
     name: string,
     level: number,
@@ -48,6 +82,8 @@ export function forwardProducts(config: UNetConfig, batch: number, height: numbe
   const linear = (name: string, rows: number, inCh: number, outCh: number, dataInput = false) =>
     out.push({ kind: 'linear', name, rows, inCh, outCh, dataInput });
   const resnet = (r: ResnetPlan, level: number) => {
+    // norm1, SiLU; conv1, + time embedding, norm2, SiLU, dropout, conv2, residual sum (+ shortcut).
+    keep(pixels(level) * (2 * r.inChannels + (r.inChannels !== r.outChannels ? 8 : 7) * r.outChannels));
     linear(`${r.prefix}.time_emb_proj`, batch, plan.timeEmbedChannels, r.outChannels);
     conv(`${r.prefix}.conv1`, level, r.inChannels, r.outChannels, 3);
     if (r.inChannels !== r.outChannels)
@@ -57,6 +93,8 @@ export function forwardProducts(config: UNetConfig, batch: number, height: numbe
   const attention = (a: AttentionPlan, level: number) => {
     const [h, w] = side(level);
     const tokens = h * w;
+    // norm, q, k, v, softmax(q·kᵀ)·v, to_out, residual sum; scores and their softmax per head.
+    keep(tokens * (7 * a.channels + 2 * a.heads * tokens));
     for (const proj of ['to_q', 'to_k', 'to_v'])
       linear(`${a.prefix}.${proj}`, batch * tokens, a.channels, a.channels);
     out.push({ kind: 'attention', name: a.prefix, batch: batch * a.heads, tokens, d: a.channels / a.heads });
@@ -66,17 +104,20 @@ export function forwardProducts(config: UNetConfig, batch: number, height: numbe
   linear('time_embedding.linear_1', batch, plan.timeChannels, plan.timeEmbedChannels, true);
   linear('time_embedding.linear_2', batch, plan.timeEmbedChannels, plan.timeEmbedChannels);
   conv('conv_in', 0, config.in_channels, plan.timeChannels, 3, {}, true);
+  keep(pixels(0) * plan.timeChannels);
   const downPad: ConvGeometry['pad'] = config.downsample_padding === 0 ? [0, 1, 0, 1] : [1, 1, 1, 1];
   plan.down.forEach((block, level) => {
     block.resnets.forEach((r, j) => {
       resnet(r, level);
       if (block.attentions[j]) attention(block.attentions[j], level);
     });
-    if (block.resample)
+    if (block.resample) {
+      keep(pixels(level + 1) * block.resample.channels);
       conv(block.resample.prefix, level, block.resample.channels, block.resample.channels, 3, {
         stride: 2,
         pad: downPad,
       });
+    }
   });
   const bottom = config.block_out_channels.length - 1;
   resnet(plan.mid.resnets[0], bottom);
@@ -85,16 +126,20 @@ export function forwardProducts(config: UNetConfig, batch: number, height: numbe
   plan.up.forEach((block, i) => {
     const level = bottom - i;
     block.resnets.forEach((r, j) => {
+      keep(pixels(level) * r.inChannels); // the skip concatenation
       resnet(r, level);
       if (block.attentions[j]) attention(block.attentions[j], level);
     });
-    if (block.resample)
+    if (block.resample) {
+      keep(2 * pixels(level - 1) * block.resample.channels); // nearest upsampling, then its conv
       conv(block.resample.prefix, level - 1, block.resample.channels, block.resample.channels, 3, {
         upsample: true,
       });
+    }
   });
+  keep(pixels(0) * (2 * plan.timeChannels + config.out_channels)); // norm_out, SiLU, conv_out
   conv('conv_out', 0, plan.timeChannels, config.out_channels, 3);
-  return out;
+  return { products: out, activations };
 }
 
 /** Output height and width of a conv geometry. */

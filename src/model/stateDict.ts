@@ -39,6 +39,31 @@ export class StateDictError extends Error {
   }
 }
 
+/**
+ * Weights holding NaN or ±Infinity: a model that computes garbage (a black image with exit 0)
+ * instead of a clear refusal. `counts` lists each such tensor with how many bad values it holds.
+ */
+export class NonFiniteWeightsError extends Error {
+  constructor(readonly counts: [string, number][]) {
+    const shown = counts.slice(0, 5).map(([name, n]) => `${name} (${n.toLocaleString('en-US')})`);
+    super(
+      `the weights hold NaN or Infinity in ${counts.length} tensor(s): ${shown.join(', ')}${counts.length > 5 ? ', …' : ''}; the file is corrupt or the training diverged`,
+    );
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** Each tensor that holds NaN or ±Infinity, with the number of such values. */
+export function nonFiniteCounts(dict: StateDict): [string, number][] {
+  const out: [string, number][] = [];
+  for (const [name, t] of dict) {
+    let bad = 0;
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) bad++;
+    if (bad > 0) out.push([name, bad]);
+  }
+  return out;
+}
+
 const LEGACY_ATTENTION = /^(.*\.attentions\.\d+)\.(query|key|value|proj_attn)\.(weight|bias)$/;
 const LEGACY_TO_CURRENT: Record<string, string> = {
   query: 'to_q',

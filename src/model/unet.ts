@@ -8,8 +8,17 @@ import { batchNorm } from './batchNorm';
 import { downBlock, midBlock, upBlock } from './blocks';
 import { isDiffusersCompatible, sideMultiple, type UNetConfig } from './config';
 import { useFusedKernels } from './fused';
+import { checkModelLimits } from './limits';
 import { initialValue, paramSeed, type InitScheme } from './init';
-import { SAME_3X3, conv, groupNormSilu, silu, type ForwardContext } from './ops';
+import {
+  SAME_3X3,
+  conv,
+  dropoutKeyWords,
+  groupNormSilu,
+  silu,
+  type DropoutKey,
+  type ForwardContext,
+} from './ops';
 import { CONV_IN_NORM, paramSpecs, planUNet, type ParamSpec, type UNetPlan } from './plan';
 import {
   StateDictError,
@@ -37,8 +46,16 @@ export interface UNetOptions {
 export interface ApplyOptions {
   /** Training enables dropout and BatchNorm batch statistics (and updates its running statistics). */
   training: boolean;
-  /** Seeds the dropout masks; without it they are drawn afresh. */
-  seed?: number;
+  /**
+   * The dropout masks' key (run seed and step, see `ops.ts`); without it a training pass draws
+   * fresh masks from a random seed.
+   */
+  dropout?: DropoutKey;
+  /**
+   * The same key as an int32 tensor [seed low word, seed high word, step] already on the GPU
+   * (the compiled training step binds its per-step buffer here); made from `dropout` when absent.
+   */
+  dropoutKeyTensor?: tf.Tensor1D;
 }
 
 /** An input the U-Net cannot take (wrong rank, channels, sides or timestep count). */
@@ -61,8 +78,12 @@ export class UNet {
   private readonly vars = new Map<string, tf.Variable>();
   private readonly fused: boolean | undefined;
 
-  /** Builds and initialises the variables; throws UNetConfigError for configs the plan rejects. */
+  /**
+   * Builds and initialises the variables; throws UNetConfigError for configs the plan rejects and
+   * ModelLimitError, before allocating anything, for one that costs more than MODEL_LIMITS.
+   */
   constructor(config: UNetConfig, options: UNetOptions = {}) {
+    checkModelLimits(config);
     this.config = config;
     this.plan = planUNet(config);
     this.diffusersCompatible = isDiffusersCompatible(config);
@@ -91,11 +112,15 @@ export class UNet {
   apply(x: tf.Tensor4D, t: tf.Tensor1D, opts: ApplyOptions): tf.Tensor4D {
     this.checkInput(x, t);
     let dropoutCalls = 0;
+    const dropoutKey = opts.dropout ?? { seed: Math.floor(Math.random() * 2 ** 32), step: 0 };
+    let keyTensor = opts.dropoutKeyTensor ?? null;
     const ctx: ForwardContext = {
       param: (name) => this.variable(name),
       training: opts.training,
       dropout: this.config.dropout,
-      nextSeed: () => (opts.seed === undefined ? undefined : opts.seed + 7919 * dropoutCalls++),
+      dropoutKey,
+      nextDropoutCall: () => dropoutCalls++,
+      dropoutKeyTensor: () => (keyTensor ??= dropoutKeyWords(dropoutKey)),
       groups: this.config.norm_num_groups,
       eps: this.config.norm_eps,
       assignState: (name, value) => this.variable(name).assign(value),

@@ -1,59 +1,15 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { openDB } from 'idb';
 import { IndexedDbClassifierCache, MemoryClassifierCache } from './classifierCache';
 
-/**
- * Just enough of IndexedDB for the cache: databases of object stores with out-of-line keys,
- * an upgrade on first open, and events fired asynchronously as browsers do. Values are stored as
- * structured clones. `failWrites` makes every readwrite transaction fail, as a full quota does.
- */
-function fakeIndexedDb(options: { failWrites?: boolean } = {}) {
-  const databases = new Map<string, Map<string, Map<string, unknown>>>();
-  let opens = 0;
-  const later = (f: () => void) => setTimeout(f, 0);
-  const factory = {
-    open(name: string) {
-      opens++;
-      const req: Record<string, unknown> & { result?: unknown } = {};
-      later(() => {
-        const isNew = !databases.has(name);
-        const stores = databases.get(name) ?? new Map<string, Map<string, unknown>>();
-        databases.set(name, stores);
-        req.result = {
-          createObjectStore: (store: string) => stores.set(store, new Map()),
-          transaction: (store: string, mode: string) => {
-            const tx: Record<string, unknown> & { error?: Error } = {};
-            const data = stores.get(store) as Map<string, unknown>;
-            const request = (run: () => unknown) => {
-              const r: { result?: unknown } = {};
-              later(() => {
-                if (mode === 'readwrite' && options.failWrites) {
-                  tx.error = new Error('QuotaExceededError');
-                  (tx.onerror as () => void)();
-                  return;
-                }
-                r.result = run();
-                (tx.oncomplete as () => void)();
-              });
-              return r;
-            };
-            tx.objectStore = () => ({
-              get: (key: string) => request(() => structuredClone(data.get(key))),
-              put: (value: unknown, key: string) => request(() => void data.set(key, structuredClone(value))),
-            });
-            return tx;
-          },
-        };
-        if (isNew) (req.onupgradeneeded as () => void)();
-        (req.onsuccess as () => void)();
-      });
-      return req;
-    },
-  };
-  return { factory: factory as unknown as IDBFactory, opens: () => opens };
-}
+// Each test starts from an empty IndexedDB (fake-indexeddb, the spec's behaviour in Node).
+beforeEach(() => vi.stubGlobal('indexedDB', new IDBFactory()));
+afterEach(() => vi.unstubAllGlobals());
 
 describe.each([
   ['in memory', () => new MemoryClassifierCache()],
-  ['in IndexedDB', () => new IndexedDbClassifierCache(fakeIndexedDb().factory)],
+  ['in IndexedDB', () => new IndexedDbClassifierCache()],
 ])('classifier cache %s', (_, make) => {
   it('returns what was put under a key, a copy, and nothing for other keys', async () => {
     const cache = make();
@@ -68,19 +24,36 @@ describe.each([
 });
 
 describe('IndexedDB classifier cache', () => {
-  it('opens the database once and keeps entries across cache objects', async () => {
-    const idb = fakeIndexedDb();
-    const first = new IndexedDbClassifierCache(idb.factory);
-    await first.put('k', Uint8Array.from([7]));
-    await first.get('k');
-    expect(idb.opens()).toBe(1);
-    expect(await new IndexedDbClassifierCache(idb.factory).get('k')).toEqual(Uint8Array.from([7]));
+  it('keeps entries across cache objects (a reloaded worker finds them)', async () => {
+    await new IndexedDbClassifierCache().put('k', Uint8Array.from([7]));
+    expect(await new IndexedDbClassifierCache().get('k')).toEqual(Uint8Array.from([7]));
+  });
+
+  it('stores exactly the bytes of a view, not its whole buffer', async () => {
+    const cache = new IndexedDbClassifierCache();
+    await cache.put('k', new Uint8Array([1, 2, 3, 4, 5]).subarray(1, 3));
+    expect(await cache.get('k')).toEqual(Uint8Array.from([2, 3]));
+  });
+
+  it('names the database and the cause when it cannot open, and tries again on the next call', async () => {
+    // A newer build's database (version 2) cannot be opened as version 1.
+    (await openDB('lab', 2)).close();
+    const cache = new IndexedDbClassifierCache('lab');
+    await expect(cache.get('k')).rejects.toThrow(/^IndexedDB lab: cannot open \(.*version/i);
+    vi.stubGlobal('indexedDB', new IDBFactory());
+    await cache.put('k', Uint8Array.from([1]));
+    expect(await cache.get('k')).toEqual(Uint8Array.from([1]));
   });
 
   it('reports a failed write with the database, the store and the cause', async () => {
-    const cache = new IndexedDbClassifierCache(fakeIndexedDb({ failWrites: true }).factory, 'lab');
+    const cache = new IndexedDbClassifierCache('lab');
+    const put = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(() => {
+      throw new DOMException('QuotaExceededError', 'QuotaExceededError');
+    });
     await expect(cache.put('k', Uint8Array.from([1]))).rejects.toThrow(
       'IndexedDB lab/classifiers: readwrite failed (QuotaExceededError)',
     );
+    put.mockRestore();
+    expect(await cache.get('k')).toBeUndefined();
   });
 });

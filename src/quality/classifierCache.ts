@@ -3,6 +3,7 @@
  * the worker (survives reloads), a Map in tests, a folder in the CLI. Training costs minutes on a
  * weak GPU; loading a cached one costs milliseconds.
  */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
 /** A key → bytes store; implementations may drop entries at will (a miss only means retraining). */
 export interface ClassifierCache {
@@ -25,38 +26,39 @@ export class MemoryClassifierCache implements ClassifierCache {
 
 const STORE = 'classifiers';
 
-/** A cache in one IndexedDB object store (out-of-line string keys, Uint8Array values). */
-export class IndexedDbClassifierCache implements ClassifierCache {
-  private db: Promise<IDBDatabase> | undefined;
+interface ClassifierDb extends DBSchema {
+  /** Cache key → serialized classifier. */
+  classifiers: { key: string; value: Uint8Array };
+}
 
-  /** `factory` is the global `indexedDB` in a page or worker; tests pass a fake. */
-  constructor(
-    private readonly factory: IDBFactory,
-    private readonly dbName = 'diffusion-lab-quality',
-  ) {}
+/** A cache in one IndexedDB object store (out-of-line string keys, Uint8Array values), through `idb`. */
+export class IndexedDbClassifierCache implements ClassifierCache {
+  private db: Promise<IDBPDatabase<ClassifierDb>> | undefined;
+
+  constructor(private readonly dbName = 'diffusion-lab-quality') {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const value = await this.request('readonly', (store) => store.get(key));
-    if (value === undefined) return undefined;
-    return value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer);
+    const db = await this.open();
+    return this.failing('readonly', () => db.get(STORE, key));
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
+    const db = await this.open();
     // A view is cloned with its whole buffer: store exactly the bytes.
     const exact =
       bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    await this.request('readwrite', (store) => store.put(exact, key));
+    await this.failing('readwrite', () => db.put(STORE, exact, key));
   }
 
-  private open(): Promise<IDBDatabase> {
-    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const req = this.factory.open(this.dbName, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () =>
-        reject(new Error(`IndexedDB ${this.dbName}: cannot open (${req.error?.message ?? 'unknown error'})`));
-      req.onblocked = () =>
-        reject(new Error(`IndexedDB ${this.dbName}: blocked by another tab holding an older version open`));
+  private open(): Promise<IDBPDatabase<ClassifierDb>> {
+    this.db ??= new Promise<IDBPDatabase<ClassifierDb>>((resolve, reject) => {
+      openDB<ClassifierDb>(this.dbName, 1, {
+        upgrade: (db) => db.createObjectStore(STORE),
+        blocked: () =>
+          reject(new Error(`IndexedDB ${this.dbName}: blocked by another tab holding an older version open`)),
+      }).then(resolve, (e: unknown) =>
+        reject(new Error(`IndexedDB ${this.dbName}: cannot open (${(e as Error).message})`)),
+      );
     }).catch((e: unknown) => {
       // A failed open is not remembered: the next call tries again.
       this.db = undefined;
@@ -65,27 +67,12 @@ export class IndexedDbClassifierCache implements ClassifierCache {
     return this.db;
   }
 
-  private async request(
-    mode: IDBTransactionMode,
-    make: (store: IDBObjectStore) => IDBRequest,
-  ): Promise<unknown> {
-    const db = await this.open();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const req = make(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(req.result);
-      tx.onerror = () =>
-        reject(
-          new Error(
-            `IndexedDB ${this.dbName}/${STORE}: ${mode} failed (${tx.error?.message ?? 'unknown error'})`,
-          ),
-        );
-      tx.onabort = () =>
-        reject(
-          new Error(
-            `IndexedDB ${this.dbName}/${STORE}: ${mode} aborted (${tx.error?.message ?? 'quota or shutdown'})`,
-          ),
-        );
-    });
+  /** Runs one request, naming the database, the store and the mode in its failure. */
+  private async failing<T>(mode: IDBTransactionMode, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw new Error(`IndexedDB ${this.dbName}/${STORE}: ${mode} failed (${(e as Error).message})`);
+    }
   }
 }

@@ -30,6 +30,11 @@ export interface SampleOptions {
   frameBudgetBytes?: number;
   /** `uint8` ([-1, 1] → 0..255, for display) or `float32` (exact values, for files). */
   frameFormat?: FrameFormat;
+  /**
+   * The learner's last step (`sampling.brokenFinalStep`): no model call at the last timestep; the
+   * previous step's ε̂ and single-step α reused (diffusion core, `brokenFinalStepCoefficients`).
+   */
+  brokenFinalStep?: boolean;
 }
 
 /** The variance types a sampling run may choose (the log variants give the same σ). */
@@ -52,6 +57,7 @@ export const DEFAULT_SAMPLE_OPTIONS = Object.freeze({
   maxBatch: 16,
   frameBudgetBytes: 256 * 2 ** 20,
   frameFormat: 'uint8' as FrameFormat,
+  brokenFinalStep: false,
 });
 
 /** Most images in one run: 64 fills an 8×8 grid and bounds the frame memory. */
@@ -80,6 +86,7 @@ const KEYS: readonly (keyof SampleOptions)[] = [
   'maxBatch',
   'frameBudgetBytes',
   'frameFormat',
+  'brokenFinalStep',
 ];
 
 /**
@@ -128,6 +135,14 @@ export function resolveSampleOptions(
   if (o.frameFormat !== 'uint8' && o.frameFormat !== 'float32') {
     throw new SampleOptionsError('frameFormat', o.frameFormat, 'allowed: "uint8", "float32"');
   }
+  if (typeof o.brokenFinalStep !== 'boolean')
+    throw new SampleOptionsError('brokenFinalStep', o.brokenFinalStep, 'allowed: true or false');
+  if (o.brokenFinalStep && o.numInferenceSteps < 2)
+    throw new SampleOptionsError(
+      'brokenFinalStep',
+      o.brokenFinalStep,
+      'the learner’s last step reuses the step before it, so it needs at least 2 steps',
+    );
   return o;
 }
 

@@ -84,3 +84,57 @@ describe('sample() against the PyTorch reference loops (scripts/reference/sampli
     expect(() => sources[0].fillNormal(new Float32Array(1))).toThrow(/drew past/);
   });
 });
+
+describe('sampling.brokenFinalStep against the PyTorch reference (scripts/reference/clinic_reference.py)', () => {
+  const golden = JSON.parse(
+    readFileSync(new URL('../../scripts/reference/fixtures/clinic_golden.json', import.meta.url), 'utf8'),
+  ) as {
+    broken_final: {
+      config: Partial<SchedulerConfig>;
+      num_inference_steps: number;
+      shape: [number, number, number, number];
+      timesteps: number[];
+      noise: number[][];
+      x_before_last: number[];
+      final_broken: number[];
+      final_correct: number[];
+    };
+  };
+  const g = golden.broken_final;
+
+  it.each([
+    ['the learner’s formula, without a model call at t = 0', true, g.final_broken],
+    ['the posterior mean with the model at t = 0', false, g.final_correct],
+  ] as const)('the last frame is %s', async (_, brokenFinalStep, expected) => {
+    const [n, h, , c] = g.shape;
+    const frames: SampleFrame[] = [];
+    const sources = g.noise.map(replay);
+    const toy = toyModel(h, c);
+    const calls: number[] = [];
+    const model = {
+      ...toy,
+      apply: (x: tf.Tensor4D, t: tf.Tensor1D, o: { training: false }) => {
+        calls.push(t.arraySync()[0]);
+        return toy.apply(x, t, o);
+      },
+    };
+    await sample(
+      model,
+      g.config,
+      {
+        sampler: 'ddpm',
+        numInferenceSteps: g.num_inference_steps,
+        numImages: n,
+        frameFormat: 'float32',
+        brokenFinalStep,
+      },
+      { noiseFor: (i) => sources[i], onFrame: (f) => frames.push(f) },
+    );
+    expect(frames.map((f) => f.t)).toEqual(g.timesteps);
+    const last = frames[frames.length - 1];
+    expect(relError(last.xt, g.x_before_last)).toBeLessThanOrEqual(1e-5);
+    // The last step's output: its x̂₀ (the broken step has no clip and no noise; t = 0 adds none either).
+    expect(relError(last.x0, expected)).toBeLessThanOrEqual(1e-5);
+    expect(calls).toEqual(brokenFinalStep ? g.timesteps.slice(0, -1) : g.timesteps);
+  });
+});

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   Rng,
+  brokenFinalStepCoefficients,
   createScheduler,
   resolveSchedulerConfig,
   stepCoefficients,
@@ -128,6 +129,12 @@ export async function sample(
   });
   const timesteps = scheduler.setTimesteps(o.numInferenceSteps);
   const steps = timesteps.map((t) => stepCoefficients(scheduler, t, scheduler.previousTimestep(t), o.eta));
+  // The learner's last step reuses the step before it's ε̂ (no model call): keep that output.
+  const broken = o.brokenFinalStep;
+  if (broken) {
+    const last = steps.length - 1;
+    steps[last] = brokenFinalStepCoefficients(scheduler, timesteps[last], timesteps[last - 1]);
+  }
   const shape = imageShape(model, o.numImages);
   const stride = frameStride(steps.length, frameBytes(shape, o.frameFormat), o.frameBudgetBytes);
   const noise = hooks.noiseFor
@@ -138,9 +145,11 @@ export async function sample(
   hooks.onStart?.({ shape, timesteps, frameStride: stride, frameCount: frames, frameFormat: o.frameFormat });
 
   let x = upload(drawNoise(noise, shape), shape);
+  let kept: tf.Tensor4D | null = null;
   try {
     for (let i = 0; i < steps.length; i++) {
       if (hooks.signal?.aborted) throw new SampleCancelledError(i, steps.length);
+      const last = i === steps.length - 1;
       const next = await runStep(
         model,
         steps[i],
@@ -150,9 +159,12 @@ export async function sample(
         o,
         stride > 0 && i % stride === 0 ? i : -1,
         hooks,
+        broken && last ? kept : null,
+        broken && i === steps.length - 2,
       );
       x.dispose();
-      x = next;
+      x = next.prev;
+      if (next.modelOutput) kept = next.modelOutput;
       hooks.onProgress?.(i + 1, steps.length);
       // A macrotask, so a worker can receive a cancel message between steps.
       await nextMacrotask();
@@ -169,10 +181,15 @@ export async function sample(
     };
   } finally {
     x.dispose();
+    kept?.dispose();
   }
 }
 
-/** One step for all images: model calls in chunks of maxBatch, the update, and the frame if recorded (`record` ≥ 0). */
+/**
+ * One step for all images: model calls in chunks of maxBatch (or `reuse`, an earlier step's
+ * output, without calling the model), the update, and the frame if recorded (`record` ≥ 0).
+ * With `keepModelOutput` the model output is returned too, for the caller to dispose.
+ */
 async function runStep(
   model: DenoisingModel,
   c: StepCoefficients,
@@ -182,23 +199,34 @@ async function runStep(
   o: ResolvedSampleOptions,
   record: number,
   hooks: SampleHooks,
-): Promise<tf.Tensor4D> {
+  reuse: tf.Tensor4D | null,
+  keepModelOutput: boolean,
+): Promise<{ prev: tf.Tensor4D; modelOutput?: tf.Tensor4D }> {
   const z = c.sigma > 0 ? upload(drawNoise(noise, shape), shape) : null;
   let prev: tf.Tensor4D;
   let stacked: tf.Tensor | undefined;
+  let modelOutput: tf.Tensor4D | undefined;
   try {
-    [prev, stacked] = tf.tidy(() => {
-      const parts: tf.Tensor4D[] = [];
-      for (let start = 0; start < shape.numImages; start += o.maxBatch) {
-        const b = Math.min(o.maxBatch, shape.numImages - start);
-        const chunk = b === shape.numImages ? x : tf.slice(x, [start, 0, 0, 0], [b, -1, -1, -1]);
-        parts.push(model.apply(chunk, tf.fill([b], c.t, 'float32') as tf.Tensor1D, { training: false }));
+    [prev, stacked, modelOutput] = tf.tidy(() => {
+      let m: tf.Tensor4D;
+      if (reuse) m = reuse;
+      else {
+        const parts: tf.Tensor4D[] = [];
+        for (let start = 0; start < shape.numImages; start += o.maxBatch) {
+          const b = Math.min(o.maxBatch, shape.numImages - start);
+          const chunk = b === shape.numImages ? x : tf.slice(x, [start, 0, 0, 0], [b, -1, -1, -1]);
+          parts.push(model.apply(chunk, tf.fill([b], c.t, 'float32') as tf.Tensor1D, { training: false }));
+        }
+        m = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
       }
-      const m = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
       checkOutput(m, x);
       const r = gpuStep(c, m, x, z);
-      return record >= 0 ? [r.prevSample, tf.stack([x, r.x0, r.eps])] : [r.prevSample];
-    }) as [tf.Tensor4D, tf.Tensor?];
+      return [
+        r.prevSample,
+        record >= 0 ? tf.stack([x, r.x0, r.eps]) : undefined,
+        keepModelOutput ? m : undefined,
+      ];
+    }) as [tf.Tensor4D, tf.Tensor?, tf.Tensor4D?];
   } finally {
     z?.dispose();
   }
@@ -220,7 +248,7 @@ async function runStep(
     const { t, prevT, alphaBar, sigma } = c;
     hooks.onFrame?.({ step: record, t, prevT, alphaBar, sigma, xt: part(0), x0: part(1), eps: part(2) });
   }
-  return prev;
+  return { prev, modelOutput };
 }
 
 function imageShape(model: DenoisingModel, numImages: number): ImageShape {

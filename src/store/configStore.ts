@@ -13,7 +13,7 @@ import {
   type RunConfig,
   type RunPresetName,
 } from '../config';
-import { setPath } from './configPath';
+import { setPath } from '../config/configPath';
 import { HashSync, type HashCodec, type HashLocation } from './hashSync';
 
 const codec: HashCodec<RunConfig> = {
@@ -33,7 +33,8 @@ interface ConfigState {
   /** For `hashchange`: applies a link pasted or edited by hand. */
   onHashChange(): void;
   setField(path: string, value: unknown): void;
-  applyPreset(name: RunPresetName): void;
+  /** A run preset, or null for the defaults. */
+  applyPreset(name: RunPresetName | null): void;
   /** Replaces the whole config (a resumed checkpoint's). */
   replace(config: RunConfig): void;
 }

@@ -1,4 +1,5 @@
 import type { DatasetInfo } from '../worker/protocol';
+import { useConfig } from './configStore';
 import { FORWARD_MAX, datasetView, useDataset } from './datasetStore';
 import { fakeClient } from './testClient';
 
@@ -20,7 +21,7 @@ const wire = (count: number, fill = 0) => ({
   height: 1,
   width: 1,
   channels: 1 as const,
-  pixels: new Uint8Array(count).fill(fill),
+  data: new Uint8Array(count).fill(fill),
 });
 const file = (name: string, size: number) => ({
   name,
@@ -29,16 +30,24 @@ const file = (name: string, size: number) => ({
 });
 
 beforeEach(() =>
-  useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], previewRun: undefined }),
+  useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], reshuffling: false }),
 );
+
+/** Lets the store read the files and send its request. */
+const tick = () => new Promise((r) => setTimeout(r, 0));
 
 async function loaded(count = 64) {
   const client = fakeClient();
-  await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
-  const runId = (client.sent[0] as { runId: string }).runId;
-  useDataset
-    .getState()
-    .onEvent({ type: 'datasetLoaded', runId, dataset: info, preview: wire(count), warnings: [] });
+  const done = useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
+  await tick();
+  await client.requests[0].resolve({
+    type: 'datasetLoaded',
+    requestId: 'd',
+    dataset: info,
+    preview: wire(count),
+    warnings: [],
+  });
+  await done;
   return client;
 }
 
@@ -55,20 +64,16 @@ describe('datasetView', () => {
 describe('useDataset', () => {
   it('sends dropped files with their bytes transferred and reports progress', async () => {
     const client = fakeClient();
-    await useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
-    const cmd = client.sent[0] as {
-      type: string;
-      runId: string;
-      source: { kind: string; files: { name: string }[] };
-    };
-    expect(cmd.type).toBe('loadDataset');
-    expect(cmd.source.kind).toBe('files');
-    expect(cmd.source.files[0].name).toBe('cifar.tar.gz');
-    expect(client.transfers[0]).toHaveLength(1);
-    useDataset
-      .getState()
-      .onEvent({ type: 'datasetProgress', runId: cmd.runId, bytesDone: 40, bytesTotal: 100 });
-    expect(useDataset.getState().status).toMatchObject({ kind: 'loading', bytesDone: 40, bytesTotal: 100 });
+    void useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
+    await tick();
+    const { command, transfer } = client.requests[0];
+    const source = command.source as { kind: string; files: { name: string }[] };
+    expect(command.type).toBe('loadDataset');
+    expect(source.kind).toBe('files');
+    expect(source.files[0].name).toBe('cifar.tar.gz');
+    expect(transfer).toHaveLength(1);
+    client.requests[0].progress({ type: 'datasetProgress', requestId: 'd', bytesDone: 40, bytesTotal: 100 });
+    expect(useDataset.getState().status).toMatchObject({ kind: 'running', bytesDone: 40, bytesTotal: 100 });
   });
 
   it('shows the loaded dataset and picks the first images for the forward view', async () => {
@@ -81,26 +86,74 @@ describe('useDataset', () => {
 
   it('keeps the active dataset when a load fails, and shows why', async () => {
     const client = await loaded();
-    await useDataset.getState().loadFiles([file('junk.bin', 3)]);
-    const runId = (client.sent[1] as { runId: string }).runId;
-    expect(useDataset.getState().onError(runId, 'junk.bin: holds no usable images')).toBe(true);
+    const done = useDataset.getState().loadFiles([file('junk.bin', 3)]);
+    await tick();
+    await client.requests[1].reject('dataset', 'junk.bin: holds no usable images');
+    await done;
     const s = useDataset.getState();
     expect(s.active?.name).toBe('cifar-10-binary-subset.tar.gz');
-    expect(s.status).toEqual({ kind: 'error', message: 'junk.bin: holds no usable images' });
+    expect(s.status).toEqual({ kind: 'failed', message: 'junk.bin: holds no usable images' });
   });
 
-  it('reshuffles through the worker and takes only its own answer', async () => {
+  it('reshuffles through the worker, one at a time', async () => {
     const client = await loaded();
-    useDataset.getState().reshuffle();
-    const cmd = client.sent[1] as { type: string; runId: string; count: number };
-    expect(cmd).toMatchObject({ type: 'previewDataset', count: 64 });
-    useDataset.getState().onEvent({ type: 'datasetPreview', runId: 'stale', seed: 1, preview: wire(64, 9) });
-    expect(useDataset.getState().active?.preview.data[0]).toBe(0);
-    useDataset
-      .getState()
-      .onEvent({ type: 'datasetPreview', runId: cmd.runId, seed: 1, preview: wire(64, 9) });
+    const done = useDataset.getState().reshuffle();
+    void useDataset.getState().reshuffle();
+    expect(client.requests).toHaveLength(2);
+    expect(client.requests[1].command).toMatchObject({ type: 'previewDataset', count: 64 });
+    expect(useDataset.getState().reshuffling).toBe(true);
+    await client.requests[1].resolve({
+      type: 'datasetPreview',
+      requestId: 'p',
+      seed: 1,
+      preview: wire(64, 9),
+    });
+    await done;
     expect(useDataset.getState().active?.preview.data[0]).toBe(9);
-    expect(useDataset.getState().previewRun).toBeUndefined();
+    expect(useDataset.getState().reshuffling).toBe(false);
+  });
+
+  it('a built-in that finishes loading after a preset was picked leaves the preset’s dataset', async () => {
+    vi.stubGlobal('document', { baseURI: 'http://localhost/' });
+    const client = fakeClient();
+    useConfig.getState().applyPreset('mnist');
+    const done = useDataset.getState().loadBuiltin('mnist');
+    useConfig.getState().applyPreset('tiny');
+    const wanted = useConfig.getState().valid.data.dataset;
+    expect(wanted).not.toBe('mnist');
+    await client.requests[0].resolve({
+      type: 'datasetLoaded',
+      requestId: 'd',
+      dataset: { ...info, id: 'mnist', channels: 1 },
+      preview: wire(4),
+      warnings: [],
+    });
+    await done;
+    expect(useConfig.getState().valid.data.dataset).toBe(wanted);
+    expect(useDataset.getState().active?.id).toBe('mnist');
+    vi.unstubAllGlobals();
+  });
+
+  it('dropped files name the dataset in the config, unless the user chose another while they loaded', async () => {
+    useConfig.getState().applyPreset('mnist');
+    await loaded();
+    expect(useConfig.getState().valid.data.dataset).toBe('cifar10');
+
+    useConfig.getState().applyPreset('mnist');
+    const client = fakeClient();
+    const done = useDataset.getState().loadFiles([file('cifar.tar.gz', 100)]);
+    await tick();
+    useConfig.getState().applyPreset('tiny');
+    const wanted = useConfig.getState().valid.data.dataset;
+    await client.requests[0].resolve({
+      type: 'datasetLoaded',
+      requestId: 'd',
+      dataset: info,
+      preview: wire(4),
+      warnings: [],
+    });
+    await done;
+    expect(useConfig.getState().valid.data.dataset).toBe(wanted);
   });
 
   it('toggles forward-view images and drops the oldest beyond the maximum', async () => {

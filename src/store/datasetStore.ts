@@ -6,15 +6,8 @@
 import { create } from 'zustand';
 import type { DatasetId } from '../config';
 import { BUILTINS, type BuiltinId } from '../data/builtins';
-import type {
-  DatasetInfo,
-  DatasetSource,
-  ImageBatch as WireBatch,
-  TrainingCommand,
-  TrainingEvent,
-} from '../worker/protocol';
-import { newRunId } from '../worker/client';
-import type { ImageBatch } from './imageBatch';
+import type { DatasetInfo, DatasetSource, ImageBatch } from '../worker/protocol';
+import { failedJob, type Job } from '../worker/client';
 import { useConfig } from './configStore';
 import { useLab } from './labStore';
 import { describeFiles, type PickedFile } from './weightsStore';
@@ -36,10 +29,8 @@ export interface DatasetView {
   warnings: string[];
 }
 
-export type LoadStatus =
-  | { kind: 'idle' }
-  | { kind: 'loading'; runId: string; name: string; bytesDone: number; bytesTotal: number }
-  | { kind: 'error'; message: string };
+/** The load's job: the bytes read so far (a loaded dataset ends it back in idle). */
+export type LoadStatus = Job<{ name: string; bytesDone: number; bytesTotal: number }>;
 
 /** Images in the dataset grid. */
 export const PREVIEW_COUNT = 64;
@@ -48,35 +39,24 @@ export const FORWARD_DEFAULT_COUNT = 4;
 /** Most images the forward view shows side by side. */
 export const FORWARD_MAX = 8;
 
-type DatasetEvent = Extract<TrainingEvent, { type: 'datasetProgress' | 'datasetLoaded' | 'datasetPreview' }>;
-
 interface DatasetState {
   active: DatasetView | undefined;
   status: LoadStatus;
   /** Preview indices shown in the forward-process view. */
   selected: number[];
-  /** The reshuffle in flight, if any. */
-  previewRun: string | undefined;
-  loadBuiltin(id: BuiltinId): void;
+  /** A reshuffle is in flight. */
+  reshuffling: boolean;
+  /** Loads a built-in; resolves when it is loaded or has failed (see `status`). */
+  loadBuiltin(id: BuiltinId): Promise<void>;
   loadFiles(files: readonly PickedFile[]): Promise<void>;
-  reshuffle(): void;
+  reshuffle(): Promise<void>;
   /** Loads the dataset in use again (into a restarted worker); resolves false when none was loaded. */
   reload(): Promise<boolean>;
   toggle(index: number): void;
-  onEvent(event: DatasetEvent): void;
-  onError(runId: string, message: string): boolean;
 }
 
 const firstFew = (count: number) =>
   Array.from({ length: Math.min(FORWARD_DEFAULT_COUNT, count) }, (_, i) => i);
-
-const toBatch = (b: WireBatch): ImageBatch => ({
-  data: b.pixels,
-  count: b.count,
-  height: b.height,
-  width: b.width,
-  channels: b.channels,
-});
 
 /** Per-class counts of a split summary, in class order. */
 function countsOf(perClass: Record<string, number>, classNames: readonly string[]): number[] {
@@ -84,7 +64,7 @@ function countsOf(perClass: Record<string, number>, classNames: readonly string[
 }
 
 /** The summary, grid and counts the page shows, from the worker's `datasetLoaded`. */
-export function datasetView(info: DatasetInfo, preview: WireBatch, warnings: string[]): DatasetView {
+export function datasetView(info: DatasetInfo, preview: ImageBatch, warnings: string[]): DatasetView {
   const { summary, classNames } = info;
   return {
     id: info.id,
@@ -96,45 +76,67 @@ export function datasetView(info: DatasetInfo, preview: WireBatch, warnings: str
     classNames,
     counts: countsOf(summary.train.per_class, classNames),
     testCounts: summary.test ? countsOf(summary.test.per_class, classNames) : undefined,
-    preview: toBatch(preview),
+    preview,
     warnings,
   };
 }
 
-function send(cmd: TrainingCommand, transfer: Transferable[] = []): boolean {
-  const client = useLab.getState().client;
-  client?.send(cmd, transfer);
-  return client !== undefined;
-}
-
-/** How to load a dataset again: built-ins by id, dropped files from the File handles (their bytes went to the worker). */
-type Reload = { kind: 'builtin'; id: BuiltinId } | { kind: 'files'; files: readonly PickedFile[] };
+/**
+ * How to load a dataset again: built-ins by id, dropped files from the File handles (their bytes
+ * went to the worker). `datasetWhenPicked` is the config's dataset when the files were picked.
+ */
+type Reload =
+  | { kind: 'builtin'; id: BuiltinId }
+  | { kind: 'files'; files: readonly PickedFile[]; datasetWhenPicked: DatasetId };
 
 export const useDataset = create<DatasetState>((set, get) => {
-  let requested: Reload | undefined;
   let loaded: Reload | undefined;
-  const start = (
+  const start = async (
     again: Reload,
     name: string,
     bytesTotal: number,
     source: DatasetSource,
     transfer: Transferable[] = [],
   ) => {
-    requested = again;
-    const runId = newRunId();
-    set({ status: { kind: 'loading', runId, name, bytesDone: 0, bytesTotal } });
-    send({ type: 'loadDataset', runId, source }, transfer);
+    const client = useLab.getState().client;
+    if (!client) return;
+    set({ status: { kind: 'running', name, bytesDone: 0, bytesTotal } });
+    try {
+      const event = await client.request(
+        { type: 'loadDataset', source },
+        {
+          transfer,
+          onProgress: ({ bytesDone, bytesTotal }) => set({ status: { kind: 'running', name, bytesDone, bytesTotal } }),
+        },
+      );
+      const view = datasetView(event.dataset, event.preview, event.warnings);
+      loaded = again;
+      set({ active: view, status: { kind: 'idle' }, selected: firstFew(view.preview.count) });
+      // Dropped files decide the dataset: the config (and the link) now names what was loaded,
+      // unless the user chose another dataset (a preset, a link) while they loaded: the last
+      // choice wins. A built-in never writes the config: it was loaded because the config named
+      // it, and if the config has moved on since, useDatasetFollowsConfig loads the new one.
+      const config = useConfig.getState();
+      if (
+        again.kind === 'files' &&
+        config.valid.data.dataset === again.datasetWhenPicked &&
+        config.valid.data.dataset !== view.id
+      )
+        config.setField('data.dataset', view.id);
+    } catch (e) {
+      set({ status: failedJob(e) });
+    }
   };
   return {
     active: undefined,
     status: { kind: 'idle' },
     selected: [],
-    previewRun: undefined,
-    loadBuiltin(id) {
-      if (!useLab.getState().client || get().status.kind === 'loading') return;
+    reshuffling: false,
+    async loadBuiltin(id) {
+      if (!useLab.getState().client || get().status.kind === 'running') return;
       const info = BUILTINS.find((b) => b.id === id);
       if (!info) return;
-      start(
+      await start(
         { kind: 'builtin', id },
         info.title,
         info.files.reduce((n, f) => n + f.bytes, 0),
@@ -142,45 +144,54 @@ export const useDataset = create<DatasetState>((set, get) => {
       );
     },
     async loadFiles(files) {
-      if (!useLab.getState().client || files.length === 0 || get().status.kind === 'loading') return;
+      if (!useLab.getState().client || files.length === 0 || get().status.kind === 'running') return;
+      let payload;
       try {
-        const payload = await Promise.all(
+        payload = await Promise.all(
           files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await f.arrayBuffer() })),
-        );
-        const total = payload.reduce((n, f) => n + f.bytes.byteLength, 0);
-        start(
-          { kind: 'files', files },
-          describeFiles(files),
-          total,
-          { kind: 'files', files: payload },
-          payload.map((f) => f.bytes),
         );
       } catch (err) {
         set({
           status: {
-            kind: 'error',
+            kind: 'failed',
             message: `Could not read ${describeFiles(files)}: ${err instanceof Error ? err.message : String(err)}`,
           },
         });
+        return;
       }
+      const total = payload.reduce((n, f) => n + f.bytes.byteLength, 0);
+      await start(
+        { kind: 'files', files, datasetWhenPicked: useConfig.getState().valid.data.dataset },
+        describeFiles(files),
+        total,
+        { kind: 'files', files: payload },
+        payload.map((f) => f.bytes),
+      );
     },
-    reshuffle() {
-      if (!get().active || get().previewRun) return;
-      const runId = newRunId();
-      set({ previewRun: runId });
-      send({
-        type: 'previewDataset',
-        runId,
-        seed: Math.floor(Math.random() * 2 ** 31),
-        count: PREVIEW_COUNT,
-      });
+    async reshuffle() {
+      const client = useLab.getState().client;
+      if (!client || !get().active || get().reshuffling) return;
+      set({ reshuffling: true });
+      try {
+        const { preview } = await client.request({
+          type: 'previewDataset',
+          seed: Math.floor(Math.random() * 2 ** 31),
+          count: PREVIEW_COUNT,
+        });
+        const active = get().active;
+        if (active) set({ active: { ...active, preview }, selected: firstFew(preview.count) });
+      } catch (e) {
+        set({ status: failedJob(e) });
+      } finally {
+        set({ reshuffling: false });
+      }
     },
     async reload() {
       const again = loaded;
       if (!again) return false;
       // A load the dead worker never finished must not block this one.
-      set({ status: { kind: 'idle' }, previewRun: undefined });
-      if (again.kind === 'builtin') get().loadBuiltin(again.id);
+      set({ status: { kind: 'idle' }, reshuffling: false });
+      if (again.kind === 'builtin') await get().loadBuiltin(again.id);
       else await get().loadFiles(again.files);
       return true;
     },
@@ -189,46 +200,6 @@ export const useDataset = create<DatasetState>((set, get) => {
       if (selected.includes(index)) set({ selected: selected.filter((i) => i !== index) });
       // The oldest choice makes room, so a click always shows the image clicked.
       else set({ selected: [...selected, index].slice(-FORWARD_MAX) });
-    },
-    onEvent(event) {
-      switch (event.type) {
-        case 'datasetProgress': {
-          const s = get().status;
-          if (s.kind === 'loading' && s.runId === event.runId)
-            set({ status: { ...s, bytesDone: event.bytesDone, bytesTotal: event.bytesTotal } });
-          return;
-        }
-        case 'datasetLoaded': {
-          const s = get().status;
-          if (s.kind !== 'loading' || s.runId !== event.runId) return;
-          const view = datasetView(event.dataset, event.preview, event.warnings);
-          loaded = requested;
-          set({ active: view, status: { kind: 'idle' }, selected: firstFew(view.preview.count) });
-          // Dropped files decide the dataset: the config (and the link) now names what was loaded.
-          if (useConfig.getState().valid.data.dataset !== view.id)
-            useConfig.getState().setField('data.dataset', view.id);
-          return;
-        }
-        case 'datasetPreview': {
-          const active = get().active;
-          if (!active || get().previewRun !== event.runId) return;
-          const preview = toBatch(event.preview);
-          set({ active: { ...active, preview }, previewRun: undefined, selected: firstFew(preview.count) });
-          return;
-        }
-      }
-    },
-    onError(runId, message) {
-      const s = get().status;
-      if (s.kind === 'loading' && s.runId === runId) {
-        set({ status: { kind: 'error', message } });
-        return true;
-      }
-      if (get().previewRun === runId) {
-        set({ previewRun: undefined, status: { kind: 'error', message } });
-        return true;
-      }
-      return false;
     },
   };
 });

@@ -1,81 +1,54 @@
-import { useDataset } from './datasetStore';
 import { routeEvent } from './events';
+import { useHealth } from './healthStore';
 import { useLab } from './labStore';
-import { useSample } from './sampleStore';
 import { useTrain } from './trainStore';
 import { fakeClient } from './testClient';
 import { useWeights } from './weightsStore';
+import type { ModelSummary } from '../worker/protocol';
 
 beforeEach(() => {
   fakeClient();
-  useLab.setState({ error: undefined, gpuCheck: { status: 'idle' } });
-  useSample.setState({ status: { kind: 'idle' } });
-  useWeights.setState({ importStatus: { kind: 'idle' }, exportStatus: { kind: 'idle' } });
+  useLab.setState({ error: undefined });
+  useHealth.setState({ storageFull: undefined });
+  useTrain.setState({ runId: undefined, error: undefined });
 });
 
-describe('routeEvent', () => {
-  it('gives a run’s error to the slice that started it', () => {
-    useSample.setState({ status: { kind: 'running', runId: 's1', done: 0, total: 10 } });
-    useWeights.setState({ exportStatus: { kind: 'working', runId: 'e1', what: 'the pipeline' } });
-    routeEvent({
-      type: 'error',
-      runId: 'e1',
-      code: 'export-refused',
-      message: 'BatchNorm model: lab format only',
-    });
-    expect(useWeights.getState().exportStatus).toEqual({
-      kind: 'error',
-      message: 'BatchNorm model: lab format only',
-    });
-    expect(useSample.getState().status.kind).toBe('running');
+describe('routeEvent (what is not the answer to a request)', () => {
+  it('gives the training run’s error to the run', () => {
+    useTrain.setState({ runId: 't1', error: undefined });
+    routeEvent({ type: 'error', runId: 't1', code: 'bad-config', message: 'training.batchSize = 0 is not allowed' });
+    expect(useTrain.getState().error).toBe('training.batchSize = 0 is not allowed');
     expect(useLab.getState().error).toBeUndefined();
   });
 
-  it('shows an error nobody owns as the lab’s error', () => {
-    routeEvent({ type: 'error', runId: 'gone', code: 'internal', message: 'stale run' });
+  it('shows an error of no request and of no current run as the lab’s error', () => {
+    routeEvent({ type: 'error', runId: 'gone', code: 'no-run', message: 'stale run' });
     expect(useLab.getState().error).toBe('stale run');
     routeEvent({ type: 'error', code: 'protocol-version', message: 'page and worker differ' });
     expect(useLab.getState().error).toBe('page and worker differ');
   });
 
-  it('routes a GPU-check failure to the check', () => {
-    useLab.setState({ gpuCheck: { status: 'running', runId: 'g1' } });
-    routeEvent({ type: 'error', runId: 'g1', code: 'backend', message: 'device lost' });
-    expect(useLab.getState().gpuCheck).toEqual({ status: 'failed', message: 'device lost' });
-  });
-});
-
-describe('routeEvent and training', () => {
-  it('gives a failed dataset load its own message and keeps the lab error clear', () => {
-    useDataset.setState({
-      status: { kind: 'loading', runId: 'd1', name: 'notes.txt', bytesDone: 0, bytesTotal: 13 },
-    });
-    routeEvent({ type: 'error', runId: 'd1', code: 'dataset', message: 'notes.txt: holds no usable images' });
-    expect(useDataset.getState().status).toEqual({
-      kind: 'error',
-      message: 'notes.txt: holds no usable images',
-    });
-    expect(useLab.getState().error).toBeUndefined();
+  it('puts an autosave that did not fit on the banner', () => {
+    useTrain.setState({ runId: 'r' });
+    routeEvent({ type: 'error', runId: 'r', code: 'storage-full', message: 'autosave failed' });
+    expect(useHealth.getState().storageFull).toBe('autosave failed');
+    expect(useTrain.getState().error).toBeUndefined();
   });
 
-  it('gives a training run’s error to the run', () => {
-    useTrain.setState({ runId: 't1', error: undefined });
-    routeEvent({
-      type: 'error',
-      runId: 't1',
-      code: 'bad-config',
-      message: 'training.batchSize = 0 is not allowed',
-    });
-    expect(useTrain.getState().error).toBe('training.batchSize = 0 is not allowed');
+  it('shows the model a training run put in the slot', () => {
+    const model = { origin: 'trained', parameterCount: 5 } as unknown as ModelSummary;
+    routeEvent({ type: 'modelLoaded', model });
+    expect(useWeights.getState().model).toBe(model);
   });
 
   it('asks for the saved checkpoints once the worker is ready', () => {
     const client = fakeClient();
     routeEvent({
       type: 'ready',
-      protocolVersion: 2,
+      protocolVersion: 4,
       backend: { name: 'webgpu', requested: 'auto', fallbackReasons: [] },
     });
     expect(client.sent).toContainEqual({ type: 'listCheckpoints' });
+    expect(useLab.getState().backend?.name).toBe('webgpu');
   });
 });

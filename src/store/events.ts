@@ -1,64 +1,28 @@
 /**
- * The one listener on the worker: every event goes to the slice that owns it. Run-tagged errors go
- * to the slice that started the run; an error nobody owns is shown as the lab's error.
+ * The one listener on the worker, for what is not the answer to a request (requests settle their
+ * own promises through `LabClient.request`): the handshake, the training run's stream, the
+ * current model when training changes it, and errors of the training run or of no request.
  */
 import { assertNever, type WorkerEvent } from '../worker/protocol';
-import { useDataset } from './datasetStore';
 import { useHealth } from './healthStore';
 import { useLab } from './labStore';
-import { useRunImport } from './runImportStore';
-import { useSample } from './sampleStore';
-import { useScore } from './scoreStore';
 import { useTrain } from './trainStore';
 import { useWeights } from './weightsStore';
 
-/** What a run still in flight in a dead worker shows. */
-export const WORKER_STOPPED_RUN = 'The lab worker stopped before this finished: Restart it and try again.';
-
-/** The worker ended unasked: every piece of work in flight in it fails, and the page offers Restart. */
+/** The worker ended unasked: the page offers Restart (requests in flight already failed with it). */
 export function routeWorkerExit(): void {
   useHealth.getState().onWorkerExit();
-  const { importStatus, exportStatus } = useWeights.getState();
-  const inFlight = [
-    useSample.getState().status,
-    useScore.getState().status,
-    useDataset.getState().status,
-    useTrain.getState().runExport,
-    useRunImport.getState().status,
-    importStatus,
-    exportStatus,
-  ].flatMap((s) => (s.kind === 'running' || s.kind === 'working' || s.kind === 'loading' ? [s.runId] : []));
-  for (const runId of inFlight)
-    routeEvent({ type: 'error', runId, code: 'internal', message: WORKER_STOPPED_RUN });
 }
 
 export function routeEvent(event: WorkerEvent): void {
   switch (event.type) {
     case 'ready':
-      useLab.getState().onEvent(event);
+      useLab.getState().onReady(event);
       // A reload offers to resume the newest saved run.
       useTrain.getState().listCheckpoints();
       return;
-    case 'gpuCheckResult':
-      useLab.getState().onEvent(event);
-      return;
-    case 'sampleProgress':
-    case 'sampleFrames':
-    case 'sampleDone':
-      useSample.getState().onEvent(event);
-      return;
-    case 'scoreProgress':
-    case 'scoreDone':
-      useScore.getState().onEvent(event);
-      return;
     case 'modelLoaded':
-    case 'exportReady':
-      useWeights.getState().onEvent(event);
-      return;
-    case 'datasetProgress':
-    case 'datasetLoaded':
-    case 'datasetPreview':
-      useDataset.getState().onEvent(event);
+      useWeights.getState().onModel(event.model);
       return;
     case 'trainState':
       // A lost GPU moved training to the fallback backend: the badge says which and why.
@@ -74,31 +38,30 @@ export function routeEvent(event: WorkerEvent): void {
     case 'trainHistory':
     case 'trainPreview':
     case 'checkpoints':
-    case 'runExported':
       useTrain.getState().onEvent(event);
-      return;
-    case 'runImported':
-      useRunImport.getState().onEvent(event);
       return;
     case 'error': {
       const { runId, code, message } = event;
-      // A full storage during an autosave is the banner's; during an import, the import's.
-      if (code === 'storage-full' && !useRunImport.getState().owns(runId)) {
-        useHealth.getState().onStorageFull(message);
-        return;
-      }
-      const owners = [
-        (id: string) => useSample.getState().onError(id, code, message),
-        (id: string) => useScore.getState().onError(id, code, message),
-        (id: string) => useWeights.getState().onError(id, message),
-        (id: string) => useRunImport.getState().onError(id, message),
-        (id: string) => useDataset.getState().onError(id, message),
-        (id: string) => useTrain.getState().onError(id, message),
-      ];
-      if (runId !== undefined && owners.some((owns) => owns(runId))) return;
-      useLab.getState().onError(runId, message);
+      // An autosave that did not fit: the banner says so, and training goes on.
+      if (code === 'storage-full') useHealth.getState().onStorageFull(message);
+      else if (runId !== undefined && runId === useTrain.getState().runId) useTrain.getState().onError(runId, message);
+      else useLab.getState().onError(message);
       return;
     }
+    // Answers to requests: the client hands them to the promise that asked.
+    case 'gpuCheckResult':
+    case 'sampleProgress':
+    case 'sampleFrames':
+    case 'sampleDone':
+    case 'scoreProgress':
+    case 'scoreDone':
+    case 'exportReady':
+    case 'datasetProgress':
+    case 'datasetLoaded':
+    case 'datasetPreview':
+    case 'runExported':
+    case 'runImported':
+      return;
     default:
       assertNever(event);
   }

@@ -1,11 +1,10 @@
 import { presetRunConfig } from '../config';
-import type { BackendInfo, CheckpointInfo, Command, DatasetInfo } from '../worker/protocol';
+import type { BackendInfo, CheckpointInfo, DatasetInfo } from '../worker/protocol';
 import { useDataset } from './datasetStore';
-import { WORKER_STOPPED_RUN, routeEvent, routeWorkerExit } from './events';
+import { routeEvent, routeWorkerExit } from './events';
 import { useHealth } from './healthStore';
 import { useLab } from './labStore';
 import { useMetrics } from './metricsStore';
-import { useSample } from './sampleStore';
 import { fakeClient } from './testClient';
 import { useTrain } from './trainStore';
 
@@ -32,10 +31,12 @@ const digits: DatasetInfo = {
 };
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
-/** Each worker the lab starts records its commands; reconnect starts the next one, not yet ready. */
-function workers(): Command[][] {
-  const all: Command[][] = [];
-  const next = () => all.push(fakeClient().sent);
+type Worker = ReturnType<typeof fakeClient>;
+
+/** Each worker the lab starts records its commands and requests; reconnect starts the next one, not yet ready. */
+function workers(): Worker[] {
+  const all: Worker[] = [];
+  const next = () => all.push(fakeClient());
   next();
   useLab.setState({
     backend: webgpu,
@@ -49,28 +50,22 @@ function workers(): Command[][] {
 }
 
 /** Loads a dropped dataset into the current worker, the way the page does. */
-async function loadDigits(sent: Command[]): Promise<void> {
+async function loadDigits(worker: Worker): Promise<void> {
   await flush();
-  if (sent.every((c) => c.type !== 'loadDataset'))
-    await useDataset
+  const load = () => worker.requests.find((r) => r.command.type === 'loadDataset');
+  if (!load()) {
+    void useDataset
       .getState()
-      .loadFiles([
-        { name: 'digits.zip', webkitRelativePath: '', arrayBuffer: async () => new ArrayBuffer(4) },
-      ]);
-  const load = sent.find((c) => c.type === 'loadDataset');
-  const pixels = { count: 0, height: 8, width: 8, channels: 1 as const, pixels: new Uint8Array(0) };
-  routeEvent({
-    type: 'datasetLoaded',
-    runId: (load as { runId: string }).runId,
-    dataset: digits,
-    preview: pixels,
-    warnings: [],
-  });
+      .loadFiles([{ name: 'digits.zip', webkitRelativePath: '', arrayBuffer: async () => new ArrayBuffer(4) }]);
+    await flush();
+  }
+  const pixels = { count: 0, height: 8, width: 8, channels: 1 as const, data: new Uint8Array(0) };
+  await load()!.resolve({ type: 'datasetLoaded', requestId: 'd', dataset: digits, preview: pixels, warnings: [] });
 }
 
 beforeEach(() => {
   useHealth.setState({ worker: { kind: 'ok' }, storageFull: undefined });
-  useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], previewRun: undefined });
+  useDataset.setState({ active: undefined, status: { kind: 'idle' }, selected: [], reshuffling: false });
   useTrain.setState({ runId: undefined, status: 'idle', reason: null, error: undefined, checkpoints: [] });
   useMetrics.getState().clear();
 });
@@ -90,17 +85,18 @@ describe('restart after the worker ended', () => {
     const restart = useHealth.getState().restart();
     await flush();
     expect(started).toHaveLength(2);
-    expect(started[1]).toEqual([]);
+    expect(started[1].sent).toEqual([]);
     expect(useHealth.getState().worker).toEqual({ kind: 'restarting', phase: 'starting a new worker' });
 
     routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
     await flush();
-    expect(started[1].map((c) => c.type)).toEqual(['listCheckpoints', 'loadDataset']);
+    expect(started[1].sent.map((c) => c.type)).toEqual(['listCheckpoints']);
+    expect(started[1].requests.map((r) => r.command.type)).toEqual(['loadDataset']);
     expect(useHealth.getState().worker).toEqual({ kind: 'restarting', phase: 'reloading the dataset' });
 
     await loadDigits(started[1]);
     await restart;
-    expect(started[1].at(-1)).toEqual({ type: 'train', runId: 'r', config: tiny, resume: 'r@8' });
+    expect(started[1].sent.at(-1)).toEqual({ type: 'train', runId: 'r', config: tiny, resume: 'r@8' });
     expect(useTrain.getState()).toMatchObject({ runId: 'r', status: 'starting' });
     expect(useHealth.getState().worker).toEqual({ kind: 'ok' });
   });
@@ -117,7 +113,7 @@ describe('restart after the worker ended', () => {
       routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
       await loadDigits(started[1]);
       await restart;
-      expect(started[1].some((c) => c.type === 'train')).toBe(false);
+      expect(started[1].sent.some((c) => c.type === 'train')).toBe(false);
       expect(useTrain.getState()).toMatchObject({ runId: undefined, status: 'idle', reason: null });
 
       started = workers();
@@ -127,7 +123,7 @@ describe('restart after the worker ended', () => {
       routeEvent({ type: 'ready', protocolVersion: 1, backend: webgpu });
       await loadDigits(started[1]);
       await restart;
-      expect(started[1].some((c) => c.type === 'train')).toBe(false);
+      expect(started[1].sent.some((c) => c.type === 'train')).toBe(false);
       expect(useTrain.getState().reason?.message).toMatch(/before its first checkpoint/);
     },
   );
@@ -147,14 +143,10 @@ describe('restart after the worker ended', () => {
 });
 
 describe('worker health events', () => {
-  it('fails the work in flight in a worker that ended, and leaves finished work alone', () => {
+  it('offers a restart when the worker ended (its requests fail in the client), and keeps the lab error clear', () => {
     workers();
-    useSample.setState({ status: { kind: 'running', runId: 's', done: 3, total: 10 } });
-    useTrain.setState({ runExport: { kind: 'working', runId: 'x' } });
     routeWorkerExit();
     expect(useHealth.getState().worker.kind).toBe('stopped');
-    expect(useSample.getState().status).toEqual({ kind: 'error', message: WORKER_STOPPED_RUN });
-    expect(useTrain.getState().runExport).toEqual({ kind: 'error', message: WORKER_STOPPED_RUN });
     expect(useLab.getState().error).toBeUndefined();
   });
 

@@ -94,14 +94,10 @@ export const useHealth = create<HealthState>((set, get) => ({
       );
       if (lab.error !== undefined) throw new Error(lab.error);
       phase('reloading the dataset');
+      // The reload settles when the dataset is in, or has failed (a dead worker fails it too).
       if (await useDataset.getState().reload()) {
-        const data = await until(
-          useDataset,
-          (s) => s.status.kind !== 'loading',
-          'the dataset reload',
-          RESTART_PHASE_MS,
-        );
-        if (data.status.kind === 'error') throw new Error(data.status.message);
+        const data = useDataset.getState().status;
+        if (data.kind === 'failed') throw new Error(data.message);
       }
       const checkpoint = status === 'idle' ? undefined : checkpointOf(runId);
       if (status === 'running' || status === 'starting') {

@@ -3,14 +3,10 @@
  * Components read slices of it; only worker events (through `events.ts`) and user actions write it.
  */
 import { create } from 'zustand';
-import { LabClient, newRunId, type Listener } from '../worker/client';
+import { LabClient, failedJob, type Job, type Listener } from '../worker/client';
 import { BACKENDS, parseBackendRequest, type BackendInfo, type BackendName, type WorkerEvent } from '../worker/protocol';
 
-export type GpuCheck =
-  | { status: 'idle' }
-  | { status: 'running'; runId: string }
-  | { status: 'done'; gflops: number; ms: number; size: number }
-  | { status: 'failed'; message: string };
+export type GpuCheck = Job<object, { gflops: number; ms: number; size: number }>;
 
 interface LabState {
   client: LabClient | undefined;
@@ -29,10 +25,10 @@ interface LabState {
   reconnect(): void;
   /** The GPU was lost mid-run and training moved to `name`: the badge shows that and why. */
   onDeviceLost(name: string, why: string): void;
-  runGpuCheck(): void;
-  onEvent(event: Extract<WorkerEvent, { type: 'ready' | 'gpuCheckResult' }>): void;
-  /** Shows an error: the GPU check's when it is its run, else as the lab's error. */
-  onError(runId: string | undefined, message: string): void;
+  runGpuCheck(): Promise<void>;
+  onReady(event: Extract<WorkerEvent, { type: 'ready' }>): void;
+  /** Shows an error of no request and no run: the worker's or the protocol's. */
+  onError(message: string): void;
 }
 
 const isBackendName = (name: string): name is BackendName => (BACKENDS as readonly string[]).includes(name);
@@ -55,7 +51,7 @@ export const useLab = create<LabState>((set, get) => ({
   backend: undefined,
   error: undefined,
   urlWarning: undefined,
-  gpuCheck: { status: 'idle' },
+  gpuCheck: { kind: 'idle' },
   connect(search, listener, onExit) {
     if (get().client) return;
     connection = { search, listener, onExit };
@@ -63,37 +59,28 @@ export const useLab = create<LabState>((set, get) => ({
   },
   reconnect() {
     get().client?.terminate();
-    set({ ...startClient(), backend: undefined, error: undefined, gpuCheck: { status: 'idle' } });
+    set({ ...startClient(), backend: undefined, error: undefined, gpuCheck: { kind: 'idle' } });
   },
   onDeviceLost(name, why) {
     const backend = get().backend;
     if (!backend || !isBackendName(name) || name === backend.name) return;
     set({ backend: { ...backend, name, adapter: undefined, fallbackReasons: [why, ...backend.fallbackReasons] } });
   },
-  runGpuCheck() {
+  async runGpuCheck() {
     const { client, backend } = get();
-    if (!client || !backend) return;
-    const runId = newRunId();
-    set({ gpuCheck: { status: 'running', runId } });
-    client.send({ type: 'gpuCheck', runId, size: 512, iterations: 8 });
-  },
-  onEvent(event) {
-    switch (event.type) {
-      case 'ready':
-        set({ backend: event.backend, error: undefined });
-        return;
-      case 'gpuCheckResult': {
-        const check = get().gpuCheck;
-        if (check.status !== 'running' || check.runId !== event.runId) return;
-        set({ gpuCheck: { status: 'done', gflops: event.gflops, ms: event.ms, size: event.size } });
-        return;
-      }
+    if (!client || !backend || get().gpuCheck.kind === 'running') return;
+    set({ gpuCheck: { kind: 'running' } });
+    try {
+      const { gflops, ms, size } = await client.request({ type: 'gpuCheck', size: 512, iterations: 8 });
+      set({ gpuCheck: { kind: 'done', gflops, ms, size } });
+    } catch (e) {
+      set({ gpuCheck: failedJob(e) });
     }
   },
-  onError(runId, message) {
-    const check = get().gpuCheck;
-    if (runId && check.status === 'running' && check.runId === runId)
-      set({ gpuCheck: { status: 'failed', message } });
-    else set({ error: message });
+  onReady(event) {
+    set({ backend: event.backend, error: undefined });
+  },
+  onError(message) {
+    set({ error: message });
   },
 }));

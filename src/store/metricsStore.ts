@@ -6,7 +6,7 @@
  */
 import { create } from 'zustand';
 import type { MetricPoint, TrainMetrics } from '../worker/protocol';
-import { DecimatedSeries, createThrottle, minMaxDownsample } from './series';
+import { DecimatedSeries, createThrottle, minMaxDownsample } from '../training/metricSeries';
 
 export interface LossPoint {
   step: number;

@@ -17,13 +17,17 @@ function checkpoint(config: RunConfig): CheckpointInfo {
   return { id: 'abc@4@9', runId: 'abc', step: 4, savedAt: 9, bytes: 100, backend: 'webgpu', config };
 }
 
-/** Sends an import and answers it with `checkpoint`; returns the commands sent. */
+/** Lets the store read the file and send its request. */
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** Sends an import and answers it with `checkpoint`; returns the requests made. */
 async function imported(info: CheckpointInfo) {
   const client = fakeClient();
-  await useRunImport.getState().importRun(zipFile);
-  const runId = (client.sent[0] as { runId: string }).runId;
-  routeEvent({ type: 'runImported', runId, checkpoint: info });
-  return client.sent;
+  const done = useRunImport.getState().importRun(zipFile);
+  await tick();
+  await client.requests[0].resolve({ type: 'runImported', requestId: 'i', checkpoint: info });
+  await done;
+  return client.requests;
 }
 
 beforeAll(() => {
@@ -42,23 +46,24 @@ beforeEach(() => {
 describe('useRunImport', () => {
   it('sends the zip, transferring its bytes', async () => {
     const client = fakeClient();
-    await useRunImport.getState().importRun(zipFile);
-    expect(client.sent[0]).toMatchObject({ type: 'importRun', bytes: expect.any(ArrayBuffer) });
-    expect(client.transfers[0]).toHaveLength(1);
-    expect(useRunImport.getState().status).toMatchObject({ kind: 'working', name: zipFile.name });
+    void useRunImport.getState().importRun(zipFile);
+    await tick();
+    expect(client.requests[0].command).toMatchObject({ type: 'importRun', bytes: expect.any(ArrayBuffer) });
+    expect(client.requests[0].transfer).toHaveLength(1);
+    expect(useRunImport.getState().status).toMatchObject({ kind: 'running', name: zipFile.name });
   });
 
   it('applies the imported config and loads its built-in dataset', async () => {
     const config = applyOverrides(presetRunConfig('tiny'), { training: { lr: 0.002 } });
-    const sent = await imported(checkpoint(config));
+    const requests = await imported(checkpoint(config));
     expect(useConfig.getState().valid).toEqual(config);
-    expect(sent[1]).toMatchObject({ type: 'loadDataset', source: { kind: 'builtin', id: 'shapes' } });
+    expect(requests[1].command).toMatchObject({ type: 'loadDataset', source: { kind: 'builtin', id: 'shapes' } });
     expect(useRunImport.getState().status).toMatchObject({ kind: 'done', dataset: undefined });
   });
 
   it('says which dataset to drop when it does not ship with the lab', async () => {
-    const sent = await imported(checkpoint(presetRunConfig('paper')));
-    expect(sent).toHaveLength(1);
+    const requests = await imported(checkpoint(presetRunConfig('paper')));
+    expect(requests).toHaveLength(1);
     expect(useRunImport.getState().status).toMatchObject({
       kind: 'done',
       dataset: 'The run trains on "cifar10": drop its files on the Data tab before resuming.',
@@ -73,10 +78,11 @@ describe('useRunImport', () => {
 
   it('shows a full storage during the import on the import, not as the autosave banner', async () => {
     const client = fakeClient();
-    await useRunImport.getState().importRun(zipFile);
-    const runId = (client.sent[0] as { runId: string }).runId;
-    routeEvent({ type: 'error', runId, code: 'storage-full', message: 'importRun: storage is full' });
-    expect(useRunImport.getState().status).toEqual({ kind: 'error', message: 'importRun: storage is full' });
+    const done = useRunImport.getState().importRun(zipFile);
+    await tick();
+    await client.requests[0].reject('storage-full', 'importRun: storage is full');
+    await done;
+    expect(useRunImport.getState().status).toEqual({ kind: 'failed', message: 'importRun: storage is full' });
     expect(useHealth.getState().storageFull).toBeUndefined();
     routeEvent({ type: 'error', runId: 'autosave', code: 'storage-full', message: 'autosave failed' });
     expect(useHealth.getState().storageFull).toBe('autosave failed');

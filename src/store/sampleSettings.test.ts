@@ -40,7 +40,9 @@ describe('toSampleOptions', () => {
       numImages: 16,
       seed: 0,
       clip: true,
+      brokenFinalStep: false,
     });
+    expect(toSampleOptions({ ...base, brokenFinalStep: true }).brokenFinalStep).toBe(true);
   });
 });
 

@@ -27,6 +27,7 @@ export function toSampleOptions(
     numImages: s.numImages,
     seed: s.seed,
     clip: s.clip,
+    brokenFinalStep: s.brokenFinalStep,
     ...(varianceType !== null && s.sampler === 'ddpm' ? { varianceType } : {}),
   };
 }
@@ -83,6 +84,7 @@ const FIELDS: Partial<Record<keyof SampleOptions, [keyof SamplingConfig, unknown
   numImages: ['numImages', 1],
   seed: ['seed', 0],
   clip: ['clip', true],
+  brokenFinalStep: ['brokenFinalStep', false],
 };
 
 /** Every invalid field with its message (not just the first), with steps checked against the model's T. */

@@ -1,4 +1,4 @@
-import type { ModelSummary, WorkerEvent } from '../worker/protocol';
+import type { ModelSummary } from '../worker/protocol';
 import { useSample } from './sampleStore';
 import { fakeClient } from './testClient';
 import { useTimeline } from './timelineStore';
@@ -24,16 +24,14 @@ function started() {
   c.setField('sampling.sampler', 'ddim');
   c.setField('sampling.steps', 10);
   c.setField('sampling.numImages', 2);
-  useSample.getState().sample();
-  const cmd = client.sent[0];
-  if (cmd.type !== 'sample') throw new Error('expected a sample command');
-  return { client, runId: cmd.runId };
+  void useSample.getState().sample();
+  return { client, request: client.requests[0] };
 }
 
 describe('useSample', () => {
   it('sends the form’s settings as the runner’s options', () => {
-    const { client } = started();
-    expect(client.sent[0]).toMatchObject({
+    const { request } = started();
+    expect(request.command).toMatchObject({
       type: 'sample',
       options: { sampler: 'ddim', numInferenceSteps: 10, numImages: 2, seed: 0, eta: 0, clip: true },
     });
@@ -44,46 +42,47 @@ describe('useSample', () => {
     const trained = { origin: 'trained', weights: ['ema', 'raw'] } as unknown as ModelSummary;
     useWeights.setState({ model: trained });
     useConfig.getState().setField('sampling.useEma', false);
-    expect(started().client.sent[0]).toMatchObject({ weights: 'raw' });
-    expect((started().client.sent[0] as { options: object }).options).not.toHaveProperty('varianceType');
+    expect(started().request.command).toMatchObject({ weights: 'raw' });
+    expect(started().request.command.options).not.toHaveProperty('varianceType');
     useConfig.getState().setField('sampling.useEma', true);
     useSample.getState().setVarianceType('fixed_large');
     // DDIM has no variance type: the override goes out with DDPM only.
-    expect(started().client.sent[0]).toMatchObject({ weights: 'ema' });
-    expect((started().client.sent[0] as { options: object }).options).not.toHaveProperty('varianceType');
+    expect(started().request.command).toMatchObject({ weights: 'ema' });
+    expect(started().request.command.options).not.toHaveProperty('varianceType');
     useConfig.getState().setField('sampling.sampler', 'ddpm');
     const client = fakeClient();
     useSample.setState({ status: { kind: 'idle' } });
-    useSample.getState().sample();
-    expect(client.sent[0]).toMatchObject({ options: { sampler: 'ddpm', varianceType: 'fixed_large' } });
+    void useSample.getState().sample();
+    expect(client.requests[0].command).toMatchObject({ options: { sampler: 'ddpm', varianceType: 'fixed_large' } });
     useWeights.setState({ model: { origin: 'imported', weights: [] } as unknown as ModelSummary });
-    expect(started().client.sent[0]).toMatchObject({ weights: undefined });
+    expect(started().request.command).toMatchObject({ weights: undefined });
     useSample.getState().setVarianceType(null);
     useWeights.setState({ model: undefined });
   });
 
-  it('tracks progress, hands frames to the timeline and keeps the final images', () => {
-    const { runId } = started();
-    const s = useSample.getState();
-    s.onEvent({ type: 'sampleProgress', runId, done: 3, total: 10 });
+  it('tracks progress, hands frames to the timeline and keeps the final images', async () => {
+    const { request } = started();
+    const requestId = 'q1';
+    request.progress({ type: 'sampleProgress', requestId, done: 3, total: 10 });
     expect(useSample.getState().status).toMatchObject({ done: 3 });
-    s.onEvent({
+    request.progress({
       type: 'sampleFrames',
-      runId,
+      requestId,
       shape,
       format: 'uint8',
       frameStride: 1,
       frames: [frame(0), frame(1)],
     });
-    s.onEvent({ type: 'sampleFrames', runId, shape, format: 'uint8', frameStride: 1, frames: [frame(2)] });
+    request.progress({ type: 'sampleFrames', requestId, shape, format: 'uint8', frameStride: 1, frames: [frame(2)] });
     const tl = useTimeline.getState().timeline!;
     expect(tl.frames.map((f) => f.t)).toEqual([9, 8, 7]);
     expect(tl.xt[2][0]).toBe(2);
     expect(tl.totalSteps).toBe(10);
-    const images = new Uint8Array(8).fill(77).buffer;
-    s.onEvent({
+    // "12345678": its CRC-32 (9ae0daaf) is the page's checksum of the images.
+    const images = new TextEncoder().encode('12345678').buffer;
+    await request.resolve({
       type: 'sampleDone',
-      runId,
+      requestId,
       images,
       shape,
       timesteps: [],
@@ -94,33 +93,26 @@ describe('useSample', () => {
     const { status, result } = useSample.getState();
     expect(status).toMatchObject({ kind: 'done', msPerStep: 5 });
     expect(result?.batch).toMatchObject({ count: 2, height: 2, width: 2, channels: 1 });
-    expect(result?.batch.data[0]).toBe(77);
+    expect(result?.batch.data[0]).toBe(0x31);
+    expect(result?.checksum).toBe('9ae0daaf');
   });
 
-  it('ignores events and errors of other runs', () => {
-    started();
-    const other: WorkerEvent = { type: 'sampleProgress', runId: 'other', done: 9, total: 10 };
-    useSample.getState().onEvent(other as Extract<WorkerEvent, { type: 'sampleProgress' }>);
-    expect(useSample.getState().status).toMatchObject({ done: 0 });
-    expect(useSample.getState().onError('other', 'internal', 'boom')).toBe(false);
-  });
-
-  it('cancels its run and says so; other failures keep the message', () => {
-    const { client, runId } = started();
+  it('cancels its request through its signal and says so; other failures keep the message', async () => {
+    const { request } = started();
     useSample.getState().cancel();
-    expect(client.sent[1]).toEqual({ type: 'cancel', runId });
-    expect(useSample.getState().onError(runId, 'cancelled', 'sampling cancelled after 3 of 10 steps')).toBe(
-      true,
-    );
+    expect(request.signal?.aborted).toBe(true);
+    // Running until the worker has stopped: a new run would find it busy.
+    expect(useSample.getState().status.kind).toBe('running');
+    await request.reject('cancelled', 'sampling cancelled after 3 of 10 steps');
     expect(useSample.getState().status).toEqual({ kind: 'cancelled' });
     const second = started();
-    useSample.getState().onError(second.runId, 'no-model', 'train or import a model first');
-    expect(useSample.getState().status).toEqual({ kind: 'error', message: 'train or import a model first' });
+    await second.request.reject('no-model', 'train or import a model first');
+    expect(useSample.getState().status).toEqual({ kind: 'failed', message: 'train or import a model first' });
   });
 
   it('starts no second run while one is running', () => {
     const { client } = started();
-    useSample.getState().sample();
-    expect(client.sent).toHaveLength(1);
+    void useSample.getState().sample();
+    expect(client.requests).toHaveLength(1);
   });
 });

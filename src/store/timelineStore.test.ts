@@ -1,7 +1,8 @@
-import { playbackTicker, useCursor, useTimeline } from './timelineStore';
+import { decodePng } from '../io/png';
+import { playbackTicker, timelineFile, useCursor, useTimeline } from './timelineStore';
 
 const meta = {
-  runId: 'r1',
+  requestId: 'r1',
   numImages: 2,
   height: 2,
   width: 2,
@@ -45,7 +46,7 @@ describe('useTimeline', () => {
     useTimeline.getState().append('r1', chunk([0, 2, 4]));
     useCursor.getState().seek(2);
     useCursor.getState().follow(1);
-    useTimeline.getState().start({ ...meta, runId: 'r2' });
+    useTimeline.getState().start({ ...meta, requestId: 'r2' });
     expect(useCursor.getState()).toMatchObject({ frame: 0, followed: null, playing: false });
   });
 });
@@ -81,5 +82,26 @@ describe('useCursor', () => {
     expect(useCursor.getState().frame).toBe(1);
     expect(tick(1500)).toBe(false);
     expect(useCursor.getState()).toMatchObject({ frame: 2, playing: false });
+  });
+});
+
+describe('timelineFile', () => {
+  it('exports the batch or a followed sample as GIF, APNG or a PNG strip, named for what it holds', () => {
+    useTimeline.getState().append('r1', chunk([0, 2, 4]));
+    const tl = useTimeline.getState().timeline!;
+    const gif = timelineFile(tl, null, 'gif');
+    expect([gif.name, gif.mime, new TextDecoder().decode(gif.bytes.subarray(0, 6))]).toEqual([
+      'timeline-batch.gif',
+      'image/gif',
+      'GIF89a',
+    ]);
+    const apng = timelineFile(tl, 1, 'apng');
+    expect([apng.name, apng.mime]).toEqual(['timeline-sample-2.png', 'image/apng']);
+    // x_t beside x̂₀ of sample 2 (2×2 each, 2 px gutter), one animation frame per recorded step.
+    expect(decodePng(apng.bytes)).toMatchObject({ width: 6, height: 2 });
+    const strip = timelineFile(tl, 1, 'strip');
+    expect([strip.name, strip.mime]).toEqual(['strip-sample-2.png', 'image/png']);
+    // Three frames wide, x_t above x̂₀.
+    expect(decodePng(strip.bytes)).toMatchObject({ width: 3 * 2 + 2 * 2, height: 2 * 2 + 2 });
   });
 });

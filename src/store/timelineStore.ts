@@ -6,46 +6,19 @@
  * subscribe to it and draw imperatively, so scrubbing or playing never re-renders React per frame.
  */
 import { create } from 'zustand';
-import { clampFrame, playbackFrame } from './timelineIndex';
+import { encodeApng } from '../io/apng';
+import { encodeGif } from '../io/gif';
+import { encodePng } from '../io/png';
+import { clampFrame, playbackFrame, type FrameChunk, type Timeline } from '../sampling/timeline';
+import { animationFrames, stripImage } from '../sampling/timelineImages';
 
-/** What the sampler reports about one recorded reverse step. */
-export interface FrameMeta {
-  /** Index of the reverse step, 0 = the first step from pure noise. */
-  step: number;
-  t: number;
-  alphaBar: number;
-  sigma: number;
-}
-
-/** Recorded frames of one sampled batch: x_t, predicted x₀ and predicted ε, each numImages×H×W×C uint8. */
-export interface Timeline {
-  runId: string;
-  numImages: number;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  /** Reverse steps the sampler ran. */
-  totalSteps: number;
-  /** Every `stride`-th step was recorded (1 = all), to stay within the memory budget. */
-  stride: number;
-  frames: FrameMeta[];
-  xt: Uint8Array[];
-  x0: Uint8Array[];
-  eps: Uint8Array[];
-}
-
-export interface FrameChunk {
-  frames: FrameMeta[];
-  xt: Uint8Array[];
-  x0: Uint8Array[];
-  eps: Uint8Array[];
-}
+export type { FrameChunk, FrameMeta, Timeline } from '../sampling/timeline';
 
 interface TimelineState {
   timeline: Timeline | undefined;
   start(meta: Omit<Timeline, 'frames' | 'xt' | 'x0' | 'eps'>): void;
-  /** Appends frames of the current run; chunks of another run are dropped. */
-  append(runId: string, chunk: FrameChunk): void;
+  /** Appends frames of the current sample request; chunks of another are dropped. */
+  append(requestId: string, chunk: FrameChunk): void;
   clear(): void;
 }
 
@@ -55,9 +28,9 @@ export const useTimeline = create<TimelineState>((set, get) => ({
     set({ timeline: { ...meta, frames: [], xt: [], x0: [], eps: [] } });
     useCursor.getState().reset();
   },
-  append(runId, chunk) {
+  append(requestId, chunk) {
     const tl = get().timeline;
-    if (!tl || tl.runId !== runId) return;
+    if (!tl || tl.requestId !== requestId) return;
     const pixels = tl.numImages * tl.height * tl.width * tl.channels;
     for (const kind of ['xt', 'x0', 'eps'] as const)
       chunk[kind].forEach((a, i) => {
@@ -147,4 +120,36 @@ export function playbackTicker(): (nowMs: number) => boolean {
     }
     return !done;
   };
+}
+
+/** Longer animations add file size, not insight: 120 frames at 10 fps is 12 s. */
+const MAX_ANIMATION_FRAMES = 120;
+const STRIP_COLUMNS = 12;
+
+/** The files a timeline exports as: an animated GIF or APNG of x_t beside predicted x₀, or a PNG strip. */
+export type TimelineFormat = 'gif' | 'apng' | 'strip';
+
+/** A file to download. */
+export interface ExportedFile {
+  bytes: Uint8Array;
+  name: string;
+  mime: string;
+}
+
+/** The timeline (of the `followed` sample, or of the whole batch when null) as a file; encoder errors are thrown. */
+export function timelineFile(tl: Timeline, followed: number | null, format: TimelineFormat): ExportedFile {
+  const what = followed === null ? 'batch' : `sample-${followed + 1}`;
+  const frames = () => animationFrames(tl, followed, MAX_ANIMATION_FRAMES);
+  switch (format) {
+    case 'gif':
+      return { bytes: encodeGif(frames(), { delaysMs: 100 }), name: `timeline-${what}.gif`, mime: 'image/gif' };
+    case 'apng':
+      return { bytes: encodeApng(frames(), { delaysMs: 100 }), name: `timeline-${what}.png`, mime: 'image/apng' };
+    case 'strip':
+      return {
+        bytes: encodePng(stripImage(tl, followed, STRIP_COLUMNS)),
+        name: `strip-${what}.png`,
+        mime: 'image/png',
+      };
+  }
 }

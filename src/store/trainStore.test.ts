@@ -39,6 +39,42 @@ describe('useTrain', () => {
     ]);
   });
 
+  it('goes back to a usable state when the run fails to start, and shows why', () => {
+    fakeClient();
+    useTrain.getState().train(tiny);
+    const runId = useTrain.getState().runId!;
+    useTrain.getState().onError(runId, 'mnist has 1 channel(s) but the model takes in_channels = 3');
+    expect(useTrain.getState()).toMatchObject({
+      status: 'idle',
+      runId: undefined,
+      error: 'mnist has 1 channel(s) but the model takes in_channels = 3',
+    });
+    // Train again clears the message.
+    useTrain.getState().train(tiny);
+    expect(useTrain.getState()).toMatchObject({ status: 'starting', error: undefined });
+  });
+
+  it('keeps a running run running when one of its commands fails', () => {
+    fakeClient();
+    useTrain.getState().train(tiny);
+    const runId = useTrain.getState().runId!;
+    useTrain.getState().onEvent({
+      type: 'trainState',
+      runId,
+      status: 'running',
+      reason: null,
+      step: 3,
+      targetStep: 10,
+      backend: 'webgpu',
+    });
+    useTrain.getState().onError(runId, 'setTargetStep: 5 is below the current step');
+    expect(useTrain.getState()).toMatchObject({
+      status: 'running',
+      runId,
+      error: 'setTargetStep: 5 is below the current step',
+    });
+  });
+
   it('follows the worker’s state, with the reason, and ignores other runs', () => {
     fakeClient();
     useTrain.getState().train(tiny);
@@ -88,20 +124,23 @@ describe('useTrain', () => {
     expect(useTrain.getState().checkpoints.map((c) => c.step)).toEqual([4]);
   });
 
-  it('keeps the run export of its own request and reports its failure', () => {
-    fakeClient();
+  it('exports the run it trains and reports a failed export', async () => {
+    const client = fakeClient();
     useTrain.getState().train(tiny);
-    useTrain.getState().exportRun();
-    const e = useTrain.getState().runExport;
-    if (e.kind !== 'working') throw new Error('expected an export in progress');
-    useTrain
-      .getState()
-      .onEvent({ type: 'runExported', runId: e.runId, fileName: 'run.zip', bytes: new ArrayBuffer(3) });
+    const runId = useTrain.getState().runId;
+    void useTrain.getState().exportRun();
+    expect(client.requests[0].command).toEqual({ type: 'exportRun', runId, format: 'run' });
+    expect(useTrain.getState().runExport).toEqual({ kind: 'running', format: 'run' });
+    await client.requests[0].resolve({
+      type: 'runExported',
+      requestId: 'x',
+      fileName: 'run.zip',
+      bytes: new ArrayBuffer(3),
+    });
     expect(useTrain.getState().runExport).toMatchObject({ kind: 'done', fileName: 'run.zip' });
-    useTrain.getState().exportRun();
-    const again = useTrain.getState().runExport as { runId: string };
-    expect(useTrain.getState().onError(again.runId, 'no checkpoint yet')).toBe(true);
-    expect(useTrain.getState().runExport).toEqual({ kind: 'error', message: 'no checkpoint yet' });
+    void useTrain.getState().exportRun();
+    await client.requests[1].reject('no-run', 'no checkpoint yet');
+    expect(useTrain.getState().runExport).toEqual({ kind: 'failed', message: 'no checkpoint yet' });
   });
 
   it('reset clears the run and its charts', () => {

@@ -5,16 +5,17 @@
  */
 import { create } from 'zustand';
 import type { RunConfig } from '../config';
-import { newRunId } from '../worker/client';
+import { failedJob, newRunId, type Job } from '../worker/client';
 import type {
   CheckpointInfo,
+  RunExportFormat,
   TrainingCommand,
   TrainingEvent,
   TrainReason,
   TrainStatus,
 } from '../worker/protocol';
 import { useConfig } from './configStore';
-import type { ImageBatch } from './imageBatch';
+import type { ImageBatch } from '../io/image';
 import { useLab } from './labStore';
 import { useMetrics } from './metricsStore';
 
@@ -27,19 +28,17 @@ type TrainEvent = Extract<
       | 'trainHistory'
       | 'trainPreview'
       | 'checkpointSaved'
-      | 'checkpoints'
-      | 'runExported';
+      | 'checkpoints';
   }
 >;
 
-export type RunExport =
-  | { kind: 'idle' }
-  | { kind: 'working'; runId: string }
-  | { kind: 'done'; fileName: string; bytes: Uint8Array }
-  | { kind: 'error'; message: string };
+/** The run export's job (a run zip or a PyTorch project zip): the zip once written. */
+export type RunExport = Job<{ format: RunExportFormat }, { fileName: string; bytes: Uint8Array }>;
 
 interface TrainState {
   runId: string | undefined;
+  /** The config the current run trains with (the Clinic's runs list and Twin run read it). */
+  config: RunConfig | undefined;
   status: TrainStatus;
   reason: TrainReason | null;
   /** A command failed for the run (shown with the controls). */
@@ -56,9 +55,11 @@ interface TrainState {
   /** Continues a saved run exactly where it was saved (after a reload). */
   resumeFrom(checkpoint: CheckpointInfo): void;
   listCheckpoints(): void;
-  exportRun(): void;
+  /** Asks the worker for the run zip (`run`, the default) or the PyTorch project zip. */
+  exportRun(format?: RunExportFormat): Promise<void>;
   onEvent(event: TrainEvent): void;
-  onError(runId: string, message: string): boolean;
+  /** An error the worker reports about a training run: shown with the controls when it is this run. */
+  onError(runId: string, message: string): void;
 }
 
 function send(cmd: TrainingCommand): void {
@@ -80,6 +81,7 @@ export const useTrain = create<TrainState>((set, get) => {
   };
   return {
     runId: undefined,
+    config: undefined,
     status: 'idle',
     reason: null,
     error: undefined,
@@ -89,7 +91,7 @@ export const useTrain = create<TrainState>((set, get) => {
     train(config) {
       const runId = newRunId();
       useMetrics.getState().clear();
-      set({ runId, status: 'starting', reason: null, error: undefined, preview: undefined });
+      set({ runId, config, status: 'starting', reason: null, error: undefined, preview: undefined });
       send({ type: 'train', runId, config });
     },
     pause: () => command('pause'),
@@ -109,6 +111,7 @@ export const useTrain = create<TrainState>((set, get) => {
       useMetrics.getState().clear();
       set({
         runId: checkpoint.runId,
+        config: checkpoint.config,
         status: 'starting',
         reason: null,
         error: undefined,
@@ -119,11 +122,17 @@ export const useTrain = create<TrainState>((set, get) => {
     listCheckpoints() {
       send({ type: 'listCheckpoints' });
     },
-    exportRun() {
+    async exportRun(format = 'run') {
+      const client = useLab.getState().client;
       const runId = get().runId;
-      if (!runId || get().runExport.kind === 'working') return;
-      set({ runExport: { kind: 'working', runId } });
-      send({ type: 'exportRun', runId });
+      if (!client || !runId || get().runExport.kind === 'running') return;
+      set({ runExport: { kind: 'running', format } });
+      try {
+        const { fileName, bytes } = await client.request({ type: 'exportRun', runId, format });
+        set({ runExport: { kind: 'done', fileName, bytes: new Uint8Array(bytes) } });
+      } catch (e) {
+        set({ runExport: failedJob(e) });
+      }
     },
     onEvent(event) {
       switch (event.type) {
@@ -135,14 +144,6 @@ export const useTrain = create<TrainState>((set, get) => {
             checkpoints: [...get().checkpoints.filter((c) => c.id !== event.checkpoint.id), event.checkpoint],
           });
           return;
-        case 'runExported': {
-          const e = get().runExport;
-          if (e.kind === 'working' && e.runId === event.runId)
-            set({
-              runExport: { kind: 'done', fileName: event.fileName, bytes: new Uint8Array(event.bytes) },
-            });
-          return;
-        }
       }
       if (event.runId !== get().runId) return;
       switch (event.type) {
@@ -157,33 +158,17 @@ export const useTrain = create<TrainState>((set, get) => {
           useMetrics.getState().restore(event.points);
           return;
         case 'trainPreview': {
-          const g = event.grid;
-          set({
-            preview: {
-              step: event.step,
-              usedEma: event.usedEma,
-              batch: {
-                data: g.pixels,
-                count: g.count,
-                height: g.height,
-                width: g.width,
-                channels: g.channels,
-              },
-            },
-          });
+          set({ preview: { step: event.step, usedEma: event.usedEma, batch: event.grid } });
           return;
         }
       }
     },
     onError(runId, message) {
-      const e = get().runExport;
-      if (e.kind === 'working' && e.runId === runId) {
-        set({ runExport: { kind: 'error', message } });
-        return true;
-      }
-      if (runId !== get().runId) return false;
-      set({ error: message });
-      return true;
+      if (runId !== get().runId) return;
+      // A run that failed to start never ran: the controls go back to Train (a later error of a
+      // running run leaves its state to the worker's trainState events).
+      if (get().status === 'starting') set({ error: message, status: 'idle', runId: undefined });
+      else set({ error: message });
     },
   };
 });

@@ -37,29 +37,35 @@ beforeEach(() =>
   }),
 );
 
+/** Lets the store read the files and send its request. */
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
 describe('useWeights import', () => {
   it('sends the files with their folder paths, transferring the bytes', async () => {
     const client = fakeClient();
-    await useWeights
+    void useWeights
       .getState()
       .importFiles([
         file('config.json', [1], 'ddpm/unet/config.json'),
         file('w.safetensors', [2, 3], 'ddpm/unet/w.safetensors'),
       ]);
-    const cmd = client.sent[0];
-    expect(cmd.type).toBe('importModel');
-    if (cmd.type !== 'importModel') return;
-    expect(cmd.files.map((f) => f.name)).toEqual(['ddpm/unet/config.json', 'ddpm/unet/w.safetensors']);
-    expect(client.transfers[0]).toHaveLength(2);
-    expect(useWeights.getState().importStatus).toMatchObject({ kind: 'working', name: 'folder ddpm' });
+    await tick();
+    const { command, transfer } = client.requests[0];
+    expect(command.type).toBe('importModel');
+    expect((command.files as { name: string }[]).map((f) => f.name)).toEqual([
+      'ddpm/unet/config.json',
+      'ddpm/unet/w.safetensors',
+    ]);
+    expect(transfer).toHaveLength(2);
+    expect(useWeights.getState().importStatus).toMatchObject({ kind: 'running', name: 'folder ddpm' });
   });
 
   it('on success shows the model and opens the Sample tab', async () => {
     const client = fakeClient();
     useUi.getState().setTab('weights');
-    await useWeights.getState().importFiles([file('pipe.zip', [1])]);
-    const runId = (client.sent[0] as { runId: string }).runId;
-    useWeights.getState().onEvent({ type: 'modelLoaded', runId, model: summary });
+    void useWeights.getState().importFiles([file('pipe.zip', [1])]);
+    await tick();
+    await client.requests[0].resolve({ type: 'modelLoaded', requestId: 'i', model: summary });
     expect(useWeights.getState().model?.parameterCount).toBe(700_000);
     expect(useWeights.getState().importStatus.kind).toBe('idle');
     expect(useUi.getState().tab).toBe('sample');
@@ -68,39 +74,46 @@ describe('useWeights import', () => {
   it('keeps the previous model and shows the reason when an import fails', async () => {
     const client = fakeClient();
     useWeights.setState({ model: summary });
-    await useWeights.getState().importFiles([file('bad.safetensors', [0])]);
-    const runId = (client.sent[0] as { runId: string }).runId;
-    expect(useWeights.getState().onError(runId, 'unet: missing conv_in.weight')).toBe(true);
+    void useWeights.getState().importFiles([file('bad.safetensors', [0])]);
+    await tick();
+    await client.requests[0].reject('bad-model', 'unet: missing conv_in.weight');
     expect(useWeights.getState().importStatus).toEqual({
-      kind: 'error',
+      kind: 'failed',
       message: 'unet: missing conv_in.weight',
     });
     expect(useWeights.getState().model).toBe(summary);
   });
 
   it('a model set by training updates the summary without touching the import state', () => {
-    useWeights
-      .getState()
-      .onEvent({ type: 'modelLoaded', runId: 'train-1', model: { ...summary, origin: 'trained' } });
+    useWeights.getState().onModel({ ...summary, origin: 'trained' });
     expect(useWeights.getState().model?.origin).toBe('trained');
     expect(useWeights.getState().importStatus.kind).toBe('idle');
   });
 });
 
 describe('useWeights export', () => {
-  it('keeps the exported bytes of its own run only', () => {
+  it('keeps the exported bytes and says what it wrote', async () => {
     const client = fakeClient();
-    useWeights.getState().exportPipeline();
-    const runId = (client.sent[0] as { runId: string }).runId;
-    useWeights
-      .getState()
-      .onEvent({ type: 'exportReady', runId: 'other', fileName: 'x.zip', bytes: new ArrayBuffer(1) });
-    expect(useWeights.getState().lastExport).toBeUndefined();
-    useWeights
-      .getState()
-      .onEvent({ type: 'exportReady', runId, fileName: 'ddpm.zip', bytes: new ArrayBuffer(4) });
+    void useWeights.getState().exportPipeline();
+    expect(useWeights.getState().exportStatus).toEqual({ kind: 'running', what: 'the diffusers pipeline' });
+    await client.requests[0].resolve({
+      type: 'exportReady',
+      requestId: 'e',
+      fileName: 'ddpm.zip',
+      bytes: new ArrayBuffer(4),
+    });
     expect(useWeights.getState().exportStatus).toEqual({ kind: 'done', fileName: 'ddpm.zip', bytes: 4 });
     expect(useWeights.getState().lastExport?.bytes).toHaveLength(4);
+  });
+
+  it('shows why an export was refused', async () => {
+    const client = fakeClient();
+    void useWeights.getState().exportPipeline();
+    await client.requests[0].reject('export-refused', 'BatchNorm model: lab format only');
+    expect(useWeights.getState().exportStatus).toEqual({
+      kind: 'failed',
+      message: 'BatchNorm model: lab format only',
+    });
   });
 });
 

@@ -3,19 +3,16 @@
  * import leaves the previous model loaded (the worker guarantees it) and shows why.
  */
 import { create } from 'zustand';
-import { newRunId } from '../worker/client';
-import type { ModelFile, ModelSummary, WorkerEvent } from '../worker/protocol';
+import { failedJob, type Job } from '../worker/client';
+import type { ModelFile, ModelSummary } from '../worker/protocol';
 import { useLab } from './labStore';
 import { useUi } from './uiStore';
 
-export type ImportStatus =
-  { kind: 'idle' } | { kind: 'working'; runId: string; name: string } | { kind: 'error'; message: string };
+/** The import's job: the files being read (a loaded model ends it back in idle). */
+export type ImportStatus = Job<{ name: string }>;
 
-export type ExportStatus =
-  | { kind: 'idle' }
-  | { kind: 'working'; runId: string; what: string }
-  | { kind: 'done'; fileName: string; bytes: number }
-  | { kind: 'error'; message: string };
+/** The pipeline export's job: what is being written, then the file. */
+export type ExportStatus = Job<{ what: string }, { fileName: string; bytes: number }>;
 
 /** A file as the import sends it: its path inside a dropped folder, or its name. */
 export interface PickedFile {
@@ -32,9 +29,9 @@ interface WeightsState {
   /** Where the last export went; the page saves it as a download. */
   lastExport: { fileName: string; bytes: Uint8Array } | undefined;
   importFiles(files: readonly PickedFile[]): Promise<void>;
-  exportPipeline(): void;
-  onEvent(event: Extract<WorkerEvent, { type: 'modelLoaded' | 'exportReady' }>): void;
-  onError(runId: string, message: string): boolean;
+  exportPipeline(): Promise<void>;
+  /** The worker's current model changed (an import, or a training run's weights). */
+  onModel(model: ModelSummary): void;
 }
 
 /** How a set of files is named in messages: the folder, the single file, or a count. */
@@ -51,66 +48,48 @@ export const useWeights = create<WeightsState>((set, get) => ({
   lastExport: undefined,
   async importFiles(files) {
     const client = useLab.getState().client;
-    if (!client || files.length === 0 || get().importStatus.kind === 'working') return;
-    const runId = newRunId();
-    set({ importStatus: { kind: 'working', runId, name: describeFiles(files) } });
+    if (!client || files.length === 0 || get().importStatus.kind === 'running') return;
+    const name = describeFiles(files);
+    set({ importStatus: { kind: 'running', name } });
+    let payload: ModelFile[];
     try {
-      const payload: ModelFile[] = await Promise.all(
+      payload = await Promise.all(
         files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await f.arrayBuffer() })),
-      );
-      client.send(
-        { type: 'importModel', runId, files: payload },
-        payload.map((f) => f.bytes),
       );
     } catch (err) {
       set({
         importStatus: {
-          kind: 'error',
-          message: `Could not read ${describeFiles(files)}: ${err instanceof Error ? err.message : String(err)}`,
+          kind: 'failed',
+          message: `Could not read ${name}: ${err instanceof Error ? err.message : String(err)}`,
         },
       });
+      return;
+    }
+    try {
+      const { model } = await client.request(
+        { type: 'importModel', files: payload },
+        { transfer: payload.map((f) => f.bytes) },
+      );
+      set({ model, importStatus: { kind: 'idle' } });
+      // An imported model is there to be sampled: go straight to sampling and the timeline.
+      useUi.getState().setTab('sample');
+    } catch (e) {
+      set({ importStatus: failedJob(e) });
     }
   },
-  exportPipeline() {
+  async exportPipeline() {
     const client = useLab.getState().client;
-    if (!client || get().exportStatus.kind === 'working') return;
-    const runId = newRunId();
-    set({ exportStatus: { kind: 'working', runId, what: 'the diffusers pipeline' } });
-    client.send({ type: 'exportPipeline', runId });
-  },
-  onEvent(event) {
-    switch (event.type) {
-      case 'modelLoaded': {
-        const s = get().importStatus;
-        const ours = s.kind === 'working' && s.runId === event.runId;
-        set({ model: event.model, ...(ours ? { importStatus: { kind: 'idle' } } : {}) });
-        // An imported model is there to be sampled: go straight to sampling and the timeline.
-        if (ours) useUi.getState().setTab('sample');
-        return;
-      }
-      case 'exportReady': {
-        const s = get().exportStatus;
-        if (s.kind !== 'working' || s.runId !== event.runId) return;
-        const bytes = new Uint8Array(event.bytes);
-        set({
-          exportStatus: { kind: 'done', fileName: event.fileName, bytes: bytes.length },
-          lastExport: { fileName: event.fileName, bytes },
-        });
-        return;
-      }
+    if (!client || get().exportStatus.kind === 'running') return;
+    set({ exportStatus: { kind: 'running', what: 'the diffusers pipeline' } });
+    try {
+      const { fileName, bytes: buffer } = await client.request({ type: 'exportPipeline' });
+      const bytes = new Uint8Array(buffer);
+      set({ exportStatus: { kind: 'done', fileName, bytes: bytes.length }, lastExport: { fileName, bytes } });
+    } catch (e) {
+      set({ exportStatus: failedJob(e) });
     }
   },
-  onError(runId, message) {
-    const i = get().importStatus;
-    if (i.kind === 'working' && i.runId === runId) {
-      set({ importStatus: { kind: 'error', message } });
-      return true;
-    }
-    const e = get().exportStatus;
-    if (e.kind === 'working' && e.runId === runId) {
-      set({ exportStatus: { kind: 'error', message } });
-      return true;
-    }
-    return false;
+  onModel(model) {
+    set({ model });
   },
 }));

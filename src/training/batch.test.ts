@@ -61,6 +61,31 @@ describe('training data', () => {
     expect(prepareTrainingData({ train: digits(40) }, config).dataset.count).toBe(4);
   });
 
+  it('refuses a dataset whose fitted copy would pass 1 GiB before allocating it', () => {
+    const config = parseRunConfig({
+      model: {
+        preset: 'tiny',
+        sample_size: 256,
+        in_channels: 1,
+        out_channels: 1,
+        down_block_types: ['DownBlock2D', 'DownBlock2D'],
+        up_block_types: ['UpBlock2D', 'UpBlock2D'],
+      },
+      training: { batchSize: 1 },
+    });
+    const many = {
+      ...digits(1),
+      count: 20_000,
+      images: new Uint8Array(20_000 * 28 * 28),
+      labels: new Uint8Array(20_000),
+    };
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => prepareTrainingData({ train: many }, config)).toThrow(
+      'digits: 20000 images fitted to sample_size 256 take 1.2 GiB, over the 1.0 GiB limit for a dataset; lower model.sample_size or use fewer images',
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+  });
+
   it('refuses images with other channels than the model takes', () => {
     const config = parseRunConfig({ model: { preset: 'cifar-small' }, training: { batchSize: 2 } });
     expect(() => prepareTrainingData({ train: digits(4) }, config)).toThrow(

@@ -8,8 +8,9 @@ import { filterClass } from '../data/filter';
 import { padOrResize } from '../data/resize';
 import { normalization, type Normalization } from '../data/batch';
 import { CIFAR10_CLASSES } from '../data/cifar';
+import { MAX_FILE_BYTES, formatBytes } from '../data/errors';
 import type { Dataset, DatasetPair } from '../data/types';
-import type { DatasetId, RunConfig } from '../config/runConfig';
+import type { DatasetId, InputNormalization, RunConfig } from '../config/runConfig';
 
 /** A dataset that cannot feed this run; `code` tells the guard that answers it. */
 export class TrainingDataError extends Error {
@@ -44,6 +45,13 @@ export interface TrainingData {
 export function prepareTrainingData(pair: DatasetPair, config: RunConfig): TrainingData {
   const filtered = config.data.classFilter === null ? pair : filterClass(pair, config.data.classFilter);
   const side = config.model.sample_size as number;
+  // Before the fitted copy is allocated: 10,000 digits fitted to a 1024² model would be 30 GB.
+  const fitted = filtered.train.count * side * side * filtered.train.channels;
+  if (fitted > MAX_FILE_BYTES)
+    throw new TrainingDataError(
+      'dataset-mismatch',
+      `${filtered.train.name}: ${filtered.train.count} images fitted to sample_size ${side} take ${formatBytes(fitted)}, over the ${formatBytes(MAX_FILE_BYTES)} limit for a dataset; lower model.sample_size or use fewer images`,
+    );
   const dataset = padOrResize(filtered.train, side);
   if (dataset.channels !== config.model.in_channels)
     throw new TrainingDataError(
@@ -58,10 +66,17 @@ export function prepareTrainingData(pair: DatasetPair, config: RunConfig): Train
     );
   return {
     dataset,
-    normalization: normalization(dataset, config.training.normalization === 'unit' ? 'unit' : 'meanStd'),
+    normalization: normalization(dataset, NORMALIZATION_KIND[config.training.normalization]),
     flip: config.training.flip && dataset.allowsFlip,
   };
 }
+
+/** The config's normalisation names → the data layer's. */
+const NORMALIZATION_KIND: Record<InputNormalization, Normalization['kind']> = {
+  unit: 'unit',
+  meanstd: 'meanStd',
+  'zero-one': 'zeroOne',
+};
 
 /** Where the epoch order stands: a checkpoint holds this to resume mid-epoch. */
 export interface OrderState {

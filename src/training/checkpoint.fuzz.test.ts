@@ -17,7 +17,12 @@ const valid = {
   backend: 'cpu',
   config: presetRunConfig('tiny'),
   trainer: { step: 3, rng: [1, 2, 3, 4, 0, 0], order: { epoch: 0, cursor: 3 }, adamStep: 3 },
-  metrics: {},
+  metrics: {
+    smoother: { value: 0.5, n: 3 },
+    lossPerT: Array.from({ length: 20 }, () => []),
+    history: [],
+    elapsedSec: 1,
+  },
 };
 
 describe('decodeCheckpoint, fuzzed', () => {
@@ -44,5 +49,37 @@ describe('decodeCheckpoint, fuzzed', () => {
       /checkpoint config is invalid: training.batchSize = 0/,
     );
     expect(decodeCheckpoint(withMeta(valid)).meta.config).toEqual(valid.config);
+  });
+
+  it.each([
+    [
+      'metrics {} (passed before, then failed inside a resume)',
+      { metrics: {} },
+      /checkpoint metrics\.smoother is undefined/,
+    ],
+    [
+      'a metric point that is not one',
+      { metrics: { ...valid.metrics, history: [{ step: 1, loss: 'x' }] } },
+      /checkpoint metrics\.history\[0\] is \{"step":1,"loss":"x"\}/,
+    ],
+    [
+      'loss-per-t of the wrong size',
+      { metrics: { ...valid.metrics, lossPerT: [[1]] } },
+      /metrics\.lossPerT .*20 lists/,
+    ],
+    ['a trainer step other than the step', { step: 4 }, /trainer\.step 3 differs from its step 4/],
+    [
+      'an RNG state Rng cannot take',
+      { trainer: { ...valid.trainer, rng: [0, 0, 0, 0, 0, 0] } },
+      /checkpoint trainer\.rng: Rng state words are all 0/,
+    ],
+    [
+      'more Adam steps than steps',
+      { trainer: { ...valid.trainer, adamStep: 9 } },
+      /adamStep 9 is past its step 3/,
+    ],
+  ])('refuses %s before a trainer is touched', (_, edit, message) => {
+    expect(() => decodeCheckpoint(withMeta({ ...valid, ...edit }))).toThrow(CheckpointError);
+    expect(() => decodeCheckpoint(withMeta({ ...valid, ...edit }))).toThrow(message);
   });
 });

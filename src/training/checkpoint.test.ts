@@ -47,8 +47,8 @@ describe('checkpoint bytes', () => {
 });
 
 describe('memory checkpoint store', () => {
-  it('keeps the latest checkpoint per run, newest run first', async () => {
-    const store = new MemoryCheckpointStore();
+  it('keeps the latest checkpoint per run, newest run first (keeping one per run)', async () => {
+    const store = new MemoryCheckpointStore(1);
     const desc = (runId: string, step: number, savedAt: number) => ({
       runId,
       step,
@@ -62,7 +62,7 @@ describe('memory checkpoint store', () => {
     expect((await store.list()).map((c) => c.id)).toEqual([a2.id, b1.id]);
     expect(a2.bytes).toBe(2);
     expect(Array.from(await store.load(a2.id))).toEqual([2, 2]);
-    await expect(store.load(a1.id)).rejects.toThrow(`no checkpoint with id ${a1.id}`);
+    await expect(store.load(a1.id)).rejects.toThrow(`no checkpoint with id ${a1.id} in this storage`);
     await store.delete(a2.id);
     expect((await store.list()).map((c) => c.runId)).toEqual(['b']);
   });

@@ -2,8 +2,8 @@
  * An exponential moving average of the weights (paper §4: decay 0.9999; samples use it). The
  * average is kept as one flat vector (a few kernels per step, see flat.ts) and written into a
  * second U-Net only when someone samples or saves, so the sampler runs it like any model. The
- * decay warms up as min(decay, (1+n)/(10+n)) after n updates, so a short run's EMA is not stuck
- * near the random initialisation.
+ * decay each update uses is {@link emaDecayAt}'s: the paper's, or with `training.emaWarmup` a
+ * warm-up so that a short run's EMA is not stuck near the random initialisation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { useFusedKernels } from '../model/fused';
@@ -12,9 +12,29 @@ import { UNet } from '../model/unet';
 import { flatten, unflatten } from './flat';
 import { blendWebGpu } from './webgpuUpdate';
 
-/** The decay the n-th update (0-based) uses. */
-export function emaDecayAt(decay: number, n: number): number {
-  return Math.min(decay, (1 + n) / (10 + n));
+/**
+ * The decay of the paper's first EMA update (`make_ema` in the paper's tpu_utils.py:
+ * `decay = 1e-10 if global_step < 1 else ema_decay`): the update copies the weights.
+ */
+export const FIRST_UPDATE_DECAY = 1e-10;
+
+/**
+ * The decay the n-th update (0-based, after n optimiser steps) uses. Without `warmup`, the paper's
+ * `make_ema`: {@link FIRST_UPDATE_DECAY} for the first update, then the constant `decay`. With
+ * it, TensorFlow's `ExponentialMovingAverage` `num_updates` rule, min(decay, (1+n)/(10+n)).
+ */
+export function emaDecayAt(decay: number, n: number, warmup: boolean): number {
+  if (warmup) return Math.min(decay, (1 + n) / (10 + n));
+  return n < 1 ? FIRST_UPDATE_DECAY : decay;
+}
+
+/** decay·average + (1−decay)·w: one EMA update of a flat vector (one dispatch on WebGPU). */
+export function emaBlend(average: tf.Tensor1D, w: tf.Tensor1D, decay: number): tf.Tensor1D {
+  return tf.tidy(() =>
+    useFusedKernels(tf.getBackend())
+      ? blendWebGpu(average, w, decay)
+      : (tf.add(tf.mul(average, decay), tf.mul(w, 1 - decay)) as tf.Tensor1D),
+  );
 }
 
 export class Ema {
@@ -32,14 +52,7 @@ export class Ema {
 
   /** ema ← d·ema + (1−d)·w over all trainable parameters. */
   update(decay: number): void {
-    tf.tidy(() => {
-      const w = flatten(this.source.trainableVariables());
-      this.flat.assign(
-        useFusedKernels(tf.getBackend())
-          ? blendWebGpu(this.flat, w, decay)
-          : (tf.add(tf.mul(this.flat, decay), tf.mul(w, 1 - decay)) as tf.Tensor1D),
-      );
-    });
+    tf.tidy(() => this.flat.assign(emaBlend(this.flat, flatten(this.source.trainableVariables()), decay)));
     this.fresh = false;
   }
 
@@ -51,6 +64,17 @@ export class Ema {
     if (!this.fresh) this.materialise();
     this.copyBuffers();
     return this.averaged;
+  }
+
+  /** The flat average itself (read, do not dispose), in `trainableVariables()` order. */
+  flatAverage(): tf.Tensor1D {
+    return this.flat;
+  }
+
+  /** Sets the flat average (the compiled step's, after it trained), written into the model on demand. */
+  setFlatAverage(flat: tf.Tensor1D): void {
+    this.flat.assign(flat);
+    this.fresh = false;
   }
 
   /** Sets the average from an averaged model's weights (a checkpoint's), e.g. after `model().variable(…).assign`. */

@@ -2,7 +2,7 @@
  * Many small variables as one flat vector. The optimiser, clipping and EMA each touch every
  * parameter every step; done per variable that is thousands of tiny kernels per step (5,700 for
  * a 0.18M-parameter U-Net), and per-kernel overhead, not arithmetic, dominates on every backend
- * (BROWSER.md). On one flat vector each is a handful of kernels.
+ * (docs/browser.md). On one flat vector each is a handful of kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 

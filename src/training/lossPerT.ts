@@ -1,7 +1,7 @@
 /**
  * Loss per timestep: the per-example losses of recent steps in 20 buckets over [0, T), each a
  * rolling window. The overall loss is dominated by small t and says little about samples
- * (DDPM.md §4); this curve shows which noise levels the model has learnt.
+ * (docs/ddpm.md §4); this curve shows which noise levels the model has learnt.
  */
 import type { LossPerT } from './types';
 

@@ -53,7 +53,8 @@ describe('metrics helpers', () => {
     expect(etaSeconds(100, 200, 10)).toBe(10);
     expect(etaSeconds(100, 200, 0)).toBeNull();
     expect(etaSeconds(300, 200, 5)).toBe(0);
-    expect([0, 1, 3, 9].map((n) => learningRate(1, 4, n))).toEqual([0.25, 0.5, 1, 1]);
+    // The paper's get_warmed_up_lr: the first step (n = 0) has lr 0.
+    expect([0, 1, 3, 4, 9].map((n) => learningRate(1, 4, n))).toEqual([0, 0.25, 0.75, 1, 1]);
     expect(learningRate(0.1, 0, 0)).toBe(0.1);
   });
 });

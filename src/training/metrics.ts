@@ -66,9 +66,10 @@ export function etaSeconds(step: number, target: number, stepsPerSec: number): n
 }
 
 /**
- * The learning rate of step n (0-based): linear warm-up to `lr` over `warmupSteps` steps. The
- * paper's code uses lr·min(n/warmup, 1), whose first step has lr 0; (n+1) makes step 0 count.
+ * The learning rate of step n (0-based: the optimiser steps done before it): the paper's
+ * `get_warmed_up_lr`, lr·min(n/warmupSteps, 1), a linear warm-up whose first step has lr 0;
+ * `warmupSteps` 0 is no warm-up.
  */
 export function learningRate(lr: number, warmupSteps: number, n: number): number {
-  return warmupSteps > 0 ? lr * Math.min(1, (n + 1) / warmupSteps) : lr;
+  return warmupSteps > 0 ? lr * Math.min(n / warmupSteps, 1) : lr;
 }

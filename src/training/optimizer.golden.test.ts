@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam';
 import { clipByGlobalNorm, globalNorm } from './clip';
-import { emaDecayAt } from './ema';
+import { FIRST_UPDATE_DECAY, emaBlend, emaDecayAt } from './ema';
 import { flatten } from './flat';
 import { learningRate } from './metrics';
 
@@ -14,10 +14,33 @@ interface Golden {
   warmup: number;
   clip: number;
   decay: number;
-  steps: { grad_norm: number; lr: number; ema_decay: number; params: number[][]; ema: number[][] }[];
+  steps: {
+    grad_norm: number;
+    lr: number;
+    ema_decay: number;
+    ema_warmup_decay: number;
+    params: number[][];
+    ema: number[][];
+    ema_warmup: number[][];
+  }[];
+}
+
+/** scripts/reference/training_schedule_reference.py: the paper's get_warmed_up_lr and make_ema, transcribed. */
+interface Schedule {
+  cases: {
+    name: string;
+    lr: number;
+    warmupSteps: number;
+    emaDecay: number;
+    emaWarmup: boolean;
+    steps: { global_step: number; lr: number; ema_decay: number }[];
+  }[];
 }
 
 const golden = JSON.parse(readFileSync('scripts/reference/fixtures/training_golden.json', 'utf8')) as Golden;
+const schedule = JSON.parse(
+  readFileSync('scripts/reference/fixtures/training_schedule.json', 'utf8'),
+) as Schedule;
 
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], rel = 1e-5): void {
   expect(actual.length).toBe(expected.length);
@@ -51,10 +74,39 @@ describe('optimiser against PyTorch (scripts/reference/training_reference.py)', 
     tf.dispose(vars);
   });
 
-  it('warms the EMA decay up as min(decay, (1+n)/(10+n))', () => {
-    golden.steps.forEach((s, n) => expect(emaDecayAt(golden.decay, n)).toBeCloseTo(s.ema_decay, 12));
-    expect(emaDecayAt(0.9999, 1_000_000)).toBe(0.9999);
+  it('EMA decay: the paper’s make_ema (first update copies), or the num_updates warm-up', () => {
+    golden.steps.forEach((s, n) => {
+      expect(emaDecayAt(golden.decay, n, false)).toBe(s.ema_decay);
+      expect(emaDecayAt(golden.decay, n, true)).toBe(s.ema_warmup_decay);
+    });
+    expect(emaDecayAt(0.9999, 0, false)).toBe(FIRST_UPDATE_DECAY);
+    expect(emaDecayAt(0.9999, 1_000_000, true)).toBe(0.9999);
   });
+
+  it.each([
+    ['the paper’s make_ema', false, 'ema'],
+    ['the num_updates warm-up', true, 'ema_warmup'],
+  ] as const)('the EMA of the parameters after each step follows %s', async (_name, warmup, track) => {
+    let average = tf.tensor1d(golden.params0.flat());
+    for (const [n, s] of golden.steps.entries()) {
+      const w = tf.tensor1d(s.params.flat());
+      const next = emaBlend(average, w, emaDecayAt(golden.decay, n, warmup));
+      tf.dispose([average, w]);
+      average = next;
+      expectClose(await average.data(), s[track].flat());
+    }
+    average.dispose();
+  });
+
+  it.each(schedule.cases)(
+    '$name: the first five steps’ lr and EMA decay are the paper’s formulas’ (training_schedule_reference.py)',
+    (c) => {
+      for (const s of c.steps) {
+        expect(learningRate(c.lr, c.warmupSteps, s.global_step)).toBe(s.lr);
+        expect(emaDecayAt(c.emaDecay, s.global_step, c.emaWarmup)).toBe(s.ema_decay);
+      }
+    },
+  );
 
   it('restores Adam exactly from its saved moments', async () => {
     const make = () => [tf.variable(tf.tensor([1, -2, 3])), tf.variable(tf.tensor([[0.5, 0.25]]))];

@@ -5,7 +5,7 @@
  */
 import { sample } from '../sampling/runner';
 import type { Trainer } from './trainer';
-import type { ImageBatch } from './types';
+import type { ImageBatch } from '../io/image';
 
 /** The preview of the trainer's current weights, as uint8 images ([-1, 1] → 0..255). */
 export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch; usedEma: boolean }> {
@@ -18,6 +18,12 @@ export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch;
     numImages: training.previewImages,
     seed: sampling.seed,
     clip: sampling.clip,
+    // The learner's last step shows in the live preview too, so a twin run shows its effect.
+    // (It reuses ε̂, so only for ε-prediction; the Sample view reports the mismatch.)
+    brokenFinalStep:
+      sampling.brokenFinalStep &&
+      training.previewSteps >= 2 &&
+      trainer.scheduler.config.prediction_type === 'epsilon',
     frameBudgetBytes: 0,
   });
   const [count, height, width, channels] = [
@@ -27,7 +33,7 @@ export async function previewGrid(trainer: Trainer): Promise<{ grid: ImageBatch;
     result.shape.channels,
   ];
   return {
-    grid: { count, height, width, channels: channels as 1 | 3, pixels: result.images },
+    grid: { count, height, width, channels: channels as 1 | 3, data: result.images },
     usedEma: trainer.ema !== null,
   };
 }

@@ -57,6 +57,7 @@ export class RunMetrics {
       smoothedLoss,
       gradNorm: report.gradNorm,
       lr: report.lr,
+      emaDecay: report.emaDecay,
     };
     this.history.push(point);
     if (this.history.length > MAX_HISTORY)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { applyOverrides, parseRunConfig, presetRunConfig, type RunConfigOverrides } from '../config';
 import { generateShapes } from '../data/shapes';
@@ -5,12 +6,25 @@ import { prepareTrainingData } from './batch';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { installFastCpuKernels } from './cpuKernels';
 import { RunMetrics } from './runMetrics';
-import { Trainer, type StepReport } from './trainer';
+import { runSteps } from './testing';
+import { Trainer } from './trainer';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   installFastCpuKernels();
 });
+
+/** The paper's lr warm-up and EMA transcribed (scripts/reference/training_schedule_reference.py). */
+const schedule = JSON.parse(readFileSync('scripts/reference/fixtures/training_schedule.json', 'utf8')) as {
+  cases: {
+    name: string;
+    lr: number;
+    warmupSteps: number;
+    emaDecay: number;
+    emaWarmup: boolean;
+    steps: { lr: number; ema_decay: number }[];
+  }[];
+};
 
 /** The tiny preset (8×8 Shapes, 0.18M parameters) with test overrides, on `count` images. */
 function makeTrainer(overrides: RunConfigOverrides = {}, count = 8): Trainer {
@@ -19,15 +33,7 @@ function makeTrainer(overrides: RunConfigOverrides = {}, count = 8): Trainer {
   return new Trainer(config, prepareTrainingData(pair, config));
 }
 
-async function steps(trainer: Trainer, n: number): Promise<StepReport[]> {
-  const out: StepReport[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await trainer.trainStep();
-    if ('nonFinite' in r) throw new Error(`step ${i} was not finite`);
-    out.push(r);
-  }
-  return out;
-}
+const steps = runSteps;
 
 /** The paper's recipe as far as the tiny model allows, and the learner's deviations plus dropout. */
 const RECIPES: [string, RunConfigOverrides][] = [
@@ -89,11 +95,36 @@ describe('trainer: determinism and exact resume', () => {
     shared.dispose();
   });
 
-  it('warms the learning rate up linearly and reports the EMA decay', async () => {
-    const trainer = makeTrainer({ training: { batchSize: 4, lr: 1e-3, warmupSteps: 4 } });
-    const reports = await steps(trainer, 2);
-    expect(reports.map((r) => r.lr)).toEqual([2.5e-4, 5e-4]);
-    expect(reports.map((r) => r.emaDecay)).toEqual([0.1, 2 / 11]);
+  it.each(schedule.cases)(
+    '$name: the first five steps use and report the paper’s lr and EMA decay (training_schedule_reference.py)',
+    async ({ lr, warmupSteps, emaDecay, emaWarmup, steps: expected }) => {
+      const trainer = makeTrainer({ training: { batchSize: 2, lr, warmupSteps, emaDecay, emaWarmup } }, 2);
+      const reports = await steps(trainer, expected.length);
+      expect(reports.map((r) => [r.lr, r.emaDecay])).toEqual(expected.map((s) => [s.lr, s.ema_decay]));
+      trainer.dispose();
+    },
+  );
+
+  it('the schedule fixture’s "paper" and "mnist" cases are those presets’ settings', () => {
+    for (const name of ['paper', 'mnist'] as const) {
+      const { lr, warmupSteps, emaDecay, emaWarmup } = schedule.cases.find((c) => c.name === name)!;
+      expect(presetRunConfig(name).training).toMatchObject({ lr, warmupSteps, emaDecay, emaWarmup });
+    }
+  });
+
+  it.each([
+    [false, 'copies the weights'],
+    [true, 'is 0.1·initial + 0.9·trained'],
+  ])('with emaWarmup %s the EMA after the first step %s', async (emaWarmup) => {
+    const trainer = makeTrainer({ training: { batchSize: 4, lr: 0.01, warmupSteps: 0, emaWarmup } });
+    const initial = Float32Array.from(await trainer.model.variable('conv_in.weight').data());
+    await steps(trainer, 1);
+    const trained = Float32Array.from(await trainer.model.variable('conv_in.weight').data());
+    const ema = await trainer.ema!.model().variable('conv_in.weight').data();
+    const want = emaWarmup ? trained.map((w, i) => 0.1 * initial[i] + 0.9 * w) : trained;
+    for (let i = 0; i < want.length; i++) expect(ema[i]).toBeCloseTo(want[i], 6);
+    // The weights moved, so the two rules differ by far more than the tolerance.
+    expect(Math.max(...trained.map((w, i) => Math.abs(w - initial[i])))).toBeGreaterThan(1e-3);
     trainer.dispose();
   });
 

@@ -21,6 +21,11 @@ export interface MetricPoint {
   smoothedLoss: number;
   gradNorm: number;
   lr: number;
+  /**
+   * The EMA decay this step used; null with EMA off. Missing in the history of checkpoints saved
+   * before it was recorded.
+   */
+  emaDecay?: number | null;
 }
 
 /** The metrics of a trainProgress event (at most ~20 a second). */
@@ -38,7 +43,7 @@ export interface TrainMetrics {
   /** Global L2 norm of the gradient before clipping. */
   gradNorm: number;
   lr: number;
-  /** EMA decay used at the last step (with its warm-up); null when EMA is off. */
+  /** EMA decay the last step used (`training.emaWarmup` decides which); null when EMA is off. */
   emaDecay: number | null;
   stepsPerSec: number;
   imagesPerSec: number;
@@ -63,13 +68,4 @@ export interface CheckpointInfo {
   bytes: number;
   backend: string;
   config: RunConfig;
-}
-
-/** Images as bytes: `count` images of height×width×channels, NHWC, row-major. */
-export interface ImageBatch {
-  count: number;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  pixels: Uint8Array;
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setFusedKernelsDefault } from '../model/fused';
 import { relDiff, startWebGpu } from '../model/webgpu/testing';
 import { Adam } from './adam';
+import { FIRST_UPDATE_DECAY, emaBlend } from './ema';
 import { flatten } from './flat';
 import { blendWebGpu } from './webgpuUpdate';
 
@@ -55,4 +56,18 @@ describe.skipIf(unavailable !== null)('optimiser kernels on WebGPU', () => {
     expect(await relDiff(got, want)).toBeLessThan(1e-7);
     tf.dispose([a, b, got, want]);
   });
+
+  it.each([true, false])(
+    'the paper’s first EMA update (decay 1e-10) copies the weights (fused kernels: %s)',
+    async (fused) => {
+      setFusedKernelsDefault(fused);
+      const [a, b] = [
+        tf.randomNormal([1000], 0, 1, 'float32', 3),
+        tf.randomNormal([1000], 0, 1, 'float32', 4),
+      ];
+      const got = emaBlend(a as tf.Tensor1D, b as tf.Tensor1D, FIRST_UPDATE_DECAY);
+      expect(await relDiff(got, b)).toBeLessThan(1e-9);
+      tf.dispose([a, b, got]);
+    },
+  );
 });

@@ -6,11 +6,14 @@ import { useLab } from '../store/labStore';
 import { useUi, type TabKey } from '../store/uiStore';
 import { useDataset } from '../store/datasetStore';
 import { useWeights } from '../store/weightsStore';
+import { useRuns } from '../store/runsStore';
 import { BackendBadge } from './BackendBadge';
+import { ClinicView } from './clinic/ClinicView';
 import { DataView } from './data/DataView';
 import { DropZone } from './data/DropZone';
 import { FaultBanner } from './FaultBanner';
 import { GpuCheck } from './GpuCheck';
+import { ImageSizeControl } from './ImageSizeControl';
 import { SampleView } from './sample/SampleView';
 import { Tabs, type TabSpec } from './Tabs';
 import { TrainView } from './train/TrainView';
@@ -23,6 +26,7 @@ const TABS: readonly TabSpec<TabKey>[] = [
   { key: 'train', title: 'Train', render: () => <TrainView /> },
   { key: 'sample', title: 'Sample & timeline', render: () => <SampleView /> },
   { key: 'weights', title: 'Weights', render: () => <WeightsView /> },
+  { key: 'clinic', title: 'Clinic', render: () => <ClinicView /> },
 ];
 
 export function App() {
@@ -38,6 +42,7 @@ export function App() {
     connect(window.location.search, routeEvent, routeWorkerExit);
     return () => window.removeEventListener('hashchange', onHash);
   }, [connect]);
+  useEffect(() => useRuns.getState().follow(), []);
   useDatasetFollowsConfig();
   useDownloads();
   // On the Weights tab a drop imports a model; everywhere else it loads a dataset.
@@ -47,6 +52,7 @@ export function App() {
       <header className="topbar">
         <h1>Diffusion Lab</h1>
         <BackendBadge />
+        <ImageSizeControl />
         <GpuCheck />
       </header>
       {urlWarning && (

@@ -9,7 +9,7 @@ export function FaultBanner() {
   const worker = useHealth((s) => s.worker);
   const storageFull = useHealth((s) => s.storageFull);
   const runExport = useTrain((s) => s.runExport);
-  const canExport = useTrain((s) => s.runId !== undefined) && runExport.kind !== 'working';
+  const canExport = useTrain((s) => s.runId !== undefined) && runExport.kind !== 'running';
   const { restart, dismissStorage } = useHealth.getState();
   const restartButton = (
     <button type="button" onClick={() => void restart()}>
@@ -40,14 +40,14 @@ export function FaultBanner() {
       {storageFull && (
         <div role="alert" className="warning" data-testid="storage-full">
           {storageFull}{' '}
-          <button type="button" onClick={useTrain.getState().exportRun} disabled={!canExport}>
+          <button type="button" onClick={() => useTrain.getState().exportRun()} disabled={!canExport}>
             Export run
           </button>{' '}
           <button type="button" onClick={dismissStorage}>
             Dismiss
           </button>
-          {runExport.kind === 'working' && ' Exporting…'}
-          {runExport.kind === 'error' && ` Export failed: ${runExport.message}`}
+          {runExport.kind === 'running' && ' Exporting…'}
+          {runExport.kind === 'failed' && ` Export failed: ${runExport.message}`}
         </div>
       )}
     </>

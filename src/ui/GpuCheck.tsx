@@ -9,20 +9,20 @@ export function GpuCheck() {
     <div className="gpu-check" role="group" aria-label="GPU check">
       <button
         type="button"
-        onClick={run}
-        disabled={!ready || check.status === 'running'}
+        onClick={() => void run()}
+        disabled={!ready || check.kind === 'running'}
         title="Times 8 multiplications of two 512×512 matrices on the active backend."
       >
-        {check.status === 'running' ? 'Measuring…' : 'Run GPU check'}
+        {check.kind === 'running' ? 'Measuring…' : 'Run GPU check'}
       </button>
-      {check.status === 'done' && (
+      {check.kind === 'done' && (
         <span data-testid="gpu-check-result" data-gflops={check.gflops}>
           {' '}
           <strong>{check.gflops.toFixed(1)} GFLOP/s</strong> ({check.ms.toFixed(0)} ms for {check.size}²
           matmuls)
         </span>
       )}
-      {check.status === 'failed' && (
+      {check.kind === 'failed' && (
         <span role="alert" className="error">
           {' '}
           GPU check failed: {check.message}

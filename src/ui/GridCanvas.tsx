@@ -1,9 +1,12 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { batchGrid, drawRaster, GUTTER, type ImageBatch } from './pixels';
-import { gridColumns, tileAt } from '../store/timelineIndex';
+import type { ImageBatch } from '../io/image';
+import { batchGrid, GUTTER } from '../io/imageGrid';
+import { drawRaster } from './pixels';
+import { gridColumns, tileAt } from '../sampling/timeline';
 
 interface Props {
   batch: ImageBatch;
+  /** CSS pixels per image pixel; the grid shrinks to its container when that is narrower. */
   scale: number;
   label: string;
   /** Called with a tile's index on click, or on Enter/space after moving to it with the arrow keys. */
@@ -28,15 +31,20 @@ export function GridCanvas({ batch, scale, label, onTile, marked = [], describe,
   }, [batch, columns]);
 
   const tile = { columns, count: batch.count, tileW: batch.width, tileH: batch.height, gutter: GUTTER };
+  const gridW = columns * (batch.width + GUTTER) - GUTTER;
+  const gridH = Math.ceil(batch.count / columns) * (batch.height + GUTTER) - GUTTER;
+  // Marks in percent of the grid, so they stay on their tiles when the grid is shrunk to fit.
+  const pct = (v: number, of: number) => `${(100 * v) / of}%`;
   const box = (i: number) => ({
-    left: (i % columns) * (batch.width + GUTTER) * scale,
-    top: Math.floor(i / columns) * (batch.height + GUTTER) * scale,
-    width: batch.width * scale,
-    height: batch.height * scale,
+    left: pct((i % columns) * (batch.width + GUTTER), gridW),
+    top: pct(Math.floor(i / columns) * (batch.height + GUTTER), gridH),
+    width: pct(batch.width, gridW),
+    height: pct(batch.height, gridH),
   });
   const onClick = (e: MouseEvent<HTMLCanvasElement>) => {
     const r = e.currentTarget.getBoundingClientRect();
-    const i = tileAt((e.clientX - r.left) / scale, (e.clientY - r.top) / scale, tile);
+    const shown = r.width / gridW;
+    const i = tileAt((e.clientX - r.left) / shown, (e.clientY - r.top) / shown, tile);
     if (i !== undefined && onTile) {
       setCursor(i);
       onTile(i);
@@ -57,10 +65,8 @@ export function GridCanvas({ batch, scale, label, onTile, marked = [], describe,
       e.preventDefault();
     }
   };
-  const gridW = columns * (batch.width + GUTTER) - GUTTER;
-  const gridH = Math.ceil(batch.count / columns) * (batch.height + GUTTER) - GUTTER;
   return (
-    <div className="grid-canvas" style={{ width: gridW * scale, height: gridH * scale }}>
+    <div className="grid-canvas" style={{ width: gridW * scale }}>
       <canvas
         ref={ref}
         className="pixels"
@@ -70,7 +76,7 @@ export function GridCanvas({ batch, scale, label, onTile, marked = [], describe,
         tabIndex={onTile ? 0 : undefined}
         onClick={onClick}
         onKeyDown={onKey}
-        style={{ width: gridW * scale, height: gridH * scale, cursor: onTile ? 'pointer' : undefined }}
+        style={{ aspectRatio: `${gridW} / ${gridH}`, cursor: onTile ? 'pointer' : undefined }}
       />
       {marked.map((i) => (
         <span key={i} className="tile-mark" style={box(i)} aria-hidden />

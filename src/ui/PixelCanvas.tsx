@@ -26,7 +26,8 @@ export function PixelCanvas({ image, scale, label, testId }: Props) {
       data-testid={testId}
       width={image.width}
       height={image.height}
-      style={{ width: image.width * scale, height: image.height * scale }}
+      // At most its container's width (CSS .pixels), the height following the image's aspect.
+      style={{ width: image.width * scale, aspectRatio: `${image.width} / ${image.height}` }}
     />
   );
 }

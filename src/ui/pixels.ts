@@ -1,41 +1,8 @@
 /**
- * uint8 HWC images (1 or 3 channels, the layout of datasets and recorded frames) to what a canvas
- * draws: RGBA bytes. The grid layout comes from `src/io/imageGrid`, the same tiling the PNG export
- * uses, so what is saved is what is shown.
+ * Images to what a canvas draws: RGBA bytes. Grids of a batch come from `src/io/imageGrid`'s
+ * `batchGrid`, the same tiling the PNG export uses, so what is saved is what is shown.
  */
-import type { RasterImage } from '../io/image';
-import { tileImages } from '../io/imageGrid';
-import type { ImageBatch } from '../store/imageBatch';
-
-export type { ImageBatch };
-
-/** Gutter between grid tiles, in image pixels. */
-export const GUTTER = 1;
-
-/** The `index`-th image of a batch, without copying. */
-export function imageOf(batch: ImageBatch, index: number): RasterImage {
-  const size = batch.height * batch.width * batch.channels;
-  return {
-    width: batch.width,
-    height: batch.height,
-    channels: batch.channels,
-    data: batch.data.subarray(index * size, (index + 1) * size),
-  };
-}
-
-/** Picks images by index into a new batch (the forward view's selection, a followed sample). */
-export function selectImages(batch: ImageBatch, indices: readonly number[]): ImageBatch {
-  const size = batch.height * batch.width * batch.channels;
-  const data = new Uint8Array(indices.length * size);
-  indices.forEach((i, k) => data.set(imageOf(batch, i).data, k * size));
-  return { ...batch, data, count: indices.length };
-}
-
-/** The batch as one grid image, `columns` wide (default: the squarest layout). */
-export function batchGrid(batch: ImageBatch, columns?: number): RasterImage {
-  const images = Array.from({ length: batch.count }, (_, i) => imageOf(batch, i));
-  return tileImages(images, { columns, gutter: GUTTER, background: 255 });
-}
+import type { ImageBatch, RasterImage } from '../io/image';
 
 /** Gray or RGB bytes to RGBA for `ImageData`. */
 export function toRgba(image: RasterImage): Uint8ClampedArray<ArrayBuffer> {
@@ -65,4 +32,25 @@ export function drawRaster(canvas: HTMLCanvasElement, image: RasterImage): void 
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   ctx.putImageData(new ImageData(toRgba(image), image.width, image.height), 0, 0);
+}
+
+/**
+ * Each image stretched to its own min–max (the learner's display, `sampling.displayMinMax`): any
+ * range or offset maps onto 0..255, which is exactly what hides a range error. A flat image stays.
+ */
+export function minMaxStretch(batch: ImageBatch): ImageBatch {
+  const per = batch.height * batch.width * batch.channels;
+  const data = new Uint8Array(batch.data.length);
+  for (let i = 0; i < batch.count; i++) {
+    const img = batch.data.subarray(i * per, (i + 1) * per);
+    let lo = 255;
+    let hi = 0;
+    for (const v of img) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
+    for (let k = 0; k < per; k++) data[i * per + k] = hi > lo ? Math.round((img[k] - lo) * scale) : img[k];
+  }
+  return { ...batch, data };
 }

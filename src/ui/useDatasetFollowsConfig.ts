@@ -14,7 +14,7 @@ export function useDatasetFollowsConfig(): void {
   const wanted = useConfig((s) => s.valid.data.dataset);
   const ready = useLab((s) => s.backend !== undefined);
   const active = useDataset((s) => s.active?.id);
-  const loading = useDataset((s) => s.status.kind === 'loading');
+  const loading = useDataset((s) => s.status.kind === 'running');
   const attempted = useRef<string>(undefined);
   useEffect(() => {
     if (

@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { BACKENDS, type AdapterInfo, type BackendInfo, type BackendName, type BackendRequest } from './protocol';
+import {
+  BACKENDS,
+  type AdapterInfo,
+  type BackendInfo,
+  type BackendName,
+  type BackendRequest,
+} from './protocol';
 
 type GpuLike = { requestAdapter(): Promise<GPUAdapter | null> };
 
@@ -14,7 +20,8 @@ async function webgpuAdapter(): Promise<{ adapter?: AdapterInfo; reason?: string
   const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
   if (!gpu) return { reason: 'WebGPU: navigator.gpu is missing (this browser does not expose WebGPU here)' };
   const adapter = await gpu.requestAdapter();
-  if (!adapter) return { reason: 'WebGPU: requestAdapter() returned no adapter (no usable GPU or WebGPU is disabled)' };
+  if (!adapter)
+    return { reason: 'WebGPU: requestAdapter() returned no adapter (no usable GPU or WebGPU is disabled)' };
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   return {
     adapter: {
@@ -22,7 +29,9 @@ async function webgpuAdapter(): Promise<{ adapter?: AdapterInfo; reason?: string
       architecture: info.architecture,
       device: info.device,
       description: info.description,
-      isFallbackAdapter: Boolean(info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+      isFallbackAdapter: Boolean(
+        info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+      ),
       features: [...adapter.features].sort(),
     },
   };

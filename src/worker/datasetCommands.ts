@@ -12,9 +12,8 @@ import { summarize } from '../data/summary';
 import type { Dataset, DatasetPair } from '../data/types';
 import { datasetIdOfFiles } from '../training/batch';
 import type { DatasetId } from '../config/runConfig';
-import type { DatasetInfo, DatasetSource, ImageBatch, WorkerEvent } from './protocol';
+import type { DatasetInfo, DatasetSource, ImageBatch, Post } from './protocol';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** Images the dataset grid shows. */
 export const DATASET_PREVIEW_COUNT = 64;
@@ -48,13 +47,13 @@ export class DatasetCommands {
   }
 
   /** Loads a dataset (replacing the current one only when the load succeeds) and posts it with a preview. */
-  async load(runId: string, source: DatasetSource): Promise<void> {
+  async load(requestId: string, source: DatasetSource): Promise<void> {
     let lastProgress = -Infinity;
     const onProgress = ({ bytesDone, bytesTotal }: { bytesDone: number; bytesTotal: number }) => {
       const now = performance.now();
       if (bytesDone < bytesTotal && now - lastProgress < PROGRESS_INTERVAL_MS) return;
       lastProgress = now;
-      this.post({ type: 'datasetProgress', runId, bytesDone, bytesTotal });
+      this.post({ type: 'datasetProgress', requestId, bytesDone, bytesTotal });
     };
     let loaded: LoadedDataset;
     const warnings: string[] = [];
@@ -70,20 +69,20 @@ export class DatasetCommands {
     }
     this.loaded = loaded;
     const preview = randomImages(loaded.pair.train, 0, DATASET_PREVIEW_COUNT);
-    this.post({ type: 'datasetLoaded', runId, dataset: describe(loaded), preview, warnings }, [
-      preview.pixels.buffer,
+    this.post({ type: 'datasetLoaded', requestId, dataset: describe(loaded), preview, warnings }, [
+      preview.data.buffer,
     ]);
   }
 
   /** Another random sample of the loaded training images. */
-  preview(runId: string, seed: number, count: number): void {
+  preview(requestId: string, seed: number, count: number): void {
     if (!this.loaded) throw new Error('previewDataset: no dataset is loaded; send loadDataset first');
     if (!Number.isSafeInteger(seed) || seed < 0)
       throw new Error(`previewDataset: seed ${seed} must be a non-negative integer`);
     if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW)
       throw new Error(`previewDataset: count ${count} must be an integer from 1 to ${MAX_PREVIEW}`);
     const preview = randomImages(this.loaded.pair.train, seed, count);
-    this.post({ type: 'datasetPreview', runId, seed, preview }, [preview.pixels.buffer]);
+    this.post({ type: 'datasetPreview', requestId, seed, preview }, [preview.data.buffer]);
   }
 }
 
@@ -110,6 +109,6 @@ export function randomImages(ds: Dataset, seed: number, count: number): ImageBat
     const j = i + rng.int(ds.count - i);
     [pool[i], pool[j]] = [pool[j], pool[i]];
   }
-  const pixels = sampleBatch(ds, pool.slice(0, n));
-  return { count: n, height: ds.height, width: ds.width, channels: ds.channels, pixels };
+  const data = sampleBatch(ds, pool.slice(0, n));
+  return { count: n, height: ds.height, width: ds.width, channels: ds.channels, data };
 }

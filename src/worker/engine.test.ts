@@ -28,44 +28,48 @@ describe('worker engine handshake', () => {
     expect(deps.initBackend).not.toHaveBeenCalled();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'error', code: 'protocol-version' });
-    expect((events[0] as { message: string }).message).toMatch(new RegExp(`version ${PROTOCOL_VERSION + 1}.*version ${PROTOCOL_VERSION}.*Reload`));
+    expect((events[0] as { message: string }).message).toMatch(
+      new RegExp(`version ${PROTOCOL_VERSION + 1}.*version ${PROTOCOL_VERSION}.*Reload`),
+    );
   });
 
   it('reports a backend that cannot start as an error event', async () => {
-    const { engine, events } = setup({ initBackend: async () => Promise.reject(new Error('no backend at all')) });
+    const { engine, events } = setup({
+      initBackend: async () => Promise.reject(new Error('no backend at all')),
+    });
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'auto' });
-    expect(events).toEqual([{ type: 'error', runId: undefined, code: 'backend', message: 'no backend at all' }]);
+    expect(events).toEqual([{ type: 'error', code: 'backend', message: 'no backend at all' }]);
   });
 });
 
 describe('worker engine commands', () => {
   it('refuses work before init', async () => {
     const { engine, events } = setup();
-    await engine.handle({ type: 'gpuCheck', runId: 'r1', size: 64, iterations: 2 });
-    expect(events).toEqual([expect.objectContaining({ type: 'error', runId: 'r1', code: 'not-initialised' })]);
+    await engine.handle({ type: 'gpuCheck', requestId: 'r1', size: 64, iterations: 2 });
+    expect(events).toEqual([expect.objectContaining({ type: 'error', requestId: 'r1', code: 'not-initialised' })]);
   });
 
   it('runs the GPU check and tags the result with the run id', async () => {
     const { engine, events } = setup();
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'auto' });
-    await engine.handle({ type: 'gpuCheck', runId: 'r2', size: 64, iterations: 2 });
-    expect(events[1]).toEqual({ type: 'gpuCheckResult', runId: 'r2', size: 64, iterations: 2, ms: 10, gflops: 3.5 });
+    await engine.handle({ type: 'gpuCheck', requestId: 'r2', size: 64, iterations: 2 });
+    expect(events[1]).toEqual({ type: 'gpuCheckResult', requestId: 'r2', size: 64, iterations: 2, ms: 10, gflops: 3.5 });
   });
 
   it('validates GPU check sizes, naming the limits', async () => {
     const { engine, events, deps } = setup();
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'auto' });
-    await engine.handle({ type: 'gpuCheck', runId: 'r3', size: 100_000, iterations: 2 });
+    await engine.handle({ type: 'gpuCheck', requestId: 'r3', size: 100_000, iterations: 2 });
     expect(deps.runGpuCheck).not.toHaveBeenCalled();
-    expect(events[1]).toMatchObject({ type: 'error', runId: 'r3', code: 'bad-command' });
+    expect(events[1]).toMatchObject({ type: 'error', requestId: 'r3', code: 'bad-command' });
     expect((events[1] as { message: string }).message).toContain('2048');
   });
 
   it('turns a failing check into an error event for that run', async () => {
     const { engine, events } = setup({ runGpuCheck: async () => Promise.reject(new Error('device lost')) });
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'auto' });
-    await engine.handle({ type: 'gpuCheck', runId: 'r4', size: 64, iterations: 1 });
-    expect(events[1]).toEqual({ type: 'error', runId: 'r4', code: 'internal', message: 'device lost' });
+    await engine.handle({ type: 'gpuCheck', requestId: 'r4', size: 64, iterations: 1 });
+    expect(events[1]).toEqual({ type: 'error', requestId: 'r4', code: 'internal', message: 'device lost' });
   });
 });
 

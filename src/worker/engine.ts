@@ -5,21 +5,22 @@
 import {
   PROTOCOL_VERSION,
   assertNever,
+  commandIds,
   type BackendInfo,
   type BackendRequest,
   type Command,
-  type WorkerEvent,
+  type Post,
 } from './protocol';
 import * as tf from '@tensorflow/tfjs';
 import { MemoryCheckpointStore } from '../training/checkpointStore';
 import { DatasetCommands, type DatasetDeps } from './datasetCommands';
 import { ModelCommands } from './modelCommands';
 import { ModelSlot } from './modelSlot';
-import { TrainingController, type TrainingDeps } from './trainingController';
+import { TrainingController } from './trainingController';
+import type { TrainingDeps } from './trainingRun';
 import { MemoryClassifierCache, type ClassifierCache } from '../quality/classifierCache';
 import { ScoreCommands } from './scoreCommands';
 
-export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export interface EngineDeps {
   initBackend(requested: BackendRequest): Promise<BackendInfo>;
@@ -79,7 +80,7 @@ export class Engine {
     } catch (e) {
       this.post({
         type: 'error',
-        runId: 'runId' in cmd ? cmd.runId : undefined,
+        ...commandIds(cmd),
         code: cmd.type === 'init' ? 'backend' : 'internal',
         message: (e as Error).message ?? String(e),
       });
@@ -101,35 +102,42 @@ export class Engine {
         this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION, backend: this.backend });
         return;
       case 'gpuCheck': {
-        if (!this.requireReady(cmd.runId)) return;
+        if (!this.requireReady(cmd)) return;
         const { size, iterations } = cmd;
-        if (!Number.isInteger(size) || size < 16 || size > MAX_GPU_CHECK_SIZE || !Number.isInteger(iterations) || iterations < 1 || iterations > 100) {
+        if (
+          !Number.isInteger(size) ||
+          size < 16 ||
+          size > MAX_GPU_CHECK_SIZE ||
+          !Number.isInteger(iterations) ||
+          iterations < 1 ||
+          iterations > 100
+        ) {
           this.post({
             type: 'error',
-            runId: cmd.runId,
+            requestId: cmd.requestId,
             code: 'bad-command',
             message: `gpuCheck: size must be an integer in [16, ${MAX_GPU_CHECK_SIZE}] and iterations in [1, 100]; got size ${size}, iterations ${iterations}.`,
           });
           return;
         }
         const r = await this.deps.runGpuCheck(size, iterations);
-        this.post({ type: 'gpuCheckResult', runId: cmd.runId, size, iterations, ms: r.ms, gflops: r.gflops });
+        this.post({ type: 'gpuCheckResult', requestId: cmd.requestId, size, iterations, ms: r.ms, gflops: r.gflops });
         return;
       }
       case 'sample':
-        if (this.requireReady(cmd.runId))
-          await this.models.run(cmd.runId, () => this.models.sample(cmd.runId, cmd.options, cmd.weights));
+        if (this.requireReady(cmd))
+          await this.models.run(cmd.requestId, () => this.models.sample(cmd.requestId, cmd.options, cmd.weights));
         return;
       case 'cancel':
-        if (!this.models.cancel(cmd.runId)) this.scores.cancel(cmd.runId);
+        if (!this.models.cancel(cmd.requestId)) this.scores.cancel(cmd.requestId);
         return;
       case 'importModel':
-        if (this.requireReady(cmd.runId))
-          await this.models.run(cmd.runId, () => this.models.importModel(cmd.runId, cmd.files));
+        if (this.requireReady(cmd))
+          await this.models.run(cmd.requestId, () => this.models.importModel(cmd.requestId, cmd.files));
         return;
       case 'exportPipeline':
-        if (this.requireReady(cmd.runId))
-          await this.models.run(cmd.runId, () => this.models.exportPipeline(cmd.runId));
+        if (this.requireReady(cmd))
+          await this.models.run(cmd.requestId, () => this.models.exportPipeline(cmd.requestId));
         return;
       case 'loadDataset':
       case 'previewDataset':
@@ -142,23 +150,28 @@ export class Engine {
       case 'previewNow':
       case 'exportRun':
       case 'importRun':
-        if (this.requireReady(cmd.runId)) await this.training.handle(cmd);
+        if (this.requireReady(cmd)) await this.training.handle(cmd);
         return;
       case 'listCheckpoints':
       case 'deleteCheckpoint':
         await this.training.handle(cmd);
         return;
       case 'score':
-        if (this.requireReady(cmd.runId)) await this.scores.run(cmd.runId, cmd.options);
+        if (this.requireReady(cmd)) await this.scores.run(cmd.requestId, cmd.options);
         return;
       default:
         assertNever(cmd);
     }
   }
 
-  private requireReady(runId: string): boolean {
+  private requireReady(cmd: Command): boolean {
     if (this.backend) return true;
-    this.post({ type: 'error', runId, code: 'not-initialised', message: 'The worker has not been initialised: send init first.' });
+    this.post({
+      type: 'error',
+      ...commandIds(cmd),
+      code: 'not-initialised',
+      message: 'The worker has not been initialised: send init first.',
+    });
     return false;
   }
 }

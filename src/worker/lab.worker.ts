@@ -56,7 +56,7 @@ const engine = new Engine(
     },
     runGpuCheck,
     training: {
-      store: new IdbCheckpointStore(indexedDB, faults),
+      store: new IdbCheckpointStore(faults),
       recoverFromDeviceLoss,
       // Fault mode runs its armed faults where the loop yields between steps.
       ...(faults && {
@@ -67,7 +67,7 @@ const engine = new Engine(
       }),
     },
     datasets: { decodeImage: browserDecodeImage },
-    classifierCache: new IndexedDbClassifierCache(indexedDB),
+    classifierCache: new IndexedDbClassifierCache(),
   },
 );
 

@@ -62,10 +62,10 @@ beforeAll(async () => {
 describe('importModel', () => {
   it('loads a pipeline zip and reports its config, size, scheduler and compatibility', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'i1', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'i1', files: zipOf(goodDict) });
     const [loaded] = of('modelLoaded');
     expect(of('error')).toEqual([]);
-    expect(loaded.runId).toBe('i1');
+    expect(loaded.requestId).toBe('i1');
     expect(loaded.model).toMatchObject({
       origin: 'imported',
       source: ['tiny-pipeline.zip'],
@@ -101,7 +101,7 @@ describe('importModel', () => {
     const { engine, of } = await ready();
     await engine.handle({
       type: 'importModel',
-      runId: 'i2',
+      requestId: 'i2',
       files: filesOf(new Map([...files].map(([p, b]) => [`ddpm-cifar10-32/${p}`, b]))),
     });
     const [loaded] = of('modelLoaded');
@@ -119,7 +119,7 @@ describe('importModel', () => {
     const { engine, of } = await ready();
     await engine.handle({
       type: 'importModel',
-      runId: 'i3',
+      requestId: 'i3',
       files: filesOf(
         new Map([
           ['config.json', files.get('unet/config.json')!],
@@ -134,16 +134,16 @@ describe('importModel', () => {
 
   it('names every missing, unexpected and mis-shaped tensor at once and keeps the previous model', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'ok', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'ok', files: zipOf(goodDict) });
     const before = engine.modelSlot.current();
     const bad: StateDict = new Map(goodDict);
     bad.delete('conv_out.bias');
     bad.set('extra.weight', { shape: [1], data: new Float32Array(1) });
     bad.set('conv_in.weight', { shape: [8, 3, 1, 1], data: new Float32Array(24) });
     const tensorsBefore = tf.memory().numTensors;
-    await engine.handle({ type: 'importModel', runId: 'bad', files: zipOf(bad) });
+    await engine.handle({ type: 'importModel', requestId: 'bad', files: zipOf(bad) });
     const [error] = of('error');
-    expect(error).toMatchObject({ runId: 'bad', code: 'bad-model' });
+    expect(error).toMatchObject({ requestId: 'bad', code: 'bad-model' });
     expect(error.message).toMatch(/^importModel: state dict does not match the config/);
     expect(error.message).toMatch(/1 missing: conv_out.bias/);
     expect(error.message).toMatch(/1 unexpected: extra.weight/);
@@ -153,20 +153,40 @@ describe('importModel', () => {
     expect(of('modelLoaded')).toHaveLength(1);
   });
 
+  it('refuses weights holding NaN or Infinity and a config past the model limits, building nothing', async () => {
+    const { engine, of } = await ready();
+    const nan: StateDict = new Map(goodDict);
+    const bias = goodDict.get('conv_out.bias')!;
+    nan.set('conv_out.bias', { shape: bias.shape, data: bias.data.map(() => NaN) });
+    const tensorsBefore = tf.memory().numTensors;
+    await engine.handle({ type: 'importModel', requestId: 'nan', files: zipOf(nan) });
+    const wide = { ...SMALL_UNET_CONFIG, block_out_channels: [4096, 4096], norm_num_groups: 32 };
+    await engine.handle({ type: 'importModel', requestId: 'wide', files: zipOf(goodDict, wide) });
+    const [nanError, wideError] = of('error');
+    expect(nanError).toMatchObject({ requestId: 'nan', code: 'bad-model' });
+    expect(nanError.message).toMatch(
+      /^importModel: the weights hold NaN or Infinity in 1 tensor\(s\): conv_out\.bias/,
+    );
+    expect(wideError).toMatchObject({ requestId: 'wide', code: 'bad-model' });
+    expect(wideError.message).toMatch(/over the limit of 150,000,000 \(MODEL_LIMITS\.maxParameters\)/);
+    expect(engine.modelSlot.current()).toBeNull();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
   it('reports unreadable bundles and bad configs as bad-model, naming the file or key', async () => {
     const { engine, of } = await ready();
     await engine.handle({
       type: 'importModel',
-      runId: 'z',
+      requestId: 'z',
       files: [{ name: 'x.zip', bytes: new ArrayBuffer(10) }],
     });
     await engine.handle({
       type: 'importModel',
-      runId: 's',
+      requestId: 's',
       files: zipOf(goodDict, SMALL_UNET_CONFIG, { _class_name: 'DDPMScheduler', beta_schedule: 'cosine' }),
     });
     const [zip, sched] = of('error');
-    expect(zip).toMatchObject({ runId: 'z', code: 'bad-model' });
+    expect(zip).toMatchObject({ requestId: 'z', code: 'bad-model' });
     expect(zip.message).toMatch(/^importModel: x\.zip/);
     expect(sched.message).toMatch(/beta_schedule = "cosine"/);
     expect(engine.modelSlot.current()).toBeNull();
@@ -176,9 +196,9 @@ describe('importModel', () => {
     const { engine } = await ready();
     const trained = new UNet(SMALL_UNET_CONFIG, { seed: 1 });
     engine.modelSlot.set({ model: trained, scheduler: null, origin: { kind: 'trained', runId: 'train-1' } });
-    await engine.handle({ type: 'importModel', runId: 'a', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'a', files: zipOf(goodDict) });
     const first = engine.modelSlot.current()!.model;
-    await engine.handle({ type: 'importModel', runId: 'b', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'b', files: zipOf(goodDict) });
     expect(trained.variable('conv_in.weight').isDisposed).toBe(false);
     expect(() => first.variable('conv_in.weight')).toThrow(/no parameter/);
     trained.dispose();
@@ -188,10 +208,10 @@ describe('importModel', () => {
 describe('sample', () => {
   it('streams throttled progress, frames in transferred chunks, then the images', async () => {
     const { engine, sent, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'm', files: zipOf(goodDict) });
     await engine.handle({
       type: 'sample',
-      runId: 's1',
+      requestId: 's1',
       options: {
         sampler: 'ddim',
         numInferenceSteps: 6,
@@ -201,7 +221,7 @@ describe('sample', () => {
     });
     expect(of('error')).toEqual([]);
     const progress = of('sampleProgress');
-    expect(progress.at(-1)).toEqual({ type: 'sampleProgress', runId: 's1', done: 6, total: 6 });
+    expect(progress.at(-1)).toEqual({ type: 'sampleProgress', requestId: 's1', done: 6, total: 6 });
     const chunks = sent.filter((s) => s.event.type === 'sampleFrames');
     const frames = chunks.flatMap((c) => (c.event as Extract<WorkerEvent, { type: 'sampleFrames' }>).frames);
     expect(frames.map((f) => f.step)).toEqual([0, 2, 4]);
@@ -216,7 +236,7 @@ describe('sample', () => {
     }
     expect(frames.every((f) => f.xt.byteLength === 2 * 8 * 8 * 3)).toBe(true);
     const done = sent.at(-1)!;
-    expect(done.event).toMatchObject({ type: 'sampleDone', runId: 's1', frameStride: 2, frameCount: 3 });
+    expect(done.event).toMatchObject({ type: 'sampleDone', requestId: 's1', frameStride: 2, frameCount: 3 });
     const d = done.event as Extract<WorkerEvent, { type: 'sampleDone' }>;
     expect(d.images.byteLength).toBe(2 * 8 * 8 * 3);
     expect(done.transfer).toEqual([d.images]);
@@ -226,23 +246,23 @@ describe('sample', () => {
 
   it('stops on cancel, refuses a second run meanwhile, and reports both', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'm', files: zipOf(goodDict) });
     const tensorsBefore = tf.memory().numTensors;
     const run = engine.handle({
       type: 'sample',
-      runId: 'long',
+      requestId: 'long',
       options: { sampler: 'ddpm', numInferenceSteps: 100, numImages: 1 },
     });
     await engine.handle({
       type: 'sample',
-      runId: 'second',
+      requestId: 'second',
       options: { sampler: 'ddpm', numInferenceSteps: 2 },
     });
-    await engine.handle({ type: 'importModel', runId: 'during', files: zipOf(goodDict) });
-    await engine.handle({ type: 'cancel', runId: 'long' });
+    await engine.handle({ type: 'importModel', requestId: 'during', files: zipOf(goodDict) });
+    await engine.handle({ type: 'cancel', requestId: 'long' });
     await run;
     const errors = of('error');
-    expect(errors.map((e) => [e.runId, e.code])).toEqual([
+    expect(errors.map((e) => [e.requestId, e.code])).toEqual([
       ['second', 'busy'],
       ['during', 'busy'],
       ['long', 'cancelled'],
@@ -254,15 +274,15 @@ describe('sample', () => {
 
   it('answers bad options with bad-command naming the option, and no model with no-model', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'sample', runId: 'n', options: { sampler: 'ddim', numInferenceSteps: 2 } });
-    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
-    await engine.handle({ type: 'sample', runId: 'b', options: { sampler: 'ddim', numInferenceSteps: 101 } });
+    await engine.handle({ type: 'sample', requestId: 'n', options: { sampler: 'ddim', numInferenceSteps: 2 } });
+    await engine.handle({ type: 'importModel', requestId: 'm', files: zipOf(goodDict) });
+    await engine.handle({ type: 'sample', requestId: 'b', options: { sampler: 'ddim', numInferenceSteps: 101 } });
     await engine.handle({
       type: 'sample',
-      runId: 'c',
+      requestId: 'c',
       options: { sampler: 'ddim', numInferenceSteps: 2, numImages: 0 },
     });
-    expect(of('error').map((e) => [e.runId, e.code])).toEqual([
+    expect(of('error').map((e) => [e.requestId, e.code])).toEqual([
       ['n', 'no-model'],
       ['b', 'bad-command'],
       ['c', 'bad-command'],
@@ -275,12 +295,12 @@ describe('sample', () => {
 describe('sample: weights and variance type', () => {
   it('offers an import no choice of weights and names why when one is asked for', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
+    await engine.handle({ type: 'importModel', requestId: 'm', files: zipOf(goodDict) });
     expect(of('modelLoaded')[0].model.weights).toEqual([]);
     const options = { sampler: 'ddim', numInferenceSteps: 1, numImages: 1 } as const;
-    await engine.handle({ type: 'sample', runId: 'e', options, weights: 'ema' });
-    await engine.handle({ type: 'sample', runId: 'x', options, weights: 'best' as never });
-    expect(of('error').map((e) => [e.runId, e.code, e.message])).toEqual([
+    await engine.handle({ type: 'sample', requestId: 'e', options, weights: 'ema' });
+    await engine.handle({ type: 'sample', requestId: 'x', options, weights: 'best' as never });
+    expect(of('error').map((e) => [e.requestId, e.code, e.message])).toEqual([
       [
         'e',
         'bad-command',
@@ -292,15 +312,15 @@ describe('sample: weights and variance type', () => {
 
   it('overrides the stored variance_type for one run: σ_t in the frames changes, the scheduler does not', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
-    const sigmas = async (runId: string, varianceType?: 'fixed_small' | 'fixed_large') => {
+    await engine.handle({ type: 'importModel', requestId: 'm', files: zipOf(goodDict) });
+    const sigmas = async (requestId: string, varianceType?: 'fixed_small' | 'fixed_large') => {
       await engine.handle({
         type: 'sample',
-        runId,
+        requestId,
         options: { sampler: 'ddpm', numInferenceSteps: 4, numImages: 1, varianceType },
       });
       return of('sampleFrames')
-        .filter((e) => e.runId === runId)
+        .filter((e) => e.requestId === requestId)
         .flatMap((e) => e.frames.map((f) => f.sigma));
     };
     // SCHEDULE stores fixed_large (σ² = β); fixed_small (σ² = β̃ < β) shrinks every noisy step.
@@ -317,8 +337,8 @@ describe('sample: weights and variance type', () => {
 describe('exportPipeline', () => {
   it('writes a diffusers pipeline zip that imports back to the same weights and schedule', async () => {
     const { engine, sent, of } = await ready();
-    await engine.handle({ type: 'importModel', runId: 'm', files: zipOf(goodDict) });
-    await engine.handle({ type: 'exportPipeline', runId: 'e' });
+    await engine.handle({ type: 'importModel', requestId: 'm', files: zipOf(goodDict) });
+    await engine.handle({ type: 'exportPipeline', requestId: 'e' });
     const last = sent.at(-1)!;
     const [ready1] = of('exportReady');
     expect(ready1.fileName).toBe('tiny-pipeline-pipeline.zip');
@@ -335,13 +355,13 @@ describe('exportPipeline', () => {
 
   it('refuses the lab-only BatchNorm model with the reason, and answers no-model before any model', async () => {
     const { engine, of } = await ready();
-    await engine.handle({ type: 'exportPipeline', runId: 'none' });
+    await engine.handle({ type: 'exportPipeline', requestId: 'none' });
     const bn = new UNet({ ...SMALL_UNET_CONFIG, lab_norm_after_conv_in: 'batch' }, { seed: 2 });
     engine.modelSlot.set({ model: bn, scheduler: null, origin: { kind: 'trained', runId: 'r' } });
-    await engine.handle({ type: 'exportPipeline', runId: 'bn' });
+    await engine.handle({ type: 'exportPipeline', requestId: 'bn' });
     const [none, refused] = of('error');
-    expect(none).toMatchObject({ runId: 'none', code: 'no-model' });
-    expect(refused).toMatchObject({ runId: 'bn', code: 'export-refused' });
+    expect(none).toMatchObject({ requestId: 'none', code: 'no-model' });
+    expect(refused).toMatchObject({ requestId: 'bn', code: 'export-refused' });
     expect(refused.message).toMatch(/lab_norm_after_conv_in = "batch"/);
     expect(of('exportReady')).toEqual([]);
     bn.dispose();

@@ -11,16 +11,15 @@ import {
 } from '../diffusion';
 import { readModelBundle, writePipelineZip } from '../io/pipeline';
 import { unetConfigToJson, parseUNetConfig } from '../model/config';
-import { paramSpecs, planUNet } from '../model/plan';
-import { StateDictError, checkStateDict, isClean, type StateDict } from '../model/stateDict';
+import { checkWeightsForConfig } from '../model/limits';
+import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
 import { SampleCancelledError, sample } from '../sampling/runner';
 import { SampleOptionsError, type FrameFormat, type SampleOptions } from '../sampling/options';
 import type { ImageShape, SampleFrame } from '../sampling/frames';
 import { weightChoices, type ModelSlot, type SlotEntry } from './modelSlot';
-import type { ErrorCode, FrameMessage, ModelFile, ModelSummary, WeightChoice, WorkerEvent } from './protocol';
+import type { ErrorCode, FrameMessage, ModelFile, ModelSummary, Post, WeightChoice } from './protocol';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** The UI needs ~10–20 progress updates a second, not one per step. */
 const PROGRESS_INTERVAL_MS = 50;
@@ -64,7 +63,7 @@ export function modelSummary(entry: SlotEntry, warnings: string[] = []): ModelSu
 
 /** Handles the model commands for one engine; at most one sampling run at a time. */
 export class ModelCommands {
-  private active: { runId: string; signal: { aborted: boolean } } | null = null;
+  private active: { requestId: string; signal: { aborted: boolean } } | null = null;
 
   constructor(
     private readonly post: Post,
@@ -72,23 +71,23 @@ export class ModelCommands {
   ) {}
 
   /** Runs a command, turning any failure into one `error` event for its run. */
-  async run(runId: string, work: () => Promise<void>): Promise<void> {
+  async run(requestId: string, work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (e) {
-      this.post({ type: 'error', runId, code: codeOf(e), message: (e as Error).message ?? String(e) });
+      this.post({ type: 'error', requestId, code: codeOf(e), message: (e as Error).message ?? String(e) });
     }
   }
 
   /** Stops the active sampling run with this id; returns whether there was one. */
-  cancel(runId: string): boolean {
-    if (this.active?.runId !== runId) return false;
+  cancel(requestId: string): boolean {
+    if (this.active?.requestId !== requestId) return false;
     this.active.signal.aborted = true;
     return true;
   }
 
   /** Samples with the current model's `weights` (default: its EMA where it has one). */
-  async sample(runId: string, options: SampleOptions, weights?: WeightChoice): Promise<void> {
+  async sample(requestId: string, options: SampleOptions, weights?: WeightChoice): Promise<void> {
     const entry = this.slot.current();
     if (!entry)
       throw new CommandError(
@@ -99,23 +98,23 @@ export class ModelCommands {
     if (this.active) {
       throw new CommandError(
         'busy',
-        `sample: run ${this.active.runId} is still sampling; cancel it or wait for sampleDone`,
+        `sample: request ${this.active.requestId} is still sampling; cancel it or wait for sampleDone`,
       );
     }
     const signal = { aborted: false };
-    this.active = { runId, signal };
+    this.active = { requestId, signal };
     try {
-      await this.sampleWith(runId, model, entry, options, signal);
+      await this.sampleWith(requestId, model, entry, options, signal);
     } finally {
       this.active = null;
     }
   }
 
-  async importModel(runId: string, files: ModelFile[]): Promise<void> {
+  async importModel(requestId: string, files: ModelFile[]): Promise<void> {
     if (this.active) {
       throw new CommandError(
         'busy',
-        `importModel: run ${this.active.runId} is sampling; cancel it before loading another model`,
+        `importModel: request ${this.active.requestId} is sampling; cancel it before loading another model`,
       );
     }
     if (
@@ -130,10 +129,10 @@ export class ModelCommands {
     const { entry, warnings } = loadEntry(files);
     const previous = this.slot.set(entry);
     if (previous?.origin.kind === 'imported') previous.model.dispose();
-    this.post({ type: 'modelLoaded', runId, model: modelSummary(entry, warnings) });
+    this.post({ type: 'modelLoaded', requestId, model: modelSummary(entry, warnings) });
   }
 
-  async exportPipeline(runId: string): Promise<void> {
+  async exportPipeline(requestId: string): Promise<void> {
     const entry = this.slot.current();
     if (!entry)
       throw new CommandError(
@@ -155,11 +154,11 @@ export class ModelCommands {
       metadata: { producer: 'diffusion-lab' },
     });
     const buffer = bytes.buffer as ArrayBuffer;
-    this.post({ type: 'exportReady', runId, fileName: exportName(entry), bytes: buffer }, [buffer]);
+    this.post({ type: 'exportReady', requestId, fileName: exportName(entry), bytes: buffer }, [buffer]);
   }
 
   private async sampleWith(
-    runId: string,
+    requestId: string,
     model: UNet,
     entry: SlotEntry,
     options: SampleOptions,
@@ -173,7 +172,7 @@ export class ModelCommands {
     const flush = () => {
       if (pending.length === 0 || !header) return;
       const transfer = pending.flatMap((f) => [f.xt, f.x0, f.eps]);
-      this.post({ type: 'sampleFrames', runId, ...header, frames: pending }, transfer);
+      this.post({ type: 'sampleFrames', requestId, ...header, frames: pending }, transfer);
       pending = [];
       pendingBytes = 0;
       lastFlush = performance.now();
@@ -187,7 +186,7 @@ export class ModelCommands {
         const now = performance.now();
         if (done < total && now - lastProgress < PROGRESS_INTERVAL_MS) return;
         lastProgress = now;
-        this.post({ type: 'sampleProgress', runId, done, total });
+        this.post({ type: 'sampleProgress', requestId, done, total });
       },
       onFrame: (frame) => {
         pending.push(toMessage(frame));
@@ -198,7 +197,7 @@ export class ModelCommands {
     flush();
     const images = result.images.buffer as ArrayBuffer;
     const { shape, timesteps, frameStride, frameCount, timing } = result;
-    this.post({ type: 'sampleDone', runId, images, shape, timesteps, frameStride, frameCount, timing }, [
+    this.post({ type: 'sampleDone', requestId, images, shape, timesteps, frameStride, frameCount, timing }, [
       images,
     ]);
   }
@@ -252,8 +251,7 @@ function loadEntry(files: ModelFile[]): { entry: SlotEntry; warnings: string[] }
       ? parseSchedulerConfig(bundle.schedulerConfig)
       : null;
     const dict: StateDict = bundle.tensors;
-    const report = checkStateDict(paramSpecs(planUNet(config)), dict);
-    if (!isClean(report)) throw new StateDictError(report);
+    const report = checkWeightsForConfig(config, dict);
     const warnings = [...bundle.warnings];
     if (!scheduler) warnings.push("sampling uses the paper's schedule (linear betas 1e-4..0.02, T = 1000)");
     if (report.legacyRenamed > 0) {

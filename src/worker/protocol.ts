@@ -5,8 +5,11 @@
  * unions on `type`, so a `switch` with `assertNever` catches a forgotten case at compile time.
  * The protocol version is checked once, in the `init` → `ready` handshake: a UI and a worker from
  * different builds (a stale cached worker) fail loudly instead of misreading each other.
- * Work that streams (training, sampling, benchmarks) carries a `runId`, so the UI can drop events
- * of a run it has cancelled.
+ * Two ids, one meaning each: a **request** (a command answered by one result event or one `error`,
+ * with progress events between) carries the page's `requestId`, and every event about it carries
+ * the same id (the page's `LabClient.request` resolves, rejects and reports progress by it). The
+ * training **run** is not a request: its commands (`train`, `pause`, …) and its streamed events
+ * (`trainState`, `trainProgress`, …) carry the run's `runId`.
  */
 
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
@@ -17,8 +20,12 @@ import type { SampleScore, ScoreOptions } from '../quality/scoreTypes';
 
 export type * from './trainingProtocol';
 
-/** 2: the training commands and events of trainingProtocol.ts. 3: sample's weights choice, ModelSummary.weights. */
-export const PROTOCOL_VERSION = 3;
+/**
+ * 2: the training commands and events of trainingProtocol.ts. 3: sample's weights choice,
+ * ModelSummary.weights. 4: exportRun's format (the PyTorch project). 5: requests carry
+ * `requestId`, the training run `runId`.
+ */
+export const PROTOCOL_VERSION = 5;
 
 /** Compute backends the lab can run on, in order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
@@ -47,24 +54,27 @@ export interface AdapterInfo {
 
 export type Command =
   | { type: 'init'; protocolVersion: number; backend: BackendRequest }
-  | { type: 'gpuCheck'; runId: string; size: number; iterations: number }
+  | { type: 'gpuCheck'; requestId: string; size: number; iterations: number }
   /**
    * Samples from the current model (see `sampleProgress`, `sampleFrames`, `sampleDone`) with the
    * weights chosen (default: the EMA where the model has one; see `ModelSummary.weights`).
    */
-  | { type: 'sample'; runId: string; options: SampleOptions; weights?: WeightChoice }
-  /** Stops a run at its next step; it ends with `error {code: 'cancelled'}`. Unknown runs are ignored. */
-  | { type: 'cancel'; runId: string }
+  | { type: 'sample'; requestId: string; options: SampleOptions; weights?: WeightChoice }
+  /**
+   * Stops a sample or score request at its next step; it ends with `error {code: 'cancelled'}`.
+   * Unknown requests are ignored (it may have finished).
+   */
+  | { type: 'cancel'; requestId: string }
   /** Loads a model from user files (what `src/io` reads); answered by `modelLoaded`. */
-  | { type: 'importModel'; runId: string; files: ModelFile[] }
+  | { type: 'importModel'; requestId: string; files: ModelFile[] }
   /** Zips the current model as a diffusers pipeline; answered by `exportReady`. */
-  | { type: 'exportPipeline'; runId: string }
+  | { type: 'exportPipeline'; requestId: string }
   /**
    * Scores N samples of the current model against N held-out images of the loaded dataset
    * (see `scoreProgress`, `scoreDone`); `cancel` stops it. The first score of a dataset trains
    * the score's classifier, later ones load it from IndexedDB.
    */
-  | { type: 'score'; runId: string; options: ScoreOptions }
+  | { type: 'score'; requestId: string; options: ScoreOptions }
   | TrainingCommand;
 
 /** A trained run's two sets of weights: the exponential moving average (as the paper samples) or the raw ones. */
@@ -121,17 +131,17 @@ export type WorkerEvent =
   | { type: 'ready'; protocolVersion: number; backend: BackendInfo }
   | {
       type: 'gpuCheckResult';
-      runId: string;
+      requestId: string;
       size: number;
       iterations: number;
       ms: number;
       gflops: number;
     }
-  | { type: 'sampleProgress'; runId: string; done: number; total: number }
+  | { type: 'sampleProgress'; requestId: string; done: number; total: number }
   /** Recorded frames in order, a chunk at a time; every `frameStride`-th step is recorded. */
   | {
       type: 'sampleFrames';
-      runId: string;
+      requestId: string;
       shape: ImageShape;
       format: FrameFormat;
       frameStride: number;
@@ -140,7 +150,7 @@ export type WorkerEvent =
   /** The final images as uint8 NHWC ([-1, 1] → 0..255), sent after the last `sampleFrames`. */
   | {
       type: 'sampleDone';
-      runId: string;
+      requestId: string;
       images: ArrayBuffer;
       shape: ImageShape;
       timesteps: number[];
@@ -148,22 +158,51 @@ export type WorkerEvent =
       frameCount: number;
       timing: { totalMs: number; msPerStep: number };
     }
-  | { type: 'modelLoaded'; runId: string; model: ModelSummary }
-  | { type: 'exportReady'; runId: string; fileName: string; bytes: ArrayBuffer }
+  /** The current model changed: answering `importModel` (with its `requestId`), or a training run's weights (without). */
+  | { type: 'modelLoaded'; requestId?: string; model: ModelSummary }
+  | { type: 'exportReady'; requestId: string; fileName: string; bytes: ArrayBuffer }
   /** `classifier`: training the score's classifier (cache miss only); `sampling`: steps over all sampling runs. */
-  | { type: 'scoreProgress'; runId: string; phase: 'classifier' | 'sampling'; done: number; total: number }
+  | { type: 'scoreProgress'; requestId: string; phase: 'classifier' | 'sampling'; done: number; total: number }
   /** The numbers, with `label` to show beside the FCD ("not comparable to Inception FID"). */
   | {
       type: 'scoreDone';
-      runId: string;
+      requestId: string;
       score: SampleScore;
       label: string;
       classifierCached: boolean;
       warnings: string[];
       totalMs: number;
     }
-  | { type: 'error'; runId?: string; code: ErrorCode; message: string }
+  /** A request failed (`requestId`), the training run reports a problem (`runId`), or neither: the worker's own. */
+  | { type: 'error'; requestId?: string; runId?: string; code: ErrorCode; message: string }
   | TrainingEvent;
+
+/** A command answered by one result event (or one `error`): what the page sends with `LabClient.request`. */
+export type RequestCommand = Extract<Command, { requestId: string }>;
+
+/** The event that ends each request; every other event with its `requestId` is progress. */
+export const RESULT_OF = {
+  gpuCheck: 'gpuCheckResult',
+  sample: 'sampleDone',
+  score: 'scoreDone',
+  importModel: 'modelLoaded',
+  exportPipeline: 'exportReady',
+  loadDataset: 'datasetLoaded',
+  previewDataset: 'datasetPreview',
+  exportRun: 'runExported',
+  importRun: 'runImported',
+} as const satisfies Record<Exclude<RequestCommand['type'], 'cancel'>, WorkerEvent['type']>;
+
+/** The ids a command carries, for the `error` that answers it when it fails. */
+export function commandIds(cmd: Command): { requestId?: string; runId?: string } {
+  return {
+    ...('requestId' in cmd && { requestId: cmd.requestId }),
+    ...('runId' in cmd && { runId: cmd.runId }),
+  };
+}
+
+/** How the worker side sends an event: the message, and the buffers it transfers instead of copying. */
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /**
  * `bad-config`: a run config failed validation (the message lists each field). `dataset`: no

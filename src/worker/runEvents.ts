@@ -3,11 +3,9 @@
  * metrics (every step's points since the last event), and preview grids.
  */
 import { previewGrid } from '../training/preview';
-import type { TrainReason, TrainStatus, WorkerEvent } from './protocol';
-import type { TrainingDeps } from './trainingController';
-import type { Run } from './trainingRun';
+import type { Post, TrainReason, TrainStatus } from './protocol';
+import type { Run, TrainingDeps } from './trainingRun';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export class RunEvents {
   constructor(
@@ -48,8 +46,9 @@ export class RunEvents {
   /** A grid of fixed-seed samples from the run's sampling weights, its pixels transferred. */
   async preview(run: Run): Promise<void> {
     const { grid, usedEma } = await previewGrid(run.trainer);
+    run.lastPreviewMs = this.deps.now();
     this.post({ type: 'trainPreview', runId: run.runId, step: run.trainer.step, usedEma, grid }, [
-      grid.pixels.buffer,
+      grid.data.buffer,
     ]);
   }
 }

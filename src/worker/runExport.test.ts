@@ -1,36 +1,14 @@
 import { presetRunConfig } from '../config';
 import { resolveSchedulerConfig } from '../diffusion';
 import { readZip } from '../io/zip';
-import { lossPerTColumns, metricsCsv, runZip } from './runExport';
+import { runZip } from './runExport';
 
 const points = [
-  { step: 1, loss: 0.5, smoothedLoss: 0.5, gradNorm: 2, lr: 1e-5 },
-  { step: 2, loss: 0.25, smoothedLoss: 0.375, gradNorm: 1.5, lr: 2e-5 },
+  { step: 1, loss: 0.5, smoothedLoss: 0.5, gradNorm: 2, lr: 1e-5, emaDecay: 1e-10 },
+  { step: 2, loss: 0.25, smoothedLoss: 0.375, gradNorm: 1.5, lr: 2e-5, emaDecay: 0.999 },
 ];
 
 describe('run export', () => {
-  it('names the loss-per-t columns by the integer t each bucket holds', () => {
-    expect(lossPerTColumns(1000, 20).slice(0, 2)).toEqual(['loss_t_0_49', 'loss_t_50_99']);
-    expect(lossPerTColumns(1000, 20).at(-1)).toBe('loss_t_950_999');
-    // T not divisible by the bucket count: ⌊t·3/10⌋ puts t = 0..3 in 0, 4..6 in 1, 7..9 in 2.
-    expect(lossPerTColumns(10, 3)).toEqual(['loss_t_0_3', 'loss_t_4_6', 'loss_t_7_9']);
-  });
-
-  it('writes a header and one row per point, the loss-per-t means on the last row only', () => {
-    const csv = metricsCsv(points, { numTrainTimesteps: 10, mean: [0.125, null, 3], count: [2, 0, 1] });
-    expect(csv).toBe(
-      [
-        'step,loss,smoothed_loss,lr,grad_norm,loss_t_0_3,loss_t_4_6,loss_t_7_9',
-        '1,0.5,0.5,0.00001,2,,,',
-        '2,0.25,0.375,0.00002,1.5,0.125,,3',
-        '',
-      ].join('\n'),
-    );
-    expect(metricsCsv([], { numTrainTimesteps: 10, mean: [null], count: [0] })).toBe(
-      'step,loss,smoothed_loss,lr,grad_norm,loss_t_0_9\n',
-    );
-  });
-
   it('zips the config, the scheduler config, the CSV and the checkpoint bytes', () => {
     const config = presetRunConfig('tiny');
     const checkpoint = new Uint8Array([1, 2, 3]);
@@ -54,9 +32,10 @@ describe('run export', () => {
       _class_name: 'DDPMScheduler',
       num_train_timesteps: 10,
     });
-    expect(new TextDecoder().decode(zip.get('metrics.csv')).split('\n')[2]).toBe(
-      '2,0.25,0.375,0.00002,1.5,0.1',
-    );
+    const csv = new TextDecoder().decode(zip.get('metrics.csv')).split('\n');
+    expect(csv[0]).toBe('step,loss,smoothed_loss,lr,grad_norm,ema_decay,loss_t_0_9');
+    expect(csv[1]).toBe('1,0.5,0.5,0.00001,2,1e-10,');
+    expect(csv[2]).toBe('2,0.25,0.375,0.00002,1.5,0.999,0.1');
     expect(zip.get('checkpoint.safetensors')).toEqual(checkpoint);
   });
 });

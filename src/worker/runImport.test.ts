@@ -15,7 +15,7 @@ beforeAll(async () => {
 /** An engine with the dataset loaded. */
 async function withDataset(store = new MemoryCheckpointStore()) {
   const engine = await setup({ store });
-  await engine.send({ type: 'loadDataset', runId: 'd', source: { kind: 'files', files: datasetFiles() } });
+  await engine.send({ type: 'loadDataset', requestId: 'd', source: { kind: 'files', files: datasetFiles() } });
   await engine.waitFor('datasetLoaded');
   return engine;
 }
@@ -25,7 +25,7 @@ async function exportedRun() {
   const trainer = await withDataset();
   await trainer.send({ type: 'train', runId: 'run', config: config({ training: { targetSteps: 2 } }) });
   await trainer.waitFor('trainState', (e) => e.reason?.code === 'target-reached');
-  await trainer.send({ type: 'exportRun', runId: 'run' });
+  await trainer.send({ type: 'exportRun', requestId: 'export', runId: 'run' });
   const zip = new Uint8Array((await trainer.waitFor('runExported')).bytes).slice();
   return { trainer, zip };
 }
@@ -64,7 +64,7 @@ describe('run import: the round trip', () => {
   it('export → import into a fresh store → resume continues with the same losses as the run that never left', async () => {
     const { trainer, zip } = await exportedRun();
     const lab = await withDataset();
-    await lab.send({ type: 'importRun', runId: 'imp', bytes: zip.slice().buffer as ArrayBuffer });
+    await lab.send({ type: 'importRun', requestId: 'imp', bytes: zip.slice().buffer as ArrayBuffer });
     const imported = (await lab.waitFor('runImported')).checkpoint;
     expect(imported).toMatchObject({
       runId: 'run',
@@ -131,7 +131,7 @@ describe('run import: bad bundles', () => {
     [
       'tensors of another model',
       () => withConfig((c) => ({ ...c, model: { ...c.model, block_out_channels: [8, 16] } })),
-      /checkpoint\.safetensors tensor model\/conv_in\.weight has shape \[.*\] \(\d+ values\); its config needs 216/,
+      /checkpoint\.safetensors: checkpoint tensor model\/conv_in\.weight has shape \[.*\] \(\d+ values\); its config needs 216/,
     ],
   ];
   for (const [what, bytes, message] of cases)
@@ -145,11 +145,11 @@ describe('run import: bad bundles', () => {
     const lab = await setup({ store });
     await lab.send({
       type: 'importRun',
-      runId: 'imp',
+      requestId: 'imp',
       bytes: edited({ 'checkpoint.safetensors': undefined }).buffer as ArrayBuffer,
     });
     expect(await lab.waitFor('error')).toMatchObject({
-      runId: 'imp',
+      requestId: 'imp',
       code: 'checkpoint',
       message: expect.stringMatching(/^importRun: the zip has no checkpoint\.safetensors/),
     });
@@ -163,8 +163,8 @@ describe('run import: guards', () => {
     const store = new MemoryCheckpointStore();
     const lab = await withDataset(store);
     await lab.send({ type: 'train', runId: 'live', config: config({ training: { targetSteps: 6 } }) });
-    await lab.send({ type: 'importRun', runId: 'imp', bytes: writeZip(bundle).buffer as ArrayBuffer });
-    expect(await lab.waitFor('error', (e) => e.runId === 'imp')).toMatchObject({
+    await lab.send({ type: 'importRun', requestId: 'imp', bytes: writeZip(bundle).buffer as ArrayBuffer });
+    expect(await lab.waitFor('error', (e) => e.requestId === 'imp')).toMatchObject({
       code: 'busy',
       message: 'importRun: run live is running; stop or reset it before importing a run',
     });
@@ -180,9 +180,9 @@ describe('run import: guards', () => {
       }
     }
     const lab = await setup({ store: new FullStore() });
-    await lab.send({ type: 'importRun', runId: 'imp', bytes: writeZip(bundle).buffer as ArrayBuffer });
+    await lab.send({ type: 'importRun', requestId: 'imp', bytes: writeZip(bundle).buffer as ArrayBuffer });
     expect(await lab.waitFor('error')).toMatchObject({
-      runId: 'imp',
+      requestId: 'imp',
       code: 'storage-full',
       message: expect.stringMatching(
         /^importRun: the checkpoint \(\d+ bytes\) was not stored: storage is full \(QuotaExceededError\); delete old checkpoints/,

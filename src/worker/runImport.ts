@@ -5,14 +5,17 @@
  * autosave would have put it, so the page offers "Resume from step N" as after a reload.
  */
 import type { RunConfig } from '../config/runConfig';
-import { unetConfigOf, validateRunConfig } from '../config/validate';
+import { validateRunConfig } from '../config/validate';
 import { JsonFileError, parseJson } from '../io/json';
 import { UnsafePathError, ZipError, readZip, type ZipLimits } from '../io/zip';
 import { UNetConfigError } from '../model/config';
-import { paramSpecs, planUNet } from '../model/plan';
-import { CheckpointError, decodeCheckpoint, type CheckpointMeta } from '../training/checkpoint';
+import {
+  CheckpointError,
+  checkResumable,
+  decodeCheckpoint,
+  type CheckpointMeta,
+} from '../training/checkpoint';
 import { StorageFullError, type CheckpointStore } from '../training/checkpointStore';
-import type { TrainerState } from '../training/trainer';
 import type { CheckpointInfo } from './protocol';
 import { TrainingCommandError, firstDifference, type Run } from './trainingRun';
 
@@ -65,7 +68,14 @@ export function readRunBundle(bytes: Uint8Array, zipLimits: ZipLimits = {}): Run
   const differs = firstDifference(decoded.meta.config, config);
   if (differs !== null)
     throw new RunBundleError(`${RUN_JSON} and ${RUN_CHECKPOINT} name different configs (${differs})`);
-  checkTensors(config, decoded.state);
+  try {
+    checkResumable(decoded, config);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new RunBundleError(`${RUN_CHECKPOINT}: ${e.message}`);
+    if (e instanceof UNetConfigError)
+      throw new RunBundleError(`${RUN_JSON}: the model config cannot be built: ${e.message}`);
+    throw e;
+  }
   return { config, checkpoint, meta: decoded.meta };
 }
 
@@ -83,35 +93,6 @@ function runJsonConfig(bytes: Uint8Array): RunConfig {
       `${RUN_JSON} is not a run config of this lab: ${checked.errors.map((e) => e.message).join('; ')}`,
     );
   return checked.config;
-}
-
-/**
- * Every tensor the config's trainer restores, present with the right number of values, so a
- * bundle that would fail at "Resume" is refused at import instead.
- */
-function checkTensors(config: RunConfig, state: TrainerState): void {
-  let specs;
-  try {
-    specs = paramSpecs(planUNet(unetConfigOf(config)));
-  } catch (e) {
-    if (!(e instanceof UNetConfigError)) throw e;
-    throw new RunBundleError(`${RUN_JSON}: the model config cannot be built: ${e.message}`);
-  }
-  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  const expect = (key: string, values: number) => {
-    const saved = state.tensors.get(key);
-    if (!saved) throw new RunBundleError(`${RUN_CHECKPOINT} has no tensor ${key}, which its config needs`);
-    if (size(saved.shape) !== values)
-      throw new RunBundleError(
-        `${RUN_CHECKPOINT} tensor ${key} has shape [${saved.shape.join(', ')}] (${size(saved.shape)} values); its config needs ${values}`,
-      );
-  };
-  for (const spec of specs) {
-    expect(`model/${spec.name}`, size(spec.shape));
-    if (config.training.useEma) expect(`ema/${spec.name}`, size(spec.shape));
-  }
-  const trainable = specs.filter((s) => s.trainable).reduce((sum, s) => sum + size(s.shape), 0);
-  for (const key of ['adam.m', 'adam.v']) expect(key, trainable);
 }
 
 /** What an import needs from the controller. */

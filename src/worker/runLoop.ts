@@ -6,8 +6,13 @@
  */
 import { decodeCheckpoint } from '../training/checkpoint';
 import type { RunEvents } from './runEvents';
-import type { TrainingDeps } from './trainingController';
-import type { Run } from './trainingRun';
+import type { Run, TrainingDeps } from './trainingRun';
+
+/**
+ * Previews also come at least this often (when previews are on): on a slow GPU 500 steps can take
+ * an hour, and a learner should see samples within a minute of starting.
+ */
+export const PREVIEW_EVERY_MS = 30_000;
 
 /** What the loop needs from the controller that owns the run. */
 export interface LoopHost extends Pick<TrainingDeps, 'now' | 'yieldToEvents'> {
@@ -85,7 +90,10 @@ async function steps(run: Run, host: LoopHost): Promise<void> {
     const now = host.now();
     run.metrics.record(report, now);
     if (now - run.lastLogMs >= training.logEveryMs) host.events.progress(run);
-    if (training.previewEverySteps > 0 && run.trainer.step % training.previewEverySteps === 0)
+    if (
+      training.previewEverySteps > 0 &&
+      (run.trainer.step % training.previewEverySteps === 0 || now - run.lastPreviewMs >= PREVIEW_EVERY_MS)
+    )
       await host.events.preview(run);
     if (training.checkpointEverySec > 0 && now - run.lastSaveMs >= training.checkpointEverySec * 1000)
       await host.save(run);

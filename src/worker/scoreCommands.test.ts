@@ -53,7 +53,7 @@ describe('worker score command', () => {
     const { commands, events } = setup();
     await commands.run('s1', OPTIONS);
     const done = events.find((e) => e.type === 'scoreDone');
-    expect(done).toMatchObject({ runId: 's1', label: FCD_LABEL, classifierCached: false, warnings: [] });
+    expect(done).toMatchObject({ requestId: 's1', label: FCD_LABEL, classifierCached: false, warnings: [] });
     const progress = events.filter((e) => e.type === 'scoreProgress');
     expect(progress.filter((e) => e.phase === 'classifier').at(-1)).toMatchObject({ done: 20, total: 20 });
     expect(progress.filter((e) => e.phase === 'sampling').at(-1)).toMatchObject({ done: 1, total: 1 });
@@ -65,7 +65,7 @@ describe('worker score command', () => {
     events.length = 0;
     await commands.run('s2', OPTIONS);
     expect(events.filter((e) => e.type === 'scoreProgress' && e.phase === 'classifier')).toEqual([]);
-    expect(events.at(-1)).toMatchObject({ type: 'scoreDone', runId: 's2', classifierCached: true, score });
+    expect(events.at(-1)).toMatchObject({ type: 'scoreDone', requestId: 's2', classifierCached: true, score });
   });
 
   it('stops a cancelled score and refuses a second one while the first runs', async () => {
@@ -78,11 +78,11 @@ describe('worker score command', () => {
     expect(events.filter((e) => e.type === 'error')).toEqual([
       {
         type: 'error',
-        runId: 'b',
+        requestId: 'b',
         code: 'busy',
-        message: 'score: run a is still scoring; cancel it or wait for scoreDone',
+        message: 'score: request a is still scoring; cancel it or wait for scoreDone',
       },
-      expect.objectContaining({ runId: 'a', code: 'cancelled' }),
+      expect.objectContaining({ requestId: 'a', code: 'cancelled' }),
     ]);
     expect(events.some((e) => e.type === 'scoreDone')).toBe(false);
   });
@@ -111,7 +111,7 @@ describe('worker score command', () => {
     ];
     for (const [{ commands, events }, options, code, message] of cases) {
       await commands.run('r', options);
-      expect(events).toEqual([expect.objectContaining({ type: 'error', runId: 'r', code })]);
+      expect(events).toEqual([expect.objectContaining({ type: 'error', requestId: 'r', code })]);
       expect((events[0] as { message: string }).message).toContain(message);
     }
   });
@@ -124,12 +124,12 @@ describe('engine wiring of score', () => {
       initBackend: async () => ({ name: 'cpu', requested: 'cpu', fallbackReasons: [] }),
       runGpuCheck: async () => ({ ms: 1, gflops: 1 }),
     });
-    await engine.handle({ type: 'score', runId: 'x', options: OPTIONS });
+    await engine.handle({ type: 'score', requestId: 'x', options: OPTIONS });
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'cpu' });
-    await engine.handle({ type: 'score', runId: 'y', options: OPTIONS });
+    await engine.handle({ type: 'score', requestId: 'y', options: OPTIONS });
     engine.modelSlot.set({ model, scheduler: null, origin: { kind: 'trained', runId: 't' } });
-    await engine.handle({ type: 'score', runId: 'z', options: OPTIONS });
-    expect(events.filter((e) => e.type === 'error').map((e) => [e.runId, e.code])).toEqual([
+    await engine.handle({ type: 'score', requestId: 'z', options: OPTIONS });
+    expect(events.filter((e) => e.type === 'error').map((e) => [e.requestId, e.code])).toEqual([
       ['x', 'not-initialised'],
       ['y', 'no-model'],
       ['z', 'no-dataset'],

@@ -14,9 +14,8 @@ import { FCD_LABEL, type ScoreOptions } from '../quality/scoreTypes';
 import { DEFAULT_RECIPE, type ClassifierRecipe } from '../quality/trainClassifier';
 import { SampleOptionsError } from '../sampling/options';
 import { SampleCancelledError } from '../sampling/runner';
-import type { Post } from './engine';
 import type { ModelSlot } from './modelSlot';
-import type { ErrorCode } from './protocol';
+import type { ErrorCode, Post } from './protocol';
 
 /** The dataset the worker has loaded, as the score needs it; `id` names it in the classifier cache. */
 
@@ -35,7 +34,7 @@ class ScoreError extends Error {
 
 /** Handles `score` for one engine. */
 export class ScoreCommands {
-  private active: { runId: string; signal: { aborted: boolean } } | null = null;
+  private active: { requestId: string; signal: { aborted: boolean } } | null = null;
 
   /** `recipe` trains the classifier on a cache miss (tests pass a short one). */
   constructor(
@@ -47,13 +46,13 @@ export class ScoreCommands {
   ) {}
 
   /** Scores the current model; any failure becomes one `error` event for the run. */
-  async run(runId: string, options: ScoreOptions): Promise<void> {
+  async run(requestId: string, options: ScoreOptions): Promise<void> {
     try {
-      await this.score(runId, options);
+      await this.score(requestId, options);
     } catch (e) {
       this.post({
         type: 'error',
-        runId,
+        requestId,
         code: codeOf(e),
         message: `score: ${(e as Error).message ?? String(e)}`,
       });
@@ -61,13 +60,13 @@ export class ScoreCommands {
   }
 
   /** Stops the active score with this id; returns whether there was one. */
-  cancel(runId: string): boolean {
-    if (this.active?.runId !== runId) return false;
+  cancel(requestId: string): boolean {
+    if (this.active?.requestId !== requestId) return false;
     this.active.signal.aborted = true;
     return true;
   }
 
-  private async score(runId: string, options: ScoreOptions): Promise<void> {
+  private async score(requestId: string, options: ScoreOptions): Promise<void> {
     const started = performance.now();
     if (
       typeof options !== 'object' ||
@@ -91,17 +90,17 @@ export class ScoreCommands {
     if (this.active)
       throw new ScoreError(
         'busy',
-        `run ${this.active.runId} is still scoring; cancel it or wait for scoreDone`,
+        `request ${this.active.requestId} is still scoring; cancel it or wait for scoreDone`,
       );
     const signal = { aborted: false };
-    this.active = { runId, signal };
+    this.active = { requestId, signal };
     try {
       let last = -Infinity;
       const progress = (phase: 'classifier' | 'sampling') => (done: number, total: number) => {
         const now = performance.now();
         if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
         last = now;
-        this.post({ type: 'scoreProgress', runId, phase, done, total });
+        this.post({ type: 'scoreProgress', requestId, phase, done, total });
       };
       const result = await scoreAgainstDataset({
         datasetId: dataset.id,
@@ -127,7 +126,7 @@ export class ScoreCommands {
       const { classifierCached, warnings, ...score } = result;
       this.post({
         type: 'scoreDone',
-        runId,
+        requestId,
         score,
         label: FCD_LABEL,
         classifierCached,

@@ -7,7 +7,7 @@ import { generateShapes } from '../data/shapes';
 import { idxFile } from '../data/testHelpers';
 import { Engine } from './engine';
 import { PROTOCOL_VERSION } from './protocol';
-import type { TrainingDeps } from './trainingController';
+import type { TrainingDeps } from './trainingRun';
 import type { Command, MetricPoint, WorkerEvent } from './protocol';
 
 export type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;

@@ -10,9 +10,8 @@ import { UNet } from '../model/unet';
 import type { Trainer } from '../training/trainer';
 import { modelSummary } from './modelCommands';
 import type { ModelSlot, SlotEntry } from './modelSlot';
-import type { WorkerEvent } from './protocol';
+import type { Post } from './protocol';
 
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export class TrainedSlot {
   /** A freed run's weights that the slot still shows; this class owns them. */
@@ -37,7 +36,7 @@ export class TrainedSlot {
     const previous = this.slot.set(entry);
     if (previous?.origin.kind === 'imported') previous.model.dispose();
     if (this.retained && previous?.model === this.retained.model) this.freeRetained();
-    this.post({ type: 'modelLoaded', runId, model: modelSummary(entry) });
+    this.post({ type: 'modelLoaded', model: modelSummary(entry) });
   }
 
   /** Frees the trainer; weights of this run that the slot shows stay alive for sampling and export. */

@@ -8,15 +8,18 @@ import { parseRunConfig } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
 import { TrainingDataError, prepareTrainingData } from '../training/batch';
 import { decodeCheckpoint, encodeCheckpoint } from '../training/checkpoint';
-import { StorageFullError, type CheckpointStore } from '../training/checkpointStore';
+import { StorageFullError } from '../training/checkpointStore';
 import { LossPerTBuckets } from '../training/lossPerT';
 import { RunMetrics } from '../training/runMetrics';
 import { Trainer } from '../training/trainer';
 import type { ModelSlot } from './modelSlot';
 import type { DatasetCommands } from './datasetCommands';
-import type { TrainReason, TrainingCommand, WorkerEvent } from './protocol';
+import { commandIds, type Post, type RunExportFormat, type TrainReason, type TrainingCommand } from './protocol';
 import { RunEvents } from './runEvents';
 import { stepLoop, type LoopHost } from './runLoop';
+import { writeZip } from '../io/zip';
+import { pytorchProjectFiles } from '../pytorch/project';
+import { PYTORCH_TEMPLATES } from '../pytorch/templates';
 import { runZip } from './runExport';
 import { importRunBundle } from './runImport';
 import { TrainedSlot } from './trainedSlot';
@@ -26,28 +29,8 @@ import {
   resumableCheckpoint,
   trainingErrorCode,
   type Run,
+  type TrainingDeps,
 } from './trainingRun';
-
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
-
-/** What the controller needs from its surroundings (the worker passes the real ones, tests fakes). */
-export interface TrainingDeps {
-  store: CheckpointStore;
-  /** The tfjs backend in use. */
-  backend(): string;
-  /** A monotonic clock in ms (performance.now). */
-  now(): number;
-  /** Wall-clock ms for checkpoint dates (Date.now). */
-  date(): number;
-  /** Lets queued messages run (a macrotask); the loop awaits it after every step. */
-  yieldToEvents(): Promise<void>;
-  /**
-   * Called when a step throws: if the error means the GPU device was lost, switch to the fallback
-   * backend and return its name; otherwise return null (the error is reported as is).
-   */
-  recoverFromDeviceLoss(error: unknown): Promise<string | null>;
-  tf: { memory(): { numTensors: number; numBytes: number } };
-}
 
 export class TrainingController {
   private run: Run | null = null;
@@ -74,12 +57,11 @@ export class TrainingController {
 
   /** Handles one training command; failures become one `error` event. */
   async handle(cmd: TrainingCommand): Promise<void> {
-    const runId = 'runId' in cmd ? cmd.runId : undefined;
     try {
       await this.dispatch(cmd);
     } catch (e) {
       const code = trainingErrorCode(e);
-      this.post({ type: 'error', runId, code, message: (e as Error).message ?? String(e) });
+      this.post({ type: 'error', ...commandIds(cmd), code, message: (e as Error).message ?? String(e) });
     }
   }
 
@@ -91,9 +73,9 @@ export class TrainingController {
   private async dispatch(cmd: TrainingCommand): Promise<void> {
     switch (cmd.type) {
       case 'loadDataset':
-        return this.datasets.load(cmd.runId, cmd.source);
+        return this.datasets.load(cmd.requestId, cmd.source);
       case 'previewDataset':
-        return this.datasets.preview(cmd.runId, cmd.seed, cmd.count);
+        return this.datasets.preview(cmd.requestId, cmd.seed, cmd.count);
       case 'train':
         return this.start(cmd.runId, cmd.config, cmd.resume);
       case 'pause':
@@ -114,10 +96,10 @@ export class TrainingController {
         await this.deps.store.delete(cmd.checkpointId);
         return this.postCheckpoints();
       case 'exportRun':
-        return this.exportRun(cmd.runId);
+        return this.exportRun(cmd.requestId, cmd.runId, cmd.format ?? 'run');
       case 'importRun': {
         const checkpoint = await importRunBundle(this.run, new Uint8Array(cmd.bytes), this.deps);
-        this.post({ type: 'runImported', runId: cmd.runId, checkpoint });
+        this.post({ type: 'runImported', requestId: cmd.requestId, checkpoint });
         return this.postCheckpoints();
       }
     }
@@ -131,8 +113,7 @@ export class TrainingController {
       );
     const config = parseRunConfig(input);
     const loaded = datasetFor(this.datasets.current(), config);
-    const checkpoint =
-      resume === undefined ? null : resumableCheckpoint(resume, await this.loadCheckpoint(resume), config);
+    const checkpointBytes = resume === undefined ? null : await this.loadCheckpoint(resume);
     let data;
     try {
       data = prepareTrainingData(loaded.pair, config);
@@ -149,13 +130,25 @@ export class TrainingController {
       );
       return;
     }
+    // Everything about the checkpoint is checked before the current run or any GPU memory is touched.
+    const checkpoint =
+      resume === undefined || checkpointBytes === null
+        ? null
+        : resumableCheckpoint(resume, checkpointBytes, config, data.dataset.count);
     this.disposeRun();
     this.events.state(runId, 'starting', null, checkpoint?.meta.step ?? 0, config.training.targetSteps);
     const trainer = new Trainer(config, data);
     const metrics = new RunMetrics(trainer.scheduler.config.num_train_timesteps);
     if (checkpoint) {
-      trainer.restoreState(checkpoint.state);
-      metrics.load(checkpoint.meta.metrics);
+      try {
+        trainer.restoreState(checkpoint.state);
+        metrics.load(checkpoint.meta.metrics);
+      } catch (e) {
+        // A resume that fails after all leaves nothing behind: the new trainer's tensors go.
+        trainer.dispose();
+        this.events.state(runId, 'idle', null, 0, config.training.targetSteps);
+        throw e;
+      }
     }
     const now = this.deps.now();
     this.run = {
@@ -168,6 +161,7 @@ export class TrainingController {
       lastGood: new Uint8Array(0),
       lastSaveMs: now,
       lastLogMs: -Infinity,
+      lastPreviewMs: now,
       request: null,
       atBoundary: [],
       loop: null,
@@ -356,13 +350,32 @@ export class TrainingController {
   }
 
   /** The run's config, metrics and a fresh checkpoint, zipped (see runExport.ts). */
-  private async exportRun(runId: string): Promise<void> {
+  private async exportRun(requestId: string, runId: string, format: RunExportFormat): Promise<void> {
     const run = this.current(runId, 'exportRun');
-    return this.betweenSteps(run, () => this.writeRunExport(run));
+    return this.betweenSteps(run, () =>
+      format === 'pytorch' ? this.writePytorchExport(requestId, run) : this.writeRunExport(requestId, run),
+    );
+  }
+
+  /**
+   * The run as a diffusers + accelerate project (src/pytorch/project.ts), zipped in one folder:
+   * its state now, and the images it trains on (CIFAR-10 stays in the official archive).
+   */
+  private async writePytorchExport(requestId: string, run: Run): Promise<void> {
+    const { runId } = run;
+    const folder = `ddpm-pytorch-${runId.slice(0, 8)}-step${run.trainer.step}`;
+    const files = pytorchProjectFiles({
+      checkpoint: { meta: this.checkpointMeta(run), state: await run.trainer.captureState() },
+      dataset: run.config.data.dataset === 'cifar10' ? null : run.trainer.data.dataset,
+      templates: PYTORCH_TEMPLATES,
+    });
+    const bytes = writeZip(new Map([...files].map(([path, data]) => [`${folder}/${path}`, data])))
+      .buffer as ArrayBuffer;
+    this.post({ type: 'runExported', requestId, fileName: `${folder}.zip`, bytes }, [bytes]);
   }
 
   /** run.json, metrics.csv and a checkpoint of the run as it is now, zipped and posted. */
-  private async writeRunExport(run: Run): Promise<void> {
+  private async writeRunExport(requestId: string, run: Run): Promise<void> {
     const { runId } = run;
     const checkpoint = encodeCheckpoint(this.checkpointMeta(run), await run.trainer.captureState());
     const lossPerT = new LossPerTBuckets(run.trainer.scheduler.config.num_train_timesteps);
@@ -377,7 +390,7 @@ export class TrainingController {
     this.post(
       {
         type: 'runExported',
-        runId,
+        requestId,
         fileName: `ddpm-run-${runId.slice(0, 8)}-step${run.trainer.step}.zip`,
         bytes,
       },

@@ -6,9 +6,11 @@
 import type { BuiltinId } from '../data/builtins';
 import type { DatasetSummary } from '../data/summary';
 import type { DatasetId, RunConfig } from '../config/runConfig';
-import type { CheckpointInfo, ImageBatch, MetricPoint, TrainMetrics } from '../training/types';
+import type { ImageBatch } from '../io/image';
+import type { CheckpointInfo, MetricPoint, TrainMetrics } from '../training/types';
 
-export type { CheckpointInfo, ImageBatch, LossPerT, MetricPoint, TrainMetrics } from '../training/types';
+export type { ImageBatch };
+export type { CheckpointInfo, LossPerT, MetricPoint, TrainMetrics } from '../training/types';
 
 /** Where a dataset comes from. Built-ins are fetched from `baseUrl` (the page's `document.baseURI`). */
 export type DatasetSource =
@@ -54,10 +56,13 @@ export interface TrainReason {
   advice?: string;
 }
 
+/** What Export run writes: the lab's own run zip, or a PyTorch project zip. */
+export type RunExportFormat = 'run' | 'pytorch';
+
 export type TrainingCommand =
-  | { type: 'loadDataset'; runId: string; source: DatasetSource }
+  | { type: 'loadDataset'; requestId: string; source: DatasetSource }
   /** Another random sample of the loaded dataset for the grid ("reshuffle"). */
-  | { type: 'previewDataset'; runId: string; seed: number; count: number }
+  | { type: 'previewDataset'; requestId: string; seed: number; count: number }
   /**
    * Starts a run on the loaded dataset, or with `resume` (a checkpoint id) continues one exactly
    * where it was saved; pass the checkpoint's runId and config.
@@ -74,18 +79,22 @@ export type TrainingCommand =
   | { type: 'previewNow'; runId: string }
   | { type: 'listCheckpoints' }
   | { type: 'deleteCheckpoint'; checkpointId: string }
-  /** A zip of run.json, scheduler_config.json, metrics.csv and the checkpoint (weights, EMA, optimiser moments). */
-  | { type: 'exportRun'; runId: string }
+  /**
+   * `format: 'run'` (the default): a zip of run.json, scheduler_config.json, metrics.csv and the
+   * checkpoint (weights, EMA, optimiser moments). `'pytorch'`: the run as a diffusers + accelerate
+   * project (train.py, README, configs, the state in PyTorch layout, the images; src/pytorch/).
+   */
+  | { type: 'exportRun'; requestId: string; runId: string; format?: RunExportFormat }
   /**
    * Stores the checkpoint of an Export run zip (transferred) as its run's latest, so it resumes like
    * an autosaved one; refused while a run is training or paused. Answers runImported, then checkpoints.
    */
-  | { type: 'importRun'; runId: string; bytes: ArrayBuffer };
+  | { type: 'importRun'; requestId: string; bytes: ArrayBuffer };
 
 export type TrainingEvent =
-  | { type: 'datasetProgress'; runId: string; bytesDone: number; bytesTotal: number }
-  | { type: 'datasetLoaded'; runId: string; dataset: DatasetInfo; preview: ImageBatch; warnings: string[] }
-  | { type: 'datasetPreview'; runId: string; seed: number; preview: ImageBatch }
+  | { type: 'datasetProgress'; requestId: string; bytesDone: number; bytesTotal: number }
+  | { type: 'datasetLoaded'; requestId: string; dataset: DatasetInfo; preview: ImageBatch; warnings: string[] }
+  | { type: 'datasetPreview'; requestId: string; seed: number; preview: ImageBatch }
   | {
       type: 'trainState';
       runId: string;
@@ -101,6 +110,6 @@ export type TrainingEvent =
   | { type: 'trainPreview'; runId: string; step: number; usedEma: boolean; grid: ImageBatch }
   | { type: 'checkpointSaved'; runId: string; checkpoint: CheckpointInfo }
   | { type: 'checkpoints'; checkpoints: CheckpointInfo[] }
-  | { type: 'runExported'; runId: string; fileName: string; bytes: ArrayBuffer }
-  /** `runId` is the importRun command's; the checkpoint carries the imported run's own id and step. */
-  | { type: 'runImported'; runId: string; checkpoint: CheckpointInfo };
+  | { type: 'runExported'; requestId: string; fileName: string; bytes: ArrayBuffer }
+  /** The checkpoint carries the imported run's own `runId` and step. */
+  | { type: 'runImported'; requestId: string; checkpoint: CheckpointInfo };

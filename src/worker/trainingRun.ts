@@ -2,9 +2,10 @@
  * What the training controller's modules share: the state of the current run, the error that
  * carries a protocol error code, and the checks a start or resume makes before anything is built.
  */
-import { CheckpointError, decodeCheckpoint } from '../training/checkpoint';
+import { CheckpointError, checkResumable, decodeCheckpoint } from '../training/checkpoint';
 import { RunConfigError } from '../config/validate';
 import type { RunConfig } from '../config/runConfig';
+import type { CheckpointStore } from '../training/checkpointStore';
 import type { RunMetrics } from '../training/runMetrics';
 import type { Trainer } from '../training/trainer';
 import type { LoadedDataset } from './datasetCommands';
@@ -40,6 +41,8 @@ export interface Run {
   lastGood: Uint8Array;
   lastSaveMs: number;
   lastLogMs: number;
+  /** When the last preview grid was posted (or the run started): previews also come on a time cadence. */
+  lastPreviewMs: number;
   /** What the loop should do after its current step. */
   request: 'pause' | 'stop' | null;
   /**
@@ -62,8 +65,12 @@ export function datasetFor(loaded: LoadedDataset | null, config: RunConfig): Loa
   return loaded;
 }
 
-/** A checkpoint to resume from, decoded, after checking it was saved with this very config. */
-export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunConfig) {
+/**
+ * A checkpoint to resume from, decoded, after checking it was saved with this very config and
+ * holds everything a trainer of it restores, at a place inside the `images` of the dataset: all
+ * before the trainer is built.
+ */
+export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunConfig, images: number) {
   const checkpoint = decodeCheckpoint(bytes);
   const differs = firstDifference(checkpoint.meta.config, config);
   if (differs !== null)
@@ -71,6 +78,7 @@ export function resumableCheckpoint(id: string, bytes: Uint8Array, config: RunCo
       'checkpoint',
       `train: checkpoint ${id} was saved with a different config (${differs}); resume with the checkpoint's config`,
     );
+  checkResumable(checkpoint, config, images);
   return checkpoint;
 }
 
@@ -90,4 +98,23 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
   return JSON.stringify(a) === JSON.stringify(b)
     ? null
     : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** What the controller needs from its surroundings (the worker passes the real ones, tests fakes). */
+export interface TrainingDeps {
+  store: CheckpointStore;
+  /** The tfjs backend in use. */
+  backend(): string;
+  /** A monotonic clock in ms (performance.now). */
+  now(): number;
+  /** Wall-clock ms for checkpoint dates (Date.now). */
+  date(): number;
+  /** Lets queued messages run (a macrotask); the loop awaits it after every step. */
+  yieldToEvents(): Promise<void>;
+  /**
+   * Called when a step throws: if the error means the GPU device was lost, switch to the fallback
+   * backend and return its name; otherwise return null (the error is reported as is).
+   */
+  recoverFromDeviceLoss(error: unknown): Promise<string | null>;
+  tf: { memory(): { numTensors: number; numBytes: number } };
 }

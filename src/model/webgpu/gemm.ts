@@ -20,7 +20,7 @@
  * sums a second pass ({@link reduceKernel}) adds up.
  */
 
-import { convOutputSide } from '../products';
+import { convOutputSide, type ConvGeometry } from '../products';
 
 /** A tile shape: BM×BN outputs per workgroup, BK deep per step, TM×TN outputs per thread. */
 export interface Tile {
@@ -278,28 +278,8 @@ function assemble(b: Body): GemmKernel {
   };
 }
 
-/** A conv's geometry (NHWC input, HWIO filter), the input as the conv sees it. */
-export interface ConvGeometry {
-  batch: number;
-  /** The conv's input height and width (after the folded ×2 upsampling when `upsample`). */
-  h: number;
-  w: number;
-  ci: number;
-  kh: number;
-  kw: number;
-  co: number;
-  stride: number;
-  /** [top, bottom, left, right] zero padding. */
-  pad: [number, number, number, number];
-  /** The stored input is h/2 × w/2 and is read nearest-×2-upsampled. */
-  upsample?: boolean;
-}
-
-/** Output height and width of a conv. */
-export const convOutputSize = convOutputSide;
-
 function convUniforms(g: ConvGeometry): GemmUniform[] {
-  const [ho, wo] = convOutputSize(g);
+  const [ho, wo] = convOutputSide(g);
   return [
     u('H', g.h),
     u('W', g.w),
@@ -329,7 +309,7 @@ function inputPixel(upsample: boolean | undefined): string {
 function checkConv(g: ConvGeometry): void {
   if (g.upsample && (g.h % 2 !== 0 || g.w % 2 !== 0))
     throw new RangeError(`an upsampled conv input must have even sides, got ${g.h}×${g.w}`);
-  const [ho, wo] = convOutputSize(g);
+  const [ho, wo] = convOutputSide(g);
   if (ho < 1 || wo < 1) throw new RangeError(`conv output would be ${ho}×${wo}`);
 }
 
@@ -340,7 +320,7 @@ function checkConv(g: ConvGeometry): void {
  */
 export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): GemmKernel {
   checkConv(g);
-  const [ho, wo] = convOutputSize(g);
+  const [ho, wo] = convOutputSide(g);
   const plan = chooseTile(g.batch * ho * wo, g.co, g.kh * g.kw * g.ci);
   return assemble({
     key: `lab_conv_fwd${g.upsample ? '_up' : ''}`,
@@ -439,7 +419,7 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
  */
 export function convFilterGradKernel(g: ConvGeometry): GemmKernel {
   checkConv(g);
-  const [ho, wo] = convOutputSize(g);
+  const [ho, wo] = convOutputSide(g);
   const plan = chooseTile(g.kh * g.kw * g.ci, g.co, g.batch * ho * wo, 1, true);
   return assemble({
     key: `lab_conv_dw${g.upsample ? '_up' : ''}`,

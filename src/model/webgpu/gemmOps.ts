@@ -13,12 +13,12 @@ import {
   convInputGradKernel,
   matMulKernel,
   reduceKernel,
-  type ConvGeometry,
   type ElementwiseKernel,
   type Epilogue,
   type GemmKernel,
   type MatMulShape,
 } from './gemm';
+import type { ConvGeometry } from '../products';
 import { registerWebGpuKernel, runLabKernel, type LabProgram } from './program';
 import { blockSum2xWebGpu } from './upsample';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelSumWebGpu, pixelSumWebGpu } from './columnSum';
+import { dropoutMask } from '../../random/draws';
 import { dropoutWebGpu } from './dropout';
 import { timestepFrequencies } from '../timeEmbedding';
 import { sinusoidsWebGpu } from './sinusoids';
@@ -30,23 +31,31 @@ describe.skipIf(unavailable !== null)('column sums on WebGPU', () => {
 });
 
 describe.skipIf(unavailable !== null)('dropout on WebGPU', () => {
-  it('draws the same mask as tf.dropout for a seed, and passes the gradient through it', async () => {
+  const drawKey = { seed: 2 ** 32 + 42, step: 9 };
+  const keyTensor = () => tf.tensor1d(Int32Array.from(new Uint32Array([42, 1, 9])), 'int32');
+
+  it('draws the mask the CPU draws for a (seed, step, call), and passes the gradient through it', async () => {
     const x = tf.add(normal([2, 4, 4, 8], 1), 3); // no zeros: a zero in the output means dropped
+    const key = keyTensor();
     const errs = await compareWithGrads(
-      (xs) => dropoutWebGpu(xs as tf.Tensor4D, 0.3, 42),
-      (xs) => tf.dropout(xs, 0.3, undefined, 42),
+      (xs) => dropoutWebGpu(xs as tf.Tensor4D, 0.3, 5, key),
+      (xs) => tf.mul(xs, tf.tensor(dropoutMask(drawKey, 5, xs.size, 0.3), xs.shape)),
       [x],
     );
     for (const e of errs) expect(e).toBe(0);
-    const y = dropoutWebGpu(x as tf.Tensor4D, 0.3, 42);
+    const y = dropoutWebGpu(x as tf.Tensor4D, 0.3, 5, key);
     const dropped = (await y.data()).filter((v) => v === 0).length / y.size;
     expect(dropped).toBeGreaterThan(0.15);
     expect(dropped).toBeLessThan(0.45);
-    tf.dispose([x, y]);
+    const other = dropoutWebGpu(x as tf.Tensor4D, 0.3, 6, key);
+    expect(Array.from(await other.data())).not.toEqual(Array.from(await y.data()));
+    tf.dispose([x, y, other, key]);
   });
 
-  it('rejects a rate outside (0, 1)', () => {
-    expect(() => dropoutWebGpu(tf.zeros([1, 1, 1, 1]), 1, 1)).toThrow(/rate must be in \(0, 1\), got 1/);
+  it('rejects a rate outside [0, 1)', () => {
+    expect(() => dropoutWebGpu(tf.zeros([1, 1, 1, 1]), 1, 0, keyTensor())).toThrow(
+      /dropout rate 1 is not allowed/,
+    );
   });
 });
 

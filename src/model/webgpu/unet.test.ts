@@ -30,7 +30,8 @@ async function pass(
   const before = tf.memory().numTensors;
   recordGemms(backend === 'webgpu');
   const { value, grads } = tf.variableGrads(
-    () => tf.mean(tf.square(unet.apply(x, t, { training: true, seed: 5 }))) as tf.Scalar,
+    () =>
+      tf.mean(tf.square(unet.apply(x, t, { training: true, dropout: { seed: 5, step: 2 } }))) as tf.Scalar,
     unet.trainableVariables(),
   );
   const out = new Map<string, Float32Array>();

@@ -3,7 +3,8 @@ import { effectiveSchedulerConfig, FILE_DATASETS } from '../../config';
 import { BUILTINS, type BuiltinId } from '../../data/builtins';
 import { useConfig } from '../../store/configStore';
 import { useDataset } from '../../store/datasetStore';
-import { selectImages } from '../pixels';
+import { useUi } from '../../store/uiStore';
+import { selectImages } from '../../io/imageGrid';
 import { ClassCounts } from './ClassCounts';
 import { DatasetGrid } from './DatasetGrid';
 import { DatasetPicker } from './DatasetPicker';
@@ -14,7 +15,7 @@ export function DataView() {
   const active = useDataset((s) => s.active);
   const status = useDataset((s) => s.status);
   const selected = useDataset((s) => s.selected);
-  const reshuffling = useDataset((s) => s.previewRun !== undefined);
+  const reshuffling = useDataset((s) => s.reshuffling);
   const wanted = useConfig((s) => s.valid.data.dataset);
   const classFilter = useConfig((s) => s.draft.data.classFilter);
   const diffusion = useConfig((s) => s.valid.diffusion);
@@ -37,6 +38,23 @@ export function DataView() {
             onBuiltin={(id) => setField('data.dataset', id as BuiltinId)}
             onFiles={(files) => void loadFiles(files)}
           />
+          <div className="panel next-step">
+            <button
+              type="button"
+              className="primary"
+              disabled={active?.id !== wanted}
+              onClick={() => useUi.getState().setTab('train')}
+            >
+              Next: configure and train
+            </button>
+            <span className="hint">
+              {active?.id === wanted
+                ? `Training will use ${active.name}.`
+                : status.kind === 'running'
+                  ? 'Loading the dataset…'
+                  : 'Choose or drop a dataset first.'}
+            </span>
+          </div>
           {needsFiles && (
             <p className="warning" role="status">
               This setup trains on{' '}
@@ -70,7 +88,7 @@ export function DataView() {
               busy={reshuffling}
             />
           ) : (
-            <p className="hint">{status.kind === 'loading' ? 'Loading…' : 'No dataset loaded yet.'}</p>
+            <p className="hint">{status.kind === 'running' ? 'Loading…' : 'No dataset loaded yet.'}</p>
           )}
         </div>
       </div>

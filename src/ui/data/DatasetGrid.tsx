@@ -1,5 +1,6 @@
 import { GridCanvas } from '../GridCanvas';
-import type { ImageBatch } from '../pixels';
+import { useImageScale } from '../ImageSizeControl';
+import type { ImageBatch } from '../../io/image';
 
 interface Props {
   name: string;
@@ -13,7 +14,7 @@ interface Props {
 
 /** 64 random images of the active dataset; a click picks images for the forward-process view. */
 export function DatasetGrid({ name, preview, selected, onToggle, onReshuffle, busy }: Props) {
-  const scale = preview.width <= 16 ? 5 : preview.width <= 28 ? 3 : 2;
+  const scale = useImageScale(preview.width);
   return (
     <section className="panel" aria-labelledby="grid-title">
       <h2 id="grid-title">

@@ -18,7 +18,7 @@ const ACCEPT = '.gz,.tgz,.tar,.bin,.zip,.png,.jpg,.jpeg,.webp,.gif,.bmp,-ubyte,.
 export function DatasetPicker({ builtins, activeId, status, onBuiltin, onFiles }: Props) {
   const fileId = useId();
   const input = useRef<HTMLInputElement>(null);
-  const busy = status.kind === 'loading';
+  const busy = status.kind === 'running';
   const onChange = (e: ChangeEvent<HTMLInputElement>) => {
     const files = Array.from(e.target.files ?? []);
     if (files.length > 0) onFiles(files);
@@ -66,7 +66,7 @@ export function DatasetPicker({ builtins, activeId, status, onBuiltin, onFiles }
           (raw or .gz), images or a zip of them (one folder per class). Or drop them anywhere on the page.
         </p>
       </div>
-      {status.kind === 'loading' && (
+      {status.kind === 'running' && (
         <ProgressBar
           label={`Loading ${status.name}`}
           testId="dataset-progress"
@@ -75,7 +75,7 @@ export function DatasetPicker({ builtins, activeId, status, onBuiltin, onFiles }
           text={`Loading ${status.name}: ${mib(status.bytesDone)} of ${mib(status.bytesTotal)} MiB`}
         />
       )}
-      {status.kind === 'error' && (
+      {status.kind === 'failed' && (
         <p role="alert" className="error" data-testid="dataset-error">
           {status.message}
         </p>

@@ -1,7 +1,9 @@
 import { useId, useMemo, useState } from 'react';
 import { describeSchedule, type SchedulerConfig } from '../../diffusion';
-import { noisyImages } from '../../store/forwardNoise';
-import { batchGrid, type ImageBatch } from '../pixels';
+import { noisyImages } from '../../diffusion/forwardNoise';
+import type { ImageBatch } from '../../io/image';
+import { batchGrid } from '../../io/imageGrid';
+import { useImageScale } from '../ImageSizeControl';
 import { PixelCanvas } from '../PixelCanvas';
 import { ScheduleCharts } from './ScheduleCharts';
 import { ScheduleWarnings } from './ScheduleWarnings';
@@ -36,6 +38,7 @@ export function ForwardProcess({ images, schedule }: Props) {
   }, [images, described, schedule, t, seed]);
   const clean = useMemo(() => (images ? batchGrid(images, images.count) : undefined), [images]);
   const s = described.ok;
+  const scale = useImageScale(images?.width ?? 1);
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Forward process q(x_t | x₀)</h2>
@@ -71,11 +74,11 @@ export function ForwardProcess({ images, schedule }: Props) {
             {images ? (
               <div className="row images">
                 <figure>
-                  <PixelCanvas image={clean} scale={3} label="x₀: the chosen images" />
+                  <PixelCanvas image={clean} scale={scale} label="x₀: the chosen images" />
                   <figcaption>x₀</figcaption>
                 </figure>
                 <figure>
-                  <PixelCanvas image={noisy} scale={3} label={`x_t at t = ${t}`} testId="forward-xt" />
+                  <PixelCanvas image={noisy} scale={scale} label={`x_t at t = ${t}`} testId="forward-xt" />
                   <figcaption>
                     x_t = {s.sqrtAlphaBar[t].toFixed(3)}·x₀ + {Math.sqrt(1 - s.alphaBar[t]).toFixed(3)}·ε
                   </figcaption>

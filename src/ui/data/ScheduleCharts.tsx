@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ScheduleDescription } from '../../diffusion';
+import { CHART_MARGIN, STILL_LINE, useAxisLook, useChartColors } from '../charts/chartTheme';
 
 interface Props {
   schedule: ScheduleDescription;
@@ -10,9 +11,17 @@ interface Props {
 
 /** Plotting every one of T = 1000 points buys nothing at this width. */
 const MAX_POINTS = 250;
+const STYLE = { width: '100%', height: 170 };
+const X_DOMAIN = [0, 'dataMax'] as const;
+const UNIT_DOMAIN = [0, 1];
+const tLabel = (l: unknown) => `t = ${String(l)}`;
+const alphaText = (v: unknown) => Number(v).toPrecision(3);
+const dbText = (v: unknown) => `${Number(v).toFixed(1)} dB`;
 
 /** ᾱ_t and SNR(t) in dB of the current schedule. */
 export function ScheduleCharts({ schedule, t }: Props) {
+  const colors = useChartColors();
+  const look = useAxisLook(colors);
   const data = useMemo(() => {
     const T = schedule.alphaBar.length;
     const every = Math.ceil(T / MAX_POINTS);
@@ -23,30 +32,36 @@ export function ScheduleCharts({ schedule, t }: Props) {
       rows.push({ t: T - 1, alphaBar: schedule.alphaBar[T - 1], snrDb: schedule.snrDb[T - 1] });
     return rows;
   }, [schedule]);
-  const finite = data.filter((d) => Number.isFinite(d.snrDb));
+  const finite = useMemo(() => data.filter((d) => Number.isFinite(d.snrDb)), [data]);
   return (
     <div className="charts-row">
       <figure className="chart" aria-label="ᾱ_t against t">
         <figcaption>ᾱ_t (signal kept)</figcaption>
-        <LineChart width={300} height={170} data={data} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
-          <XAxis dataKey="t" type="number" domain={[0, 'dataMax']} tick={{ fontSize: 11 }} />
-          <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={36} />
-          <Tooltip formatter={(v) => Number(v).toPrecision(3)} labelFormatter={(l) => `t = ${l}`} />
-          <Line dataKey="alphaBar" name="ᾱ_t" dot={false} stroke="#0969da" isAnimationActive={false} />
-          <ReferenceLine x={t} stroke="#cf222e" />
+        <LineChart responsive style={STYLE} data={data} margin={CHART_MARGIN} title="ᾱ_t against t">
+          <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
+          <XAxis dataKey="t" type="number" domain={X_DOMAIN} {...look} />
+          <YAxis domain={UNIT_DOMAIN} width={36} {...look} />
+          <Tooltip isAnimationActive={false} formatter={alphaText} labelFormatter={tLabel} />
+          <Line dataKey="alphaBar" name="ᾱ_t" stroke={colors.main} {...STILL_LINE} />
+          <ReferenceLine x={t} stroke={colors.grad} />
         </LineChart>
       </figure>
       <figure className="chart" aria-label="Signal-to-noise ratio in decibels against t">
         <figcaption>SNR(t) = ᾱ_t/(1−ᾱ_t) in dB</figcaption>
-        <LineChart width={300} height={170} data={finite} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
-          <XAxis dataKey="t" type="number" domain={[0, 'dataMax']} tick={{ fontSize: 11 }} />
-          <YAxis tick={{ fontSize: 11 }} width={36} />
-          <Tooltip formatter={(v) => `${Number(v).toFixed(1)} dB`} labelFormatter={(l) => `t = ${l}`} />
-          <Line dataKey="snrDb" name="SNR" dot={false} stroke="#8250df" isAnimationActive={false} />
-          <ReferenceLine y={0} stroke="#888" strokeDasharray="4 4" />
-          <ReferenceLine x={t} stroke="#cf222e" />
+        <LineChart
+          responsive
+          style={STYLE}
+          data={finite}
+          margin={CHART_MARGIN}
+          title="Signal-to-noise ratio in decibels against t"
+        >
+          <CartesianGrid strokeDasharray="3 3" stroke={colors.grid} />
+          <XAxis dataKey="t" type="number" domain={X_DOMAIN} {...look} />
+          <YAxis width={36} {...look} />
+          <Tooltip isAnimationActive={false} formatter={dbText} labelFormatter={tLabel} />
+          <Line dataKey="snrDb" name="SNR" stroke={colors.before} {...STILL_LINE} />
+          <ReferenceLine y={0} stroke={colors.muted} strokeDasharray="4 4" />
+          <ReferenceLine x={t} stroke={colors.grad} />
         </LineChart>
       </figure>
     </div>

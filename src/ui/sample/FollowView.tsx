@@ -1,8 +1,9 @@
 import { useMemo } from 'react';
 import { useCursor, useTimeline } from '../../store/timelineStore';
+import { useImageScale } from '../ImageSizeControl';
 import { PixelCanvas } from '../PixelCanvas';
 import { FramePanel } from './FramePanel';
-import { stripImage } from './timelineImages';
+import { stripImage } from '../../sampling/timelineImages';
 
 /** One sample followed through the reverse process: its three panels large, and its trajectory as a strip. */
 export function FollowView({ sample }: { sample: number }) {
@@ -11,8 +12,10 @@ export function FollowView({ sample }: { sample: number }) {
     () => (tl && tl.frames.length > 0 ? stripImage(tl, sample, 12) : undefined),
     [tl, sample],
   );
+  // The followed sample twice the chosen image size, the strip's frames half of it.
+  const scale = useImageScale(tl?.width ?? 1, 2);
+  const stripScale = useImageScale(tl?.width ?? 1, 0.5);
   if (!tl) return null;
-  const scale = tl.width <= 16 ? 12 : 6;
   return (
     <div className="follow" data-testid="follow-view">
       <h3>
@@ -21,7 +24,7 @@ export function FollowView({ sample }: { sample: number }) {
           Stop following
         </button>
       </h3>
-      <div className="row panels">
+      <div className="panels">
         <FramePanel kind="xt" single scale={scale} />
         <FramePanel kind="x0" single scale={scale} />
         <FramePanel kind="eps" single scale={scale} />
@@ -29,7 +32,7 @@ export function FollowView({ sample }: { sample: number }) {
       <figure>
         <PixelCanvas
           image={strip}
-          scale={tl.width <= 16 ? 3 : 2}
+          scale={stripScale}
           label={`Trajectory of sample ${sample + 1}: x_t above, predicted x₀ below`}
         />
         <figcaption>

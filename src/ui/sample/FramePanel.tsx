@@ -1,8 +1,9 @@
 import { useRef, type MouseEvent } from 'react';
 import { useCursor, useTimeline } from '../../store/timelineStore';
-import { gridColumns, tileAt } from '../../store/timelineIndex';
-import { drawRaster, GUTTER } from '../pixels';
-import { panelImage, PANEL_TITLES, type PanelKind } from './timelineImages';
+import { gridColumns, tileAt } from '../../sampling/timeline';
+import { GUTTER } from '../../io/imageGrid';
+import { drawRaster } from '../pixels';
+import { panelImage, PANEL_TITLES, type PanelKind } from '../../sampling/timelineImages';
 import { useFrameEffect } from './useFrameEffect';
 
 interface Props {
@@ -22,13 +23,15 @@ export function FramePanel({ kind, single, scale }: Props) {
     const image = panelImage(tl, kind, frame, sample);
     drawRaster(canvas.current, image);
     canvas.current.style.width = `${image.width * scale}px`;
-    canvas.current.style.height = `${image.height * scale}px`;
+    canvas.current.style.aspectRatio = `${image.width} / ${image.height}`;
   });
   const onClick = (e: MouseEvent<HTMLCanvasElement>) => {
     const tl = useTimeline.getState().timeline;
     if (single || !tl) return;
     const r = e.currentTarget.getBoundingClientRect();
-    const i = tileAt((e.clientX - r.left) / scale, (e.clientY - r.top) / scale, {
+    // The panel may be shrunk to its column: image pixels per CSS pixel from the drawn size.
+    const shown = r.width / e.currentTarget.width;
+    const i = tileAt((e.clientX - r.left) / shown, (e.clientY - r.top) / shown, {
       columns: gridColumns(tl.numImages),
       count: tl.numImages,
       tileW: tl.width,

@@ -1,13 +1,12 @@
 import { useMemo } from 'react';
-import { encodePng } from '../../io/png';
-import { checksum } from '../../store/checksum';
 import { useConfig } from '../../store/configStore';
 import { validateSampling, weightsOffer } from '../../store/sampleSettings';
-import { useSample } from '../../store/sampleStore';
+import { resultPng, useSample } from '../../store/sampleStore';
 import { useWeights } from '../../store/weightsStore';
 import { downloadBytes } from '../download';
 import { GridCanvas } from '../GridCanvas';
-import { batchGrid } from '../pixels';
+import { useImageScale } from '../ImageSizeControl';
+import { minMaxStretch } from '../pixels';
 import { ProgressBar } from '../ProgressBar';
 import { SampleForm } from './SampleForm';
 import { ScorePanel } from './ScorePanel';
@@ -38,7 +37,7 @@ export function SampleView() {
   }, [settings, configErrors, T]);
   const invalid = Object.keys(errors).length > 0;
   const running = status.kind === 'running';
-  const sum = useMemo(() => (result ? checksum(result.batch.data) : undefined), [result]);
+  const scale = useImageScale(result?.batch.width ?? 1);
   return (
     <>
       <section className="panel" aria-labelledby="sample-title">
@@ -77,7 +76,12 @@ export function SampleView() {
               </p>
             )}
             <div className="row">
-              <button type="button" onClick={sample} disabled={!model || invalid || running}>
+              <button
+                type="button"
+                className="primary"
+                onClick={sample}
+                disabled={!model || invalid || running}
+              >
                 Sample
               </button>
               <button type="button" onClick={cancel} disabled={!running}>
@@ -99,30 +103,43 @@ export function SampleView() {
               )}
               {status.kind === 'cancelled' && <span data-testid="sample-status">Cancelled.</span>}
             </div>
-            {status.kind === 'error' && (
+            {status.kind === 'failed' && (
               <p role="alert" className="error" data-testid="sample-error">
                 {status.message}
               </p>
             )}
           </div>
           {result && (
-            <figure data-testid="sample-result" data-checksum={sum} data-seed={result.settings.seed}>
+            <figure
+              data-testid="sample-result"
+              data-checksum={result.checksum}
+              data-seed={result.settings.seed}
+            >
               <GridCanvas
                 batch={result.batch}
-                scale={result.batch.width <= 16 ? 6 : 3}
+                scale={scale}
                 label={`${result.batch.count} samples, ${result.settings.sampler.toUpperCase()} ${result.settings.steps} steps, seed ${result.settings.seed}`}
               />
+              {settings.displayMinMax && (
+                <div data-testid="sample-minmax">
+                  <GridCanvas
+                    batch={minMaxStretch(result.batch)}
+                    scale={result.batch.width <= 16 ? 6 : 3}
+                    label="The same samples, each stretched to its own min–max"
+                  />
+                  <p className="hint">
+                    Above: the true range ([−1, 1] → 0..255). Here: each image stretched to its own min–max,
+                    as the learner displayed them; where the two differ, the range is wrong.
+                  </p>
+                </div>
+              )}
               <figcaption>
                 {result.settings.sampler.toUpperCase()}, {result.settings.steps} steps, seed{' '}
                 {result.settings.seed}{' '}
                 <button
                   type="button"
                   onClick={() =>
-                    downloadBytes(
-                      encodePng(batchGrid(result.batch)),
-                      `samples-seed${result.settings.seed}.png`,
-                      'image/png',
-                    )
+                    downloadBytes(resultPng(result), `samples-seed${result.settings.seed}.png`, 'image/png')
                   }
                 >
                   Save grid as PNG

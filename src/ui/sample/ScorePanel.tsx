@@ -76,7 +76,7 @@ export function ScorePanel() {
         </dl>
       )}
       {status.kind === 'cancelled' && <p>Cancelled.</p>}
-      {status.kind === 'error' && (
+      {status.kind === 'failed' && (
         <p role="alert" className="error" data-testid="score-error">
           {status.message}
         </p>

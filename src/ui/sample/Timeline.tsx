@@ -5,7 +5,8 @@ import {
   useTimeline,
   type Timeline as TimelineData,
 } from '../../store/timelineStore';
-import { recordingNote, SPEEDS, timelineKey } from '../../store/timelineIndex';
+import { recordingNote, SPEEDS, timelineKey } from '../../sampling/timeline';
+import { useImageScale } from '../ImageSizeControl';
 import { FramePanel } from './FramePanel';
 import { FollowView } from './FollowView';
 import { TimelineExport } from './TimelineExport';
@@ -30,6 +31,7 @@ export function Timeline() {
   const followed = useCursor((s) => s.followed);
   const slider = useRef<HTMLInputElement>(null);
   const text = useRef<HTMLOutputElement>(null);
+  const scale = useImageScale(tl?.width ?? 1);
 
   useFrameEffect((frame, data) => {
     const label = readout(frame, data);
@@ -142,10 +144,10 @@ export function Timeline() {
           data-testid="timeline-readout"
           aria-live="off"
         />
-        <div className="row panels">
-          <FramePanel kind="xt" single={false} scale={tl.numImages > 16 ? 2 : 4} />
-          <FramePanel kind="x0" single={false} scale={tl.numImages > 16 ? 2 : 4} />
-          <FramePanel kind="eps" single={false} scale={tl.numImages > 16 ? 2 : 4} />
+        <div className="panels">
+          <FramePanel kind="xt" single={false} scale={scale} />
+          <FramePanel kind="x0" single={false} scale={scale} />
+          <FramePanel kind="eps" single={false} scale={scale} />
         </div>
         {followed !== null && <FollowView sample={followed} />}
       </div>

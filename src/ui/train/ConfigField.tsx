@@ -1,6 +1,6 @@
-import { getPath } from '../../store/configPath';
+import { getPath } from '../../config/configPath';
 import { Field } from '../Field';
-import type { FieldSpec } from './configFields';
+import type { FieldSpec } from '../../config';
 
 interface Props {
   spec: FieldSpec;

@@ -1,54 +1,83 @@
 import { useMemo } from 'react';
+import { Line, ReferenceArea, YAxis } from 'recharts';
+import type { DatasetId } from '../../config';
+import type { BandPoint } from '../../clinic/reference';
 import type { LossPerTCurve } from '../../store/metricsStore';
-import { extent, linearTicks, logTicks } from './axisTicks';
-import { CanvasChart } from './CanvasChart';
-import { ChartFigure } from './ChartFigure';
+import { extent, linearTicks, logTicks } from '../charts/axisTicks';
+import { ChartFigure } from '../charts/ChartFigure';
+import {
+  LOSS_AXIS,
+  STILL_LINE,
+  referenceBandLines,
+  useAxisLook,
+  useChartColors,
+  useStable,
+} from '../charts/chartTheme';
+import { TrainingChart } from '../charts/TrainingChart';
 
 interface Props {
   current: LossPerTCurve | undefined;
   snapshot: LossPerTCurve | undefined;
   T: number;
+  /** The dataset the run trains on: the typical range is shown only for the one it was measured on. */
+  dataset: DatasetId;
   onSnapshot(): void;
+  /** The reference's loss per t (one band point per bucket), drawn dashed. */
+  reference?: { step: number; buckets: readonly BandPoint[] };
 }
 
 /**
- * DDPM.md §4: ε-MSE on CIFAR-10 at batch 128 is about 0.03 early and settles around 0.015–0.03.
- * That is the average over t; the curve shows where in t the loss lives.
+ * docs/ddpm.md §4: ε-MSE on CIFAR-10 at batch 128 is about 0.03 early and settles around 0.015–0.03.
+ * That is the average over t, measured on CIFAR-10 only: digits or shapes settle elsewhere.
  */
-export const TYPICAL_LOSS: readonly [number, number] = [0.015, 0.03];
+export const TYPICAL_LOSS: { dataset: DatasetId; range: readonly [number, number] } = {
+  dataset: 'cifar10',
+  range: [0.015, 0.03],
+};
 
-const tLabel = (v: number) => String(Math.round(v));
-const lossLabel = (v: number) => v.toPrecision(2);
+const DOT = { r: 1.5 };
+const tLabel = (t: unknown) => `t ≈ ${String(t)}`;
 const finite = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? null : v;
 
-/** Loss against timestep, now and at an earlier snapshot, with the paper's typical range shaded. */
-export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
+interface Row {
+  t: number;
+  now: number | null;
+  before: number | null;
+  refLo?: number | null;
+  refHi?: number | null;
+}
+
+/** Loss against timestep, now and at an earlier snapshot; on CIFAR-10 the paper's typical range shaded. */
+export function LossPerTChart({ current, snapshot, T, dataset, onSnapshot, reference }: Props) {
+  const colors = useChartColors();
+  const look = useAxisLook(colors);
+  const typical = dataset === TYPICAL_LOSS.dataset ? TYPICAL_LOSS.range : undefined;
   const chart = useMemo(() => {
     const n = current?.buckets.length ?? snapshot?.buckets.length ?? 0;
-    const now = Array.from({ length: n }, (_, k) => finite(current?.buckets[k]));
-    const before = Array.from({ length: n }, (_, k) => finite(snapshot?.buckets[k]));
-    const [lo, hi] = extent([...now, ...before], (v) => [v]);
-    return {
-      xs: Array.from({ length: n }, (_, k) => Math.round(((k + 0.5) * T) / n)),
-      x: { ...linearTicks(0, T), format: tLabel },
-      // The typical range stays in view, so a curve reads against it from the first step.
-      y: {
-        ...logTicks(Math.min(lo, TYPICAL_LOSS[0]), Math.max(hi, TYPICAL_LOSS[1])),
-        format: lossLabel,
-        log: true,
-      },
-      band: { from: TYPICAL_LOSS[0], to: TYPICAL_LOSS[1], color: 'rgba(26, 127, 55, 0.15)' },
-      series: [
-        { ys: now, color: '#0969da', width: 2 },
-        ...(snapshot ? [{ ys: before, color: '#9a6700', dash: [5, 3] }] : []),
-      ],
-    };
-  }, [current, snapshot, T]);
+    const rows: Row[] = Array.from({ length: n }, (_, k) => ({
+      t: Math.round(((k + 0.5) * T) / n),
+      now: finite(current?.buckets[k]),
+      before: finite(snapshot?.buckets[k]),
+      ...(reference?.buckets.length === n
+        ? { refLo: finite(reference.buckets[k].lo), refHi: finite(reference.buckets[k].hi) }
+        : {}),
+    }));
+    const [lo, hi] = extent(rows, (r) => [r.now, r.before, r.refLo, r.refHi]);
+    // The typical range stays in view, so a curve reads against it from the first step.
+    const y = typical ? logTicks(Math.min(lo, typical[0]), Math.max(hi, typical[1])) : logTicks(lo, hi);
+    return { rows, x: linearTicks(0, T), y };
+  }, [current, snapshot, T, typical, reference]);
+  const xAxis = useStable(chart.x);
+  const yAxis = useStable(chart.y);
   return (
     <ChartFigure
       testId="loss-per-t-chart"
-      data={{ buckets: chart.xs.length }}
+      data={{
+        buckets: chart.rows.length,
+        typical: typical ? typical.join('-') : 'none',
+        'reference-step': reference?.step,
+      }}
       caption={
         <>
           Loss per timestep t:{' '}
@@ -59,14 +88,49 @@ export function LossPerTChart({ current, snapshot, T, onSnapshot }: Props) {
               against <span className="key key-before">snapshot at step {snapshot.step}</span>
             </>
           )}
-          ; shaded: the typical overall ε-MSE of CIFAR-10, 0.015–0.03 (DDPM.md §4)
+          {typical
+            ? `; shaded: the typical overall ε-MSE on CIFAR-10, ${typical[0]}–${typical[1]} (docs/ddpm.md §4)`
+            : ''}
+          {reference ? `; dashed: the reference trainer’s seeds at step ${reference.step}` : ''}
         </>
       }
+      controls={
+        <button type="button" onClick={onSnapshot} disabled={!current}>
+          Snapshot for comparison
+        </button>
+      }
     >
-      <button type="button" onClick={onSnapshot} disabled={!current}>
-        Snapshot for comparison
-      </button>
-      <CanvasChart width={560} height={220} label="Loss per timestep t, log scale" {...chart} />
+      <TrainingChart
+        rows={chart.rows}
+        height={220}
+        title="Loss per timestep t, log scale; ← and → read out the timesteps"
+        xKey="t"
+        x={xAxis}
+        readoutLabel={tLabel}
+      >
+        {typical && (
+          <ReferenceArea
+            y1={typical[0]}
+            y2={typical[1]}
+            fill={colors.band}
+            fillOpacity={1}
+            stroke="none"
+            ifOverflow="hidden"
+          />
+        )}
+        <YAxis scale="log" domain={yAxis.domain} ticks={yAxis.ticks} {...LOSS_AXIS} {...look} />
+        {reference && referenceBandLines(colors.muted)}
+        <Line dataKey="now" name="now" stroke={colors.main} strokeWidth={2} {...STILL_LINE} dot={DOT} />
+        {snapshot && (
+          <Line
+            dataKey="before"
+            name="snapshot"
+            stroke={colors.before}
+            strokeDasharray="5 3"
+            {...STILL_LINE}
+          />
+        )}
+      </TrainingChart>
     </ChartFigure>
   );
 }

@@ -11,12 +11,15 @@ function useBlocked(): string | undefined {
   const ready = useLab((s) => s.backend !== undefined);
   const invalid = useConfig((s) => Object.keys(s.errors).length > 0);
   const wanted = useConfig((s) => s.valid.data.dataset);
-  const active = useDataset((s) => s.active?.id);
-  const loading = useDataset((s) => s.status.kind === 'loading');
+  const inChannels = useConfig((s) => s.valid.model.in_channels);
+  const active = useDataset((s) => s.active);
+  const loading = useDataset((s) => s.status.kind === 'running');
   if (!ready) return 'Starting compute…';
   if (invalid) return 'Fix the fields marked in red first.';
   if (loading) return 'Loading the dataset…';
-  if (active !== wanted) return 'Load the dataset this setup trains on (Data tab) first.';
+  if (active?.id !== wanted) return 'Load the dataset this setup trains on (Data tab) first.';
+  if (active.channels !== inChannels)
+    return `${active.name} has ${active.channels} channel(s) but the model takes in_channels = ${inChannels}: pick a preset for this dataset.`;
   return undefined;
 }
 
@@ -38,6 +41,7 @@ export function TrainPanel() {
         phase={status}
         resumeStep={resumable?.step}
         blocked={status === 'idle' ? blocked : undefined}
+        stepsPerSec={latest?.stepsPerSec}
         onTrain={() => train.train(useConfig.getState().valid)}
         onPause={train.pause}
         onResume={() => (status === 'paused' ? train.resume() : resumable && train.resumeFrom(resumable))}

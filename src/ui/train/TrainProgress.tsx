@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import type { TrainMetrics } from '../../worker/protocol';
 import { ProgressBar } from '../ProgressBar';
+import { emaDecayText } from './emaText';
 
 interface Props {
   progress: TrainMetrics | undefined;
@@ -54,7 +55,7 @@ export function TrainProgress({ progress, onTarget }: Props) {
         {p && (
           <span className="hint">
             {p.backend} · {p.memory.numTensors} tensors, {(p.memory.numBytes / 2 ** 20).toFixed(1)} MiB
-            {p.emaDecay !== null ? ` · EMA decay ${p.emaDecay.toFixed(4)}` : ''}
+            {` · ${emaDecayText(p.emaDecay)}`}
           </span>
         )}
       </div>

@@ -1,6 +1,7 @@
 import { useId, type ChangeEvent } from 'react';
 import type { ImportStatus } from '../../store/weightsStore';
 import type { ModelSummary } from '../../worker/protocol';
+import { unetText } from '../modelText';
 
 interface Props {
   model: ModelSummary | undefined;
@@ -11,7 +12,7 @@ interface Props {
 /** Import a diffusers unet or pipeline: a folder, a zip, or a .safetensors with its config.json. */
 export function ImportPanel({ model, status, onFiles }: Props) {
   const id = useId();
-  const busy = status.kind === 'working';
+  const busy = status.kind === 'running';
   const pick = (e: ChangeEvent<HTMLInputElement>) => {
     const files = Array.from(e.target.files ?? []);
     if (files.length > 0) onFiles(files);
@@ -50,8 +51,8 @@ export function ImportPanel({ model, status, onFiles }: Props) {
         its <code>config.json</code>: for example the paper's <code>google/ddpm-cifar10-32</code> (older
         attention names included). On this tab you can also drop the files anywhere on the page.
       </p>
-      {status.kind === 'working' && <p aria-live="polite">Reading {status.name}…</p>}
-      {status.kind === 'error' && (
+      {status.kind === 'running' && <p aria-live="polite">Reading {status.name}…</p>}
+      {status.kind === 'failed' && (
         <p role="alert" className="error" data-testid="import-error">
           {status.message}
         </p>
@@ -65,11 +66,7 @@ export function ImportPanel({ model, status, onFiles }: Props) {
           <dt>Parameters</dt>
           <dd>{model.parameterCount.toLocaleString('en')}</dd>
           <dt>U-Net</dt>
-          <dd>
-            {sideText(model.config.sample_size)}, {model.config.in_channels} channel
-            {model.config.in_channels === 1 ? '' : 's'}, widths {model.config.block_out_channels.join('/')},{' '}
-            {model.config.layers_per_block} per level
-          </dd>
+          <dd>{unetText(model.config)}</dd>
           <dt>Weights</dt>
           <dd data-testid="model-weights">
             {model.weights.includes('ema')
@@ -95,9 +92,4 @@ export function ImportPanel({ model, status, onFiles }: Props) {
       ))}
     </section>
   );
-}
-
-function sideText(size: number | [number, number] | null): string {
-  if (size === null) return 'any size';
-  return Array.isArray(size) ? `${size[0]}×${size[1]}` : `${size}×${size}`;
 }

@@ -24,7 +24,7 @@ export function RunImportPanel({ status, onFile }: Props) {
           data-testid="import-run"
           type="file"
           accept=".zip"
-          disabled={status.kind === 'working'}
+          disabled={status.kind === 'running'}
           onChange={pick}
         />
       </div>
@@ -33,7 +33,7 @@ export function RunImportPanel({ status, onFile }: Props) {
         an autosave, the run’s config is applied, and the Train tab offers to resume it exactly where it was
         exported. Refused while a run is training or paused.
       </p>
-      {status.kind === 'working' && <p aria-live="polite">Reading {status.name}…</p>}
+      {status.kind === 'running' && <p aria-live="polite">Reading {status.name}…</p>}
       {status.kind === 'done' && (
         <p aria-live="polite" data-testid="run-import-done">
           Imported run {status.checkpoint.runId.slice(0, 8)} at step {status.checkpoint.step}: on the Train
@@ -41,7 +41,7 @@ export function RunImportPanel({ status, onFile }: Props) {
         </p>
       )}
       {status.kind === 'done' && status.dataset && <p className="warning">{status.dataset}</p>}
-      {status.kind === 'error' && (
+      {status.kind === 'failed' && (
         <p role="alert" className="error" data-testid="run-import-error">
           {status.message}
         </p>

@@ -26,7 +26,8 @@ export function WeightsView() {
         status={exportStatus}
         runStatus={runExport}
         onPipeline={exportPipeline}
-        onRun={trainRun ? useTrain.getState().exportRun : undefined}
+        onRun={trainRun ? () => useTrain.getState().exportRun('run') : undefined}
+        onPytorch={trainRun ? () => useTrain.getState().exportRun('pytorch') : undefined}
       />
       <ImportPanel model={model} status={importStatus} onFiles={(files) => void importFiles(files)} />
       <RunImportPanel status={runImport} onFile={(file) => void useRunImport.getState().importRun(file)} />

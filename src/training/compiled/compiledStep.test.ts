@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { applyOverrides, parseRunConfig, presetRunConfig, type RunConfigOverrides } from '../../config';
+import { generateShapes } from '../../data/shapes';
+import { relDiff, startWebGpu } from '../../model/webgpu/testing';
+import { prepareTrainingData } from '../batch';
+import { runSteps } from '../testing';
+import { Trainer } from '../trainer';
+
+const unavailable = await startWebGpu();
+if (unavailable) console.warn(`compiled step tests skipped: ${unavailable}`);
+
+function makeTrainer(overrides: RunConfigOverrides, compiled: boolean): Trainer {
+  const config = parseRunConfig(applyOverrides(presetRunConfig('tiny'), overrides));
+  const pair = { train: generateShapes({ count: 12, seed: 3, size: config.model.sample_size as number }) };
+  return new Trainer(config, prepareTrainingData(pair, config), { compiled });
+}
+
+const run = runSteps;
+
+/** Every trainable weight, the EMA's and Adam's moments of a trainer, read through captureState. */
+async function state(trainer: Trainer): Promise<Map<string, Float32Array>> {
+  const s = await trainer.captureState();
+  return new Map([...s.tensors].map(([k, v]) => [k, v.data]));
+}
+
+describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
+  // SwiftShader runs a tiny step in ~15 s on 2 shared cores: few steps, batch 2.
+  const overrides: RunConfigOverrides = { model: { dropout: 0.1 }, training: { batchSize: 2, flip: true } };
+
+  it('trains as the tfjs path does (losses within 1e-3, the same weights, EMA and moments), resumes exactly, and a NaN step changes nothing', async () => {
+    const reference = makeTrainer(overrides, false);
+    expect(reference.usesCompiledStep()).toBe(false);
+    const expected = await run(reference, 3);
+    const compiled = makeTrainer(overrides, true);
+    expect(compiled.usesCompiledStep()).toBe(true);
+    const got = await run(compiled, 1);
+    const saved = await compiled.captureState();
+    got.push(...(await run(compiled, 2)));
+    const step = compiled.compiledStep();
+    expect(step.slotBytes).toBeLessThan(step.unsharedBytes);
+    expect(step.kernelCounts.get('LabUpdate')).toBe(1);
+    got.forEach((r, i) => {
+      expect(r.step).toBe(i + 1);
+      expect(Array.from(r.t)).toEqual(Array.from(expected[i].t));
+      expect(Math.abs(r.loss - expected[i].loss) / expected[i].loss).toBeLessThan(1e-3);
+      expect(Math.abs(r.gradNorm - expected[i].gradNorm) / expected[i].gradNorm).toBeLessThan(1e-3);
+      expect(r.lr).toBe(expected[i].lr);
+      expect(r.emaDecay).toBe(expected[i].emaDecay);
+    });
+    const [a, b] = [await state(compiled), await state(reference)];
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    for (const [key, values] of a) {
+      // Softmax ignores a shift shared by all keys: to_k.bias's gradient is rounding noise around 0.
+      if (key.endsWith('to_k.bias')) continue;
+      const [x, y] = [tf.tensor1d(values), tf.tensor1d(b.get(key) as Float32Array)];
+      // Adam's m/√v amplifies rounding where a gradient is near 0; weights move by at most lr per step.
+      expect(await relDiff(x, y), key).toBeLessThan(key.startsWith('adam') ? 5e-2 : 1e-3);
+      tf.dispose([x, y]);
+    }
+    reference.dispose();
+    compiled.dispose();
+
+    // Restored from its state after step 1, a compiled run continues exactly.
+    const resumed = makeTrainer(overrides, true);
+    resumed.restoreState(saved);
+    const rest = await run(resumed, 2);
+    expect(rest.map((r) => r.loss)).toEqual(got.slice(1).map((r) => r.loss));
+
+    // A NaN assigned to a weight from outside reaches the step, which then changes nothing.
+    const before = await state(resumed);
+    const poisoned = resumed.model.trainableVariables()[3];
+    const poisonedKey = `model/${poisoned.name.slice(poisoned.name.indexOf('/') + 1)}`;
+    tf.tidy(() => poisoned.assign(tf.fill(poisoned.shape, NaN)));
+    const bad = await resumed.trainStep();
+    expect('nonFinite' in bad).toBe(true);
+    expect(resumed.step).toBe(3);
+    const after = await state(resumed);
+    for (const [key, values] of after)
+      if (key !== poisonedKey)
+        expect(Array.from(values), key).toEqual(Array.from(before.get(key) as Float32Array));
+    resumed.dispose();
+  }, 900_000);
+});

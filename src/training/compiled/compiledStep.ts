@@ -1,0 +1,391 @@
+/**
+ * A whole optimiser step on WebGPU as one static list of dispatches over preallocated buffers.
+ * Built once per (config, batch): the tfjs step (GPU batch, forward, loss, backward) runs once
+ * under `captureDispatches`, `planStep` places every value (weights as slices of one flat
+ * parameter buffer, gradients written in place into one flat gradient buffer, activations in
+ * liveness-shared slots), and pipelines (tfjs' own, from its cache), uniform bytes and bind groups
+ * are made once. The norm (two stages), the statistics and clip + Adam + EMA (one dispatch,
+ * skipped on the GPU when the loss or norm is not finite) follow. Each step is then one
+ * `writeBuffer` (draw key, batch indices, hyper-parameters), one compute pass, one copy of the
+ * statistics into a staging buffer of a ring, and one submit. Individual dispatches are the
+ * captured tfjs/lab kernels, so a better conv kernel registered with tfjs is picked up on the
+ * next build.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { bufferOf, flushTfjs, type WebGpuBackendInternals } from './backend';
+import { captureDispatches } from './capture';
+import {
+  COPY_WGSL,
+  FINALIZE_WGSL,
+  HYPER_FIELDS,
+  NORM_PARTIAL_WGSL,
+  STATS_HEADER,
+  WG,
+  updateWgsl,
+} from './kernels';
+import { planStep, type StepPlan } from './plan';
+
+/** What the captured function returns: the loss, per-example losses, t and one gradient per parameter. */
+export interface TracedStep {
+  loss: tf.Scalar;
+  perExample: tf.Tensor1D;
+  t: tf.Tensor1D;
+  grads: tf.Tensor[];
+}
+
+/** The values one step's hyper-parameters take (float64 on the host, float32 on the GPU). */
+export type Hyper = Record<(typeof HYPER_FIELDS)[number], number>;
+
+/** What the GPU reports of a step. */
+export interface CompiledStats {
+  loss: number;
+  gradNorm: number;
+  finite: boolean;
+  perExampleLoss: Float32Array;
+  t: Int32Array;
+}
+
+interface Dispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+  name: string;
+}
+
+const ALIGN = 256;
+const alignUp = (n: number, a = ALIGN) => Math.ceil(n / a) * a;
+/** Staging buffers in the statistics ring: a step's statistics may be read while the next runs. */
+const RING = 3;
+
+export interface CompiledStepOptions {
+  backend: WebGpuBackendInternals;
+  /** The trainable variables, in the optimiser's order. */
+  vars: readonly tf.Variable[];
+  batch: number;
+  ema: boolean;
+  /** The tfjs step to capture, given the per-step inputs (int32 indices [B], int32 key [3]). */
+  trace: (indices: tf.Tensor1D, key: tf.Tensor1D) => TracedStep;
+}
+
+export class CompiledStep {
+  /** Dispatches in one step (captured + gradient copies + norm, statistics, update). */
+  readonly dispatchesPerStep: number;
+  /** Dispatch counts by kernel, for the bench. */
+  readonly kernelCounts: ReadonlyMap<string, number>;
+  /** Activation bytes with and without liveness sharing. */
+  readonly slotBytes: number;
+  readonly unsharedBytes: number;
+  /** Floats of each flat buffer (parameters padded to 64 floats each, for binding alignment). */
+  readonly flatLength: number;
+  private readonly offsets: number[];
+  private readonly device: GPUDevice;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly params: GPUBuffer;
+  private readonly m: GPUBuffer;
+  private readonly v: GPUBuffer;
+  private readonly average: GPUBuffer | null;
+  private readonly stepBuffer: GPUBuffer;
+  private readonly stepBytes: ArrayBuffer;
+  private readonly layout: { indices: number; hyper: number };
+  private readonly stats: GPUBuffer;
+  private readonly statsBytes: number;
+  private readonly ring: GPUBuffer[] = [];
+  private ringNext = 0;
+  private readonly dispatches: Dispatch[] = [];
+
+  constructor(private readonly opts: CompiledStepOptions) {
+    const { backend, vars, batch } = opts;
+    this.device = backend.device;
+    const device = this.device;
+    const limits = device.limits;
+    // Parameter slices start at 256-byte boundaries so each can be bound alone.
+    this.offsets = [];
+    let n = 0;
+    for (const v of vars) {
+      this.offsets.push(n);
+      n += alignUp(v.size, ALIGN / 4);
+    }
+    this.flatLength = n;
+    const flatBytes = 4 * n;
+    if (flatBytes > limits.maxStorageBufferBindingSize || flatBytes > limits.maxBufferSize)
+      throw new Error(
+        `the model's ${n.toLocaleString('en-US')} parameters (${(flatBytes / 2 ** 20).toFixed(0)} MB as one flat buffer) exceed this GPU's storage binding limit of ${(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 2 ** 20).toFixed(0)} MB; choose a smaller model`,
+      );
+    // (GPUBufferUsage exists only where WebGPU does: not read at module load.)
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const make = (size: number, usage = storage) => {
+      const b = device.createBuffer({ size: Math.max(size, 4), usage });
+      this.buffers.push(b);
+      return b;
+    };
+    this.params = make(flatBytes);
+    this.m = make(flatBytes);
+    this.v = make(flatBytes);
+    this.average = opts.ema ? make(flatBytes) : null;
+    const grads = make(flatBytes);
+
+    // The per-step buffer: key words, batch indices, hyper-parameters, each at a binding boundary.
+    this.layout = { indices: ALIGN, hyper: ALIGN + alignUp(4 * batch) };
+    this.stepBytes = new ArrayBuffer(this.layout.hyper + 4 * HYPER_FIELDS.length);
+    this.stepBuffer = make(this.stepBytes.byteLength);
+
+    // Capture the tfjs step once, with placeholders for the per-step inputs.
+    const indicesT = tf.tensor1d(new Int32Array(batch), 'int32');
+    const keyT = tf.tensor1d(new Int32Array(3), 'int32');
+    const varIds = new Map<object, number>(vars.map((v, i) => [v.dataId, i]));
+    const externals = new Set<object>([indicesT.dataId, keyT.dataId, ...varIds.keys()]);
+    bufferOf(backend, indicesT);
+    bufferOf(backend, keyT);
+    const { result, capture } = captureDispatches(backend, externals, () => opts.trace(indicesT, keyT));
+    const keep = [result.loss.dataId, result.perExample.dataId, result.t.dataId];
+    const gradIds = result.grads.map((g) => g.dataId);
+    const plan: StepPlan<object> = planStep(
+      capture.dispatches,
+      capture.bytes,
+      externals,
+      new Set(capture.constants.keys()),
+      gradIds,
+      keep,
+    );
+    const slots = plan.slotBytes.map((bytes) => make(bytes));
+    this.slotBytes = plan.slotBytes.reduce((a, b) => a + b, 0);
+    this.unsharedBytes = plan.unsharedBytes;
+    const bytesOf = (id: object) => capture.bytes.get(id) ?? 4;
+    const bindingOf = (id: object): GPUBufferBinding => {
+      const p = plan.placement.get(id);
+      if (!p) throw new Error('the compiled step has no place for a captured value');
+      switch (p.kind) {
+        case 'slot':
+          return { buffer: slots[p.slot], offset: 0, size: bytesOf(id) };
+        case 'grad':
+          return { buffer: grads, offset: 4 * this.offsets[p.param], size: bytesOf(id) };
+        case 'constant':
+          return { buffer: capture.constants.get(id) as GPUBuffer };
+        case 'external': {
+          if (id === indicesT.dataId)
+            return { buffer: this.stepBuffer, offset: this.layout.indices, size: 4 * batch };
+          if (id === keyT.dataId) return { buffer: this.stepBuffer, offset: 0, size: 12 };
+          const param = varIds.get(id) as number;
+          return { buffer: this.params, offset: 4 * this.offsets[param], size: 4 * vars[param].size };
+        }
+      }
+    };
+    for (const c of capture.constants.values()) this.buffers.push(c);
+
+    // Every captured uniform struct in one buffer.
+    const uniformOffsets: number[] = [];
+    let uniformBytes = 0;
+    for (const d of capture.dispatches) {
+      uniformOffsets.push(uniformBytes);
+      uniformBytes += alignUp(d.uniforms.byteLength, limits.minUniformBufferOffsetAlignment);
+    }
+    const uniforms = make(uniformBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const packed = new Uint8Array(uniformBytes);
+    capture.dispatches.forEach((d, i) => packed.set(d.uniforms, uniformOffsets[i]));
+    device.queue.writeBuffer(uniforms, 0, packed);
+
+    const counts = new Map<string, number>();
+    const add = (
+      pipeline: GPUComputePipeline,
+      entries: GPUBufferBinding[],
+      workgroups: [number, number, number],
+      name: string,
+    ) => {
+      this.dispatches.push({
+        pipeline,
+        workgroups,
+        name,
+        bindGroup: device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: entries.map((resource, binding) => ({ binding, resource })),
+        }),
+      });
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    };
+    capture.dispatches.forEach((d, i) =>
+      add(
+        d.pipeline,
+        [
+          bindingOf(d.output),
+          ...d.inputs.map(bindingOf),
+          { buffer: uniforms, offset: uniformOffsets[i], size: d.uniforms.byteLength },
+        ],
+        d.workgroups,
+        d.name,
+      ),
+    );
+    const pipeline = (code: string) =>
+      device.createComputePipeline({
+        layout: 'auto',
+        compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+      });
+    const copy = pipeline(COPY_WGSL);
+    for (const { value, param } of plan.gradCopies) {
+      const size = 4 * vars[param].size;
+      add(
+        copy,
+        [
+          { buffer: grads, offset: 4 * this.offsets[param], size },
+          { ...bindingOf(value), size },
+        ],
+        [Math.ceil(vars[param].size / WG), 1, 1],
+        'LabCopy',
+      );
+    }
+    const partialCount = Math.min(256, Math.ceil(n / WG));
+    const partials = make(4 * partialCount);
+    add(
+      pipeline(NORM_PARTIAL_WGSL),
+      [{ buffer: partials }, { buffer: grads }],
+      [partialCount, 1, 1],
+      'LabNormPartial',
+    );
+    this.statsBytes = 4 * (STATS_HEADER + 2 * batch);
+    this.stats = make(this.statsBytes);
+    add(
+      pipeline(FINALIZE_WGSL),
+      [
+        { buffer: this.stats },
+        { buffer: partials },
+        bindingOf(result.loss.dataId),
+        bindingOf(result.perExample.dataId),
+        bindingOf(result.t.dataId),
+      ],
+      [1, 1, 1],
+      'LabNormFinalize',
+    );
+    const groups = Math.ceil(n / WG);
+    const x = Math.min(groups, limits.maxComputeWorkgroupsPerDimension);
+    add(
+      pipeline(updateWgsl(opts.ema)),
+      [
+        { buffer: this.params },
+        { buffer: this.m },
+        { buffer: this.v },
+        { buffer: grads },
+        { buffer: this.stats },
+        { buffer: this.stepBuffer, offset: this.layout.hyper, size: 4 * HYPER_FIELDS.length },
+        ...(this.average ? [{ buffer: this.average }] : []),
+      ],
+      [x, Math.ceil(groups / x), 1],
+      'LabUpdate',
+    );
+    for (let i = 0; i < RING; i++)
+      this.ring.push(make(this.statsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
+    this.dispatchesPerStep = this.dispatches.length;
+    this.kernelCounts = counts;
+    tf.dispose([indicesT, keyT, result.loss, result.perExample, result.t, ...result.grads]);
+  }
+
+  /** Copies the variables, the flat moments and the flat EMA (tfjs tensors, unpadded) in. */
+  load(m: tf.Tensor1D, v: tf.Tensor1D, average: tf.Tensor1D | null): void {
+    const { backend, vars } = this.opts;
+    const flat = [
+      [m, this.m],
+      [v, this.v],
+      ...(average && this.average ? [[average, this.average] as const] : []),
+    ] as const;
+    // Buffers first (an upload may be encoded by tfjs), then tfjs' queue out, then the copies.
+    const sources = flat.map(([t]) => bufferOf(backend, t));
+    const weights = vars.map((w) => bufferOf(backend, w));
+    flushTfjs(backend);
+    const encoder = this.device.createCommandEncoder();
+    let unpadded = 0;
+    vars.forEach((w, p) => {
+      const bytes = 4 * w.size;
+      encoder.copyBufferToBuffer(weights[p], 0, this.params, 4 * this.offsets[p], bytes);
+      flat.forEach(([, dst], i) =>
+        encoder.copyBufferToBuffer(sources[i], 4 * unpadded, dst, 4 * this.offsets[p], bytes),
+      );
+      unpadded += w.size;
+    });
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Copies the given variables (by index) in again: someone assigned them outside the step. */
+  loadWeights(changed: readonly number[]): void {
+    const { backend, vars } = this.opts;
+    const sources = changed.map((p) => bufferOf(backend, vars[p]));
+    flushTfjs(backend);
+    const encoder = this.device.createCommandEncoder();
+    changed.forEach((p, i) =>
+      encoder.copyBufferToBuffer(sources[i], 0, this.params, 4 * this.offsets[p], 4 * vars[p].size),
+    );
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * The current weights, moments and EMA as tfjs tensors: one tensor per variable (its shape)
+   * and the flat, unpadded moments and EMA. The caller owns (and disposes) them.
+   */
+  read(): { weights: tf.Tensor[]; m: tf.Tensor1D; v: tf.Tensor1D; average: tf.Tensor1D | null } {
+    const { vars } = this.opts;
+    const out = tf.tidy(() => {
+      const wrap = (buffer: GPUBuffer) =>
+        tf.tensor({ buffer, zeroCopy: false }, [this.flatLength], 'float32') as tf.Tensor1D;
+      const pieces = (flat: tf.Tensor1D) => vars.map((w, p) => tf.slice(flat, this.offsets[p], w.size));
+      const unpad = (buffer: GPUBuffer) => tf.concat(pieces(wrap(buffer))) as tf.Tensor1D;
+      const params = wrap(this.params);
+      return {
+        weights: vars.map((w, p) => tf.reshape(tf.slice(params, this.offsets[p], w.size), w.shape)),
+        m: unpad(this.m),
+        v: unpad(this.v),
+        average: this.average ? unpad(this.average) : undefined,
+      };
+    });
+    return { ...out, average: out.average ?? null };
+  }
+
+  /**
+   * Queues one step: one write of the per-step buffer, one compute pass, one copy of the
+   * statistics into the ring, one submit. Resolves with the statistics when the GPU is done; the
+   * host may queue further steps meanwhile (at most the ring's size in flight).
+   */
+  step(key: Int32Array, indices: Int32Array, hyper: Hyper): Promise<CompiledStats> {
+    const { backend, batch } = this.opts;
+    const ints = new Int32Array(this.stepBytes);
+    ints.set(key, 0);
+    ints.set(indices, this.layout.indices / 4);
+    const floats = new Float32Array(this.stepBytes, this.layout.hyper, HYPER_FIELDS.length);
+    HYPER_FIELDS.forEach((f, i) => (floats[i] = hyper[f]));
+    flushTfjs(backend);
+    this.device.queue.writeBuffer(this.stepBuffer, 0, this.stepBytes);
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const d of this.dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    }
+    pass.end();
+    const staging = this.ring[this.ringNext];
+    this.ringNext = (this.ringNext + 1) % RING;
+    encoder.copyBufferToBuffer(this.stats, 0, staging, 0, this.statsBytes);
+    this.device.queue.submit([encoder.finish()]);
+    return staging.mapAsync(GPUMapMode.READ).then(() => {
+      const f = new Float32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      return {
+        loss: f[0],
+        gradNorm: f[1],
+        finite: f[2] === 1,
+        perExampleLoss: f.slice(STATS_HEADER, STATS_HEADER + batch),
+        t: Int32Array.from(f.subarray(STATS_HEADER + batch, STATS_HEADER + 2 * batch)),
+      };
+    });
+  }
+
+  /** Bytes the host writes per step (draw key, batch indices, hyper-parameters). */
+  get uploadBytesPerStep(): number {
+    return this.stepBytes.byteLength;
+  }
+
+  /** Ring size: how many steps may be in flight at once. */
+  static readonly maxInFlight = RING;
+
+  /** Frees every buffer the step made (tfjs' pipelines stay in its cache). */
+  dispose(): void {
+    for (const b of this.buffers) b.destroy();
+    this.buffers.length = 0;
+  }
+}

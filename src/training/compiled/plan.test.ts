@@ -1,0 +1,88 @@
+import { planStep, type PlanDispatch } from './plan';
+
+/** Values 'a'..; each dispatch writes one and reads some. */
+const d = (output: string, ...inputs: string[]): PlanDispatch<string> => ({ output, inputs });
+const sizes = (entries: Record<string, number>) => new Map(Object.entries(entries));
+
+describe('planStep', () => {
+  it('shares a slot between values whose lifetimes do not overlap, never between a dispatch’s input and output', () => {
+    // w (weight) → a → b → c → loss; a dies at b's dispatch, b at c's.
+    const dispatches = [d('a', 'w'), d('b', 'a'), d('c', 'b'), d('loss', 'c')];
+    const plan = planStep(
+      dispatches,
+      sizes({ a: 64, b: 64, c: 32, loss: 4 }),
+      new Set(['w']),
+      new Set(),
+      [],
+      ['loss'],
+    );
+    const slot = (id: string) => {
+      const p = plan.placement.get(id);
+      if (p?.kind !== 'slot') throw new Error(`${id} is not in a slot`);
+      return p.slot;
+    };
+    expect(slot('a')).not.toBe(slot('b'));
+    expect(slot('c')).toBe(slot('a')); // a is dead once b is written
+    expect(slot('loss')).toBe(slot('b'));
+    expect(plan.slotBytes.length).toBe(2);
+    expect(plan.unsharedBytes).toBe(164);
+    expect(plan.slotBytes.reduce((x, y) => x + y, 0)).toBe(128);
+    expect(plan.placement.get('w')).toEqual({ kind: 'external' });
+  });
+
+  it('keeps kept values alive to the end', () => {
+    const plan = planStep(
+      [d('a', 'x'), d('loss', 'a'), d('b', 'x'), d('c', 'b')],
+      sizes({ a: 8, loss: 4, b: 8, c: 8 }),
+      new Set(['x']),
+      new Set(),
+      [],
+      ['loss', 'c'],
+    );
+    const slots = ['a', 'loss', 'b', 'c'].map((id) => (plan.placement.get(id) as { slot: number }).slot);
+    expect(slots[2]).toBe(slots[0]); // b reuses a's slot
+    expect(new Set([slots[1], slots[2], slots[3]]).size).toBe(3);
+  });
+
+  it('writes gradients in place unless their dispatch would read the flat gradient too, or nothing wrote them', () => {
+    const dispatches = [d('g0', 'x'), d('g1', 'g0'), d('h', 'x'), d('g2', 'h')];
+    const plan = planStep(
+      dispatches,
+      sizes({ g0: 8, g1: 8, h: 8, g2: 8 }),
+      new Set(['x', 'zero']),
+      new Set(),
+      ['g0', 'g1', 'g2', 'zero'],
+      [],
+    );
+    expect(plan.placement.get('g1')).toEqual({ kind: 'grad', param: 1 });
+    expect(plan.placement.get('g2')).toEqual({ kind: 'grad', param: 2 });
+    expect(plan.placement.get('g0')?.kind).toBe('slot');
+    expect(plan.gradCopies).toEqual(
+      expect.arrayContaining([
+        { value: 'g0', param: 0 },
+        { value: 'zero', param: 3 },
+      ]),
+    );
+    expect(plan.gradCopies.length).toBe(2);
+  });
+
+  it('keeps a value written twice (zero-fill, then accumulate) in one slot from its first write to its last use', () => {
+    const plan = planStep(
+      [d('acc', 'x'), d('y', 'x'), d('acc', 'y'), d('out', 'acc')],
+      sizes({ acc: 8, y: 8, out: 8 }),
+      new Set(['x']),
+      new Set(),
+      [],
+      ['out'],
+    );
+    const slot = (id: string) => (plan.placement.get(id) as { slot: number }).slot;
+    expect(slot('y')).not.toBe(slot('acc'));
+    expect(slot('out')).not.toBe(slot('acc'));
+  });
+
+  it('refuses a dispatch that reads a value nobody wrote or binds', () => {
+    expect(() => planStep([d('a', 'ghost')], sizes({ a: 4 }), new Set(), new Set(), [], [])).toThrow(
+      /nothing wrote/,
+    );
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The batch, its timesteps and its noise made on the GPU: the training set is uploaded once as
+ * packed bytes, and each step the host sends only the batch indices and the draw key
+ * [seed low, seed high, step]. A kernel gathers each example's bytes (flipped when Philox says
+ * so), normalises them, draws t and ε from the same Philox streams as `src/random/draws.ts` and
+ * writes x_t or the regression target, so no random value is drawn and no image is uploaded by
+ * the host per step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Normalization } from '../data/batch';
+import type { Dataset } from '../data/types';
+import { elementwiseProgram, f32, i32, registerWebGpuKernel, runLabKernel } from '../model/webgpu/program';
+import { trainingDrawsWgsl } from '../random/philoxWgsl';
+import type { NoiseTables } from './loss';
+
+const KERNEL = 'LabNoisyBatch';
+const T_KERNEL = 'LabDrawTimesteps';
+
+/** What the batch kernel writes: x_t or the target of the prediction type. */
+type Output = 'xt' | 'epsilon' | 'sample' | 'v_prediction';
+
+interface Attrs {
+  output: Output;
+  shape: [number, number, number, number];
+  T: number;
+  sharedT: boolean;
+  flip: boolean;
+  scale: number[];
+  offset: number[];
+}
+
+const pad4 = (v: number[]) => [...v, 0, 0, 0, 0].slice(0, 4);
+
+function register(): void {
+  registerWebGpuKernel<Attrs>(
+    KERNEL,
+    (_inputs, a) => {
+      const [B, H, W, C] = a.shape;
+      const value = {
+        xt: 'a * x0 + s * eps',
+        epsilon: 'eps',
+        sample: 'x0',
+        v_prediction: 'a * eps - s * x0',
+      }[a.output];
+      // Every mode reads every input (a binding no statement touches is not in the layout).
+      const body = `
+        let k = vec2<u32>(bitcast<u32>(key[0]), bitcast<u32>(key[1]));
+        let step = bitcast<u32>(key[2]);
+        let hwc = uniforms.H * uniforms.W * uniforms.C;
+        let b = index / hwc;
+        let r = index - b * hwc;
+        let c = r % uniforms.C;
+        let p = r / uniforms.C;
+        var x = p % uniforms.W;
+        let y = p / uniforms.W;
+        if (uniforms.flip != 0 && drawFlip(k, step, u32(b))) { x = uniforms.W - 1 - x; }
+        let src = indices[b] * hwc + (y * uniforms.W + x) * uniforms.C + c;
+        let byte = (bitcast<u32>(images[src >> 2u]) >> (u32(src & 3) * 8u)) & 0xffu;
+        let x0 = f32(byte) * uniforms.scale[c] + uniforms.offset[c];
+        let tb = drawTimestep(k, step, u32(b), u32(uniforms.T), uniforms.sharedT != 0);
+        let a = sqrtAlphaBar[tb];
+        let s = sqrtOneMinusAlphaBar[tb];
+        let eps = drawNormal(k, step, u32(index));
+        result[index] = ${value};`;
+      const program = elementwiseProgram(
+        `noisy_batch_${a.output}`,
+        ['images', 'indices', 'key', 'sqrtAlphaBar', 'sqrtOneMinusAlphaBar'],
+        [B, H, W, C],
+        'H : i32, W : i32, C : i32, T : i32, sharedT : i32, flip : i32, scale : vec4<f32>, offset : vec4<f32>,',
+        body,
+      );
+      const main = program.getUserCode();
+      program.getUserCode = () => `${trainingDrawsWgsl()}\n${main}`;
+      return {
+        program,
+        uniforms: [
+          i32(H),
+          i32(W),
+          i32(C),
+          i32(a.T),
+          i32(a.sharedT ? 1 : 0),
+          i32(a.flip ? 1 : 0),
+          f32(...pad4(a.scale)),
+          f32(...pad4(a.offset)),
+        ],
+      };
+    },
+    ['images', 'indices', 'key', 'sqrtAlphaBar', 'sqrtOneMinusAlphaBar'],
+  );
+  // The batch's t as float32 [B], for the model's time embedding and the step's report.
+  registerWebGpuKernel<{ batch: number; T: number; sharedT: boolean }>(
+    T_KERNEL,
+    (_inputs, a) => {
+      const program = elementwiseProgram(
+        'draw_timesteps',
+        ['key'],
+        [a.batch],
+        'T : i32, sharedT : i32,',
+        `
+        let k = vec2<u32>(bitcast<u32>(key[0]), bitcast<u32>(key[1]));
+        result[index] = f32(drawTimestep(k, bitcast<u32>(key[2]), u32(index), u32(uniforms.T), uniforms.sharedT != 0));`,
+      );
+      const main = program.getUserCode();
+      program.getUserCode = () => `${trainingDrawsWgsl()}\n${main}`;
+      return { program, uniforms: [i32(a.T), i32(a.sharedT ? 1 : 0)] };
+    },
+    ['key'],
+  );
+}
+
+/** The training set's bytes packed four to an int32 word (little-endian), as the kernel reads them. */
+export function packImages(ds: Dataset): tf.Tensor1D {
+  const words = new Int32Array(Math.ceil(ds.images.length / 4));
+  new Uint8Array(words.buffer).set(ds.images);
+  return tf.tensor1d(words, 'int32');
+}
+
+/** Bytes the packed training set takes on the GPU. */
+export function packedImageBytes(ds: Dataset): number {
+  return 4 * Math.ceil(ds.images.length / 4);
+}
+
+/** What one step's GPU batch needs besides the per-step inputs. */
+export interface GpuBatchSource {
+  images: tf.Tensor1D;
+  tables: NoiseTables;
+  shape: [number, number, number, number];
+  T: number;
+  sharedT: boolean;
+  flip: boolean;
+  normalization: Normalization;
+}
+
+/**
+ * x_t, the target and t (float32 [B]) for batch `indices` (int32 [B]) under `key` (int32
+ * [seed low, seed high, step]): three dispatches, each redrawing what it needs from Philox.
+ */
+export function noisyBatchWebGpu(
+  src: GpuBatchSource,
+  indices: tf.Tensor1D,
+  key: tf.Tensor1D,
+): { xt: tf.Tensor4D; target: tf.Tensor4D; t: tf.Tensor1D } {
+  register();
+  const inputs = {
+    images: src.images,
+    indices,
+    key,
+    sqrtAlphaBar: src.tables.sqrtAlphaBar,
+    sqrtOneMinusAlphaBar: src.tables.sqrtOneMinusAlphaBar,
+  };
+  const attrs = (output: Output): Attrs => ({
+    output,
+    shape: src.shape,
+    T: src.T,
+    sharedT: src.sharedT,
+    flip: src.flip,
+    scale: src.normalization.scale,
+    offset: src.normalization.offset,
+  });
+  return {
+    xt: runLabKernel(KERNEL, inputs, attrs('xt')) as tf.Tensor4D,
+    target: runLabKernel(KERNEL, inputs, attrs(src.tables.predictionType)) as tf.Tensor4D,
+    t: runLabKernel(
+      T_KERNEL,
+      { key },
+      { batch: src.shape[0], T: src.T, sharedT: src.sharedT },
+    ) as tf.Tensor1D,
+  };
+}
+
+/** Whether the packed training set fits one storage binding of the current WebGPU device. */
+export function gpuBatchFits(ds: Dataset): boolean {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  return device !== undefined && packedImageBytes(ds) <= device.limits.maxStorageBufferBindingSize;
+}
