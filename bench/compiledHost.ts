@@ -2,7 +2,7 @@
  * Host cost of a training step on Dawn's Null backend (full WebGPU validation, no GPU work), the
  * tfjs path against the compiled step, in one process: main-thread CPU time per step from
  * /proc/thread-self/schedstat, dispatches per step, random values the host draws and bytes it
- * uploads per step. Not yet part of `npm run bench` (issue 14's `--backends node-null`).
+ * uploads per step, and the compiled step's dispatches by kernel. Not yet part of `npm run bench` (issue 14's `--backends node-null`).
  *
  *   npx tsx bench/compiledHost.ts --presets tiny,mnist,cifar-small --batch 4 --steps 5 [--json OUT.json]
  */
@@ -69,6 +69,8 @@ for (const preset of presets) {
     uploadBytesPerStep: compiled.uploadBytesPerStep,
     activationMB: +(compiled.slotBytes / 2 ** 20).toFixed(1),
     unsharedActivationMB: +(compiled.unsharedBytes / 2 ** 20).toFixed(1),
+    /** Compiled dispatches per step by kernel (lab kernel name or tfjs shader key), most first. */
+    kernels: Object.fromEntries([...compiled.kernelCounts].sort((a, b) => b[1] - a[1])),
   };
   compiledTrainer.dispose();
   console.log(JSON.stringify(row));

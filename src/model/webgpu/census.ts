@@ -65,7 +65,8 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
       rows.push(labRow('conv forward', p.name, convForwardKernel(g)));
       // tfjs' customGrad computes every input's gradient, a data input's (conv_in's x) too.
       rows.push(labRow('conv input gradient', p.name, convInputGradKernel(g), g.stride * g.stride));
-      rows.push(labRow('conv filter gradient', p.name, convFilterGradKernel(g)));
+      // The bias gradient is the filter gradient's ones row (one more row of m).
+      rows.push(labRow('conv filter gradient', p.name, convFilterGradKernel(g, true)));
     } else if (p.kind === 'linear') {
       const { rows: r, inCh, outCh } = p;
       mm('dense forward', p.name, { batch: 1, m: r, n: outCh, k: inCh, transA: false, transB: false });
@@ -84,7 +85,9 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
         k: r,
         transA: true,
         transB: false,
+        sharedB: true,
         splitK: true,
+        biasRow: true,
       });
     } else {
       const { batch: b, tokens: L, d } = p;

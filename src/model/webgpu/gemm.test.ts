@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Padding } from '../convGrad';
 import {
   chooseTile,
+  convFilterGradKernel,
   convForwardKernel,
+  matMulKernel,
   standaloneShader,
   TARGET_WORKGROUPS,
   TILES,
@@ -10,71 +12,12 @@ import {
 } from './gemm';
 import { batchMatMulGemm, convGemm, linearGemm } from './gemmOps';
 import { attentionCoreWebGpu } from './attention';
+import { labKernelRuns } from './program';
+import { compareOnCpu as compare, maxRel, random, valueAndGrads } from './testing';
 import { startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
-
-interface Input {
-  shape: number[];
-  data: Float32Array<ArrayBuffer>;
-}
-
-function random(shape: number[], seed: number): Input {
-  let s = seed * 7919 + 17;
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    data[i] = (s / 2147483648) * 2 - 1;
-  }
-  return { shape, data };
-}
-
-/**
- * Value and gradients of Σ f(inputs)·r on `backend` (r a fixed random weighting of the output),
- * read back: tfjs' CPU backend is the reference for the WebGPU kernels.
- */
-/** The output shape of the last valueAndGrads call per backend. */
-const shapes = new Map<string, number[]>();
-
-async function valueAndGrads(
-  backend: 'cpu' | 'webgpu',
-  f: (...xs: tf.Tensor[]) => tf.Tensor,
-  inputs: Input[],
-): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
-  const y = f(...xs);
-  shapes.set(backend, y.shape);
-  const r = tf.tensor(random(y.shape, 99).data, y.shape);
-  const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs);
-  const out = [(await y.data()) as Float32Array];
-  for (const g of grads) out.push((await g.data()) as Float32Array);
-  tf.dispose([...xs, y, r, ...grads]);
-  return out;
-}
-
-function maxRel(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
-async function compare(
-  f: (...xs: tf.Tensor[]) => tf.Tensor,
-  reference: (...xs: tf.Tensor[]) => tf.Tensor,
-  inputs: Input[],
-): Promise<number[]> {
-  const want = await valueAndGrads('cpu', reference, inputs);
-  const got = await valueAndGrads('webgpu', f, inputs);
-  expect(shapes.get('webgpu')).toEqual(shapes.get('cpu'));
-  return got.map((g, i) => maxRel(g, want[i]));
-}
 
 function upsampleReference(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
@@ -217,6 +160,58 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     const got = batchMatMulGemm(ta, tb, transA, transB, 0.5);
     expect(maxRel((await got.data()) as Float32Array, want[0])).toBeLessThan(2e-6);
     tf.dispose([ta, tb, got]);
+  });
+
+  it("bias gradients are the weight-gradient GEMM's ones row, split and unsplit: no column sum", async () => {
+    // The shapes of the conv and dense cases above: both paths of each run there against the CPU.
+    const conv = (x: number[], co: number) => {
+      const [batch, h, w, ci] = x;
+      return { batch, h, w, ci, kh: 3, kw: 3, co, stride: 1, pad: [1, 1, 1, 1] as Padding };
+    };
+    const dense = (rows: number, inCh: number, outCh: number) =>
+      matMulKernel({
+        batch: 1,
+        m: inCh,
+        n: outCh,
+        k: rows,
+        transA: true,
+        transB: false,
+        splitK: true,
+        biasRow: true,
+      });
+    const unsplit = convFilterGradKernel(conv([1, 5, 7, 3], 5), true);
+    expect(unsplit.plan.splits).toBe(1);
+    expect(unsplit.plan.m).toBe(28); // 27 filter rows + the ones row
+    expect(unsplit.sideOutputs).toEqual([{ name: 'dbias', shape: [5] }]);
+    expect(unsplit.outputShape).toEqual([27, 5]);
+    const split = convFilterGradKernel(conv([4, 16, 16, 2], 3), true);
+    expect(split.plan.splits).toBeGreaterThan(1);
+    expect(split.sideOutputs).toBeUndefined(); // the split-K sum splits the row off
+    expect(split.outputShape).toEqual([split.plan.splits, 19, 3]);
+    expect(dense(1, 3, 70).plan.splits).toBe(1);
+    expect(dense(600, 33, 17).plan.splits).toBeGreaterThan(1);
+
+    await tf.setBackend('webgpu');
+    const before = labKernelRuns().get('LabColumnSum') ?? 0;
+    const grads = tf.tidy(() => {
+      const x = tf.randomNormal([4, 16, 16, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 2, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const xs = tf.randomNormal([600, 33], 0, 1, 'float32', 3) as tf.Tensor2D;
+      const ws = tf.randomNormal([33, 17], 0, 1, 'float32', 4) as tf.Tensor2D;
+      const [b, bs] = [tf.zeros([3]) as tf.Tensor1D, tf.zeros([17]) as tf.Tensor1D];
+      const pad: Padding = [1, 1, 1, 1];
+      return tf.grads((bc: tf.Tensor, bd: tf.Tensor) =>
+        tf.add(
+          tf.sum(convGemm(x, w, bc as tf.Tensor1D, { stride: 1, pad })),
+          tf.sum(linearGemm(xs, ws, bd as tf.Tensor1D)),
+        ),
+      )([b, bs]);
+    });
+    // Σ over every output of ∂/∂b = the number of output pixels per channel.
+    expect(Array.from(await grads[0].data())).toEqual([1024, 1024, 1024]);
+    expect(Array.from(await grads[1].data())).toEqual(new Array(17).fill(600));
+    expect(labKernelRuns().get('LabColumnSum') ?? 0).toBe(before);
+    tf.dispose(grads);
   });
 
   it('a kernel runs unchanged as a standalone WGSL module with fixed bindings (the compiled step)', async () => {

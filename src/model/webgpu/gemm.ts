@@ -122,12 +122,20 @@ export interface GemmKernel {
   /** Distinguishes the WGSL: everything baked into it (kind, tile, epilogue, flags). */
   key: string;
   inputs: string[];
+  /** Buffers written besides `result` (bound after the inputs, read_write), e.g. a bias gradient. */
+  sideOutputs?: SideOutputShape[];
   outputShape: number[];
   uniforms: GemmUniform[];
   workgroupSize: [number, number, number];
   dispatch: [number, number, number];
   code: string;
   plan: GemmPlan;
+}
+
+/** A side output's binding name and shape. */
+export interface SideOutputShape {
+  name: string;
+  shape: number[];
 }
 
 /** What is added to each output C[z][m, n] on the way out. */
@@ -161,6 +169,12 @@ interface Body {
   epilogue: Epilogue;
   outputShape: number[];
   plan: GemmPlan;
+  /**
+   * A's last row (m = plan.m − 1 = uniforms.Mw) is all ones, so C's last row is Σ_k B(k, n): the
+   * bias gradient beside a weight gradient in the same pass. Unsplit, that row goes to the side
+   * output `dbias` [n]; split, it stays in the partial sums for {@link reduceKernel} to split off.
+   */
+  onesRow?: boolean;
 }
 
 const u = (name: string, value: number, type: 'i32' | 'f32' = 'i32'): GemmUniform => ({ name, type, value });
@@ -212,6 +226,7 @@ function assemble(b: Body): GemmKernel {
       stores.push(
         `{ let m = m0 + ty + ${i * TY}; let n = n0 + tx + ${j * TX}; if (m < uniforms.M && n < uniforms.N) { storeC(z, m, n, acc[${i * t.tn + j}]); } }`,
       );
+  const biasOut = b.onesRow === true && splits === 1;
   const inputs = [...b.inputs];
   if (e.bias) inputs.push('bias');
   if (e.residual) inputs.push('res');
@@ -223,15 +238,17 @@ function assemble(b: Body): GemmKernel {
     u('splits', splits),
     u('kChunk', kChunk),
     ...(e.alpha !== undefined ? [u('alpha', e.alpha, 'f32')] : []),
+    ...(b.onesRow ? [u('Mw', m - 1)] : []),
     ...b.uniforms,
   ];
-  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}`;
+  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}`;
   const code = `
   var<workgroup> As : array<f32, ${t.bm * t.bk}>;
   var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
   ${b.a.code}
   ${b.b.code}
   fn storeC(z : i32, m : i32, n : i32, acc : f32) {
+    ${biasOut ? 'if (m == uniforms.Mw) { dbias[n] = acc; return; }' : ''}
     let o = (z * uniforms.M + m) * uniforms.N + n;
     var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
     ${e.bias ? 'v = v + bias[n];' : ''}
@@ -269,6 +286,7 @@ function assemble(b: Body): GemmKernel {
   return {
     key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
     inputs,
+    ...(biasOut ? { sideOutputs: [{ name: 'dbias', shape: [n] }] } : {}),
     outputShape: b.outputShape,
     uniforms,
     workgroupSize: [T, 1, 1],
@@ -416,11 +434,14 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
  * The filter gradient, split-K: partial[s][m = (i, j, ci), n = co] = Σ over chunk s of k = (b, oy,
  * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
  * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
+ * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
+ * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial.
  */
-export function convFilterGradKernel(g: ConvGeometry): GemmKernel {
+export function convFilterGradKernel(g: ConvGeometry, bias = false): GemmKernel {
   checkConv(g);
   const [ho, wo] = convOutputSide(g);
-  const plan = chooseTile(g.kh * g.kw * g.ci, g.co, g.batch * ho * wo, 1, true);
+  const rows = g.kh * g.kw * g.ci;
+  const plan = chooseTile(rows + (bias ? 1 : 0), g.co, g.batch * ho * wo, 1, true);
   return assemble({
     key: `lab_conv_dw${g.upsample ? '_up' : ''}`,
     inputs: ['x', 'dy'],
@@ -430,6 +451,7 @@ export function convFilterGradKernel(g: ConvGeometry): GemmKernel {
       code: `${inputPixel(g.upsample)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
+    ${bias ? 'if (m == uniforms.Mw) { return vec4<i32>(0, 0, 0, 1); }' : ''}
     let tap = m / uniforms.Ci;
     let c = m - tap * uniforms.Ci;
     let i = tap / uniforms.KW;
@@ -437,6 +459,7 @@ export function convFilterGradKernel(g: ConvGeometry): GemmKernel {
     return vec4<i32>(c, i - uniforms.top, j - uniforms.left, 0);
   }
   fn loadA(r : vec4<i32>, k : i32) -> f32 {
+    ${bias ? 'if (r.w == 1) { return 1.0; }' : ''}
     let b = k / (uniforms.Ho * uniforms.Wo);
     let p = k - b * uniforms.Ho * uniforms.Wo;
     let oy = p / uniforms.Wo;
@@ -451,8 +474,9 @@ export function convFilterGradKernel(g: ConvGeometry): GemmKernel {
   fn loadB(c : vec4<i32>, k : i32) -> f32 { return dy[k * uniforms.N + c.x]; }`,
     },
     epilogue: {},
-    outputShape: [plan.splits, g.kh * g.kw * g.ci, g.co],
+    outputShape: bias && plan.splits === 1 ? [rows, g.co] : [plan.splits, plan.m, g.co],
     plan,
+    onesRow: bias,
   });
 }
 
@@ -468,6 +492,11 @@ export interface MatMulShape {
   sharedB?: boolean;
   /** Split k into chunks (a weight gradient over many rows); the output then needs {@link reduceKernel}. */
   splitK?: boolean;
+  /**
+   * A weight gradient xᵀ·dy (transA) that also gives the bias gradient Σ_k dy from one more row of
+   * ones in A (`Body.onesRow`); `m` is the weight's rows, without that extra row.
+   */
+  biasRow?: boolean;
 }
 
 /**
@@ -475,8 +504,11 @@ export interface MatMulShape {
  * gradients and the attention products. Inputs `a` and `b`; output [batch·splits, m, n].
  */
 export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKernel {
-  const plan = chooseTile(s.m, s.n, s.k, s.batch, s.splitK ?? false);
-  const aIndex = s.transA ? 'k * uniforms.M + r.y' : 'r.y * uniforms.K + k';
+  const ones = s.biasRow === true;
+  if (ones && (!s.transA || s.batch !== 1))
+    throw new Error('a bias row needs a transposed A and one batch entry');
+  const plan = chooseTile(s.m + (ones ? 1 : 0), s.n, s.k, s.batch, s.splitK ?? false);
+  const aIndex = s.transA ? `k * ${ones ? 'uniforms.Mw' : 'uniforms.M'} + r.y` : 'r.y * uniforms.K + k';
   const bIndex = s.transB ? 'c.y * uniforms.K + k' : 'k * uniforms.N + c.y';
   return assemble({
     key: `lab_matmul_${s.transA ? 't' : 'n'}${s.transB ? 't' : 'n'}${s.sharedB ? 's' : ''}`,
@@ -487,9 +519,13 @@ export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKerne
       code: `
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
+    ${ones ? 'if (m == uniforms.Mw) { return vec4<i32>(0, 0, 0, 1); }' : ''}
     return vec4<i32>(z * uniforms.M * uniforms.K, m, 0, 0);
   }
-  fn loadA(r : vec4<i32>, k : i32) -> f32 { return a[r.x + ${aIndex}]; }`,
+  fn loadA(r : vec4<i32>, k : i32) -> f32 {
+    ${ones ? 'if (r.w == 1) { return 1.0; }' : ''}
+    return a[r.x + ${aIndex}];
+  }`,
     },
     b: {
       kContiguous: s.transB,
@@ -501,8 +537,9 @@ export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKerne
   fn loadB(c : vec4<i32>, k : i32) -> f32 { return b[c.x + ${bIndex}]; }`,
     },
     epilogue,
-    outputShape: [s.batch * plan.splits, s.m, s.n],
+    outputShape: ones && plan.splits === 1 ? [s.m, s.n] : [s.batch * plan.splits, plan.m, s.n],
     plan,
+    onesRow: ones,
   });
 }
 
@@ -510,6 +547,7 @@ export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKerne
 export interface ElementwiseKernel {
   key: string;
   inputs: string[];
+  sideOutputs?: SideOutputShape[];
   outputShape: number[];
   uniforms: GemmUniform[];
   workgroupSize: [number, number, number];
@@ -518,17 +556,36 @@ export interface ElementwiseKernel {
   code: string;
 }
 
-/** Σ over the first axis of partial sums [splits, rest…] → [rest…] (split-K's second pass). */
-export function reduceKernel(splits: number, size: number, outputShape: number[]): ElementwiseKernel {
+/**
+ * Σ over the first axis of partial sums [splits, rest…] → [rest…] (split-K's second pass). With
+ * `biasLength`, the last `biasLength` sums (the ones row of a weight gradient, see
+ * `Body.onesRow`) go to the side output `dbias` and the rest to the output.
+ */
+export function reduceKernel(
+  splits: number,
+  size: number,
+  outputShape: number[],
+  biasLength = 0,
+): ElementwiseKernel {
   const wg = 256;
   const groups = Math.ceil(size / wg);
   // 2-D dispatch: one dimension holds at most 65,535 workgroups.
   const gx = Math.min(groups, 65535);
+  const store =
+    biasLength > 0
+      ? 'if (i >= uniforms.main) { dbias[i - uniforms.main] = s; } else { result[i] = s; }'
+      : 'result[i] = s;';
   return {
-    key: 'lab_splitk_sum',
+    key: `lab_splitk_sum${biasLength > 0 ? '_bias' : ''}`,
     inputs: ['partial'],
+    ...(biasLength > 0 ? { sideOutputs: [{ name: 'dbias', shape: [biasLength] }] } : {}),
     outputShape,
-    uniforms: [u('size', size), u('splits', splits), u('gx', gx)],
+    uniforms: [
+      u('size', size),
+      u('splits', splits),
+      u('gx', gx),
+      ...(biasLength > 0 ? [u('main', size - biasLength)] : []),
+    ],
     workgroupSize: [wg, 1, 1],
     dispatch: [gx, Math.ceil(groups / gx), 1],
     code: `
@@ -537,27 +594,32 @@ export function reduceKernel(splits: number, size: number, outputShape: number[]
     if (i >= uniforms.size) { return; }
     var s = 0.0;
     for (var z = 0; z < uniforms.splits; z = z + 1) { s = s + partial[z * uniforms.size + i]; }
-    result[i] = s;
+    ${store}
   }`,
   };
 }
 
 /**
  * A complete WGSL module for a kernel with fixed bindings (group 0: `result` at 0, the inputs at
- * 1…, the uniform struct after them, fields in `uniforms` order, each 4 bytes) and entry point
+ * 1…, the side outputs after them, then the uniform struct, fields in `uniforms` order, each 4 bytes) and entry point
  * `main`: what a compiled training step creates its pipeline from.
  */
 export function standaloneShader(k: GemmKernel | ElementwiseKernel): string {
   const fields = k.uniforms.map((x) => `  ${x.name} : ${x.type},`).join('\n');
-  const inputs = k.inputs
-    .map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name} : array<f32>;`)
-    .join('\n');
+  const sides = k.sideOutputs ?? [];
+  const inputs = [
+    ...k.inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name} : array<f32>;`),
+    ...sides.map(
+      (o, i) =>
+        `@group(0) @binding(${k.inputs.length + 1 + i}) var<storage, read_write> ${o.name} : array<f32>;`,
+    ),
+  ].join('\n');
   return `struct Uniforms {
 ${fields}
 };
 @group(0) @binding(0) var<storage, read_write> result : array<f32>;
 ${inputs}
-@group(0) @binding(${k.inputs.length + 1}) var<uniform> uniforms : Uniforms;
+@group(0) @binding(${k.inputs.length + sides.length + 1}) var<uniform> uniforms : Uniforms;
 var<private> localIndex : u32;
 var<private> workgroupId : vec3<u32>;
 ${k.code}

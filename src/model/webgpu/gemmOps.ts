@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Padding } from '../convGrad';
-import { channelSumWebGpu, pixelSumWebGpu } from './columnSum';
+import { pixelSumWebGpu } from './columnSum';
 import {
   convFilterGradKernel,
   convForwardKernel,
@@ -19,7 +19,7 @@ import {
   type MatMulShape,
 } from './gemm';
 import type { ConvGeometry } from '../products';
-import { registerWebGpuKernel, runLabKernel, type LabProgram } from './program';
+import { registerWebGpuKernel, runLabKernel, runLabKernelOutputs, type LabProgram } from './program';
 import { blockSum2xWebGpu } from './upsample';
 
 /** The tfjs kernel names, one per product kind (dispatch counts and profiles show them). */
@@ -78,6 +78,7 @@ function register(name: string): void {
           type: x.type === 'i32' ? 'int32' : 'float32',
           data: [x.value],
         })),
+        sideOutputs: kernel.sideOutputs,
       };
     },
     ({ kernel }) => kernel.inputs,
@@ -91,6 +92,16 @@ function register(name: string): void {
 export function runGemmKernel(name: string, kernel: AnyKernel, inputs: Record<string, tf.Tensor>): tf.Tensor {
   register(name);
   return runLabKernel(name, inputs, { kernel });
+}
+
+/** {@link runGemmKernel} for a kernel with side outputs: its output, then each side output. */
+function runGemmKernelOutputs(
+  name: string,
+  kernel: AnyKernel,
+  inputs: Record<string, tf.Tensor>,
+): tf.Tensor[] {
+  register(name);
+  return runLabKernelOutputs(name, inputs, { kernel });
 }
 
 const run = runGemmKernel;
@@ -109,6 +120,31 @@ function runSplit(
     const size = partial.size / splits;
     return run(GEMM_KERNELS.splitKSum, reduceKernel(splits, size, shape), { partial });
   });
+}
+
+/**
+ * Runs a weight gradient whose kernel has a ones row (`biasRow`, a conv filter gradient with
+ * `bias`): [dW (shape `shape`), db ([n])] from one GEMM, plus the split-K sum when split, which
+ * also splits the bias row off. No separate column sum.
+ */
+function runSplitWithBias(
+  name: string,
+  kernel: GemmKernel,
+  inputs: Record<string, tf.Tensor>,
+  shape: number[],
+): [tf.Tensor, tf.Tensor1D] {
+  const n = shape[shape.length - 1];
+  const outs = tf.tidy(() => {
+    const { splits } = kernel.plan;
+    if (splits === 1) {
+      const [dw, db] = runGemmKernelOutputs(name, kernel, inputs);
+      return [tf.reshape(dw, shape), db];
+    }
+    const partial = run(name, kernel, inputs);
+    const size = partial.size / splits;
+    return runGemmKernelOutputs(GEMM_KERNELS.splitKSum, reduceKernel(splits, size, shape, n), { partial });
+  });
+  return [outs[0], outs[1] as tf.Tensor1D];
 }
 
 /** What a conv folds in besides its bias. */
@@ -137,7 +173,7 @@ const convs = new Map<string, ConvFn>();
 /**
  * conv2d(up?(x) zero-padded, w, stride) + b (+ residual) (+ rowBias per sample): one dispatch
  * forward; backward the input gradient as a GEMM (+ a 2×2 block sum when upsampled), the filter
- * gradient as a split-K GEMM (+ its sum), and one column sum per bias.
+ * and bias gradients as one split-K GEMM (+ its sum), and a per-sample column sum for rowBias.
  */
 export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
   const key = `${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
@@ -159,13 +195,13 @@ export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: Conv
           const dy4 = dy as tf.Tensor4D;
           let dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), { dy: dy4, w: sw }) as tf.Tensor4D;
           if (o.upsample) dx = blockSum2xWebGpu(dx);
-          const dw = runSplit(
+          const [dw, db] = runSplitWithBias(
             GEMM_KERNELS.convFilterGrad,
-            convFilterGradKernel(g),
+            convFilterGradKernel(g, true),
             { x: sx, dy: dy4 },
             sw.shape,
           );
-          const grads: tf.Tensor[] = [dx, dw, channelSumWebGpu(dy4)];
+          const grads: tf.Tensor[] = [dx, dw, db];
           if (o.residual) grads.push(dy4);
           if (o.rowBias) grads.push(pixelSumWebGpu(dy4));
           return grads;
@@ -188,8 +224,8 @@ type LinearFn = (...t: tf.Tensor[]) => tf.Tensor2D;
 const linears = new Map<boolean, LinearFn>();
 
 /**
- * x·W + b (+ residual) (W [in, out]): one GEMM forward; dx = dy·Wᵀ, dW = xᵀ·dy (split-K over the
- * rows), db a column sum, the residual's gradient dy itself.
+ * x·W + b (+ residual) (W [in, out]): one GEMM forward; dx = dy·Wᵀ, dW = xᵀ·dy with db = Σ dy as
+ * its ones row (split-K over the rows, + its sum when split), the residual's gradient dy itself.
  */
 export function linearGemm(
   x: tf.Tensor2D,
@@ -216,10 +252,22 @@ export function linearGemm(
         value: tf.reshape(run(GEMM_KERNELS.matMul, kernel, inputs), [rows, outCh]) as tf.Tensor2D,
         gradFunc: (dy, saved) => {
           const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+          const weightGrad = matMulKernel({
+            batch: 1,
+            m: inCh,
+            n: outCh,
+            k: rows,
+            transA: true,
+            transB: false,
+            sharedB: true,
+            splitK: true,
+            biasRow: true,
+          });
+          const [dw, db] = runSplitWithBias(GEMM_KERNELS.matMul, weightGrad, { a: sx, b: dy }, [inCh, outCh]);
           const grads: tf.Tensor[] = [
             matMul2d(dy, sw, { m: rows, n: inCh, k: outCh, transA: false, transB: true }),
-            matMul2d(sx, dy, { m: inCh, n: outCh, k: rows, transA: true, transB: false, splitK: true }),
-            channelSumWebGpu(dy),
+            dw,
+            db,
           ];
           if (withResidual) grads.push(dy);
           return grads;
