@@ -26,7 +26,8 @@ export interface ConvGeometry {
 
 /** One product of the forward pass. `dataInput`: its input is data, so backprop needs no input gradient. */
 export type Product =
-  | { kind: 'conv'; name: string; geometry: ConvGeometry; dataInput: boolean }
+  /** `timeEmbedding`: the conv adds the time embedding per sample (a resnet's conv1). */
+  | { kind: 'conv'; name: string; geometry: ConvGeometry; dataInput: boolean; timeEmbedding: boolean }
   | { kind: 'linear'; name: string; rows: number; inCh: number; outCh: number; dataInput: boolean }
   /** softmax(q·kᵀ)·v over `batch` = images × heads, each `tokens` × `d`. */
   | { kind: 'attention'; name: string; batch: number; tokens: number; d: number };
@@ -62,6 +63,7 @@ export function forwardWalk(config: UNetConfig, batch: number, height: number, w
     k: number,
     extra: Partial<ConvGeometry> = {},
     dataInput = false,
+    timeEmbedding = false,
   ) => {
     const [h, w] = side(level);
     const p = (k - 1) / 2;
@@ -77,7 +79,7 @@ export function forwardWalk(config: UNetConfig, batch: number, height: number, w
       pad: [p, p, p, p],
       ...extra,
     };
-    out.push({ kind: 'conv', name, geometry, dataInput });
+    out.push({ kind: 'conv', name, geometry, dataInput, timeEmbedding });
   };
   const linear = (name: string, rows: number, inCh: number, outCh: number, dataInput = false) =>
     out.push({ kind: 'linear', name, rows, inCh, outCh, dataInput });
@@ -85,7 +87,7 @@ export function forwardWalk(config: UNetConfig, batch: number, height: number, w
     // norm1, SiLU; conv1, + time embedding, norm2, SiLU, dropout, conv2, residual sum (+ shortcut).
     keep(pixels(level) * (2 * r.inChannels + (r.inChannels !== r.outChannels ? 8 : 7) * r.outChannels));
     linear(`${r.prefix}.time_emb_proj`, batch, plan.timeEmbedChannels, r.outChannels);
-    conv(`${r.prefix}.conv1`, level, r.inChannels, r.outChannels, 3);
+    conv(`${r.prefix}.conv1`, level, r.inChannels, r.outChannels, 3, {}, false, true);
     if (r.inChannels !== r.outChannels)
       conv(`${r.prefix}.conv_shortcut`, level, r.inChannels, r.outChannels, 1);
     conv(`${r.prefix}.conv2`, level, r.outChannels, r.outChannels, 3);

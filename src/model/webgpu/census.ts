@@ -65,8 +65,9 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
       rows.push(labRow('conv forward', p.name, convForwardKernel(g)));
       // tfjs' customGrad computes every input's gradient, a data input's (conv_in's x) too.
       rows.push(labRow('conv input gradient', p.name, convInputGradKernel(g), g.stride * g.stride));
-      // The bias gradient is the filter gradient's ones row (one more row of m).
-      rows.push(labRow('conv filter gradient', p.name, convFilterGradKernel(g, true)));
+      // The bias gradient is the filter gradient's ones row (one more row of m), the time
+      // embedding's gradient one more row per sample.
+      rows.push(labRow('conv filter gradient', p.name, convFilterGradKernel(g, true, p.timeEmbedding)));
     } else if (p.kind === 'linear') {
       const { rows: r, inCh, outCh } = p;
       mm('dense forward', p.name, { batch: 1, m: r, n: outCh, k: inCh, transA: false, transB: false });

@@ -162,7 +162,7 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     tf.dispose([ta, tb, got]);
   });
 
-  it("bias gradients are the weight-gradient GEMM's ones row, split and unsplit: no column sum", async () => {
+  it('bias and time-embedding gradients are ones rows of the weight-gradient GEMM, split and unsplit: no column sum', async () => {
     // The shapes of the conv and dense cases above: both paths of each run there against the CPU.
     const conv = (x: number[], co: number) => {
       const [batch, h, w, ci] = x;
@@ -184,6 +184,13 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     expect(unsplit.plan.m).toBe(28); // 27 filter rows + the ones row
     expect(unsplit.sideOutputs).toEqual([{ name: 'dbias', shape: [5] }]);
     expect(unsplit.outputShape).toEqual([27, 5]);
+    // With the time embedding (rowBias): one more row per sample, its gradient Σ over that sample's pixels.
+    const withRows = convFilterGradKernel(conv([2, 5, 7, 3], 5), true, true);
+    expect(withRows.plan.m).toBe(27 + 1 + 2);
+    expect(withRows.sideOutputs).toEqual([
+      { name: 'dbias', shape: [5] },
+      { name: 'drow', shape: [2, 5] },
+    ]);
     const split = convFilterGradKernel(conv([4, 16, 16, 2], 3), true);
     expect(split.plan.splits).toBeGreaterThan(1);
     expect(split.sideOutputs).toBeUndefined(); // the split-K sum splits the row off
@@ -192,7 +199,7 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     expect(dense(600, 33, 17).plan.splits).toBeGreaterThan(1);
 
     await tf.setBackend('webgpu');
-    const before = labKernelRuns().get('LabColumnSum') ?? 0;
+    const before = new Map(labKernelRuns());
     const grads = tf.tidy(() => {
       const x = tf.randomNormal([4, 16, 16, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal([3, 3, 2, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
@@ -210,7 +217,17 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
     // Σ over every output of ∂/∂b = the number of output pixels per channel.
     expect(Array.from(await grads[0].data())).toEqual([1024, 1024, 1024]);
     expect(Array.from(await grads[1].data())).toEqual(new Array(17).fill(600));
-    expect(labKernelRuns().get('LabColumnSum') ?? 0).toBe(before);
+    // Every dispatch of both layers, forward and backward: no pass of its own for a bias gradient.
+    const ran = Object.fromEntries(
+      [...labKernelRuns()].map(([k, n]) => [k, n - (before.get(k) ?? 0)] as const).filter(([, n]) => n > 0),
+    );
+    expect(ran).toEqual({
+      LabConvForward: 1,
+      LabConvInputGrad: 1,
+      LabConvFilterGrad: 1,
+      LabMatMul: 3, // forward, dx, dW with db
+      LabSplitKSum: 2, // both weight gradients are split here
+    });
     tf.dispose(grads);
   });
 

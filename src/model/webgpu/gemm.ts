@@ -170,11 +170,26 @@ interface Body {
   outputShape: number[];
   plan: GemmPlan;
   /**
-   * A's last row (m = plan.m − 1 = uniforms.Mw) is all ones, so C's last row is Σ_k B(k, n): the
-   * bias gradient beside a weight gradient in the same pass. Unsplit, that row goes to the side
-   * output `dbias` [n]; split, it stays in the partial sums for {@link reduceKernel} to split off.
+   * A's row m = uniforms.Mw (after the weight's rows) is all ones, so C's row Mw is Σ_k B(k, n):
+   * the bias gradient beside a weight gradient in the same pass. Unsplit, that row goes to the
+   * side output `dbias` [n]; split, it stays in the partial sums for {@link reduceKernel} to
+   * split off.
    */
   onesRow?: boolean;
+  /**
+   * After the ones row, this many rows whose A is one where k belongs to sample b (row Mw + 1 +
+   * b), so C gets Σ over each sample's k of B: the gradient of a per-sample channel bias (the time
+   * embedding). Unsplit they go to the side output `drow` [samples, n].
+   */
+  sampleRows?: number;
+}
+
+/** The side outputs that C's rows from `Body.onesRow` on go to: `dbias`, then `drow`. */
+export function biasRowOutputs(n: number, sampleRows = 0): SideOutputShape[] {
+  return [
+    { name: 'dbias', shape: [n] },
+    ...(sampleRows > 0 ? [{ name: 'drow', shape: [sampleRows, n] }] : []),
+  ];
 }
 
 const u = (name: string, value: number, type: 'i32' | 'f32' = 'i32'): GemmUniform => ({ name, type, value });
@@ -238,17 +253,17 @@ function assemble(b: Body): GemmKernel {
     u('splits', splits),
     u('kChunk', kChunk),
     ...(e.alpha !== undefined ? [u('alpha', e.alpha, 'f32')] : []),
-    ...(b.onesRow ? [u('Mw', m - 1)] : []),
+    ...(b.onesRow ? [u('Mw', m - 1 - (b.sampleRows ?? 0))] : []),
     ...b.uniforms,
   ];
-  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}`;
+  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}`;
   const code = `
   var<workgroup> As : array<f32, ${t.bm * t.bk}>;
   var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
   ${b.a.code}
   ${b.b.code}
   fn storeC(z : i32, m : i32, n : i32, acc : f32) {
-    ${biasOut ? 'if (m == uniforms.Mw) { dbias[n] = acc; return; }' : ''}
+    ${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
     let o = (z * uniforms.M + m) * uniforms.N + n;
     var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
     ${e.bias ? 'v = v + bias[n];' : ''}
@@ -286,7 +301,7 @@ function assemble(b: Body): GemmKernel {
   return {
     key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
     inputs,
-    ...(biasOut ? { sideOutputs: [{ name: 'dbias', shape: [n] }] } : {}),
+    ...(biasOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
     outputShape: b.outputShape,
     uniforms,
     workgroupSize: [T, 1, 1],
@@ -435,13 +450,16 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
  * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
  * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
  * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
- * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial.
+ * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
+ * `rowBias` too, `batch` more rows give each sample's Σ dy (`Body.sampleRows`, side output `drow`).
  */
-export function convFilterGradKernel(g: ConvGeometry, bias = false): GemmKernel {
+export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = false): GemmKernel {
   checkConv(g);
+  if (rowBias && !bias) throw new Error('per-sample bias rows come after the bias row');
   const [ho, wo] = convOutputSide(g);
   const rows = g.kh * g.kw * g.ci;
-  const plan = chooseTile(rows + (bias ? 1 : 0), g.co, g.batch * ho * wo, 1, true);
+  const sampleRows = rowBias ? g.batch : 0;
+  const plan = chooseTile(rows + (bias ? 1 : 0) + sampleRows, g.co, g.batch * ho * wo, 1, true);
   return assemble({
     key: `lab_conv_dw${g.upsample ? '_up' : ''}`,
     inputs: ['x', 'dy'],
@@ -452,6 +470,7 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false): GemmKernel 
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     ${bias ? 'if (m == uniforms.Mw) { return vec4<i32>(0, 0, 0, 1); }' : ''}
+    ${rowBias ? 'if (m > uniforms.Mw) { return vec4<i32>(m - uniforms.Mw - 1, 0, 0, 2); }' : ''}
     let tap = m / uniforms.Ci;
     let c = m - tap * uniforms.Ci;
     let i = tap / uniforms.KW;
@@ -460,6 +479,7 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false): GemmKernel 
   }
   fn loadA(r : vec4<i32>, k : i32) -> f32 {
     ${bias ? 'if (r.w == 1) { return 1.0; }' : ''}
+    ${rowBias ? 'if (r.w == 2) { return select(0.0, 1.0, k / (uniforms.Ho * uniforms.Wo) == r.x); }' : ''}
     let b = k / (uniforms.Ho * uniforms.Wo);
     let p = k - b * uniforms.Ho * uniforms.Wo;
     let oy = p / uniforms.Wo;
@@ -477,6 +497,7 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false): GemmKernel 
     outputShape: bias && plan.splits === 1 ? [rows, g.co] : [plan.splits, plan.m, g.co],
     plan,
     onesRow: bias,
+    sampleRows,
   });
 }
 
@@ -558,34 +579,33 @@ export interface ElementwiseKernel {
 
 /**
  * Σ over the first axis of partial sums [splits, rest…] → [rest…] (split-K's second pass). With
- * `biasLength`, the last `biasLength` sums (the ones row of a weight gradient, see
- * `Body.onesRow`) go to the side output `dbias` and the rest to the output.
+ * `tails` (see {@link biasRowOutputs}), the last sums (a weight gradient's ones rows, see
+ * `Body.onesRow`) go to those side outputs in order and the rest to the output.
  */
 export function reduceKernel(
   splits: number,
   size: number,
   outputShape: number[],
-  biasLength = 0,
+  tails: readonly SideOutputShape[] = [],
 ): ElementwiseKernel {
   const wg = 256;
   const groups = Math.ceil(size / wg);
   // 2-D dispatch: one dimension holds at most 65,535 workgroups.
   const gx = Math.min(groups, 65535);
-  const store =
-    biasLength > 0
-      ? 'if (i >= uniforms.main) { dbias[i - uniforms.main] = s; } else { result[i] = s; }'
-      : 'result[i] = s;';
+  const lengths = tails.map((t) => t.shape.reduce((x, y) => x * y, 1));
+  const main = size - lengths.reduce((x, y) => x + y, 0);
+  // Segment j of the tail starts at uniforms.t<j>; the last segment that starts at or before i holds it.
+  const starts = lengths.map((_, j) => main + lengths.slice(0, j).reduce((x, y) => x + y, 0));
+  const store = tails
+    .map((t, j) => `if (i >= uniforms.t${j}) { ${t.name}[i - uniforms.t${j}] = s; return; }`)
+    .reverse()
+    .join('\n    ');
   return {
-    key: `lab_splitk_sum${biasLength > 0 ? '_bias' : ''}`,
+    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}`,
     inputs: ['partial'],
-    ...(biasLength > 0 ? { sideOutputs: [{ name: 'dbias', shape: [biasLength] }] } : {}),
+    ...(tails.length > 0 ? { sideOutputs: [...tails] } : {}),
     outputShape,
-    uniforms: [
-      u('size', size),
-      u('splits', splits),
-      u('gx', gx),
-      ...(biasLength > 0 ? [u('main', size - biasLength)] : []),
-    ],
+    uniforms: [u('size', size), u('splits', splits), u('gx', gx), ...starts.map((v, j) => u(`t${j}`, v))],
     workgroupSize: [wg, 1, 1],
     dispatch: [gx, Math.ceil(groups / gx), 1],
     code: `
@@ -595,6 +615,7 @@ export function reduceKernel(
     var s = 0.0;
     for (var z = 0; z < uniforms.splits; z = z + 1) { s = s + partial[z * uniforms.size + i]; }
     ${store}
+    result[i] = s;
   }`,
   };
 }

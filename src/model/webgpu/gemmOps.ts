@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Padding } from '../convGrad';
-import { pixelSumWebGpu } from './columnSum';
 import {
+  biasRowOutputs,
   convFilterGradKernel,
   convForwardKernel,
   convInputGradKernel,
@@ -124,27 +124,31 @@ function runSplit(
 
 /**
  * Runs a weight gradient whose kernel has a ones row (`biasRow`, a conv filter gradient with
- * `bias`): [dW (shape `shape`), db ([n])] from one GEMM, plus the split-K sum when split, which
- * also splits the bias row off. No separate column sum.
+ * `bias`): [dW (shape `shape`), db ([n]), and with `sampleRows` the per-sample sums ([samples,
+ * n])] from one GEMM, plus the split-K sum when split, which also splits those rows off. No
+ * separate column sums.
  */
 function runSplitWithBias(
   name: string,
   kernel: GemmKernel,
   inputs: Record<string, tf.Tensor>,
   shape: number[],
-): [tf.Tensor, tf.Tensor1D] {
+  sampleRows = 0,
+): tf.Tensor[] {
   const n = shape[shape.length - 1];
-  const outs = tf.tidy(() => {
+  return tf.tidy(() => {
     const { splits } = kernel.plan;
     if (splits === 1) {
-      const [dw, db] = runGemmKernelOutputs(name, kernel, inputs);
-      return [tf.reshape(dw, shape), db];
+      const [dw, ...rest] = runGemmKernelOutputs(name, kernel, inputs);
+      return [tf.reshape(dw, shape), ...rest];
     }
     const partial = run(name, kernel, inputs);
     const size = partial.size / splits;
-    return runGemmKernelOutputs(GEMM_KERNELS.splitKSum, reduceKernel(splits, size, shape, n), { partial });
+    const tails = biasRowOutputs(n, sampleRows);
+    return runGemmKernelOutputs(GEMM_KERNELS.splitKSum, reduceKernel(splits, size, shape, tails), {
+      partial,
+    });
   });
-  return [outs[0], outs[1] as tf.Tensor1D];
 }
 
 /** What a conv folds in besides its bias. */
@@ -172,8 +176,8 @@ const convs = new Map<string, ConvFn>();
 
 /**
  * conv2d(up?(x) zero-padded, w, stride) + b (+ residual) (+ rowBias per sample): one dispatch
- * forward; backward the input gradient as a GEMM (+ a 2×2 block sum when upsampled), the filter
- * and bias gradients as one split-K GEMM (+ its sum), and a per-sample column sum for rowBias.
+ * forward; backward the input gradient as a GEMM (+ a 2×2 block sum when upsampled), and the
+ * filter, bias and rowBias gradients as one split-K GEMM (+ its sum).
  */
 export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
   const key = `${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
@@ -195,15 +199,16 @@ export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: Conv
           const dy4 = dy as tf.Tensor4D;
           let dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), { dy: dy4, w: sw }) as tf.Tensor4D;
           if (o.upsample) dx = blockSum2xWebGpu(dx);
-          const [dw, db] = runSplitWithBias(
+          const [dw, db, dRowBias] = runSplitWithBias(
             GEMM_KERNELS.convFilterGrad,
-            convFilterGradKernel(g, true),
+            convFilterGradKernel(g, true, !!o.rowBias),
             { x: sx, dy: dy4 },
             sw.shape,
+            o.rowBias ? g.batch : 0,
           );
           const grads: tf.Tensor[] = [dx, dw, db];
           if (o.residual) grads.push(dy4);
-          if (o.rowBias) grads.push(pixelSumWebGpu(dy4));
+          if (o.rowBias) grads.push(dRowBias);
           return grads;
         },
       };
