@@ -10,6 +10,7 @@ import {
   convFilterGradKernel,
   convForwardKernel,
   convInputGradKernel,
+  denseWeightGradKernel,
   matMulKernel,
   tileUse,
   type GemmKernel,
@@ -79,17 +80,7 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
         transA: false,
         transB: true,
       });
-      mm('dense weight gradient', p.name, {
-        batch: 1,
-        m: inCh,
-        n: outCh,
-        k: r,
-        transA: true,
-        transB: false,
-        sharedB: true,
-        splitK: true,
-        biasRow: true,
-      });
+      rows.push(labRow('dense weight gradient', p.name, denseWeightGradKernel(r, inCh, outCh)));
     } else {
       const { batch: b, tokens: L, d } = p;
       mm('attention q·kᵀ', p.name, { batch: b, m: L, n: L, k: d, transA: false, transB: true });

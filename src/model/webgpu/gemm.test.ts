@@ -4,7 +4,7 @@ import {
   chooseTile,
   convFilterGradKernel,
   convForwardKernel,
-  matMulKernel,
+  denseWeightGradKernel,
   standaloneShader,
   TARGET_WORKGROUPS,
   TILES,
@@ -168,17 +168,7 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
       const [batch, h, w, ci] = x;
       return { batch, h, w, ci, kh: 3, kw: 3, co, stride: 1, pad: [1, 1, 1, 1] as Padding };
     };
-    const dense = (rows: number, inCh: number, outCh: number) =>
-      matMulKernel({
-        batch: 1,
-        m: inCh,
-        n: outCh,
-        k: rows,
-        transA: true,
-        transB: false,
-        splitK: true,
-        biasRow: true,
-      });
+    const dense = denseWeightGradKernel;
     const unsplit = convFilterGradKernel(conv([1, 5, 7, 3], 5), true);
     expect(unsplit.plan.splits).toBe(1);
     expect(unsplit.plan.m).toBe(28); // 27 filter rows + the ones row

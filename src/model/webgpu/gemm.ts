@@ -113,22 +113,13 @@ export interface GemmUniform {
 }
 
 /**
- * A GEMM kernel ready to dispatch. The WGSL body uses `result` (binding 0, read_write
- * array<f32>), the inputs by name (bindings 1…, read-only array<f32>), `uniforms.<name>`, and the
- * builtins as private variables `localIndex : u32` and `workgroupId : vec3<u32>`; it defines
+ * A GEMM kernel ready to dispatch: an {@link ElementwiseKernel}'s parts and the tiling plan. The
+ * WGSL body uses `result` (binding 0, read_write array<f32>), the inputs by name (bindings 1…,
+ * read-only array<f32>), the side outputs (read_write, after the inputs), `uniforms.<name>`, and
+ * the builtins as private variables `localIndex : u32` and `workgroupId : vec3<u32>`; it defines
  * `fn gemm()`, the whole work of one invocation.
  */
-export interface GemmKernel {
-  /** Distinguishes the WGSL: everything baked into it (kind, tile, epilogue, flags). */
-  key: string;
-  inputs: string[];
-  /** Buffers written besides `result` (bound after the inputs, read_write), e.g. a bias gradient. */
-  sideOutputs?: SideOutputShape[];
-  outputShape: number[];
-  uniforms: GemmUniform[];
-  workgroupSize: [number, number, number];
-  dispatch: [number, number, number];
-  code: string;
+export interface GemmKernel extends ElementwiseKernel {
   plan: GemmPlan;
 }
 
@@ -564,16 +555,36 @@ export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKerne
   });
 }
 
-/** A plain elementwise kernel (no tiles): one thread per output value. */
+/**
+ * A dense layer's weight and bias gradients, dW = xᵀ·dy [inCh, outCh] and db = Σ dy, as one
+ * split-K GEMM over the `rows` (x [rows, inCh], dy [rows, outCh]; inputs `a` = x, `b` = dy).
+ */
+export function denseWeightGradKernel(rows: number, inCh: number, outCh: number): GemmKernel {
+  return matMulKernel({
+    batch: 1,
+    m: inCh,
+    n: outCh,
+    k: rows,
+    transA: true,
+    transB: false,
+    sharedB: true,
+    splitK: true,
+    biasRow: true,
+  });
+}
+
+/** A plain elementwise kernel (no tiles): one thread per output value; also a GEMM kernel's parts. */
 export interface ElementwiseKernel {
+  /** Distinguishes the WGSL: everything baked into it (kind, tile, epilogue, flags). */
   key: string;
   inputs: string[];
+  /** Buffers written besides `result` (bound after the inputs, read_write), e.g. a bias gradient. */
   sideOutputs?: SideOutputShape[];
   outputShape: number[];
   uniforms: GemmUniform[];
   workgroupSize: [number, number, number];
   dispatch: [number, number, number];
-  /** Defines `fn gemm()` like a {@link GemmKernel}, so both run the same way. */
+  /** Defines `fn gemm()`, the whole work of one invocation. */
   code: string;
 }
 

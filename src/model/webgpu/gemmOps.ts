@@ -11,6 +11,7 @@ import {
   convFilterGradKernel,
   convForwardKernel,
   convInputGradKernel,
+  denseWeightGradKernel,
   matMulKernel,
   reduceKernel,
   type ElementwiseKernel,
@@ -257,17 +258,7 @@ export function linearGemm(
         value: tf.reshape(run(GEMM_KERNELS.matMul, kernel, inputs), [rows, outCh]) as tf.Tensor2D,
         gradFunc: (dy, saved) => {
           const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-          const weightGrad = matMulKernel({
-            batch: 1,
-            m: inCh,
-            n: outCh,
-            k: rows,
-            transA: true,
-            transB: false,
-            sharedB: true,
-            splitK: true,
-            biasRow: true,
-          });
+          const weightGrad = denseWeightGradKernel(rows, inCh, outCh);
           const [dw, db] = runSplitWithBias(GEMM_KERNELS.matMul, weightGrad, { a: sx, b: dy }, [inCh, outCh]);
           const grads: tf.Tensor[] = [
             matMul2d(dy, sw, { m: rows, n: inCh, k: outCh, transA: false, transB: true }),
