@@ -4,6 +4,7 @@ import {
   chooseTile,
   convFilterGradKernel,
   convForwardKernel,
+  convInputGradKernel,
   denseWeightGradKernel,
   standaloneShader,
   TARGET_WORKGROUPS,
@@ -116,6 +117,21 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
   it('conv reading its input nearest-×2-upsampled: values and gradients', async () => {
     const inputs = [random([2, 2, 3, 3], 1), random([3, 3, 3, 4], 2), random([4], 3)];
     const pad: Padding = [1, 1, 1, 1];
+    // The input gradient is the stored input's, gathered from each 2×2 block: no block-sum pass.
+    const dx = convInputGradKernel({
+      batch: 2,
+      h: 4,
+      w: 6,
+      ci: 3,
+      kh: 3,
+      kw: 3,
+      co: 4,
+      stride: 1,
+      pad,
+      upsample: true,
+    });
+    expect(dx.outputShape).toEqual([2, 2, 3, 3]);
+    expect([dx.plan.m, dx.plan.k]).toEqual([2 * 2 * 3, 4 * 9 * 4]);
     const errs = await compare(
       (x, w, b) =>
         convGemm(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, { stride: 1, pad, upsample: true }),

@@ -384,35 +384,47 @@ export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): Gem
 /**
  * The input gradient as a GEMM: dX[m = (b, y, x), n = ci] = Σ_{k = (i, j, co)} dy[b, oy, ox, co] ·
  * w[i, j, ci, co] over the taps with y + top − i = s·oy (likewise x), i.e. the transposed conv,
- * gathered. Inputs `dy` and `w`; output [batch, h, w, ci] (the conv's input as it sees it: sum 2×2
- * blocks afterwards for an upsampled one). With stride 2 three taps in four find no output pixel:
- * {@link gemmUsefulFraction} counts them as wasted.
+ * gathered. Inputs `dy` and `w`; output [batch, h, w, ci]. For an upsampled input the gradient is
+ * the stored input's, [batch, h/2, w/2, ci]: each stored pixel gathers the four conv-input pixels
+ * it was copied to, k = (sub, i, j, co) with sub the position in the 2×2 block (the same
+ * multiply-adds as the full-size GEMM and a block sum, in one pass). With stride 2 three taps in
+ * four find no output pixel: {@link gemmUsefulFraction} counts them as wasted.
  */
 export function convInputGradKernel(g: ConvGeometry): GemmKernel {
   checkConv(g);
-  const plan = chooseTile(g.batch * g.h * g.w, g.ci, g.kh * g.kw * g.co);
+  const up = g.upsample === true;
+  const [h, w] = up ? [g.h / 2, g.w / 2] : [g.h, g.w];
+  const subK = g.kh * g.kw * g.co;
+  const plan = chooseTile(g.batch * h * w, g.ci, (up ? 4 : 1) * subK);
+  const pixel = up
+    ? `let y = 2 * (p / uniforms.srcW);
+    let x = 2 * (p - (p / uniforms.srcW) * uniforms.srcW);`
+    : `let y = p / uniforms.W;
+    let x = p - y * uniforms.W;`;
   return assemble({
-    key: 'lab_conv_dx',
+    key: `lab_conv_dx${up ? '_up' : ''}`,
     inputs: ['dy', 'w'],
-    uniforms: convUniforms(g),
+    uniforms: [...convUniforms(g), u('subK', subK)],
     a: {
       kContiguous: true,
       code: `
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
-    let b = m / (uniforms.H * uniforms.W);
-    let p = m - b * uniforms.H * uniforms.W;
-    let y = p / uniforms.W;
-    let x = p - y * uniforms.W;
+    let pixels = ${up ? 'uniforms.srcH * uniforms.srcW' : 'uniforms.H * uniforms.W'};
+    let b = m / pixels;
+    let p = m - b * pixels;
+    ${pixel}
     return vec4<i32>(b, y + uniforms.top, x + uniforms.left, 0);
   }
   fn loadA(r : vec4<i32>, k : i32) -> f32 {
-    let tap = k / uniforms.Co;
-    let co = k - tap * uniforms.Co;
+    let sub = k / uniforms.subK;
+    let kk = k - sub * uniforms.subK;
+    let tap = kk / uniforms.Co;
+    let co = kk - tap * uniforms.Co;
     let i = tap / uniforms.KW;
     let j = tap - i * uniforms.KW;
-    let sy = r.y - i;
-    let sx = r.z - j;
+    let sy = r.y + sub / 2 - i;
+    let sx = r.z + sub % 2 - j;
     if (sy < 0 || sx < 0) { return 0.0; }
     let oy = sy / uniforms.stride;
     let ox = sx / uniforms.stride;
@@ -425,13 +437,14 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
       code: `
   fn colB(z : i32, n : i32) -> vec4<i32> { return vec4<i32>(select(-1, n, n < uniforms.N)); }
   fn loadB(c : vec4<i32>, k : i32) -> f32 {
-    let tap = k / uniforms.Co;
-    let co = k - tap * uniforms.Co;
+    let kk = k % uniforms.subK;
+    let tap = kk / uniforms.Co;
+    let co = kk - tap * uniforms.Co;
     return w[(tap * uniforms.Ci + c.x) * uniforms.Co + co];
   }`,
     },
     epilogue: {},
-    outputShape: [g.batch, g.h, g.w, g.ci],
+    outputShape: [g.batch, h, w, g.ci],
     plan,
   });
 }

@@ -21,7 +21,6 @@ import {
 } from './gemm';
 import type { ConvGeometry } from '../products';
 import { registerWebGpuKernel, runLabKernel, runLabKernelOutputs, type LabProgram } from './program';
-import { blockSum2xWebGpu } from './upsample';
 
 /** The tfjs kernel names, one per product kind (dispatch counts and profiles show them). */
 export const GEMM_KERNELS = {
@@ -177,7 +176,7 @@ const convs = new Map<string, ConvFn>();
 
 /**
  * conv2d(up?(x) zero-padded, w, stride) + b (+ residual) (+ rowBias per sample): one dispatch
- * forward; backward the input gradient as a GEMM (+ a 2×2 block sum when upsampled), and the
+ * forward; backward the input gradient as a GEMM (of the stored input when upsampled), and the
  * filter, bias and rowBias gradients as one split-K GEMM (+ its sum).
  */
 export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
@@ -198,8 +197,10 @@ export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: Conv
         gradFunc: (dy, saved) => {
           const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
           const dy4 = dy as tf.Tensor4D;
-          let dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), { dy: dy4, w: sw }) as tf.Tensor4D;
-          if (o.upsample) dx = blockSum2xWebGpu(dx);
+          const dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), {
+            dy: dy4,
+            w: sw,
+          }) as tf.Tensor4D;
           const [dw, db, dRowBias] = runSplitWithBias(
             GEMM_KERNELS.convFilterGrad,
             convFilterGradKernel(g, true, !!o.rowBias),

@@ -3,22 +3,12 @@ import { dropoutMask } from '../../random/draws';
 import { dropoutWebGpu } from './dropout';
 import { timestepFrequencies } from '../timeEmbedding';
 import { sinusoidsWebGpu } from './sinusoids';
-import { blockSum2xWebGpu } from './upsample';
-import { compareWithGrads, relDiff, startWebGpu } from './testing';
+import { compareWithGrads, startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
 
 const normal = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
-
-describe.skipIf(unavailable !== null)('2×2 block sums on WebGPU', () => {
-  it('the gradient of nearest ×2 upsampling matches tf.sum over each 2×2 block', async () => {
-    const x = normal([3, 4, 6, 5], 6) as tf.Tensor4D;
-    const [blocks, blocksWant] = [blockSum2xWebGpu(x), tf.sum(tf.reshape(x, [3, 2, 2, 3, 2, 5]), [2, 4])];
-    expect(await relDiff(blocks, blocksWant)).toBeLessThan(1e-5);
-    tf.dispose([x, blocks, blocksWant]);
-  });
-});
 
 describe.skipIf(unavailable !== null)('dropout on WebGPU', () => {
   const drawKey = { seed: 2 ** 32 + 42, step: 9 };
