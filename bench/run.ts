@@ -37,6 +37,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (o.gemmCensus) {
+    await (await import('./lib/gemmCensus')).runGemmCensus(o);
+    return;
+  }
   const started = Date.now();
   const runDeadline = started + o.budgetSeconds * 1000;
   const machine = describeMachine(o.machine);

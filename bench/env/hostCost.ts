@@ -161,6 +161,7 @@ async function measureCompiled(
     batch: spec.batch,
     steps,
     buffers: { activationBytes: compiled.slotBytes, unsharedActivationBytes: compiled.unsharedBytes },
+    kernels: Object.fromEntries([...compiled.kernelCounts].sort((a, b) => b[1] - a[1])),
   });
   emit({ type: 'host', path: 'replay', batch: spec.batch, steps: replays });
 }

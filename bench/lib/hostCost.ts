@@ -36,6 +36,7 @@ export function aggregateHostCost(events: readonly BenchEvent[]): HostCostResult
     replay: path('replay'),
     activationBytes: buffers?.activationBytes ?? null,
     unsharedActivationBytes: buffers?.unsharedActivationBytes ?? null,
+    kernels: host.find((e) => e.kernels)?.kernels ?? null,
   };
 }
 
@@ -97,6 +98,7 @@ export function hostCostRow(c: CaseResult): Record<string, unknown> {
     replayDispatchesPerStep: countOf(h?.replay?.dispatchesPerStep),
     activationBytes: h?.activationBytes ?? null,
     unsharedActivationBytes: h?.unsharedActivationBytes ?? null,
+    kernels: h?.kernels ?? null,
     steps: h?.compiled?.steps ?? 0,
     backend: c.backend,
     device: c.device ?? null,

@@ -30,7 +30,7 @@ export interface BenchOptions {
   resultsDir: string;
   /** Write bench/results/*.json and update bench/RESULTS.md. */
   write: boolean;
-  /** Also write one summary row per case here (`node-null`: the host-cost fields of issue 14). */
+  /** Also write one summary row per case here (`node-null`: the host-cost fields of issue 14; `--gemm-census`: its GEMM rows). */
   json: string | null;
   torchDevice: 'auto' | 'cpu' | 'cuda';
   python: string | null;
@@ -42,6 +42,10 @@ export interface BenchOptions {
   profile: boolean;
   /** WebGPU cases with the lab's fused kernels (`on`), tfjs' own ops (`off`), or each both ways. */
   fused: 'on' | 'off' | 'both';
+  /** Instead of the cases: the GEMM census of one training step per preset, and the kernel micro-bench. */
+  gemmCensus: boolean;
+  /** Batch of the --gemm-census micro-bench (small: SwiftShader runs a GFLOP in about a minute). */
+  microBatch: number;
   help: boolean;
 }
 
@@ -76,6 +80,8 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   bundles: null,
   profile: false,
   fused: 'on',
+  gemmCensus: false,
+  microBatch: 1,
   help: false,
 });
 
@@ -99,13 +105,17 @@ export const USAGE = `npm run bench -- [options]
   --no-write            print the table only; write no files
   --json FILE           also write one summary row per case to FILE (node-null: preset, batch,
                         dispatchesPerStep, hostMsPerStep, replayHostMsPerStep, hostRandomValuesPerStep,
-                        uploadBytesPerStep, and the tfjs path's numbers)
+                        uploadBytesPerStep, the tfjs path's numbers and the dispatches by kernel;
+                        with --gemm-census: its rows)
   --profile             after the timed steps, one profiled step: GPU ms per tfjs kernel (WebGPU)
   --torch-device D      auto, cpu or cuda (default auto)
   --python PATH         interpreter with torch (default /usr/bin/python3, else python3)
   --dawn PATH           the webgpu package's dawn.node (default: the installed one)
   --bundles DIR         prebuilt node-case.mjs / browser-case.js (default: build into bench/out)
   --fused MODE          WebGPU with the lab's fused kernels (on), tfjs' ops (off) or both rows (default on)
+  --gemm-census         instead of timing steps: every GEMM dispatch of one training step per preset (lab
+                        kernels and tfjs' before), then the kernel micro-bench on WebGPU at --batch
+  --micro-batch N       batch of the --gemm-census micro-bench (default 1); --steps is its repetitions
   --help`;
 
 type Setter = (o: BenchOptions, value: string, flag: string) => void;
@@ -138,6 +148,7 @@ const SETTERS: Record<string, Setter> = {
   python: (o, v) => (o.python = v),
   dawn: (o, v) => (o.dawn = v),
   bundles: (o, v) => (o.bundles = v),
+  'micro-batch': (o, v, f) => (o.microBatch = int(v, f, 1)),
   fused: (o, v, f) => {
     if (v !== 'on' && v !== 'off' && v !== 'both')
       throw new BenchOptionsError(`${f} "${v}": allowed on, off, both`);
@@ -148,6 +159,7 @@ const SETTERS: Record<string, Setter> = {
 const SWITCHES: Record<string, (o: BenchOptions) => void> = {
   'no-write': (o) => (o.write = false),
   profile: (o) => (o.profile = true),
+  'gemm-census': (o) => (o.gemmCensus = true),
   help: (o) => (o.help = true),
 };
 

@@ -114,6 +114,8 @@ export type BenchEvent =
       batch: number;
       steps: HostStep[];
       buffers?: { activationBytes: number; unsharedActivationBytes: number };
+      /** Compiled only: the step's dispatches by kernel (lab kernel name, else tfjs' shader key), most first. */
+      kernels?: Record<string, number>;
     }
   | { type: 'stop'; what: 'train' | 'sample'; reason: string }
   | { type: 'error'; message: string }
@@ -187,6 +189,8 @@ export interface HostCostResult {
   replay: HostPathResult | null;
   activationBytes: number | null;
   unsharedActivationBytes: number | null;
+  /** The compiled step's dispatches by kernel; null where it did not run. */
+  kernels: Record<string, number> | null;
 }
 
 /** The machine a run ran on. */

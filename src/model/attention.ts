@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { groupNorm, linear, type ForwardContext } from './ops';
 import type { AttentionPlan } from './plan';
+import { attentionCoreWebGpu } from './webgpu/attention';
 
 /**
  * GroupNorm, then multi-head softmax(q·kᵀ/√d)·v over the H·W tokens (d = channels per head),
@@ -25,13 +26,15 @@ export function attentionBlock(ctx: ForwardContext, x: tf.Tensor4D, a: Attention
   const q = split(linear(ctx, flat, `${a.prefix}.to_q`));
   const k = split(linear(ctx, flat, `${a.prefix}.to_k`));
   const v = split(linear(ctx, flat, `${a.prefix}.to_v`));
-  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d));
-  const mixed = tf.matMul(tf.softmax(scores), v); // [n·heads, tokens, d]
+  const scale = 1 / Math.sqrt(d);
+  const mixed = ctx.fused
+    ? attentionCoreWebGpu(q, k, v, scale)
+    : tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v); // [n·heads, tokens, d]
   const merged = (
     a.heads === 1
       ? tf.reshape(mixed, [n * tokens, c])
       : tf.reshape(tf.transpose(tf.reshape(mixed, [n, a.heads, tokens, d]), [0, 2, 1, 3]), [n * tokens, c])
   ) as tf.Tensor2D;
-  const out = linear(ctx, merged, `${a.prefix}.to_out.0`);
-  return tf.add(tf.reshape(out, [n, h, w, c]), x);
+  const out = linear(ctx, merged, `${a.prefix}.to_out.0`, tf.reshape(x, [n * tokens, c]));
+  return tf.reshape(out, [n, h, w, c]);
 }

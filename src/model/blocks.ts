@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBlock } from './attention';
-import { SAME_3X3, conv, upsampleNearest2x, type ForwardContext } from './ops';
+import { SAME_3X3, conv, type ForwardContext } from './ops';
 import type { BlockPlan, UNetPlan } from './plan';
 import { resnetBlock } from './resnet';
 
@@ -64,6 +64,6 @@ export function upBlock(
     h = resnetBlock(ctx, tf.concat([h, skip], 3), tembAct, r);
     if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
   });
-  if (block.resample) h = conv(ctx, upsampleNearest2x(ctx, h), block.resample.prefix, { pad: SAME_3X3 });
+  if (block.resample) h = conv(ctx, h, block.resample.prefix, { pad: SAME_3X3, upsample: true });
   return h;
 }

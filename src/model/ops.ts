@@ -8,8 +8,7 @@ import { dropoutMask, keyWords, type DrawKey } from '../random/draws';
 import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormWebGpu } from './webgpu/groupNorm';
-import { convWebGpu, linearWebGpu } from './webgpu/layers';
-import { upsampleNearest2xWebGpu } from './webgpu/upsample';
+import { convGemm, linearGemm } from './webgpu/gemmOps';
 
 /**
  * The key of a training pass's dropout masks: Philox (src/random) keyed by the run seed, the
@@ -46,48 +45,61 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-/** A dense layer `prefix.weight` [in, out] and `prefix.bias` over the last axis of a 2-D input. */
-export function linear(ctx: ForwardContext, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-  if (ctx.fused)
-    return linearWebGpu(
-      x,
-      ctx.param(`${prefix}.weight`) as tf.Tensor2D,
-      ctx.param(`${prefix}.bias`) as tf.Tensor1D,
-    );
-  return tf.add(tf.matMul(x, ctx.param(`${prefix}.weight`) as tf.Tensor2D), ctx.param(`${prefix}.bias`));
+/**
+ * A dense layer `prefix.weight` [in, out] and `prefix.bias` over the last axis of a 2-D input,
+ * plus `residual` (same shape as the output) when given.
+ */
+export function linear(
+  ctx: ForwardContext,
+  x: tf.Tensor2D,
+  prefix: string,
+  residual?: tf.Tensor2D,
+): tf.Tensor2D {
+  const w = ctx.param(`${prefix}.weight`) as tf.Tensor2D;
+  const b = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
+  if (ctx.fused) return linearGemm(x, w, b, residual);
+  const y = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+  return residual ? tf.add(residual, y) : y;
+}
+
+/** What a conv reads besides its input and adds besides its bias. */
+export interface ConvOptions {
+  stride?: 1 | 2;
+  /** Zero padding [top, bottom, left, right], applied after `upsample`. */
+  pad: Padding;
+  /** Read the input nearest-×2-upsampled (the up blocks' resample conv). */
+  upsample?: boolean;
+  /** Added to the output (the resnet's shortcut). */
+  residual?: tf.Tensor4D;
+  /** Added per sample and output channel, [batch, out] (the resnet's time embedding). */
+  rowBias?: tf.Tensor2D;
 }
 
 /**
- * A conv `prefix.weight` (HWIO) plus bias. `pad` pads explicitly before a 'valid' convolution
- * (as [top, bottom, left, right]) so stride-2 convs match PyTorch exactly: tfjs' 'same' puts the
- * extra pixel of an even-sized stride-2 conv on the other side.
+ * A conv `prefix.weight` (HWIO) plus bias (plus the residual and per-sample bias of `opts`).
+ * `pad` pads explicitly before a 'valid' convolution (as [top, bottom, left, right]) so stride-2
+ * convs match PyTorch exactly: tfjs' 'same' puts the extra pixel of an even-sized stride-2 conv on
+ * the other side. On the fused path all of it is one GEMM kernel (webgpu/gemm.ts).
  */
-export function conv(
-  ctx: ForwardContext,
-  x: tf.Tensor4D,
-  prefix: string,
-  opts: { stride?: 1 | 2; pad: Padding },
-): tf.Tensor4D {
-  if (ctx.fused)
-    return convWebGpu(
-      x,
-      ctx.param(`${prefix}.weight`) as tf.Tensor4D,
-      ctx.param(`${prefix}.bias`) as tf.Tensor1D,
-      opts.stride ?? 1,
-      opts.pad,
-    );
-  const [t, b, l, r] = opts.pad;
+export function conv(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, opts: ConvOptions): tf.Tensor4D {
+  const w = ctx.param(`${prefix}.weight`) as tf.Tensor4D;
+  const b = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
+  const stride = opts.stride ?? 1;
+  if (ctx.fused) return convGemm(x, w, b, { ...opts, stride });
+  const input = opts.upsample ? upsampleNearest2x(x) : x;
+  const [t, bo, l, r] = opts.pad;
   const padded =
-    t || b || l || r
-      ? tf.pad(x, [
+    t || bo || l || r
+      ? tf.pad(input, [
           [0, 0],
-          [t, b],
+          [t, bo],
           [l, r],
           [0, 0],
         ])
-      : x;
-  const y = convValid(opts.stride ?? 1)(padded, ctx.param(`${prefix}.weight`)) as tf.Tensor4D;
-  return tf.add(y, ctx.param(`${prefix}.bias`));
+      : input;
+  let y = tf.add(convValid(stride)(padded, w), b) as tf.Tensor4D;
+  if (opts.rowBias) y = tf.add(y, tf.reshape(opts.rowBias, [-1, 1, 1, w.shape[3]]));
+  return opts.residual ? tf.add(opts.residual, y) : y;
 }
 
 const convByStride = new Map<number, (x: tf.Tensor, w: tf.Tensor) => tf.Tensor>();
@@ -160,10 +172,9 @@ export function dropout(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
 /**
  * Nearest-neighbour ×2 upsampling as reshape + broadcast-add: each pixel is repeated along a new
  * axis of size 2, for W then H. Its gradient is a plain sum over the broadcast axis, correct on
- * every backend and every batch size. The fused path gathers and block-sums in one kernel each.
+ * every backend and every batch size. (The fused path reads the upsampling in the conv after it.)
  */
-export function upsampleNearest2x(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
-  if (ctx.fused) return upsampleNearest2xWebGpu(x);
+export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const twice = tf.zeros([1, 1, 2, 1]);
   const wide = tf.add(tf.reshape(x, [n * h, w, 1, c]), twice); // [nh, w, 2, c]

@@ -1,8 +1,7 @@
 /** diffusers' ResnetBlock2D with the default time-embedding injection (added after conv1). */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { SAME_3X3, conv, dropout, groupNormSilu, linear, type ForwardContext } from './ops';
 import type { ResnetPlan } from './plan';
-import { addPixelBiasWebGpu } from './webgpu/columnSum';
 
 /**
  * h = conv1(silu(norm1(x))) + time_emb_proj(silu(temb)); h = conv2(dropout(silu(norm2(h))));
@@ -16,12 +15,10 @@ export function resnetBlock(
   r: ResnetPlan,
 ): tf.Tensor4D {
   const p = r.prefix;
-  let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3 });
   const temb = linear(ctx, tembAct, `${p}.time_emb_proj`);
-  h = ctx.fused ? addPixelBiasWebGpu(h, temb) : tf.add(h, tf.reshape(temb, [-1, 1, 1, r.outChannels]));
+  let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3, rowBias: temb });
   h = dropout(ctx, groupNormSilu(ctx, h, `${p}.norm2`));
-  h = conv(ctx, h, `${p}.conv2`, { pad: SAME_3X3 });
   const shortcut =
     r.inChannels === r.outChannels ? x : conv(ctx, x, `${p}.conv_shortcut`, { pad: [0, 0, 0, 0] });
-  return tf.add(shortcut, h);
+  return conv(ctx, h, `${p}.conv2`, { pad: SAME_3X3, residual: shortcut });
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { linear, silu, type ForwardContext } from './ops';
+import { sinusoidsWebGpu } from './webgpu/sinusoids';
 
 /**
  * The sinusoid frequencies exp(−ln(10000)·i/(half − freqShift)), i < half, rounded to float32
@@ -48,7 +49,9 @@ export function timeEmbedding(
   flipSinToCos: boolean,
   freqShift: number,
 ): tf.Tensor2D {
-  const proj = sinusoidalEmbedding(t, dim, flipSinToCos, freqShift);
+  const proj = ctx.fused
+    ? sinusoidsWebGpu(t, timestepFrequencies(dim, freqShift), dim, flipSinToCos)
+    : sinusoidalEmbedding(t, dim, flipSinToCos, freqShift);
   const h = silu(linear(ctx, proj, 'time_embedding.linear_1')) as tf.Tensor2D;
   return linear(ctx, h, 'time_embedding.linear_2');
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { groupNormWebGpu } from './groupNorm';
-import { compareWithGrads, startWebGpu } from './testing';
+import { labKernelRuns } from './program';
+import { compareOnCpu, compareWithGrads, random, startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
@@ -42,6 +43,32 @@ describe.skipIf(unavailable !== null)('GroupNorm WebGPU kernels against tfjs ops
     expect(dBeta).toBeLessThan(1e-4);
     tf.dispose([x, gamma, beta]);
   });
+
+  it.each([
+    { shape: [1, 1, 1, 32], groups: 32, silu: true }, // 1×1 image, one value per group
+    { shape: [2, 5, 3, 3], groups: 1, silu: false }, // 3 channels, odd sides
+    { shape: [3, 4, 4, 1], groups: 1, silu: true }, // 1 channel
+    { shape: [1, 7, 5, 64], groups: 32, silu: true }, // batch 1, 32 groups of 2
+  ] as const)(
+    '$shape, $groups groups, silu $silu: values and gradients against tfjs on the CPU, in 1 + 2 dispatches',
+    async ({ shape, groups, silu }) => {
+      const c = shape[3];
+      const attrs = { groups, eps: 1e-5, silu };
+      const runs = () =>
+        ['LabGroupNorm', 'LabGroupNormGradX', 'LabGroupNormGradAffine'].map(
+          (k) => labKernelRuns().get(k) ?? 0,
+        );
+      const before = runs();
+      const errs = await compareOnCpu(
+        (a, b, d) => groupNormWebGpu(a as tf.Tensor4D, b as tf.Tensor1D, d as tf.Tensor1D, attrs),
+        reference(groups, 1e-5, silu),
+        [random([...shape], 1), random([c], 2), random([c], 3)],
+      );
+      // compareOnCpu runs the forward twice (value, then inside the gradient) and the backward once.
+      expect(runs().map((n, i) => n - before[i])).toEqual([2, 1, 1]);
+      for (const e of errs) expect(e).toBeLessThan(1e-4);
+    },
+  );
 
   it('rejects channels that do not split into the groups', () => {
     const x = tf.zeros([1, 2, 2, 6]) as tf.Tensor4D;

@@ -1,8 +1,8 @@
 /**
- * GroupNorm (+ per-channel affine, + optional SiLU) as WebGPU kernels: one dispatch forward, four
- * backward (group statistics, the input gradient, γ's and β's gradients), where tfjs' own ops
- * take about forty (moments through transposes and reductions, ~10 elementwise ops and their
- * autodiff). Semantics as PyTorch's GroupNorm: statistics per sample and group of C/G channels
+ * GroupNorm (+ per-channel affine, + optional SiLU) as WebGPU kernels: one dispatch forward (the
+ * output and, as a side output, each group's mean and 1/σ for the backward pass), two backward
+ * (the input gradient; γ's and β's gradients together), where tfjs' own ops take about forty
+ * (moments through transposes and reductions, ~10 elementwise ops and their autodiff). Semantics as PyTorch's GroupNorm: statistics per sample and group of C/G channels
  * over H·W·C/G values, biased variance, y = γ·(x−μ)/√(σ²+ε) + β, then y·σ(y) with `silu`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +13,7 @@ import {
   reductionWorkgroup,
   registerWebGpuKernel,
   runLabKernel,
+  runLabKernelOutputs,
   type UniformValue,
 } from './program';
 
@@ -93,7 +94,6 @@ function groupProgram(
 }
 
 const FORWARD = 'LabGroupNorm';
-const STATS = 'LabGroupNormStats';
 const GRAD_X = 'LabGroupNormGradX';
 const GRAD_AFFINE = 'LabGroupNormGradAffine';
 
@@ -115,31 +115,16 @@ function register(): void {
             let ch = g * uniforms.cg + k % uniforms.cg;
             result[i] = act((x[i] - mean) * rstd * gamma[ch] + beta[ch]);
           }
+          if (localId.x == 0u) {
+            stats[grp * 2] = mean;
+            stats[grp * 2 + 1] = rstd;
+          }
         }`,
       ),
       uniforms: uniformsOf(x.shape, a),
+      sideOutputs: [{ name: 'stats', shape: [x.shape[0] * a.groups, 2] }],
     }),
     ['x', 'gamma', 'beta'],
-  );
-  registerWebGpuKernel<GroupNormAttrs>(
-    STATS,
-    ([x], a) => ({
-      program: groupProgram(
-        'gn_stats',
-        ['x'],
-        [x.shape[0] * a.groups, 2],
-        x.shape,
-        a,
-        `
-        ${GROUP_STATS}
-        if (localId.x == 0u && n < uniforms.batch) {
-          result[grp * 2] = mean;
-          result[grp * 2 + 1] = rstd;
-        }`,
-      ),
-      uniforms: uniformsOf(x.shape, a),
-    }),
-    ['x'],
   );
   // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy.
   registerWebGpuKernel<GroupNormAttrs>(
@@ -180,15 +165,16 @@ function register(): void {
     }),
     ['x', 'dy', 'gamma', 'beta', 'stats'],
   );
-  // One workgroup per channel sums over batch and pixels: dγ = Σ act'(a)·dy·x̂, dβ = Σ act'(a)·dy.
-  registerWebGpuKernel<GroupNormAttrs & { param: 'gamma' | 'beta' }>(
+  // One workgroup per channel sums over batch and pixels: dγ = Σ act'(a)·dy·x̂ (the output) and
+  // dβ = Σ act'(a)·dy (a side output) in one pass.
+  registerWebGpuKernel<GroupNormAttrs>(
     GRAD_AFFINE,
     ([x], a) => {
       const [n, h, w, c] = x.shape;
       const wg = reductionWorkgroup(n * h * w);
       return {
         program: reductionProgram(
-          `gn_d${a.param}_${a.silu ? 'silu' : 'id'}`,
+          `gn_daffine_${a.silu ? 'silu' : 'id'}`,
           ['x', 'dy', 'gamma', 'beta', 'stats'],
           [c],
           c,
@@ -200,19 +186,26 @@ function register(): void {
             let ch = index / WG;
             let count = uniforms.batch * uniforms.hw;
             let grpOfCh = ch / uniforms.cg;
-            var s = 0.0;
+            var sg = 0.0;
+            var sb = 0.0;
             for (var k = i32(localId.x); k < count; k = k + WG) {
               let i = k * uniforms.channels + ch;
               let st = (k / uniforms.hw) * uniforms.groups + grpOfCh;
               let xhat = (x[i] - stats[st * 2]) * stats[st * 2 + 1];
               let da = actGrad(dy[i], xhat * gamma[ch] + beta[ch]);
-              s = s + ${a.param === 'gamma' ? 'da * xhat' : 'da'};
+              sg = sg + da * xhat;
+              sb = sb + da;
             }
-            let total = workgroupSum(s);
-            if (localId.x == 0u && ch < uniforms.channels) { result[ch] = total; }
+            let dGamma = workgroupSum(sg);
+            let dBeta = workgroupSum(sb);
+            if (localId.x == 0u && ch < uniforms.channels) {
+              result[ch] = dGamma;
+              dbeta[ch] = dBeta;
+            }
           }`,
         ),
         uniforms: uniformsOf(x.shape, a),
+        sideOutputs: [{ name: 'dbeta', shape: [c] }],
       };
     },
     ['x', 'dy', 'gamma', 'beta', 'stats'],
@@ -240,18 +233,15 @@ export function groupNormWebGpu(
     register();
     f = tf.customGrad((...args) => {
       const [xs, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-      save([xs, g, b]);
+      const [y, stats] = runLabKernelOutputs(FORWARD, { x: xs, gamma: g, beta: b }, attrs);
+      save([xs, g, b, stats]);
       return {
-        value: runLabKernel(FORWARD, { x: xs, gamma: g, beta: b }, attrs) as tf.Tensor4D,
+        value: y as tf.Tensor4D,
         gradFunc: (dy, saved) => {
-          const [sx, sg, sb] = saved;
-          const stats = runLabKernel(STATS, { x: sx }, attrs);
-          const inputs = { x: sx, dy: dy as tf.Tensor, gamma: sg, beta: sb, stats };
-          return [
-            runLabKernel(GRAD_X, inputs, attrs),
-            runLabKernel(GRAD_AFFINE, inputs, { ...attrs, param: 'gamma' }),
-            runLabKernel(GRAD_AFFINE, inputs, { ...attrs, param: 'beta' }),
-          ];
+          const [sx, sg, sb, sstats] = saved;
+          const inputs = { x: sx, dy: dy as tf.Tensor, gamma: sg, beta: sb, stats: sstats };
+          const [dGamma, dBeta] = runLabKernelOutputs(GRAD_AFFINE, inputs, attrs);
+          return [runLabKernel(GRAD_X, inputs, attrs), dGamma, dBeta];
         },
       };
     }) as unknown as GroupNormFn;

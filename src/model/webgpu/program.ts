@@ -28,10 +28,28 @@ export interface LabProgram {
   getUserCode(): string;
   /** The kernel that ran it, for dispatch counts (tfjs' own programs are told apart by class). */
   labKernel?: string;
+  /**
+   * Positions in `variableNames` of bindings the program writes (side outputs, see
+   * {@link SideOutput}); a compiled step's capture reads it to know they are written, not read.
+   */
+  labWrites?: number[];
+}
+
+/**
+ * A second (third, …) output of a lab kernel, e.g. a bias gradient beside a filter gradient, or a
+ * GroupNorm's statistics beside its output: tfjs programs have one output binding, so a side
+ * output is bound after the inputs as one more storage buffer, which the kernel's WGSL declares
+ * read_write (its name, like an input's, is what the WGSL uses).
+ */
+export interface SideOutput {
+  name: string;
+  shape: number[];
 }
 
 /** The part of tfjs' WebGPUBackend the kernels use. */
 interface WebGpuBackendLike {
+  device: GPUDevice;
+  makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
   runWebGPUProgram(
     program: LabProgram,
     inputs: tf.TensorInfo[],
@@ -125,26 +143,69 @@ export function labKernelRuns(): ReadonlyMap<string, number> {
   return runs;
 }
 
-/** Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs. */
+/**
+ * Runs `program` with its side outputs bound after the inputs: tfjs declares every input binding
+ * `var<storage, read>`, so while tfjs compiles the program (once per shader key) the side
+ * outputs' declarations are made read_write. Returns the output, then the side outputs.
+ */
+function runWithSideOutputs(
+  backend: WebGpuBackendLike,
+  program: LabProgram,
+  inputs: tf.TensorInfo[],
+  uniforms: UniformValue[],
+  sides: readonly SideOutput[],
+): tf.TensorInfo[] {
+  const written = sides.map((s) => backend.makeTensorInfo(s.shape, 'float32'));
+  program.variableNames = [...program.variableNames, ...sides.map((s) => s.name)];
+  program.labWrites = sides.map((_, i) => inputs.length + i);
+  const device = backend.device;
+  const create = device.createShaderModule;
+  device.createShaderModule = (descriptor) => {
+    let code = descriptor.code;
+    for (const s of sides) {
+      const read = `var<storage, read> ${s.name}: array<`;
+      if (!code.includes(read)) throw new Error(`side output ${s.name}: no binding declared in the program`);
+      code = code.replace(read, `var<storage, read_write> ${s.name}: array<`);
+    }
+    return create.call(device, { ...descriptor, code });
+  };
+  try {
+    return [backend.runWebGPUProgram(program, [...inputs, ...written], 'float32', uniforms), ...written];
+  } finally {
+    device.createShaderModule = create;
+  }
+}
+
+/**
+ * Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs, named
+ * by `inputNames` (a fixed list, or one the attributes give), and may ask for side outputs: the
+ * kernel then returns the output and the side outputs, in that order.
+ */
 export function registerWebGpuKernel<A extends object>(
   kernelName: string,
-  run: (inputs: tf.TensorInfo[], attrs: A) => { program: LabProgram; uniforms: UniformValue[] },
-  inputNames: readonly string[],
+  run: (
+    inputs: tf.TensorInfo[],
+    attrs: A,
+  ) => { program: LabProgram; uniforms: UniformValue[]; sideOutputs?: readonly SideOutput[] },
+  inputNames: readonly string[] | ((attrs: A) => readonly string[]),
 ): void {
   if (tf.getKernel(kernelName, 'webgpu')) return;
   tf.registerKernel({
     kernelName,
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const list = inputNames.map((name) => {
+      const names = typeof inputNames === 'function' ? inputNames(attrs as unknown as A) : inputNames;
+      const list = names.map((name) => {
         const t = inputs[name];
         if (!t) throw new Error(`${kernelName}: missing input "${name}"`);
         return t;
       });
-      const { program, uniforms } = run(list, attrs as unknown as A);
+      const { program, uniforms, sideOutputs } = run(list, attrs as unknown as A);
       program.labKernel = kernelName;
       runs.set(kernelName, (runs.get(kernelName) ?? 0) + 1);
-      return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, list, 'float32', uniforms);
+      const gpu = backend as unknown as WebGpuBackendLike;
+      if (sideOutputs?.length) return runWithSideOutputs(gpu, program, list, uniforms, sideOutputs);
+      return gpu.runWebGPUProgram(program, list, 'float32', uniforms);
     },
   });
 }
@@ -156,6 +217,15 @@ export function runLabKernel(
   attrs: object = {},
 ): tf.Tensor {
   return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** Runs a registered lab kernel that has side outputs: its output, then each side output. */
+export function runLabKernelOutputs(
+  kernelName: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: object = {},
+): tf.Tensor[] {
+  return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
 }
 
 /** Shorthands for uniform values. */

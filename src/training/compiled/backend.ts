@@ -11,6 +11,8 @@ export interface RecordedProgram {
   dispatch: [number, number, number];
   shaderKey: string;
   labKernel?: string;
+  /** Positions in `inputs` that a lab kernel writes (its side outputs). */
+  labWrites?: number[];
 }
 
 /** The WebGPU backend's members the compiled step reads or wraps. */

@@ -4,7 +4,8 @@
  * reads. Data read but never written inside the capture and not declared external (constants such
  * as the seed gradient of the loss) is copied into a buffer of the capture's own at first read,
  * before tfjs can recycle its buffer. A value may be written more than once (tfjs' split-K matmul
- * zero-fills its output, then accumulates into it). The recording is the raw material of `plan.ts`.
+ * zero-fills its output, then accumulates into it), and a lab kernel may write some of its bound
+ * buffers besides the output (side outputs, `labWrites`). The recording is the raw material of `plan.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGpuBackendInternals } from './backend';
@@ -16,7 +17,10 @@ export interface CapturedDispatch {
   /** The uniform struct tfjs wrote for it (shapes, strides, sizes, the program's own values). */
   uniforms: Uint8Array;
   output: object;
+  /** Every binding after the output, in binding order (side outputs included). */
   inputs: object[];
+  /** The side outputs among `inputs`: written, not read. */
+  writes: object[];
   /** The lab kernel or tfjs shader key, for counts and messages. */
   name: string;
 }
@@ -63,8 +67,10 @@ export function captureDispatches<T>(
     capture.constants.set(id, copy);
   };
   backend.recordAndSubmit = (program, output, inputs, uniforms) => {
+    const writes = (program.labWrites ?? []).map((i) => inputs[i].dataId);
     for (const input of inputs) {
       capture.bytes.set(input.dataId, sizeOf(input.dataId).size);
+      if (writes.includes(input.dataId)) continue;
       if (!written.has(input.dataId) && !externals.has(input.dataId) && !capture.constants.has(input.dataId))
         snapshot(input.dataId);
     }
@@ -87,6 +93,7 @@ export function captureDispatches<T>(
     }
     if (!uniformBytes) throw new Error(`no uniforms recorded for ${program.shaderKey}`);
     written.add(output.dataId);
+    for (const id of writes) written.add(id);
     capture.bytes.set(output.dataId, sizeOf(output.dataId).size);
     capture.dispatches.push({
       pipeline: program.pipeline,
@@ -94,6 +101,7 @@ export function captureDispatches<T>(
       uniforms: uniformBytes,
       output: output.dataId,
       inputs: inputs.map((i) => i.dataId),
+      writes,
       name: program.labKernel ?? program.shaderKey.split('_')[0],
     });
   };

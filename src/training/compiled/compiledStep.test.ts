@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyOverrides, parseRunConfig, presetRunConfig, type RunConfigOverrides } from '../../config';
 import { generateShapes } from '../../data/shapes';
+import { paramSpecs, planUNet } from '../../model/plan';
 import { relDiff, startWebGpu } from '../../model/webgpu/testing';
 import { prepareTrainingData } from '../batch';
 import { runSteps } from '../testing';
@@ -9,8 +10,12 @@ import { Trainer } from '../trainer';
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`compiled step tests skipped: ${unavailable}`);
 
+function runConfig(overrides: RunConfigOverrides) {
+  return parseRunConfig(applyOverrides(presetRunConfig('tiny'), overrides));
+}
+
 function makeTrainer(overrides: RunConfigOverrides, compiled: boolean): Trainer {
-  const config = parseRunConfig(applyOverrides(presetRunConfig('tiny'), overrides));
+  const config = runConfig(overrides);
   const pair = { train: generateShapes({ count: 12, seed: 3, size: config.model.sample_size as number }) };
   return new Trainer(config, prepareTrainingData(pair, config), { compiled });
 }
@@ -51,12 +56,24 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
     });
     const [a, b] = [await state(compiled), await state(reference)];
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    // DDPM initialises these weights at ~1e-10 (init.ts), so after three steps their largest
+    // value is a few lr, and the error relative to it is Adam's amplified rounding (below) in
+    // units of lr: 3.5e-4 with tfjs' conv kernels, 1.4e-3 with the GEMM kernels, while every
+    // loss matches to 7 digits and the moments within 2e-6.
+    const zeroInit = new Set(
+      paramSpecs(planUNet(runConfig(overrides).model))
+        .filter((p) => p.role.kind === 'weight' && p.role.zeroInit)
+        .map((p) => p.name),
+    );
+    expect(zeroInit.size).toBeGreaterThan(0);
     for (const [key, values] of a) {
       // Softmax ignores a shift shared by all keys: to_k.bias's gradient is rounding noise around 0.
       if (key.endsWith('to_k.bias')) continue;
       const [x, y] = [tf.tensor1d(values), tf.tensor1d(b.get(key) as Float32Array)];
       // Adam's m/√v amplifies rounding where a gradient is near 0; weights move by at most lr per step.
-      expect(await relDiff(x, y), key).toBeLessThan(key.startsWith('adam') ? 5e-2 : 1e-3);
+      const param = key.slice(key.indexOf('/') + 1);
+      const tolerance = key.startsWith('adam') ? 5e-2 : zeroInit.has(param) ? 5e-3 : 1e-3;
+      expect(await relDiff(x, y), key).toBeLessThan(tolerance);
       tf.dispose([x, y]);
     }
     reference.dispose();

@@ -80,6 +80,37 @@ describe('planStep', () => {
     expect(slot('out')).not.toBe(slot('acc'));
   });
 
+  it('places side outputs like outputs: apart from the dispatch’s inputs and each other, gradients in place', () => {
+    // A GroupNorm-like forward writes y and its statistics s; the backward reads both and writes
+    // two gradients (dγ, dβ) at once; a conv-like weight gradient writes gW and gb from x and dy.
+    const dispatches: PlanDispatch<string>[] = [
+      { output: 'y', inputs: ['x', 's'], writes: ['s'] },
+      d('dy', 'y'),
+      { output: 'gGamma', inputs: ['x', 'dy', 's', 'gBeta'], writes: ['gBeta'] },
+      { output: 'gW', inputs: ['x', 'dy', 'gb'], writes: ['gb'] },
+    ];
+    const plan = planStep(
+      dispatches,
+      sizes({ y: 64, s: 8, dy: 64, gGamma: 4, gBeta: 4, gW: 16, gb: 4 }),
+      new Set(['x']),
+      new Set(),
+      ['gGamma', 'gBeta', 'gW', 'gb'],
+      [],
+    );
+    const slot = (id: string) => (plan.placement.get(id) as { kind: string; slot: number }).slot;
+    expect(plan.placement.get('s')?.kind).toBe('slot');
+    expect(slot('s')).not.toBe(slot('y'));
+    expect(slot('dy')).not.toBe(slot('s')); // s is read after dy is written
+    for (const [id, param] of [
+      ['gGamma', 0],
+      ['gBeta', 1],
+      ['gW', 2],
+      ['gb', 3],
+    ] as const)
+      expect(plan.placement.get(id)).toEqual({ kind: 'grad', param });
+    expect(plan.gradCopies).toEqual([]);
+  });
+
   it('refuses a dispatch that reads a value nobody wrote or binds', () => {
     expect(() => planStep([d('a', 'ghost')], sizes({ a: 4 }), new Set(), new Set(), [], [])).toThrow(
       /nothing wrote/,

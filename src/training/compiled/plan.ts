@@ -11,8 +11,15 @@
 /** What a dispatch reads and writes, by value id. */
 export interface PlanDispatch<Id> {
   output: Id;
+  /** Its other bindings; those also in `writes` are written (side outputs), the rest read. */
   inputs: readonly Id[];
+  writes?: readonly Id[];
 }
+
+/** Every value a dispatch writes: its output, then its side outputs. */
+const written = <Id>(d: PlanDispatch<Id>): Id[] => [d.output, ...(d.writes ?? [])];
+/** Every value a dispatch reads. */
+const read = <Id>(d: PlanDispatch<Id>): Id[] => d.inputs.filter((id) => !d.writes?.includes(id));
 
 export type Placement =
   | { kind: 'external' }
@@ -50,9 +57,11 @@ export function planStep<Id>(
   const lastRead = new Map<Id, number>();
   dispatches.forEach((d, i) => {
     // A second write (an accumulation into a zero-filled output) keeps the value alive like a read.
-    if (writer.has(d.output)) lastRead.set(d.output, i);
-    else writer.set(d.output, i);
-    for (const id of d.inputs) lastRead.set(id, i);
+    for (const id of written(d)) {
+      if (writer.has(id)) lastRead.set(id, i);
+      else writer.set(id, i);
+    }
+    for (const id of read(d)) lastRead.set(id, i);
   });
   const end = dispatches.length;
   for (const id of keep) lastRead.set(id, end);
@@ -66,8 +75,8 @@ export function planStep<Id>(
   });
   // A dispatch writing the flat gradient must not read it; a gradient that is read later would be.
   for (const d of dispatches)
-    if (gradOf.has(d.output))
-      for (const id of d.inputs)
+    if (written(d).some((id) => gradOf.has(id)))
+      for (const id of read(d))
         if (gradOf.has(id)) {
           gradCopies.push({ value: id, param: gradOf.get(id) as number });
           gradOf.delete(id);
@@ -81,8 +90,8 @@ export function planStep<Id>(
   const releaseAt = new Map<number, number[]>();
   let unsharedBytes = 0;
   dispatches.forEach((d, i) => {
-    const id = d.output;
-    if (!placement.has(id)) {
+    for (const id of written(d)) {
+      if (placement.has(id)) continue;
       const need = bytes.get(id);
       if (need === undefined) throw new Error('a captured value has no size');
       unsharedBytes += need;
@@ -102,11 +111,11 @@ export function planStep<Id>(
       releaseAt.set(last, [...(releaseAt.get(last) ?? []), pick]);
     }
     // Slots whose values died at this dispatch are free for the next one (not this one: its
-    // output must not alias its inputs).
+    // outputs must not alias its inputs or each other).
     for (const s of releaseAt.get(i) ?? []) free.push(s);
   });
   for (const d of dispatches)
-    for (const id of d.inputs)
+    for (const id of read(d))
       if (!placement.has(id))
         throw new Error('a captured dispatch reads a value nothing wrote and nobody binds');
   return { placement, slotBytes, gradCopies, unsharedBytes };
