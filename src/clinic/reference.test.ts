@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { applyOverrides, defaultRunConfig, presetRunConfig } from '../config';
 import {
   bandAt,
@@ -31,6 +31,17 @@ describe('reference curves', () => {
       /finite numbers/,
     );
   });
+
+  it.each(readdirSync('public/reference').filter((f) => f.endsWith('.json')))(
+    'the shipped %s parses, names its preset and holds every run to its step count',
+    (file) => {
+      const ref = parseReferenceCurve(JSON.parse(readFileSync(`public/reference/${file}`, 'utf8')));
+      expect(`${ref.preset}.json`).toBe(file);
+      expect(ref.runs.map((r) => r.seed)).toEqual(ref.seeds);
+      expect(ref.runs.every((r) => r.loss.length === ref.steps)).toBe(true);
+      expect(ref.provenance.steps).toBe(ref.steps);
+    },
+  );
 
   it('bands the seeds: per window lo/hi are the extreme seed means, mid their mean', () => {
     const ref = syntheticReference('tiny', 100, 3, () => 1, 0.1);
