@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostDraws } from '../../src/random/draws';
 import { webGpuBackend, type WebGpuBackendInternals } from '../../src/training/compiled/backend';
 import type { Trainer } from '../../src/training/trainer';
+import { NULL_DEVICE_BYTES } from '../lib/plan';
 import type { BenchEvent, EnvSpec, HostPath, HostStep } from '../lib/types';
 import { createTrainer } from './trainStep';
 
@@ -53,12 +54,15 @@ function installMeter(backend: WebGpuBackendInternals): () => Totals {
   // tfjs copies tensor data made on the host (tf.tensor(values)) into a buffer at first use.
   const tfjs = backend as unknown as {
     uploadToGPU(id: object): void;
-    tensorMap: { get(id: object): { resource?: unknown; values?: ArrayLike<number> | null; shape: number[] } };
+    tensorMap: {
+      get(id: object): { resource?: unknown; values?: ArrayLike<number> | null; shape: number[] };
+    };
   };
   const upload = tfjs.uploadToGPU;
   tfjs.uploadToGPU = function (this: unknown, id: object) {
     const data = tfjs.tensorMap.get(id);
-    if (data.resource == null && data.values != null) uploadBytes += 4 * data.shape.reduce((a, b) => a * b, 1);
+    if (data.resource == null && data.values != null)
+      uploadBytes += 4 * data.shape.reduce((a, b) => a * b, 1);
     upload.call(this, id);
   };
   return () => ({ dispatches, randomValues: hostDraws.values, uploadBytes });
@@ -103,15 +107,27 @@ async function trainStep(trainer: Trainer, path: HostPath): Promise<void> {
 }
 
 /** Runs `spec.hostPath` of `spec.preset` on the current (Null) WebGPU backend and emits its `host` events. */
-export async function runHostCost(spec: EnvSpec, device: string, emit: (e: BenchEvent) => void): Promise<void> {
+export async function runHostCost(
+  spec: EnvSpec,
+  device: string,
+  emit: (e: BenchEvent) => void,
+): Promise<void> {
   if (!existsSync(SCHEDSTAT)) throw new Error(`host cost needs Linux's ${SCHEDSTAT} (per-thread CPU time)`);
   const path = spec.hostPath ?? 'compiled';
   const gpuErrors = recordGpuErrors(webGpuBackend().device);
-  const trainer = createTrainer(spec.preset, spec.batch, spec.seed, { compiled: path === 'compiled' });
+  const trainer = createTrainer(
+    spec.preset,
+    spec.batch,
+    spec.seed,
+    { compiled: path === 'compiled' },
+    spec.widthDivisor,
+  );
   try {
     emit({ type: 'env', device, parameters: trainer.model.parameterCount() });
     if (trainer.usesCompiledStep() !== (path === 'compiled'))
-      throw new Error(`the trainer ${path === 'compiled' ? 'does not use' : 'uses'} the compiled step for ${spec.preset}`);
+      throw new Error(
+        `the trainer ${path === 'compiled' ? 'does not use' : 'uses'} the compiled step for ${spec.preset}`,
+      );
     const totals = installMeter(webGpuBackend());
     const step = () => trainStep(trainer, path);
     // The first step compiles every shader (and, compiled, captures the tfjs step and builds the list).
@@ -154,7 +170,9 @@ async function measureCompiled(
     replays.push(await sample(replay, totals));
   }
   if (replays.some((r) => r.dispatches !== compiled.dispatchesPerStep))
-    throw new Error(`the replay encoded other than the compiled step's ${compiled.dispatchesPerStep} dispatches`);
+    throw new Error(
+      `the replay encoded other than the compiled step's ${compiled.dispatchesPerStep} dispatches`,
+    );
   emit({
     type: 'host',
     path: 'compiled',
@@ -165,9 +183,6 @@ async function measureCompiled(
   });
   emit({ type: 'host', path: 'replay', batch: spec.batch, steps: replays });
 }
-
-/** Dawn's Null device fails allocations beyond this many bytes in all (DeviceNull.cpp). */
-const NULL_DEVICE_BYTES = 512 * 2 ** 20;
 
 /** The first line of the first WebGPU error nobody captured (Dawn would only print it): the cause of what follows. */
 function recordGpuErrors(device: GPUDevice): string[] {

@@ -8,9 +8,10 @@ import { defaultRunConfig, type RunConfig } from '../../src/config/runConfig';
 import { Rng } from '../../src/diffusion';
 import { normalization } from '../../src/data/batch';
 import type { Dataset } from '../../src/data/types';
-import { presetConfig, type UNetPresetName } from '../../src/model/presets';
+import type { UNetPresetName } from '../../src/model/presets';
 import type { UNet } from '../../src/model/unet';
 import { Trainer, type TrainerOptions } from '../../src/training/trainer';
+import { twinConfig } from '../lib/plan';
 
 /** A ready-to-run training step on the current backend. */
 export interface BenchTrainStep {
@@ -25,10 +26,18 @@ export interface BenchTrainStep {
 /** Batches per synthetic epoch: enough that the epoch order reshuffles rarely, small to fill. */
 const EPOCH_BATCHES = 4;
 
-/** The paper's run config with the preset's U-Net, at `batch`, seeded. */
-export function benchRunConfig(preset: UNetPresetName, batch: number, seed: number): RunConfig {
+/**
+ * The paper's run config with the preset's U-Net (its block widths divided by `widthDivisor`, the
+ * node-null twin of a preset too big for the Null device), at `batch`, seeded.
+ */
+export function benchRunConfig(
+  preset: UNetPresetName,
+  batch: number,
+  seed: number,
+  widthDivisor = 1,
+): RunConfig {
   const config = defaultRunConfig();
-  config.model = { ...presetConfig(preset), preset, init: 'ddpm' };
+  config.model = { ...twinConfig(preset, widthDivisor), preset, init: 'ddpm' };
   config.training = { ...config.training, batchSize: batch, seed, previewEverySteps: 0 };
   return config;
 }
@@ -61,8 +70,9 @@ export function createTrainer(
   batch: number,
   seed: number,
   options?: TrainerOptions,
+  widthDivisor = 1,
 ): Trainer {
-  const config = benchRunConfig(preset, batch, seed);
+  const config = benchRunConfig(preset, batch, seed, widthDivisor);
   const dataset = syntheticDataset(config, seed);
   const data = {
     dataset,

@@ -1,5 +1,6 @@
 import { parseOptions } from './options';
-import { PRESET_BATCH, planCases, sampleSteps } from './plan';
+import { countParameters } from '../../src/model/plan';
+import { NULL_DEVICE_BYTES, PRESET_BATCH, planCases, sampleSteps, twinConfig } from './plan';
 
 describe('planCases', () => {
   it('runs PyTorch for every preset first, then every lab backend of a preset before the next preset', () => {
@@ -105,5 +106,17 @@ describe('--fused', () => {
 
   it('rejects other values, naming the allowed ones', () => {
     expect(() => parseOptions(['--fused', 'yes'])).toThrow(/--fused "yes": allowed on, off, both/);
+  });
+});
+
+describe('node-null twins', () => {
+  it('runs paper-cifar10 at a quarter of its widths on the Null device, the smaller presets as they are', () => {
+    const cases = planCases(parseOptions(['--presets', 'mnist,paper-cifar10', '--backends', 'node-null']));
+    expect(cases.map((c) => c.spec.widthDivisor)).toEqual([undefined, 4]);
+    expect(cases[1].flags.at(-1)).toMatch(
+      /^block widths ÷4: .* \(682 MiB\) do not fit Dawn's Null device \(512 MiB\)/,
+    );
+    expect(twinConfig('paper-cifar10', 4).block_out_channels).toEqual([32, 64, 64, 64]);
+    expect(countParameters(twinConfig('paper-cifar10', 4)) * 20).toBeLessThan(NULL_DEVICE_BYTES / 4);
   });
 });

@@ -3,7 +3,8 @@
  * learner would use for it); images/s and the FLOP rate are reported at that batch unless
  * `--batch` overrides it, which the table flags.
  */
-import type { UNetPresetName } from '../../src/model/presets';
+import { countParameters } from '../../src/model/plan';
+import { presetConfig, type UNetPresetName } from '../../src/model/presets';
 import type { BenchOptions } from './options';
 import type { BenchBackend, EnvSpec } from './types';
 
@@ -71,13 +72,56 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
         fused: true,
       };
       const variants = fusedVariants(o, backend);
+      const twin = backend === 'node-null' ? nullDeviceTwin(preset) : null;
       for (const fused of variants) {
         const note = variants.length === 1 && fused ? [] : [fused ? FUSED_NOTE : UNFUSED_NOTE];
-        cases.push({ preset, backend, spec: { ...spec, fused }, flags: [...flags, ...note] });
+        cases.push({
+          preset,
+          backend,
+          spec: { ...spec, fused, ...(twin ? { widthDivisor: twin.divisor } : {}) },
+          flags: [...flags, ...note, ...(twin ? [twin.flag] : [])],
+        });
       }
     }
   }
   return cases;
+}
+
+/** Dawn's Null device fails allocations beyond this many bytes in all (DeviceNull.cpp). */
+export const NULL_DEVICE_BYTES = 512 * 2 ** 20;
+
+/**
+ * Bytes per parameter the compiled step keeps whatever the batch: weights, gradients, EMA and the
+ * two Adam moments, fp32 each.
+ */
+const STATE_BYTES_PER_PARAMETER = 20;
+
+/**
+ * For a preset whose training state alone takes more than a quarter of the Null device
+ * (paper-cifar10: 682 MiB of 512; the tfjs path needs room for several times its state), the smallest power-of-two divisor of its block widths that fits, and the flag
+ * that says so; null when the preset fits. The twin has the same blocks, layers and kernels, so
+ * its dispatches are the preset's (split-K choices, which follow the shapes, aside) and the host
+ * cost per dispatch does not depend on the widths; the GPU work does, and the Null device does none.
+ */
+export function nullDeviceTwin(preset: UNetPresetName): { divisor: number; flag: string } | null {
+  const state = (divisor: number) => STATE_BYTES_PER_PARAMETER * countParameters(twinConfig(preset, divisor));
+  if (state(1) <= NULL_DEVICE_BYTES / 4) return null;
+  let divisor = 2;
+  while (state(divisor) > NULL_DEVICE_BYTES / 4) divisor *= 2;
+  const mib = (b: number) => Math.round(b / 2 ** 20);
+  return {
+    divisor,
+    flag: `block widths ÷${divisor}: the preset's weights, gradients, EMA and Adam moments (${mib(state(1))} MiB) do not fit Dawn's Null device (${mib(NULL_DEVICE_BYTES)} MiB), so a twin with the same blocks at ${mib(state(divisor))} MiB ran`,
+  };
+}
+
+/** The preset's U-Net config with its block widths divided by `divisor` (GroupNorm's groups kept where they still divide). */
+export function twinConfig(preset: UNetPresetName, divisor: number): ReturnType<typeof presetConfig> {
+  const config = presetConfig(preset);
+  if (divisor === 1) return config;
+  const widths = config.block_out_channels.map((c) => c / divisor);
+  const groups = Math.min(config.norm_num_groups, ...widths);
+  return { ...config, block_out_channels: widths, norm_num_groups: groups };
 }
 
 /** The flags that tell a `--fused both` run's two WebGPU rows apart. */
@@ -89,7 +133,12 @@ export const UNFUSED_NOTE = 'unfused (tfjs ops)';
  * `node-null` always fused (the compiled step is built from the fused kernels).
  */
 function fusedVariants(o: BenchOptions, backend: BenchBackend): boolean[] {
-  if (backend === 'pytorch' || TFJS_BACKEND[backend] !== 'webgpu' || backend === 'node-null' || o.fused === 'on')
+  if (
+    backend === 'pytorch' ||
+    TFJS_BACKEND[backend] !== 'webgpu' ||
+    backend === 'node-null' ||
+    o.fused === 'on'
+  )
     return [true];
   return o.fused === 'off' ? [false] : [true, false];
 }

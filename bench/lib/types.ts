@@ -11,12 +11,7 @@ import type { UNetPresetName } from '../../src/model/presets';
  * per training step, tfjs path against compiled step (`env/hostCost.ts`), not speed.
  */
 export type BenchBackend =
-  | 'node-cpu'
-  | 'node-webgpu'
-  | 'node-null'
-  | 'browser-webgpu'
-  | 'browser-webgl'
-  | 'pytorch';
+  'node-cpu' | 'node-webgpu' | 'node-null' | 'browser-webgpu' | 'browser-webgl' | 'pytorch';
 
 /** Every backend, in the order a run visits them (cheapest and most informative first). */
 export const BENCH_BACKENDS: readonly BenchBackend[] = [
@@ -71,6 +66,11 @@ export interface EnvSpec {
   fused: boolean;
   /** `node-null` only: which path this process measures (each path runs in its own process). */
   hostPath?: HostPath;
+  /**
+   * `node-null` only: the preset's block widths divided by this (a narrower twin with the same
+   * blocks and layers) where the preset's training state does not fit Dawn's Null device.
+   */
+  widthDivisor?: number;
 }
 
 /** Kernel and memory counts over one step. `dispatches` is null where the backend has no GPU programs. */
