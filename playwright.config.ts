@@ -11,8 +11,10 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: true,
   retries: 0,
-  timeout: 180_000,
-  expect: { timeout: 60_000 },
+  // Generous limits (they catch hangs, not slowness): SwiftShader emulates the GPU on the CPU, and
+  // `npm test` runs these tests beside the unit tests on the same 2 cores.
+  timeout: 420_000,
+  expect: { timeout: 120_000 },
   reporter: [['list']],
   outputDir: 'test-results',
   use: {

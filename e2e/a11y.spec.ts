@@ -14,7 +14,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
   }) => {
     await page.emulateMedia({ colorScheme });
     await openLab(page, '#preset=tiny');
-    await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 120_000 });
     for (const tab of TABS) {
       await openTab(page, tab);
       const axe = await seriousA11yViolations(page);
@@ -35,7 +35,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
 test('the image size control scales the data grid, pixelated, within its panel', async ({ page }) => {
   await openLab(page, '#preset=tiny');
   const grid = page.getByTestId('dataset-grid');
-  await expect(grid).toBeVisible({ timeout: 60_000 });
+  await expect(grid).toBeVisible({ timeout: 120_000 });
   expect(await grid.evaluate((el) => getComputedStyle(el).imageRendering)).toBe('pixelated');
   const width = async () => (await grid.boundingBox())!.width;
   await page.getByTestId('image-size').selectOption('64');

@@ -24,10 +24,10 @@ test('a twin run overlays both curves on the reference band, and Diagnose names 
 }) => {
   await openLab(page, `#${SETUP}`);
   await openTab(page, 'Data');
-  await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 120_000 });
   await openTab(page, 'Train');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(page.getByTestId('train-reason')).toContainText(/target/i, { timeout: 150_000 });
+  await expect(page.getByTestId('train-reason')).toContainText(/target/i, { timeout: 300_000 });
   // The live run against its reference: the tiny preset's, with batch 2 as a caveat.
   await expect(page.getByTestId('reference-sentence')).toHaveText(
     /^At step [\d,]+ your loss is .* the reference for this config/,
@@ -42,8 +42,8 @@ test('a twin run overlays both curves on the reference band, and Diagnose names 
   await page.getByLabel('Switch to flip').selectOption('training.doubleOptimizerStep');
   await page.getByTestId('twin-start').click();
   await openTab(page, 'Train');
-  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', { timeout: 60_000 });
-  await expect(page.getByTestId('train-reason')).toContainText(/target/i, { timeout: 150_000 });
+  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
+  await expect(page.getByTestId('train-reason')).toContainText(/target/i, { timeout: 300_000 });
   await expect(page.getByLabel('Two optimizer steps per batch')).toBeChecked();
 
   await openTab(page, 'Clinic');

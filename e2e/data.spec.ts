@@ -12,7 +12,7 @@ test('a dropped CIFAR-10 archive shows its grid and its images per class; a bad 
   await expect(page.getByTestId('dataset-grid')).toBeVisible();
   await page.getByTestId('dataset-file-input').setInputFiles(CIFAR_MINI);
   const counts = page.getByTestId('class-counts');
-  await expect(counts).toContainText('airplane', { timeout: 120_000 });
+  await expect(counts).toContainText('airplane', { timeout: 240_000 });
   const rows = counts.locator('tbody tr');
   await expect(rows).toHaveCount(10);
   for (const row of await rows.all()) await expect(row.locator('td').first()).toHaveText('16');

@@ -40,9 +40,9 @@ async function trainToCheckpoint(page: Page): Promise<number> {
   await openLab(page, `?faults#${SETUP}`);
   await openTab(page, 'Train');
   const train = page.getByRole('button', { name: 'Train', exact: true });
-  await expect(train).toBeEnabled({ timeout: 120_000 });
+  await expect(train).toBeEnabled({ timeout: 240_000 });
   await train.click();
-  await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
+  await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 240_000 });
   return savedAfter(page, 0);
 }
 
@@ -51,16 +51,16 @@ async function savedAfter(page: Page, after: number): Promise<number> {
   const worker = labWorker(page);
   const newest = () =>
     worker.evaluate(() => (self as unknown as FaultScope).__labFaults.state().savedSteps.at(-1) ?? 0);
-  await expect.poll(newest, { timeout: 120_000 }).toBeGreaterThan(after);
+  await expect.poll(newest, { timeout: 240_000 }).toBeGreaterThan(after);
   return newest();
 }
 
 /** The training step passes `step` (the run goes on). */
 async function stepsPast(page: Page, past: number): Promise<void> {
-  await expect.poll(() => step(page), { timeout: 120_000 }).toBeGreaterThan(past);
+  await expect.poll(() => step(page), { timeout: 240_000 }).toBeGreaterThan(past);
 }
 
-test.describe.configure({ timeout: 300_000 });
+test.describe.configure({ timeout: 600_000 });
 
 test('a worker killed mid-run: the page says so, Restart starts a new worker and resumes from the last checkpoint', async ({
   page,
@@ -80,9 +80,9 @@ test('a worker killed mid-run: the page says so, Restart starts a new worker and
   await stopped.getByRole('button', { name: 'Restart' }).click();
   await expect(stopped).toBeHidden();
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', {
-    timeout: 120_000,
+    timeout: 240_000,
   });
-  await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
+  await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 240_000 });
   // The charts start from the checkpoint's history, not from nothing.
   await expect
     .poll(async () => Number(await chart.getAttribute('data-points')))
@@ -98,7 +98,7 @@ test('a lost WebGPU device: training resumes from its checkpoint on the fallback
   const lost = await labWorker(page).evaluate(() => (self as unknown as FaultScope).__labFaults.loseDevice());
   expect(lost).toBe(true);
   const badge = page.getByTestId('backend-badge');
-  await expect(badge).not.toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
+  await expect(badge).not.toHaveAttribute('data-backend', 'webgpu', { timeout: 240_000 });
   await expect(page.getByTestId('fallback-reasons')).toContainText('The GPU device was lost');
   await expect(page.getByTestId('train-reason')).toContainText('resuming from the last checkpoint on');
   const at = await step(page);
@@ -117,11 +117,11 @@ test('a full storage: autosave fails with a clear message and Export run, and tr
   await openLab(page, `?faults#${SETUP}`);
   await openTab(page, 'Train');
   const train = page.getByRole('button', { name: 'Train', exact: true });
-  await expect(train).toBeEnabled({ timeout: 120_000 });
+  await expect(train).toBeEnabled({ timeout: 240_000 });
   await train.click();
   const full = page.getByTestId('storage-full');
   await expect(full).toContainText('autosave failed: storage is full (QuotaExceededError', {
-    timeout: 120_000,
+    timeout: 240_000,
   });
   await expect(full).toContainText('training continues; export the run to keep it');
   console.log('storage full:', await full.textContent());
@@ -141,7 +141,7 @@ test('a reload during a checkpoint write: the previous checkpoint stays and resu
   await worker.evaluate(() => (self as unknown as FaultScope).__labFaults.holdSaves());
   await expect
     .poll(() => worker.evaluate(() => (self as unknown as FaultScope).__labFaults.state().heldStep), {
-      timeout: 120_000,
+      timeout: 240_000,
     })
     .not.toBeNull();
   const { savedSteps, heldStep } = await worker.evaluate(() =>
@@ -152,10 +152,10 @@ test('a reload during a checkpoint write: the previous checkpoint stays and resu
   await page.reload();
   await openTab(page, 'Train');
   const resume = page.getByTestId('resume');
-  await expect(resume).toHaveText(`Resume from step ${completed}`, { timeout: 120_000 });
-  await expect(resume).toBeEnabled({ timeout: 120_000 });
+  await expect(resume).toHaveText(`Resume from step ${completed}`, { timeout: 240_000 });
+  await expect(resume).toBeEnabled({ timeout: 240_000 });
   await resume.click();
-  await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
+  await expect(phase(page)).toHaveAttribute('data-phase', 'running', { timeout: 240_000 });
   await stepsPast(page, completed);
 });
 
@@ -165,7 +165,7 @@ test('a non-finite loss: the last good state is restored, the page says so, and 
   await trainToCheckpoint(page);
   await labWorker(page).evaluate(() => (self as unknown as FaultScope).__labFaults.poisonNextStep());
   const reason = page.getByTestId('train-reason');
-  await expect(reason).toContainText('non-finite loss', { timeout: 120_000 });
+  await expect(reason).toContainText('non-finite loss', { timeout: 240_000 });
   await expect(reason).toContainText('the last good state (step');
   await expect(phase(page)).toHaveAttribute('data-phase', 'paused');
   const at = await step(page);

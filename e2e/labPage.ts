@@ -25,7 +25,7 @@ export function canvasPixels(canvas: Locator): Promise<string> {
 export async function sampleAndWait(page: Page): Promise<string> {
   // The click puts the run in progress at once, so a previous run's "Done" cannot satisfy the wait.
   await page.getByRole('button', { name: 'Sample', exact: true }).click();
-  await expect(page.getByTestId('sample-status')).toContainText('Done', { timeout: 120_000 });
+  await expect(page.getByTestId('sample-status')).toContainText('Done', { timeout: 240_000 });
   console.log('sample:', await page.getByTestId('sample-status').textContent());
   const sum = await page.getByTestId('sample-result').getAttribute('data-checksum');
   expect(sum).toMatch(/^[0-9a-f]{8}$/);

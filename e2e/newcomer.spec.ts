@@ -10,7 +10,7 @@ test('a preset picked while the first dataset loads wins over the late load, and
   page,
   context,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   // The built-in datasets answer 8 s late (the worker fetches them; routes on the context reach it).
   await context.route('**/datasets/**', async (route) => {
     await new Promise((resolve) => setTimeout(resolve, 8_000));
@@ -28,7 +28,7 @@ test('a preset picked while the first dataset loads wins over the late load, and
 
   // MNIST ends, then the preset's Shapes load (late as well); the config still names Shapes.
   await openTab(page, 'Data');
-  await expect(page.getByRole('radio', { name: /Shapes/ })).toBeChecked({ timeout: 90_000 });
+  await expect(page.getByRole('radio', { name: /Shapes/ })).toBeChecked({ timeout: 180_000 });
   await expect(page.getByRole('radio', { name: /MNIST digits/ })).not.toBeChecked();
   await expect(page).toHaveURL(/dataset=shapes|preset=tiny/);
 
@@ -36,7 +36,7 @@ test('a preset picked while the first dataset loads wins over the late load, and
   await expect(page.getByTestId('train-phase')).toHaveText('Ready to train.');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', {
-    timeout: 120_000,
+    timeout: 240_000,
   });
   // Running means the model was built for the loaded data (a channel mismatch fails before that).
   await expect(page.getByRole('alert')).toHaveCount(0);

@@ -25,11 +25,11 @@ test('export a run, import it in a fresh profile, resume from the exported step'
   await openLab(page, `#${SETUP}`);
   await openTab(page, 'Train');
   const train = page.getByRole('button', { name: 'Train', exact: true });
-  await expect(train).toBeEnabled({ timeout: 120_000 });
+  await expect(train).toBeEnabled({ timeout: 240_000 });
   await train.click();
-  await expect.poll(() => step(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(() => step(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(1);
   await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(phase(page)).toHaveAttribute('data-phase', 'paused', { timeout: 60_000 });
+  await expect(phase(page)).toHaveAttribute('data-phase', 'paused', { timeout: 120_000 });
   const exportedAt = await step(page);
   await openTab(page, 'Weights');
   const [download] = await Promise.all([
@@ -56,11 +56,11 @@ test('export a run, import it in a fresh profile, resume from the exported step'
   await openTab(other, 'Train');
   const resume = other.getByTestId('resume');
   await expect(resume).toHaveText(`Resume from step ${exportedAt}`);
-  await expect(resume).toBeEnabled({ timeout: 120_000 });
+  await expect(resume).toBeEnabled({ timeout: 240_000 });
   await resume.click();
-  await expect.poll(() => step(other), { timeout: 120_000 }).toBeGreaterThan(exportedAt);
+  await expect.poll(() => step(other), { timeout: 240_000 }).toBeGreaterThan(exportedAt);
   await other.getByRole('button', { name: 'Stop' }).click();
-  await expect(phase(other)).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });
+  await expect(phase(other)).toHaveAttribute('data-phase', 'stopped', { timeout: 120_000 });
 
   // A zip that is not a run says so on the panel.
   await openTab(other, 'Weights');

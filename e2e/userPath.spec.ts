@@ -61,10 +61,10 @@ const trainedStep = async (page: Page) =>
 test('the whole path: train, pause, sample, scrub, export, reload and resume, import and reproduce', async ({
   page,
 }) => {
-  test.setTimeout(360_000);
+  test.setTimeout(720_000);
   await watchLongTasks(page);
   await openLab(page, `#${SETUP}`);
-  await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('dataset-grid')).toBeVisible({ timeout: 120_000 });
 
   // The form says which preset this is (the tiny one with changes) and what the U-Net builds.
   await openTab(page, 'Train');
@@ -83,10 +83,10 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
     /(building the model|Compiling shaders).* — \d+ s/,
   );
   await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'running', {
-    timeout: 120_000,
+    timeout: 240_000,
   });
   await expect
-    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 240_000 })
     .toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('train-phase')).toContainText(/Training · [\d.]+ steps\/s/);
   // On WebGPU the steps run as the compiled dispatch list, and the panel says so.
@@ -94,14 +94,14 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   // Shapes is not CIFAR-10: no typical range from the paper is drawn.
   await expect(page.getByTestId('loss-per-t-chart')).toHaveAttribute('data-typical', 'none');
   await expect
-    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000 })
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 240_000 })
     .toBeGreaterThanOrEqual(6);
   const first = Number(await chart.getAttribute('data-first-smoothed'));
   const last = Number(await chart.getAttribute('data-last-smoothed'));
   expect(last).toBeLessThan(first);
   await expect(page.getByTestId('train-preview')).toHaveAttribute('data-step', /\d+/);
   await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'paused', { timeout: 60_000 });
+  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'paused', { timeout: 120_000 });
   const stopped = await now(page);
   const pausedAt = await trainedStep(page);
   const longTasks = await longTasksBetween(page, started, stopped);
@@ -200,11 +200,11 @@ test('the whole path: train, pause, sample, scrub, export, reload and resume, im
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   await openTab(page, 'Train');
   const resume = page.getByTestId('resume');
-  await expect(resume).toHaveText(`Resume from step ${pausedAt}`, { timeout: 60_000 });
+  await expect(resume).toHaveText(`Resume from step ${pausedAt}`, { timeout: 120_000 });
   await resume.click();
-  await expect.poll(() => trainedStep(page), { timeout: 120_000 }).toBeGreaterThan(pausedAt);
+  await expect.poll(() => trainedStep(page), { timeout: 240_000 }).toBeGreaterThan(pausedAt);
   await page.getByRole('button', { name: 'Stop' }).click();
-  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });
+  await expect(page.getByTestId('train-phase')).toHaveAttribute('data-phase', 'stopped', { timeout: 120_000 });
 
   // Import the exported pipeline: the same seed gives the same images.
   await openTab(page, 'Weights');
