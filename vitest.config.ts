@@ -19,9 +19,10 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/*.shared.test.ts'],
     environment: 'node',
     globals: true,
-    // Model tests run the tfjs CPU backend in plain JS on 2 cores: give them room.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Model tests run the tfjs CPU backend in plain JS on 2 cores, which `npm test` shares with
+    // the browser tests: give them room (a limit catches a hang, not slowness).
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     // The CLI tests spawn bin/ddpm-lab.mjs, which runs the bundle: build it from the current sources.
     globalSetup: ['scripts/build-cli.mjs'],
