@@ -173,6 +173,65 @@ interface Body {
    * embedding). Unsplit they go to the side output `drow` [samples, n].
    */
   sampleRows?: number;
+  /** C's columns go to several tensors ({@link ColumnParts}); no epilogue, no per-sample rows. */
+  columnParts?: ColumnParts;
+}
+
+/**
+ * C's columns cut into consecutive parts, each written to its own tensor: part j (`widths[j]`
+ * columns) to `names[j]` as [rows, widths[j]] (the first name is the kernel's output `result`, the
+ * others side outputs), and with a ones row (`Body.onesRow`) that row's part j to `biasNames[j]`.
+ * E.g. an input gradient written straight into the two tensors of a channel concatenation, or
+ * three weight gradients (and their biases') from one GEMM over their concatenated columns.
+ */
+export interface ColumnParts {
+  names: string[];
+  widths: number[];
+  biasNames?: string[];
+}
+
+/** The uniforms of {@link ColumnParts}: part j's first column `cP<j>` (j ≥ 1) and width `cQ<j>`. */
+function columnPartsUniforms(p: ColumnParts): GemmUniform[] {
+  return [
+    ...p.widths.slice(1).map((_, j) =>
+      u(
+        `cP${j + 1}`,
+        p.widths.slice(0, j + 1).reduce((x, y) => x + y, 0),
+      ),
+    ),
+    ...p.widths.map((w, j) => u(`cQ${j}`, w)),
+  ];
+}
+
+/**
+ * WGSL: `storePart(row, n, v)` writes C's (row, n) into the part that holds column n, and with
+ * bias names `storeBiasPart(n, v)` the ones row's value likewise.
+ */
+function columnPartsCode(p: ColumnParts): string {
+  // Part j's index of column n: row · width + n − first column (no row for the bias parts).
+  const store = (fn: string, names: string[], rows: boolean) => {
+    const at = (j: number) =>
+      `${rows ? `row * uniforms.cQ${j} + ` : ''}n${j > 0 ? ` - uniforms.cP${j}` : ''}`;
+    const chain = names
+      .map((name, j) => `${j > 0 ? `if (n >= uniforms.cP${j}) ` : ''}{ ${name}[${at(j)}] = v; return; }`)
+      .reverse()
+      .join('\n    ');
+    return `fn ${fn}(${rows ? 'row : i32, ' : ''}n : i32, v : f32) {
+    ${chain}
+  }`;
+  };
+  return [
+    store('storePart', p.names, true),
+    ...(p.biasNames ? [store('storeBiasPart', p.biasNames, false)] : []),
+  ].join('\n  ');
+}
+
+/** The side outputs of {@link ColumnParts} for C's `rows` (its shape but the last axis): the parts after the first, then the bias parts. */
+export function columnPartsOutputs(p: ColumnParts, rows: number[]): SideOutputShape[] {
+  return [
+    ...p.names.slice(1).map((name, i) => ({ name, shape: [...rows, p.widths[i + 1]] })),
+    ...(p.biasNames ?? []).map((name, i) => ({ name, shape: [p.widths[i]] })),
+  ];
 }
 
 /** The side outputs that C's rows from `Body.onesRow` on go to: `dbias`, then `drow`. */
@@ -233,6 +292,12 @@ function assemble(b: Body): GemmKernel {
         `{ let m = m0 + ty + ${i * TY}; let n = n0 + tx + ${j * TX}; if (m < uniforms.M && n < uniforms.N) { storeC(z, m, n, acc[${i * t.tn + j}]); } }`,
       );
   const biasOut = b.onesRow === true && splits === 1;
+  const parts = b.columnParts;
+  if (parts && (e.bias || e.residual || e.rowBias || e.alpha !== undefined || b.sampleRows))
+    throw new Error(`${b.key}: column parts take no epilogue and no per-sample rows`);
+  if (parts && b.onesRow && !parts.biasNames) throw new Error(`${b.key}: a ones row needs its bias parts`);
+  // Split, the partial sums stay whole for the sum pass to cut (reduceKernel's `parts`).
+  const partsOut = parts && splits === 1 ? parts : undefined;
   const inputs = [...b.inputs];
   if (e.bias) inputs.push('bias');
   if (e.residual) inputs.push('res');
@@ -245,22 +310,28 @@ function assemble(b: Body): GemmKernel {
     u('kChunk', kChunk),
     ...(e.alpha !== undefined ? [u('alpha', e.alpha, 'f32')] : []),
     ...(b.onesRow ? [u('Mw', m - 1 - (b.sampleRows ?? 0))] : []),
+    ...(partsOut ? columnPartsUniforms(partsOut) : []),
     ...b.uniforms,
   ];
-  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}`;
-  const code = `
-  var<workgroup> As : array<f32, ${t.bm * t.bk}>;
-  var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
-  ${b.a.code}
-  ${b.b.code}
-  fn storeC(z : i32, m : i32, n : i32, acc : f32) {
-    ${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
+  const storeBody = partsOut
+    ? `${biasOut ? 'if (m >= uniforms.Mw) { storeBiasPart(n, acc); return; }' : ''}
+    storePart(z * uniforms.M + m, n, acc);`
+    : `${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
     let o = (z * uniforms.M + m) * uniforms.N + n;
     var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
     ${e.bias ? 'v = v + bias[n];' : ''}
     ${e.residual ? 'v = v + res[o];' : ''}
     ${e.rowBias ? 'v = v + rowBias[(m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
-    result[o] = v;
+    result[o] = v;`;
+  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}${partsOut ? `c${partsOut.names.length}` : ''}`;
+  const code = `
+  var<workgroup> As : array<f32, ${t.bm * t.bk}>;
+  var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
+  ${b.a.code}
+  ${b.b.code}
+  ${partsOut ? columnPartsCode(partsOut) : ''}
+  fn storeC(z : i32, m : i32, n : i32, acc : f32) {
+    ${storeBody}
   }
   fn gemm() {
     let tid = i32(localIndex);
@@ -292,8 +363,9 @@ function assemble(b: Body): GemmKernel {
   return {
     key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
     inputs,
-    ...(biasOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
-    outputShape: b.outputShape,
+    ...(biasOut && !partsOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
+    ...(partsOut ? { sideOutputs: columnPartsOutputs(partsOut, b.outputShape.slice(0, -1)) } : {}),
+    outputShape: partsOut ? [...b.outputShape.slice(0, -1), partsOut.widths[0]] : b.outputShape,
     uniforms,
     workgroupSize: [T, 1, 1],
     dispatch: [Math.ceil(n / t.bn), Math.ceil(m / t.bm), batch * splits],
@@ -317,20 +389,42 @@ function convUniforms(g: ConvGeometry): GemmUniform[] {
     u('stride', g.stride),
     u('top', g.pad[0]),
     u('left', g.pad[2]),
+    ...(g.split !== undefined ? [u('C1', g.split)] : []),
   ];
 }
 
-/** WGSL: the stored input's value at conv-input pixel (b, iy, ix), channel c, or 0 outside. */
-function inputPixel(upsample: boolean | undefined): string {
-  const [y, xx] = upsample ? ['(iy >> 1u)', '(ix >> 1u)'] : ['iy', 'ix'];
+/**
+ * WGSL: the stored input's value at conv-input pixel (b, iy, ix), channel c, or 0 outside; with
+ * `split`, channels from C1 on are read from `x2` (the second tensor of a channel concatenation).
+ */
+function inputPixel(g: ConvGeometry): string {
+  const [y, xx] = g.upsample ? ['(iy >> 1u)', '(ix >> 1u)'] : ['iy', 'ix'];
+  const read =
+    g.split === undefined
+      ? 'return x[p * uniforms.Ci + c];'
+      : `if (c >= uniforms.C1) { return x2[p * (uniforms.Ci - uniforms.C1) + c - uniforms.C1]; }
+    return x[p * uniforms.C1 + c];`;
   return `
   fn inputAt(b : i32, iy : i32, ix : i32, c : i32) -> f32 {
     if (iy < 0 || iy >= uniforms.H || ix < 0 || ix >= uniforms.W) { return 0.0; }
-    return x[((b * uniforms.srcH + ${y}) * uniforms.srcW + ${xx}) * uniforms.Ci + c];
+    let p = (b * uniforms.srcH + ${y}) * uniforms.srcW + ${xx};
+    ${read}
   }`;
 }
 
+/** The names of a conv input's tensors: `x`, and `x2` for a channel concatenation's second. */
+function inputNames(g: ConvGeometry): string[] {
+  return g.split === undefined ? ['x'] : ['x', 'x2'];
+}
+
+/** The kernel key's suffix for what a conv's loader folds in. */
+function convKeySuffix(g: ConvGeometry): string {
+  return `${g.upsample ? '_up' : ''}${g.split !== undefined ? '_cat' : ''}`;
+}
+
 function checkConv(g: ConvGeometry): void {
+  if (g.split !== undefined && !(Number.isInteger(g.split) && g.split > 0 && g.split < g.ci))
+    throw new RangeError(`a concatenated conv input splits its ${g.ci} channels at ${g.split}`);
   if (g.upsample && (g.h % 2 !== 0 || g.w % 2 !== 0))
     throw new RangeError(`an upsampled conv input must have even sides, got ${g.h}×${g.w}`);
   const [ho, wo] = convOutputSide(g);
@@ -339,20 +433,20 @@ function checkConv(g: ConvGeometry): void {
 
 /**
  * The forward conv: C[m = (b, oy, ox), n = co] = Σ_{k = (i, j, ci)} xpad[b, s·oy+i, s·ox+j, ci] ·
- * w[i, j, ci, co]. Inputs `x` (stored NHWC; h/2 × w/2 when upsampled) and `w` (HWIO), then the
- * epilogue's. `rowBias` is per sample ([batch, co]).
+ * w[i, j, ci, co]. Inputs `x` (stored NHWC; h/2 × w/2 when upsampled; with `split`, `x` and `x2`
+ * hold the channels before and after it) and `w` (HWIO), then the epilogue's. `rowBias` is per sample ([batch, co]).
  */
 export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): GemmKernel {
   checkConv(g);
   const [ho, wo] = convOutputSide(g);
   const plan = chooseTile(g.batch * ho * wo, g.co, g.kh * g.kw * g.ci);
   return assemble({
-    key: `lab_conv_fwd${g.upsample ? '_up' : ''}`,
-    inputs: ['x', 'w'],
+    key: `lab_conv_fwd${convKeySuffix(g)}`,
+    inputs: [...inputNames(g), 'w'],
     uniforms: [...convUniforms(g), u('rowsPerSample', ho * wo)],
     a: {
       kContiguous: true,
-      code: `${inputPixel(g.upsample)}
+      code: `${inputPixel(g)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     let b = m / (uniforms.Ho * uniforms.Wo);
@@ -384,7 +478,8 @@ export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): Gem
 /**
  * The input gradient as a GEMM: dX[m = (b, y, x), n = ci] = Σ_{k = (i, j, co)} dy[b, oy, ox, co] ·
  * w[i, j, ci, co] over the taps with y + top − i = s·oy (likewise x), i.e. the transposed conv,
- * gathered. Inputs `dy` and `w`; output [batch, h, w, ci]. For an upsampled input the gradient is
+ * gathered. Inputs `dy` and `w`; output [batch, h, w, ci] (with `split`, [batch, h, w, split] and
+ * the side output `dx2` with the other channels: each input tensor's gradient). For an upsampled input the gradient is
  * the stored input's, [batch, h/2, w/2, ci]: each stored pixel gathers the four conv-input pixels
  * it was copied to, k = (sub, i, j, co) with sub the position in the 2×2 block (the same
  * multiply-adds as the full-size GEMM and a block sum, in one pass). With stride 2 three taps in
@@ -402,7 +497,7 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
     : `let y = p / uniforms.W;
     let x = p - y * uniforms.W;`;
   return assemble({
-    key: `lab_conv_dx${up ? '_up' : ''}`,
+    key: `lab_conv_dx${convKeySuffix(g)}`,
     inputs: ['dy', 'w'],
     uniforms: [...convUniforms(g), u('subK', subK)],
     a: {
@@ -446,13 +541,16 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
     epilogue: {},
     outputShape: [g.batch, h, w, g.ci],
     plan,
+    ...(g.split !== undefined
+      ? { columnParts: { names: ['result', 'dx2'], widths: [g.split, g.ci - g.split] } }
+      : {}),
   });
 }
 
 /**
  * The filter gradient, split-K: partial[s][m = (i, j, ci), n = co] = Σ over chunk s of k = (b, oy,
- * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
- * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
+ * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` (`x`, `x2` with `split`) and
+ * `dy`; output [splits, kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
  * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
  * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
  * `rowBias` too, `batch` more rows give each sample's Σ dy (`Body.sampleRows`, side output `drow`).
@@ -465,12 +563,12 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = fa
   const sampleRows = rowBias ? g.batch : 0;
   const plan = chooseTile(rows + (bias ? 1 : 0) + sampleRows, g.co, g.batch * ho * wo, 1, true);
   return assemble({
-    key: `lab_conv_dw${g.upsample ? '_up' : ''}`,
-    inputs: ['x', 'dy'],
+    key: `lab_conv_dw${convKeySuffix(g)}`,
+    inputs: [...inputNames(g), 'dy'],
     uniforms: convUniforms(g),
     a: {
       kContiguous: false,
-      code: `${inputPixel(g.upsample)}
+      code: `${inputPixel(g)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     ${bias ? 'if (m == uniforms.Mw) { return vec4<i32>(0, 0, 0, 1); }' : ''}
