@@ -13,11 +13,15 @@ import {
   convInputGradKernel,
   denseWeightGradKernel,
   matMulKernel,
+  partNames,
   reduceKernel,
+  viewMatMulKernel,
+  weightGradParts,
   type ElementwiseKernel,
   type Epilogue,
   type GemmKernel,
   type MatMulShape,
+  type ViewMatMul,
 } from './gemm';
 import type { ConvGeometry } from '../products';
 import { channelParts, partBindings, type ChannelInput } from './concat';
@@ -296,20 +300,90 @@ export function linearGemm(
   return residual ? f(x, w, b, residual) : f(x, w, b);
 }
 
+type ProjectionsFn = (...t: tf.Tensor[]) => tf.Tensor2D;
+const projections = new Map<number, ProjectionsFn>();
+
+/** WebGPU's default storage buffers per shader stage: a kernel binds no more. */
+const MAX_STORAGE_BINDINGS = 8;
+
 /**
- * Batched op(a)·op(b)·alpha on [batch, ·, ·] tensors, not differentiable by itself: the building
- * block of attention's forward and backward products.
+ * [x·W₁ + b₁ | x·W₂ + b₂ | …] for dense layers that read the same x (attention's to_q, to_k,
+ * to_v): one GEMM whose B is the weights side by side where they lie, output [rows, Σ out_j].
+ * Backward: dx = dy·[W₁|W₂|…]ᵀ as one GEMM (its k runs over the layers, so no gradient sum), and
+ * every weight and bias gradient from one GEMM over dy's columns (+ its sum when split). The
+ * parameters stay separate tensors. At most three layers: the forward binds x, the weights, the
+ * biases and its output, and WebGPU guarantees 8 storage buffers per kernel.
  */
-export function batchMatMulGemm(
-  a: tf.Tensor3D,
-  b: tf.Tensor3D,
-  transA: boolean,
-  transB: boolean,
-  alpha?: number,
-): tf.Tensor3D {
-  const [batch] = a.shape;
-  const [m, k] = transA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
-  const n = transB ? b.shape[1] : b.shape[2];
-  const kernel = matMulKernel({ batch, m, n, k, transA, transB }, alpha === undefined ? {} : { alpha });
-  return run(GEMM_KERNELS.matMul, kernel, { a, b }) as tf.Tensor3D;
+export function projectionsGemm(x: tf.Tensor2D, ws: tf.Tensor2D[], bs: tf.Tensor1D[]): tf.Tensor2D {
+  const count = ws.length;
+  if (count < 1 || bs.length !== count || 2 * count + 2 > MAX_STORAGE_BINDINGS)
+    throw new Error(
+      `projectionsGemm: 1 to 3 layers with a bias each, got ${count} weights and ${bs.length} biases`,
+    );
+  let f = projections.get(count);
+  if (!f) {
+    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [xs, ...rest] = args as tf.Tensor2D[];
+      const [weights, biases] = [rest.slice(0, count), rest.slice(count)];
+      const [rows, inCh] = xs.shape;
+      const widths = weights.map((w) => w.shape[1]);
+      const outCh = widths.reduce((a, b) => a + b, 0);
+      save([xs, ...weights]);
+      const named = (base: string, t: tf.Tensor[]) =>
+        Object.fromEntries(partNames(base, t.length).map((n, j) => [n, t[j]]));
+      const shape = { batch: 1, sharedB: true, bParts: widths };
+      const kernel = matMulKernel(
+        { ...shape, m: rows, n: outCh, k: inCh, transA: false, transB: false },
+        { bias: true },
+      );
+      const value = run(GEMM_KERNELS.matMul, kernel, {
+        a: xs,
+        ...named('b', weights),
+        ...named('bias', biases),
+      });
+      return {
+        value: tf.reshape(value, [rows, outCh]) as tf.Tensor2D,
+        gradFunc: (dy, saved) => {
+          const [sx, ...sw] = saved as tf.Tensor2D[];
+          const dxKernel = matMulKernel({
+            ...shape,
+            m: rows,
+            n: inCh,
+            k: outCh,
+            transA: false,
+            transB: true,
+          });
+          const dx = tf.reshape(run(GEMM_KERNELS.matMul, dxKernel, { a: dy, ...named('b', sw) }), [
+            rows,
+            inCh,
+          ]);
+          const columns = weightGradParts(widths);
+          const dwKernel = denseWeightGradKernel(rows, inCh, outCh, columns);
+          const grads = tf.tidy(() => {
+            const { splits } = dwKernel.plan;
+            if (splits === 1) return runGemmKernelOutputs(GEMM_KERNELS.matMul, dwKernel, { a: sx, b: dy });
+            const partial = run(GEMM_KERNELS.matMul, dwKernel, { a: sx, b: dy });
+            const reduce = reduceKernel(splits, partial.size / splits, [inCh, widths[0]], [], {
+              columns,
+              rows: inCh,
+              n: outCh,
+            });
+            return runGemmKernelOutputs(GEMM_KERNELS.splitKSum, reduce, { partial });
+          });
+          return [dx, ...grads];
+        },
+      };
+    }) as unknown as ProjectionsFn;
+    projections.set(count, f);
+  }
+  return f(x, ...ws, ...bs);
+}
+
+/**
+ * Products of one shape over views of their operands (gemm.ts' {@link viewMatMulKernel}), not
+ * differentiable by itself: the attention core's forward and backward products.
+ */
+export function viewMatMulGemm(s: ViewMatMul, inputs: Record<string, tf.Tensor>): tf.Tensor {
+  return run(GEMM_KERNELS.matMul, viewMatMulKernel(s), inputs);
 }
