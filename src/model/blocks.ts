@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionBlock } from './attention';
-import { SAME_3X3, conv, type ForwardContext } from './ops';
+import { SAME_3X3, concatChannels, conv, type ForwardContext } from './ops';
 import type { BlockPlan, UNetPlan } from './plan';
 import { resnetBlock } from './resnet';
 
@@ -48,7 +48,8 @@ export function midBlock(
 
 /**
  * One up level: each resnet first concatenates (channel axis) the most recent unused skip, popped
- * from `skips`; then nearest ×2 and a 3×3 conv, except on the last level.
+ * from `skips` (on the fused path read in place, never materialised); then nearest ×2 and a 3×3
+ * conv, except on the last level.
  */
 export function upBlock(
   ctx: ForwardContext,
@@ -61,7 +62,7 @@ export function upBlock(
   block.resnets.forEach((r, j) => {
     const skip = skips.pop();
     if (!skip) throw new Error(`${r.prefix}: no skip connection left (the plan and the skips disagree)`);
-    h = resnetBlock(ctx, tf.concat([h, skip], 3), tembAct, r);
+    h = resnetBlock(ctx, concatChannels(ctx, h, skip), tembAct, r);
     if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
   });
   if (block.resample) h = conv(ctx, h, block.resample.prefix, { pad: SAME_3X3, upsample: true });

@@ -9,6 +9,9 @@ import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormWebGpu } from './webgpu/groupNorm';
 import { convGemm, linearGemm } from './webgpu/gemmOps';
+import type { ChannelInput } from './webgpu/concat';
+
+export type { ChannelInput } from './webgpu/concat';
 
 /**
  * The key of a training pass's dropout masks: Philox (src/random) keyed by the run seed, the
@@ -38,6 +41,20 @@ export interface ForwardContext {
   assignState(name: string, value: tf.Tensor): void;
   /** Use the lab's WebGPU kernels (src/model/webgpu); only ever true on the WebGPU backend. */
   fused: boolean;
+}
+
+/**
+ * [a, b] concatenated along channels (the up blocks' skip connection): a real concat on tfjs'
+ * ops; on the fused path the pair itself, which the convs and GroupNorm that read it read in
+ * place (webgpu/concat.ts).
+ */
+export function concatChannels(ctx: ForwardContext, a: tf.Tensor4D, b: tf.Tensor4D): ChannelInput {
+  return ctx.fused ? [a, b] : (tf.concat([a, b], 3) as tf.Tensor4D);
+}
+
+/** An input as one tensor (concatenated here if it is a pair). */
+export function concatenated(x: ChannelInput): tf.Tensor4D {
+  return Array.isArray(x) ? (tf.concat(x as tf.Tensor4D[], 3) as tf.Tensor4D) : (x as tf.Tensor4D);
 }
 
 /** SiLU (swish), x·σ(x): tfjs has no fused kernel for it. */
@@ -81,12 +98,12 @@ export interface ConvOptions {
  * convs match PyTorch exactly: tfjs' 'same' puts the extra pixel of an even-sized stride-2 conv on
  * the other side. On the fused path all of it is one GEMM kernel (webgpu/gemm.ts).
  */
-export function conv(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, opts: ConvOptions): tf.Tensor4D {
+export function conv(ctx: ForwardContext, x: ChannelInput, prefix: string, opts: ConvOptions): tf.Tensor4D {
   const w = ctx.param(`${prefix}.weight`) as tf.Tensor4D;
   const b = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
   const stride = opts.stride ?? 1;
   if (ctx.fused) return convGemm(x, w, b, { ...opts, stride });
-  const input = opts.upsample ? upsampleNearest2x(x) : x;
+  const input = opts.upsample ? upsampleNearest2x(concatenated(x)) : concatenated(x);
   const [t, bo, l, r] = opts.pad;
   const padded =
     t || bo || l || r
@@ -146,13 +163,18 @@ export function groupNorm(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): 
   return tf.add(tf.mul(back, ctx.param(`${prefix}.weight`)), ctx.param(`${prefix}.bias`));
 }
 
-/** silu(groupNorm(x)): one kernel forward (and four backward) on the fused path. */
-export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+/** silu(groupNorm(x)): one kernel forward (and two backward) on the fused path. */
+export function groupNormSilu(ctx: ForwardContext, x: ChannelInput, prefix: string): tf.Tensor4D {
   if (ctx.fused) return groupNormFused(ctx, x, prefix, true);
-  return silu(groupNorm(ctx, x, prefix)) as tf.Tensor4D;
+  return silu(groupNorm(ctx, concatenated(x), prefix)) as tf.Tensor4D;
 }
 
-function groupNormFused(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, withSilu: boolean): tf.Tensor4D {
+function groupNormFused(
+  ctx: ForwardContext,
+  x: ChannelInput,
+  prefix: string,
+  withSilu: boolean,
+): tf.Tensor4D {
   const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
   const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
   return groupNormWebGpu(x, gamma, beta, { groups: ctx.groups, eps: ctx.eps, silu: withSilu });

@@ -1,12 +1,20 @@
 /**
  * Self-attention's core, softmax(α·q·kᵀ)·v per batch entry, as two batched GEMMs around a fused
- * softmax kernel forward, and backward four GEMMs around one fused softmax-gradient kernel
- * (dS = α·P ⊙ (dP − Σ_j dP·P)). tfjs' ops take a BatchMatMul, a Mul, the Softmax's max, sub,
+ * softmax kernel forward, and backward two GEMMs around one fused softmax-gradient kernel
+ * (dS = α·P ⊙ (dP − Σ_j dP·P)), q, k and v read from (and their gradients written into) the
+ * packed projection. tfjs' ops take a BatchMatMul, a Mul, the Softmax's max, sub,
  * exp, sum and div forward and their autodiff backward.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ElementwiseKernel, GemmUniform } from './gemm';
-import { batchMatMulGemm, runGemmKernel } from './gemmOps';
+import {
+  denseView,
+  qkvView,
+  type ElementwiseKernel,
+  type GemmUniform,
+  type MatrixView,
+  type ViewOperand,
+} from './gemm';
+import { runGemmKernel, viewMatMulGemm } from './gemmOps';
 
 /** Threads per row: a power of two (the tree reductions halve it). */
 function rowWorkgroup(length: number): number {
@@ -106,51 +114,77 @@ export function softmaxGradKernel(rows: number, length: number, alpha: number): 
   );
 }
 
-type AttentionFn = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D) => tf.Tensor3D;
-const cores = new Map<number, AttentionFn>();
+type AttentionFn = (qkv: tf.Tensor2D) => tf.Tensor2D;
+const cores = new Map<string, AttentionFn>();
 
 /**
- * softmax(scale·q·kᵀ)·v for q, k, v [batch, tokens, d] on WebGPU: 3 dispatches forward (scores
- * with the scale folded in, softmax, mix), 5 backward.
+ * softmax(scale·q·kᵀ)·v per image and head, q, k and v read where they lie in the packed
+ * projection `qkv` [images·tokens, 3c] (columns q | k | v, each head's d = c / heads channels in
+ * turn, gemmOps' projectionsGemm), written with the heads merged back: [images·tokens, c] (no
+ * head transposes either way). 3 dispatches forward (scores with
+ * the scale folded in, softmax, mix) and 3 backward (dP, the softmax gradient, and dq, dk, dv as
+ * one GEMM writing the packed gradient of `qkv`), no copies of q, k or v either way.
  */
 export function attentionCoreWebGpu(
-  q: tf.Tensor3D,
-  k: tf.Tensor3D,
-  v: tf.Tensor3D,
+  qkv: tf.Tensor2D,
+  images: number,
+  heads: number,
   scale: number,
-): tf.Tensor3D {
-  let f = cores.get(scale);
+): tf.Tensor2D {
+  const [rows, width] = qkv.shape;
+  const c = width / 3;
+  const tokens = rows / images;
+  if (!Number.isInteger(c) || !Number.isInteger(tokens) || c % heads !== 0)
+    throw new Error(
+      `attention: [${qkv.shape.join(', ')}] is not q | k | v of ${images} images and ${heads} heads`,
+    );
+  const d = c / heads;
+  const batch = images * heads;
+  const key = `${rows}|${width}|${images}|${heads}|${scale}`;
+  let f = cores.get(key);
   if (!f) {
+    const block = (j: number) => qkvView(tokens, c, heads, j);
+    const square = denseView(tokens, tokens);
+    // The output and its gradient: each image's tokens × c, head h in columns h·d….
+    const merged: MatrixView = { ld: c, outer: tokens * c, inner: d, heads, offset: 0 };
+    const op = (input: string, view: MatrixView, trans = false): ViewOperand => ({ input, trans, view });
+    // One product per image and head, alpha·op(A)·op(B) → [batch, m, n].
+    const product = (m: number, n: number, k: number, a: ViewOperand, b: ViewOperand, alpha?: number) => ({
+      ...{ batch, m, n, k, groups: [{ a, b, c: denseView(m, n) }], outputShape: [batch, m, n] },
+      ...(alpha === undefined ? {} : { alpha }),
+    });
     f = tf.customGrad((...args) => {
-      const [qs, ks, vs, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
-      const [batch, tokens] = qs.shape;
-      const p = tf.tidy(() => {
-        const s = batchMatMulGemm(qs, ks, false, true, scale);
-        return tf.reshape(
-          runGemmKernel('LabSoftmax', softmaxKernel(batch * tokens, ks.shape[1]), { s }),
-          s.shape,
-        );
+      const [packed, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+      const probs = tf.tidy(() => {
+        const scores = product(tokens, tokens, d, op('qkv', block(0)), op('qkv', block(1), true), scale);
+        const s = viewMatMulGemm(scores, { qkv: packed });
+        const p = runGemmKernel('LabSoftmax', softmaxKernel(batch * tokens, tokens), { s });
+        return tf.reshape(p, [batch, tokens, tokens]);
       }) as tf.Tensor3D;
-      save([qs, ks, vs, p]);
+      save([packed, probs]);
+      const groups = [{ a: op('probs', square), b: op('qkv', block(2)), c: merged }];
+      const mix = { batch, m: tokens, n: d, k: tokens, groups, outputShape: [rows, c] };
       return {
-        value: batchMatMulGemm(p, vs, false, false),
+        value: viewMatMulGemm(mix, { probs, qkv: packed }) as tf.Tensor2D,
         gradFunc: (dy, saved) => {
-          const [sq, sk, sv, sp] = saved as tf.Tensor3D[];
-          const dO = dy as tf.Tensor3D;
-          const dp = batchMatMulGemm(dO, sv, false, true);
-          const dv = batchMatMulGemm(sp, dO, true, false);
-          const ds = tf.reshape(
-            runGemmKernel('LabSoftmaxGrad', softmaxGradKernel(batch * tokens, sk.shape[1], scale), {
-              p: sp,
-              dp,
-            }),
-            sp.shape,
-          ) as tf.Tensor3D;
-          return [batchMatMulGemm(ds, sk, false, false), batchMatMulGemm(ds, sq, true, false), dv];
+          const [sqkv, sp] = saved as [tf.Tensor2D, tf.Tensor3D];
+          const dout = dy as tf.Tensor2D;
+          const dpProduct = product(tokens, tokens, d, op('dout', merged), op('qkv', block(2), true));
+          const dp = viewMatMulGemm(dpProduct, { dout, qkv: sqkv });
+          const dsKernel = softmaxGradKernel(batch * tokens, tokens, scale);
+          const ds = runGemmKernel('LabSoftmaxGrad', dsKernel, { p: sp, dp });
+          // dq = dS·k, dk = dSᵀ·q, dv = Pᵀ·dO: one GEMM, each into its column block of d(qkv).
+          const groups = [
+            { a: op('ds', square), b: op('qkv', block(1)), c: block(0) },
+            { a: op('ds', square, true), b: op('qkv', block(0)), c: block(1) },
+            { a: op('probs', square, true), b: op('dout', merged), c: block(2) },
+          ];
+          const grads = { batch, m: tokens, n: d, k: tokens, groups, outputShape: [rows, width] };
+          return viewMatMulGemm(grads, { ds, qkv: sqkv, probs: sp, dout });
         },
       };
     }) as unknown as AttentionFn;
-    cores.set(scale, f);
+    cores.set(key, f);
   }
-  return f(q, k, v);
+  return f(qkv);
 }

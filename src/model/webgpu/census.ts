@@ -11,8 +11,11 @@ import {
   convForwardKernel,
   convInputGradKernel,
   denseWeightGradKernel,
+  denseView,
   matMulKernel,
   tileUse,
+  viewMatMulKernel,
+  weightGradParts,
   type GemmKernel,
   type MatMulShape,
 } from './gemm';
@@ -60,7 +63,28 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
   const rows: CensusRow[] = [];
   const mm = (kernel: string, layer: string, s: MatMulShape) =>
     rows.push(labRow(kernel, layer, matMulKernel(s)));
+  // The attention core's products (`groups` of one shape in one dispatch); views do not change the cut.
+  const core = (kernel: string, layer: string, b: number, m: number, n: number, k: number, groups = 1) => {
+    const operand = { input: 'x', trans: false, view: denseView(m, k) };
+    const group = { a: operand, b: operand, c: denseView(m, n) };
+    const s = { batch: b, m, n, k, groups: Array.from({ length: groups }, () => group), outputShape: [] };
+    rows.push(labRow(kernel, layer, viewMatMulKernel(s)));
+  };
   for (const p of forwardProducts(config, batch, height, width)) {
+    // to_k and to_v run with to_q as one GEMM each way (gemmOps' projectionsGemm).
+    if (p.kind === 'linear' && /\.to_[kv]$/.test(p.name)) continue;
+    if (p.kind === 'linear' && p.name.endsWith('.to_q')) {
+      const { rows: r, inCh, outCh } = p;
+      const layer = `${p.name.slice(0, -'.to_q'.length)}.to_q|to_k|to_v`;
+      const [n, parts] = [3 * outCh, [outCh, outCh, outCh]];
+      const shared = { batch: 1, sharedB: true, bParts: parts };
+      mm('dense forward', layer, { ...shared, m: r, n, k: inCh, transA: false, transB: false });
+      mm('dense input gradient', layer, { ...shared, m: r, n: inCh, k: n, transA: false, transB: true });
+      rows.push(
+        labRow('dense weight gradient', layer, denseWeightGradKernel(r, inCh, n, weightGradParts(parts))),
+      );
+      continue;
+    }
     if (p.kind === 'conv') {
       const g = p.geometry;
       rows.push(labRow('conv forward', p.name, convForwardKernel(g)));
@@ -83,12 +107,10 @@ export function labCensus(config: UNetConfig, batch: number, height: number, wid
       rows.push(labRow('dense weight gradient', p.name, denseWeightGradKernel(r, inCh, outCh)));
     } else {
       const { batch: b, tokens: L, d } = p;
-      mm('attention q·kᵀ', p.name, { batch: b, m: L, n: L, k: d, transA: false, transB: true });
-      mm('attention P·v', p.name, { batch: b, m: L, n: d, k: L, transA: false, transB: false });
-      mm('attention dP = dO·vᵀ', p.name, { batch: b, m: L, n: L, k: d, transA: false, transB: true });
-      mm('attention dv = Pᵀ·dO', p.name, { batch: b, m: L, n: d, k: L, transA: true, transB: false });
-      mm('attention dq = dS·k', p.name, { batch: b, m: L, n: d, k: L, transA: false, transB: false });
-      mm('attention dk = dSᵀ·q', p.name, { batch: b, m: L, n: d, k: L, transA: true, transB: false });
+      core('attention q·kᵀ', p.name, b, L, L, d);
+      core('attention P·v', p.name, b, L, d, L);
+      core('attention dP = dO·vᵀ', p.name, b, L, L, d);
+      core('attention dq = dS·k, dk = dSᵀ·q, dv = Pᵀ·dO', p.name, b, L, d, L, 3);
     }
   }
   return rows;

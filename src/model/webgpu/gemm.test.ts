@@ -5,13 +5,18 @@ import {
   convFilterGradKernel,
   convForwardKernel,
   convInputGradKernel,
+  denseView,
   denseWeightGradKernel,
+  matMulKernel,
+  reduceKernel,
   standaloneShader,
   TARGET_WORKGROUPS,
   TILES,
   uniformBytes,
+  viewMatMulKernel,
+  weightGradParts,
 } from './gemm';
-import { batchMatMulGemm, convGemm, linearGemm } from './gemmOps';
+import { convGemm, linearGemm, projectionsGemm, viewMatMulGemm } from './gemmOps';
 import { attentionCoreWebGpu } from './attention';
 import { labKernelRuns } from './program';
 import { compareOnCpu as compare, maxRel, random, valueAndGrads } from './testing';
@@ -43,6 +48,53 @@ describe('GEMM tile choice', () => {
     const out = chooseTile(64 * 32 * 32, 3, 9 * 64);
     expect(out.tile.bn).toBeLessThanOrEqual(4);
     expect(out.tileUse).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
+describe('storage bindings', () => {
+  it('the multi-source and multi-destination kernels bind at most 8 storage buffers (WebGPU’s guaranteed minimum)', () => {
+    const bindings = (k: { inputs: string[]; sideOutputs?: unknown[] }) =>
+      1 + k.inputs.length + (k.sideOutputs?.length ?? 0);
+    const widths = [64, 64, 64];
+    const cParts = weightGradParts(widths);
+    const shared = { batch: 1, sharedB: true, bParts: widths };
+    const dw = (rows: number) => denseWeightGradKernel(rows, 64, 192, cParts);
+    const [unsplit, split] = [dw(256), dw(4096)];
+    expect([unsplit.plan.splits, split.plan.splits > 1]).toEqual([1, true]);
+    const operand = { input: 'x', trans: false, view: denseView(16, 16) };
+    const group = (input: string) => ({ a: { ...operand, input }, b: operand, c: denseView(16, 16) });
+    const conv = {
+      batch: 2,
+      h: 8,
+      w: 8,
+      ci: 96,
+      kh: 3,
+      kw: 3,
+      co: 64,
+      stride: 1,
+      pad: [1, 1, 1, 1] as Padding,
+      split: 64,
+    };
+    const kernels = [
+      matMulKernel({ ...shared, m: 1024, n: 192, k: 64, transA: false, transB: false }, { bias: true }),
+      matMulKernel({ ...shared, m: 1024, n: 64, k: 192, transA: false, transB: true }),
+      unsplit,
+      split,
+      reduceKernel(split.plan.splits, 65 * 192, [64, 64], [], { columns: cParts, rows: 64, n: 192 }),
+      viewMatMulKernel({
+        batch: 4,
+        m: 16,
+        n: 16,
+        k: 16,
+        groups: [group('ds'), group('probs'), group('dout')],
+        outputShape: [1],
+      }),
+      convForwardKernel(conv, { bias: true, residual: true, rowBias: true }),
+      convInputGradKernel(conv),
+      convFilterGradKernel(conv, true, true),
+    ];
+    for (const k of kernels) expect(bindings(k), k.key).toBeLessThanOrEqual(8);
+    expect(bindings(kernels[0])).toBe(8); // x, three weights, three biases, the packed output
   });
 });
 
@@ -173,10 +225,59 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
       tf.tensor3d(a.data, a.shape as [number, number, number]),
       tf.tensor3d(b.data, b.shape as [number, number, number]),
     ];
-    const got = batchMatMulGemm(ta, tb, transA, transB, 0.5);
+    const view = (trans: boolean, rows: number, cols: number) =>
+      trans ? denseView(cols, rows) : denseView(rows, cols);
+    const a0 = { input: 'a', trans: transA, view: view(transA, m, k) };
+    const b0 = { input: 'b', trans: transB, view: view(transB, k, n) };
+    const s = {
+      batch,
+      m,
+      n,
+      k,
+      groups: [{ a: a0, b: b0, c: denseView(m, n) }],
+      outputShape: [batch, m, n],
+      alpha: 0.5,
+    };
+    const got = viewMatMulGemm(s, { a: ta, b: tb });
     expect(maxRel((await got.data()) as Float32Array, want[0])).toBeLessThan(2e-6);
     tf.dispose([ta, tb, got]);
   });
+
+  it.each([
+    { rows: 1, inCh: 3, widths: [70, 70, 70] },
+    { rows: 130, inCh: 5, widths: [1, 2, 3] },
+    { rows: 600, inCh: 33, widths: [17, 17, 17] }, // the weight gradients split their 600 rows
+    { rows: 7, inCh: 4, widths: [9, 6] },
+  ])(
+    'dense layers reading one x ($rows×$inCh → $widths) as one GEMM each way: values and gradients',
+    async ({ rows, inCh, widths }) => {
+      const count = widths.length;
+      const inputs = [
+        random([rows, inCh], 1),
+        ...widths.map((w, j) => random([inCh, w], 2 + j)),
+        ...widths.map((w, j) => random([w], 10 + j)),
+      ];
+      const split = (t: tf.Tensor[]) =>
+        [t.slice(1, 1 + count), t.slice(1 + count)] as [tf.Tensor2D[], tf.Tensor1D[]];
+      const before = new Map(labKernelRuns());
+      const errs = await compare(
+        (...t) => projectionsGemm(t[0] as tf.Tensor2D, ...split(t)),
+        (...t) => {
+          const [ws, bs] = split(t);
+          return tf.concat(
+            ws.map((w, j) => tf.add(tf.matMul(t[0] as tf.Tensor2D, w), bs[j])),
+            1,
+          );
+        },
+        inputs,
+      );
+      for (const e of errs) expect(e).toBeLessThan(2e-6);
+      // Forward twice (value, then inside the gradient), then one dx and one dW GEMM for them all.
+      const ran = (k: string) => (labKernelRuns().get(k) ?? 0) - (before.get(k) ?? 0);
+      expect(ran('LabMatMul')).toBe(4);
+      expect(ran('LabSplitKSum')).toBe(rows === 600 ? 1 : 0);
+    },
+  );
 
   it('bias and time-embedding gradients are ones rows of the weight-gradient GEMM, split and unsplit: no column sum', async () => {
     // The shapes of the conv and dense cases above: both paths of each run there against the CPU.
@@ -298,21 +399,37 @@ describe.skipIf(unavailable !== null)('GEMM kernels against tfjs on the CPU back
 
 describe.skipIf(unavailable !== null)('attention core against tfjs on the CPU backend', () => {
   it.each([
-    { batch: 2, tokens: 5, d: 3 },
-    { batch: 1, tokens: 1, d: 4 }, // a 1×1 level: softmax over one key
-    { batch: 2, tokens: 130, d: 2 }, // rows longer than the 128-thread workgroup
-  ])('batch $batch, $tokens tokens, d $d: values and gradients', async ({ batch, tokens, d }) => {
-    const scale = 1 / Math.sqrt(d);
-    const shape = [batch, tokens, d];
-    const errs = await compare(
-      (q, k, v) => attentionCoreWebGpu(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, scale),
-      (q, k, v) =>
-        tf.matMul(
-          tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale)),
-          v as tf.Tensor3D,
-        ),
-      [random(shape, 1), random(shape, 2), random(shape, 3)],
-    );
-    for (const e of errs) expect(e).toBeLessThan(2e-6);
-  });
+    { images: 2, tokens: 5, c: 3, heads: 1 },
+    { images: 1, tokens: 1, c: 4, heads: 1 }, // a 1×1 level: softmax over one key
+    { images: 2, tokens: 130, c: 2, heads: 1 }, // rows longer than the 128-thread workgroup
+    { images: 2, tokens: 6, c: 6, heads: 3 },
+    { images: 1, tokens: 9, c: 4, heads: 2 },
+  ])(
+    '$images images, $tokens tokens, $c channels, $heads heads, q | k | v read in place, heads merged: values and gradients',
+    async ({ images, tokens, c, heads }) => {
+      const d = c / heads;
+      const scale = 1 / Math.sqrt(d);
+      // [images·tokens, c] → [images·heads, tokens, d]
+      const split = (t: tf.Tensor) =>
+        tf.reshape(tf.transpose(tf.reshape(t, [images, tokens, heads, d]), [0, 2, 1, 3]), [
+          images * heads,
+          tokens,
+          d,
+        ]);
+      const errs = await compare(
+        (qkv) => attentionCoreWebGpu(qkv as tf.Tensor2D, images, heads, scale),
+        (qkv) => {
+          const [q, k, v] = tf.split(qkv, 3, 1).map(split) as tf.Tensor3D[];
+          const mixed = tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v);
+          // and back: [images·tokens, c]
+          return tf.reshape(tf.transpose(tf.reshape(mixed, [images, heads, tokens, d]), [0, 2, 1, 3]), [
+            images * tokens,
+            c,
+          ]);
+        },
+        [random([images * tokens, 3 * c], 1)],
+      );
+      for (const e of errs) expect(e).toBeLessThan(2e-6);
+    },
+  );
 });

@@ -173,6 +173,69 @@ interface Body {
    * embedding). Unsplit they go to the side output `drow` [samples, n].
    */
   sampleRows?: number;
+  /** C's columns go to several tensors ({@link ColumnParts}); no epilogue, no per-sample rows. */
+  columnParts?: ColumnParts;
+  /** The epilogue's bias from several inputs: their names and the WGSL value at column n. */
+  bias?: { inputs: string[]; at: string };
+  /** WGSL: C's (z, m, n) flat index in `result` (default: row-major [batch, M, N]). */
+  outputIndex?: string;
+}
+
+/**
+ * C's columns cut into consecutive parts, each written to its own tensor: part j (`widths[j]`
+ * columns) to `names[j]` as [rows, widths[j]] (the first name is the kernel's output `result`, the
+ * others side outputs), and with a ones row (`Body.onesRow`) that row's part j to `biasNames[j]`.
+ * E.g. an input gradient written straight into the two tensors of a channel concatenation, or
+ * three weight gradients (and their biases') from one GEMM over their concatenated columns.
+ */
+export interface ColumnParts {
+  names: string[];
+  widths: number[];
+  biasNames?: string[];
+}
+
+/** The uniforms of {@link ColumnParts}: part j's first column `cP<j>` (j ≥ 1) and width `cQ<j>`. */
+function columnPartsUniforms(p: ColumnParts): GemmUniform[] {
+  return [
+    ...p.widths.slice(1).map((_, j) =>
+      u(
+        `cP${j + 1}`,
+        p.widths.slice(0, j + 1).reduce((x, y) => x + y, 0),
+      ),
+    ),
+    ...p.widths.map((w, j) => u(`cQ${j}`, w)),
+  ];
+}
+
+/**
+ * WGSL: `storePart(row, n, v)` writes C's (row, n) into the part that holds column n, and with
+ * bias names `storeBiasPart(n, v)` the ones row's value likewise.
+ */
+function columnPartsCode(p: ColumnParts): string {
+  // Part j's index of column n: row · width + n − first column (no row for the bias parts).
+  const store = (fn: string, names: string[], rows: boolean) => {
+    const at = (j: number) =>
+      `${rows ? `row * uniforms.cQ${j} + ` : ''}n${j > 0 ? ` - uniforms.cP${j}` : ''}`;
+    const chain = names
+      .map((name, j) => `${j > 0 ? `if (n >= uniforms.cP${j}) ` : ''}{ ${name}[${at(j)}] = v; return; }`)
+      .reverse()
+      .join('\n    ');
+    return `fn ${fn}(${rows ? 'row : i32, ' : ''}n : i32, v : f32) {
+    ${chain}
+  }`;
+  };
+  return [
+    store('storePart', p.names, true),
+    ...(p.biasNames ? [store('storeBiasPart', p.biasNames, false)] : []),
+  ].join('\n  ');
+}
+
+/** The side outputs of {@link ColumnParts} for C's `rows` (its shape but the last axis): the parts after the first, then the bias parts. */
+export function columnPartsOutputs(p: ColumnParts, rows: number[]): SideOutputShape[] {
+  return [
+    ...p.names.slice(1).map((name, i) => ({ name, shape: [...rows, p.widths[i + 1]] })),
+    ...(p.biasNames ?? []).map((name, i) => ({ name, shape: [p.widths[i]] })),
+  ];
 }
 
 /** The side outputs that C's rows from `Body.onesRow` on go to: `dbias`, then `drow`. */
@@ -233,8 +296,14 @@ function assemble(b: Body): GemmKernel {
         `{ let m = m0 + ty + ${i * TY}; let n = n0 + tx + ${j * TX}; if (m < uniforms.M && n < uniforms.N) { storeC(z, m, n, acc[${i * t.tn + j}]); } }`,
       );
   const biasOut = b.onesRow === true && splits === 1;
+  const parts = b.columnParts;
+  if (parts && (e.bias || e.residual || e.rowBias || e.alpha !== undefined || b.sampleRows))
+    throw new Error(`${b.key}: column parts take no epilogue and no per-sample rows`);
+  if (parts && b.onesRow && !parts.biasNames) throw new Error(`${b.key}: a ones row needs its bias parts`);
+  // Split, the partial sums stay whole for the sum pass to cut (reduceKernel's `parts`).
+  const partsOut = parts && splits === 1 ? parts : undefined;
   const inputs = [...b.inputs];
-  if (e.bias) inputs.push('bias');
+  if (e.bias) inputs.push(...(b.bias?.inputs ?? ['bias']));
   if (e.residual) inputs.push('res');
   if (e.rowBias) inputs.push('rowBias');
   const uniforms = [
@@ -245,22 +314,28 @@ function assemble(b: Body): GemmKernel {
     u('kChunk', kChunk),
     ...(e.alpha !== undefined ? [u('alpha', e.alpha, 'f32')] : []),
     ...(b.onesRow ? [u('Mw', m - 1 - (b.sampleRows ?? 0))] : []),
+    ...(partsOut ? columnPartsUniforms(partsOut) : []),
     ...b.uniforms,
   ];
-  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}`;
+  const storeBody = partsOut
+    ? `${biasOut ? 'if (m >= uniforms.Mw) { storeBiasPart(n, acc); return; }' : ''}
+    storePart(z * uniforms.M + m, n, acc);`
+    : `${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
+    let o = ${b.outputIndex ?? '(z * uniforms.M + m) * uniforms.N + n'};
+    var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
+    ${e.bias ? `v = v + ${b.bias?.at ?? 'bias[n]'};` : ''}
+    ${e.residual ? 'v = v + res[o];' : ''}
+    ${e.rowBias ? 'v = v + rowBias[(m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
+    result[o] = v;`;
+  const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}${partsOut ? `c${partsOut.names.length}` : ''}`;
   const code = `
   var<workgroup> As : array<f32, ${t.bm * t.bk}>;
   var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
   ${b.a.code}
   ${b.b.code}
+  ${partsOut ? columnPartsCode(partsOut) : ''}
   fn storeC(z : i32, m : i32, n : i32, acc : f32) {
-    ${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
-    let o = (z * uniforms.M + m) * uniforms.N + n;
-    var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
-    ${e.bias ? 'v = v + bias[n];' : ''}
-    ${e.residual ? 'v = v + res[o];' : ''}
-    ${e.rowBias ? 'v = v + rowBias[(m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
-    result[o] = v;
+    ${storeBody}
   }
   fn gemm() {
     let tid = i32(localIndex);
@@ -292,8 +367,9 @@ function assemble(b: Body): GemmKernel {
   return {
     key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
     inputs,
-    ...(biasOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
-    outputShape: b.outputShape,
+    ...(biasOut && !partsOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
+    ...(partsOut ? { sideOutputs: columnPartsOutputs(partsOut, b.outputShape.slice(0, -1)) } : {}),
+    outputShape: partsOut ? [...b.outputShape.slice(0, -1), partsOut.widths[0]] : b.outputShape,
     uniforms,
     workgroupSize: [T, 1, 1],
     dispatch: [Math.ceil(n / t.bn), Math.ceil(m / t.bm), batch * splits],
@@ -317,20 +393,42 @@ function convUniforms(g: ConvGeometry): GemmUniform[] {
     u('stride', g.stride),
     u('top', g.pad[0]),
     u('left', g.pad[2]),
+    ...(g.split !== undefined ? [u('C1', g.split)] : []),
   ];
 }
 
-/** WGSL: the stored input's value at conv-input pixel (b, iy, ix), channel c, or 0 outside. */
-function inputPixel(upsample: boolean | undefined): string {
-  const [y, xx] = upsample ? ['(iy >> 1u)', '(ix >> 1u)'] : ['iy', 'ix'];
+/**
+ * WGSL: the stored input's value at conv-input pixel (b, iy, ix), channel c, or 0 outside; with
+ * `split`, channels from C1 on are read from `x2` (the second tensor of a channel concatenation).
+ */
+function inputPixel(g: ConvGeometry): string {
+  const [y, xx] = g.upsample ? ['(iy >> 1u)', '(ix >> 1u)'] : ['iy', 'ix'];
+  const read =
+    g.split === undefined
+      ? 'return x[p * uniforms.Ci + c];'
+      : `if (c >= uniforms.C1) { return x2[p * (uniforms.Ci - uniforms.C1) + c - uniforms.C1]; }
+    return x[p * uniforms.C1 + c];`;
   return `
   fn inputAt(b : i32, iy : i32, ix : i32, c : i32) -> f32 {
     if (iy < 0 || iy >= uniforms.H || ix < 0 || ix >= uniforms.W) { return 0.0; }
-    return x[((b * uniforms.srcH + ${y}) * uniforms.srcW + ${xx}) * uniforms.Ci + c];
+    let p = (b * uniforms.srcH + ${y}) * uniforms.srcW + ${xx};
+    ${read}
   }`;
 }
 
+/** The names of a conv input's tensors: `x`, and `x2` for a channel concatenation's second. */
+function inputNames(g: ConvGeometry): string[] {
+  return g.split === undefined ? ['x'] : ['x', 'x2'];
+}
+
+/** The kernel key's suffix for what a conv's loader folds in. */
+function convKeySuffix(g: ConvGeometry): string {
+  return `${g.upsample ? '_up' : ''}${g.split !== undefined ? '_cat' : ''}`;
+}
+
 function checkConv(g: ConvGeometry): void {
+  if (g.split !== undefined && !(Number.isInteger(g.split) && g.split > 0 && g.split < g.ci))
+    throw new RangeError(`a concatenated conv input splits its ${g.ci} channels at ${g.split}`);
   if (g.upsample && (g.h % 2 !== 0 || g.w % 2 !== 0))
     throw new RangeError(`an upsampled conv input must have even sides, got ${g.h}×${g.w}`);
   const [ho, wo] = convOutputSide(g);
@@ -339,20 +437,20 @@ function checkConv(g: ConvGeometry): void {
 
 /**
  * The forward conv: C[m = (b, oy, ox), n = co] = Σ_{k = (i, j, ci)} xpad[b, s·oy+i, s·ox+j, ci] ·
- * w[i, j, ci, co]. Inputs `x` (stored NHWC; h/2 × w/2 when upsampled) and `w` (HWIO), then the
- * epilogue's. `rowBias` is per sample ([batch, co]).
+ * w[i, j, ci, co]. Inputs `x` (stored NHWC; h/2 × w/2 when upsampled; with `split`, `x` and `x2`
+ * hold the channels before and after it) and `w` (HWIO), then the epilogue's. `rowBias` is per sample ([batch, co]).
  */
 export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): GemmKernel {
   checkConv(g);
   const [ho, wo] = convOutputSide(g);
   const plan = chooseTile(g.batch * ho * wo, g.co, g.kh * g.kw * g.ci);
   return assemble({
-    key: `lab_conv_fwd${g.upsample ? '_up' : ''}`,
-    inputs: ['x', 'w'],
+    key: `lab_conv_fwd${convKeySuffix(g)}`,
+    inputs: [...inputNames(g), 'w'],
     uniforms: [...convUniforms(g), u('rowsPerSample', ho * wo)],
     a: {
       kContiguous: true,
-      code: `${inputPixel(g.upsample)}
+      code: `${inputPixel(g)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     let b = m / (uniforms.Ho * uniforms.Wo);
@@ -384,7 +482,8 @@ export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): Gem
 /**
  * The input gradient as a GEMM: dX[m = (b, y, x), n = ci] = Σ_{k = (i, j, co)} dy[b, oy, ox, co] ·
  * w[i, j, ci, co] over the taps with y + top − i = s·oy (likewise x), i.e. the transposed conv,
- * gathered. Inputs `dy` and `w`; output [batch, h, w, ci]. For an upsampled input the gradient is
+ * gathered. Inputs `dy` and `w`; output [batch, h, w, ci] (with `split`, [batch, h, w, split] and
+ * the side output `dx2` with the other channels: each input tensor's gradient). For an upsampled input the gradient is
  * the stored input's, [batch, h/2, w/2, ci]: each stored pixel gathers the four conv-input pixels
  * it was copied to, k = (sub, i, j, co) with sub the position in the 2×2 block (the same
  * multiply-adds as the full-size GEMM and a block sum, in one pass). With stride 2 three taps in
@@ -402,7 +501,7 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
     : `let y = p / uniforms.W;
     let x = p - y * uniforms.W;`;
   return assemble({
-    key: `lab_conv_dx${up ? '_up' : ''}`,
+    key: `lab_conv_dx${convKeySuffix(g)}`,
     inputs: ['dy', 'w'],
     uniforms: [...convUniforms(g), u('subK', subK)],
     a: {
@@ -446,13 +545,16 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
     epilogue: {},
     outputShape: [g.batch, h, w, g.ci],
     plan,
+    ...(g.split !== undefined
+      ? { columnParts: { names: ['result', 'dx2'], widths: [g.split, g.ci - g.split] } }
+      : {}),
   });
 }
 
 /**
  * The filter gradient, split-K: partial[s][m = (i, j, ci), n = co] = Σ over chunk s of k = (b, oy,
- * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
- * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
+ * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` (`x`, `x2` with `split`) and
+ * `dy`; output [splits, kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
  * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
  * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
  * `rowBias` too, `batch` more rows give each sample's Σ dy (`Body.sampleRows`, side output `drow`).
@@ -465,12 +567,12 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = fa
   const sampleRows = rowBias ? g.batch : 0;
   const plan = chooseTile(rows + (bias ? 1 : 0) + sampleRows, g.co, g.batch * ho * wo, 1, true);
   return assemble({
-    key: `lab_conv_dw${g.upsample ? '_up' : ''}`,
-    inputs: ['x', 'dy'],
+    key: `lab_conv_dw${convKeySuffix(g)}`,
+    inputs: [...inputNames(g), 'dy'],
     uniforms: convUniforms(g),
     a: {
       kContiguous: false,
-      code: `${inputPixel(g.upsample)}
+      code: `${inputPixel(g)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     ${bias ? 'if (m == uniforms.Mw) { return vec4<i32>(0, 0, 0, 1); }' : ''}
@@ -522,23 +624,109 @@ export interface MatMulShape {
    * ones in A (`Body.onesRow`); `m` is the weight's rows, without that extra row.
    */
   biasRow?: boolean;
+  /**
+   * B is several shared tensors `b`, `b1`, … of these widths, side by side along n ([k, n_j]
+   * each) or, with transB, along k ([n, k_j] each): e.g. attention's q, k and v weights as one
+   * matrix, read where they lie. Along n, the epilogue's bias is `bias`, `bias1`, … likewise.
+   */
+  bParts?: number[];
+  /** C's columns written to several tensors, e.g. three weight gradients and their biases'. */
+  cParts?: ColumnParts;
+}
+
+/** The binding names of a list of parts: `base`, `base1`, `base2`, … */
+export function partNames(base: string, count: number): string[] {
+  return Array.from({ length: count }, (_, j) => (j === 0 ? base : `${base}${j}`));
+}
+
+/**
+ * WGSL for a B made of {@link MatMulShape.bParts}: part j starts at `bP<j>` (j ≥ 1) along n (or k
+ * with transB) and is `bQ<j>` wide; `biasAt(n)` reads the bias parts.
+ */
+function partsB(widths: number[], transB: boolean, bias: boolean): { code: string; uniforms: GemmUniform[] } {
+  const names = partNames('b', widths.length);
+  const uniforms = [
+    ...widths.slice(1).map((_, j) =>
+      u(
+        `bP${j + 1}`,
+        widths.slice(0, j + 1).reduce((x, y) => x + y, 0),
+      ),
+    ),
+    ...widths.map((w, j) => u(`bQ${j}`, w)),
+  ];
+  // Walks the parts from the last: the first whose start is at or before i holds i.
+  const chain = (i: string, read: (name: string, j: number, local: string) => string) =>
+    names
+      .map((name, j) => {
+        const local = j > 0 ? `(${i} - uniforms.bP${j})` : i;
+        return `${j > 0 ? `if (${i} >= uniforms.bP${j}) ` : ''}{ return ${read(name, j, local)}; }`;
+      })
+      .reverse()
+      .join('\n    ');
+  const biasAt = bias
+    ? `
+  fn biasAt(n : i32) -> f32 {
+    ${chain('n', (_, j, local) => `${partNames('bias', widths.length)[j]}[${local}]`)}
+  }`
+    : '';
+  if (transB)
+    return {
+      uniforms,
+      code: `
+  fn colB(z : i32, n : i32) -> vec4<i32> { return vec4<i32>(select(-1, n, n < uniforms.N)); }
+  fn loadB(c : vec4<i32>, k : i32) -> f32 {
+    ${chain('k', (name, j, local) => `${name}[c.x * uniforms.bQ${j} + ${local}]`)}
+  }${biasAt}`,
+    };
+  // Along n the part is fixed per column: colB finds it once (x: the part, y: the column in it).
+  const find = names
+    .slice(1)
+    .map(
+      (_, j) =>
+        `if (n >= uniforms.bP${j + 1}) { return vec4<i32>(${j + 1}, n - uniforms.bP${j + 1}, 0, 0); }`,
+    )
+    .reverse()
+    .join('\n    ');
+  return {
+    uniforms,
+    code: `
+  fn colB(z : i32, n : i32) -> vec4<i32> {
+    if (n >= uniforms.N) { return vec4<i32>(-1); }
+    ${find}
+    return vec4<i32>(0, n, 0, 0);
+  }
+  fn loadB(c : vec4<i32>, k : i32) -> f32 {
+    ${names
+      .map((name, j) => `${j > 0 ? `if (c.x == ${j}) ` : ''}{ return ${name}[k * uniforms.bQ${j} + c.y]; }`)
+      .reverse()
+      .join('\n    ')}
+  }${biasAt}`,
+  };
 }
 
 /**
  * C[z] = A[z]·B[z] (each optionally transposed) with an epilogue: dense layers, 1×1 convs, their
- * gradients and the attention products. Inputs `a` and `b`; output [batch·splits, m, n].
+ * gradients. Inputs `a` and `b` (`b`, `b1`, … with bParts); output [batch·splits, m, n] (with
+ * cParts and unsplit, the parts' tensors).
  */
 export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKernel {
   const ones = s.biasRow === true;
   if (ones && (!s.transA || s.batch !== 1))
     throw new Error('a bias row needs a transposed A and one batch entry');
+  const bParts = s.bParts && s.bParts.length > 1 ? s.bParts : undefined;
+  if (bParts && (s.batch !== 1 || bParts.reduce((x, y) => x + y, 0) !== (s.transB ? s.k : s.n)))
+    throw new Error(
+      `B's parts [${bParts.join(', ')}] must cover its ${s.transB ? 'k' : 'n'} in one batch entry`,
+    );
+  if (bParts && epilogue.bias && s.transB) throw new Error('bias parts follow B parts along n');
   const plan = chooseTile(s.m + (ones ? 1 : 0), s.n, s.k, s.batch, s.splitK ?? false);
+  const partB = bParts ? partsB(bParts, s.transB, epilogue.bias === true) : undefined;
   const aIndex = s.transA ? `k * ${ones ? 'uniforms.Mw' : 'uniforms.M'} + r.y` : 'r.y * uniforms.K + k';
   const bIndex = s.transB ? 'c.y * uniforms.K + k' : 'k * uniforms.N + c.y';
   return assemble({
-    key: `lab_matmul_${s.transA ? 't' : 'n'}${s.transB ? 't' : 'n'}${s.sharedB ? 's' : ''}`,
-    inputs: ['a', 'b'],
-    uniforms: [u('rowsPerSample', s.m)],
+    key: `lab_matmul_${s.transA ? 't' : 'n'}${s.transB ? 't' : 'n'}${s.sharedB ? 's' : ''}${bParts ? `_b${bParts.length}` : ''}`,
+    inputs: ['a', ...(bParts ? partNames('b', bParts.length) : ['b'])],
+    uniforms: [u('rowsPerSample', s.m), ...(partB?.uniforms ?? [])],
     a: {
       kContiguous: !s.transA,
       code: `
@@ -554,7 +742,9 @@ export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKerne
     },
     b: {
       kContiguous: s.transB,
-      code: `
+      code:
+        partB?.code ??
+        `
   fn colB(z : i32, n : i32) -> vec4<i32> {
     if (n >= uniforms.N) { return vec4<i32>(-1); }
     return vec4<i32>(${s.sharedB ? '0' : 'z * uniforms.K * uniforms.N'}, n, 0, 0);
@@ -565,15 +755,170 @@ export function matMulKernel(s: MatMulShape, epilogue: Epilogue = {}): GemmKerne
     outputShape: ones && plan.splits === 1 ? [s.m, s.n] : [s.batch * plan.splits, plan.m, s.n],
     plan,
     onesRow: ones,
+    ...(bParts && epilogue.bias
+      ? { bias: { inputs: partNames('bias', bParts.length), at: 'biasAt(n)' } }
+      : {}),
+    ...(s.cParts ? { columnParts: s.cParts } : {}),
   });
+}
+
+/**
+ * Where a batched matrix lies in its buffer: entry z's element (i, j) (row i, column j as stored)
+ * at (z / heads)·outer + (z % heads)·inner + offset + i·ld + j. A plain [batch, rows, cols]
+ * tensor is {@link denseView}; attention's q, k and v are column blocks of one [images·tokens, 3c]
+ * projection ({@link qkvView}), read where they lie.
+ */
+export interface MatrixView {
+  ld: number;
+  outer: number;
+  inner: number;
+  heads: number;
+  offset: number;
+}
+
+/** The view of a plain [batch, rows, cols] tensor. */
+export function denseView(rows: number, cols: number): MatrixView {
+  return { ld: cols, outer: rows * cols, inner: 0, heads: 1, offset: 0 };
+}
+
+/**
+ * Block `block` (0: q, 1: k, 2: v) of a packed [images·tokens, 3c] projection as [images·heads]
+ * matrices [tokens, d] (d = c / heads): image b's head h at rows b·tokens…, columns block·c + h·d….
+ */
+export function qkvView(tokens: number, channels: number, heads: number, block: number): MatrixView {
+  const ld = 3 * channels;
+  return { ld, outer: tokens * ld, inner: channels / heads, heads, offset: block * channels };
+}
+
+/** One operand of a {@link viewMatMulKernel}: its input binding, whether it is read transposed, where it lies. */
+export interface ViewOperand {
+  input: string;
+  trans: boolean;
+  view: MatrixView;
+}
+
+/** Products of one shape over views: C_g[z] = alpha·op(A_g[z])·op(B_g[z]) for each group g, written through the view `c`. */
+export interface ViewMatMul {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  groups: { a: ViewOperand; b: ViewOperand; c: MatrixView }[];
+  /** The one output the groups write into. */
+  outputShape: number[];
+  alpha?: number;
+}
+
+const viewUniforms = (p: string, v: MatrixView) => [
+  u(`${p}ld`, v.ld),
+  u(`${p}outer`, v.outer),
+  u(`${p}inner`, v.inner),
+  u(`${p}heads`, v.heads),
+  u(`${p}off`, v.offset),
+];
+
+/** WGSL: the start of batch entry `z` in view `p` (uniforms from {@link viewUniforms}). */
+const viewBase = (p: string, z: string) =>
+  `(${z} / uniforms.${p}heads) * uniforms.${p}outer + (${z} % uniforms.${p}heads) * uniforms.${p}inner + uniforms.${p}off`;
+
+/**
+ * Several products of the same shape over strided views of their operands as one dispatch
+ * (group g in workgroup z / batch): the attention core reads q, k, v from the packed projection
+ * and writes dq, dk, dv into its packed gradient with one GEMM. Each group's A and B may come
+ * from any input, transposed or not; every element of the groups' output views is written once.
+ */
+export function viewMatMulKernel(s: ViewMatMul): GemmKernel {
+  const plan = chooseTile(s.m, s.n, s.k, s.groups.length * s.batch);
+  const inputs = [...new Set(s.groups.flatMap((g) => [g.a.input, g.b.input]))];
+  const uniforms = [
+    u('B', s.batch),
+    ...s.groups.flatMap((g, j) => [
+      ...viewUniforms(`a${j}`, g.a.view),
+      ...viewUniforms(`b${j}`, g.b.view),
+      ...viewUniforms(`c${j}`, g.c),
+    ]),
+  ];
+  // Per group (uniform over a workgroup): x the group, y the entry's start, z the row (column), w the ld.
+  const fixed = (p: 'a' | 'b', index: string, limit: string) => `
+    if (${index} >= uniforms.${limit}) { return vec4<i32>(-1); }
+    let g = z / uniforms.B;
+    let zb = z - g * uniforms.B;
+    ${s.groups.map((_, j) => `if (g == ${j}) { return vec4<i32>(${j}, ${viewBase(`${p}${j}`, 'zb')}, ${index}, uniforms.${p}${j}ld); }`).join('\n    ')}
+    return vec4<i32>(-1);`;
+  const load = (p: 'a' | 'b', r: string, rowMajor: (trans: boolean) => boolean) =>
+    s.groups
+      .map((g, j) => {
+        const op = p === 'a' ? g.a : g.b;
+        const at = rowMajor(op.trans) ? `${r}.z * ${r}.w + k` : `k * ${r}.w + ${r}.z`;
+        return `if (${r}.x == ${j}) { return ${op.input}[${r}.y + ${at}]; }`;
+      })
+      .join('\n    ');
+  const key = s.groups
+    .map((g) => `${g.a.input}${g.a.trans ? 't' : 'n'}${g.b.input}${g.b.trans ? 't' : 'n'}`)
+    .join('_');
+  return assemble({
+    key: `lab_viewmatmul_${key}`,
+    inputs,
+    uniforms,
+    a: {
+      kContiguous: !s.groups[0].a.trans,
+      code: `
+  fn rowA(z : i32, m : i32) -> vec4<i32> {${fixed('a', 'm', 'M')}
+  }
+  fn loadA(r : vec4<i32>, k : i32) -> f32 {
+    ${load('a', 'r', (trans) => !trans)}
+    return 0.0;
+  }`,
+    },
+    b: {
+      kContiguous: s.groups[0].b.trans,
+      code: `
+  fn colB(z : i32, n : i32) -> vec4<i32> {${fixed('b', 'n', 'N')}
+  }
+  fn loadB(c : vec4<i32>, k : i32) -> f32 {
+    ${load('b', 'c', (trans) => trans)}
+    return 0.0;
+  }
+  fn outIndex(z : i32, m : i32, n : i32) -> i32 {
+    let g = z / uniforms.B;
+    let zb = z - g * uniforms.B;
+    ${s.groups.map((_, j) => `if (g == ${j}) { return ${viewBase(`c${j}`, 'zb')} + m * uniforms.c${j}ld + n; }`).join('\n    ')}
+    return 0;
+  }`,
+    },
+    epilogue: s.alpha === undefined ? {} : { alpha: s.alpha },
+    outputShape: s.outputShape,
+    plan,
+    outputIndex: 'outIndex(z, m, n)',
+  });
+}
+
+/**
+ * The {@link ColumnParts} of several dense layers' weight and bias gradients from one GEMM (layer
+ * j's out-channels `widths[j]`): the output and side outputs `dw1`, `dw2`, …, then `dbias`,
+ * `dbias1`, ….
+ */
+export function weightGradParts(widths: number[]): ColumnParts {
+  return {
+    names: ['result', ...partNames('dw', widths.length).slice(1)],
+    widths,
+    biasNames: partNames('dbias', widths.length),
+  };
 }
 
 /**
  * A dense layer's weight and bias gradients, dW = xᵀ·dy [inCh, outCh] and db = Σ dy, as one
  * split-K GEMM over the `rows` (x [rows, inCh], dy [rows, outCh]; inputs `a` = x, `b` = dy).
+ * With `cParts`, dy's columns are several layers' and each gets its own dW and db tensors.
  */
-export function denseWeightGradKernel(rows: number, inCh: number, outCh: number): GemmKernel {
+export function denseWeightGradKernel(
+  rows: number,
+  inCh: number,
+  outCh: number,
+  cParts?: ColumnParts,
+): GemmKernel {
   return matMulKernel({
+    ...(cParts ? { cParts } : {}),
     batch: 1,
     m: inCh,
     n: outCh,
@@ -604,13 +949,15 @@ export interface ElementwiseKernel {
 /**
  * Σ over the first axis of partial sums [splits, rest…] → [rest…] (split-K's second pass). With
  * `tails` (see {@link biasRowOutputs}), the last sums (a weight gradient's ones rows, see
- * `Body.onesRow`) go to those side outputs in order and the rest to the output.
+ * `Body.onesRow`) go to those side outputs in order and the rest to the output; with `parts`,
+ * each sum goes to the tensor of its column part ({@link ColumnParts}, `outputShape` the first's).
  */
 export function reduceKernel(
   splits: number,
   size: number,
   outputShape: number[],
   tails: readonly SideOutputShape[] = [],
+  parts?: ReducedParts,
 ): ElementwiseKernel {
   const wg = 256;
   const groups = Math.ceil(size / wg);
@@ -620,28 +967,52 @@ export function reduceKernel(
   const main = size - lengths.reduce((x, y) => x + y, 0);
   // Segment j of the tail starts at uniforms.t<j>; the last segment that starts at or before i holds it.
   const starts = lengths.map((_, j) => main + lengths.slice(0, j).reduce((x, y) => x + y, 0));
-  const store = tails
-    .map((t, j) => `if (i >= uniforms.t${j}) { ${t.name}[i - uniforms.t${j}] = s; return; }`)
-    .reverse()
-    .join('\n    ');
+  const store = parts
+    ? `let row = i / uniforms.N;
+    let n = i - row * uniforms.N;
+    ${parts.columns.biasNames ? 'if (row == uniforms.Mw) { storeBiasPart(n, s); return; }' : ''}
+    storePart(row, n, s);`
+    : [
+        ...tails
+          .map((t, j) => `if (i >= uniforms.t${j}) { ${t.name}[i - uniforms.t${j}] = s; return; }`)
+          .reverse(),
+        'result[i] = s;',
+      ].join('\n    ');
+  const sides = parts ? columnPartsOutputs(parts.columns, [parts.rows]) : tails;
   return {
-    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}`,
+    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}${parts ? `_parts${parts.columns.names.length}${parts.columns.biasNames ? 'b' : ''}` : ''}`,
     inputs: ['partial'],
-    ...(tails.length > 0 ? { sideOutputs: [...tails] } : {}),
+    ...(sides.length > 0 ? { sideOutputs: [...sides] } : {}),
     outputShape,
-    uniforms: [u('size', size), u('splits', splits), u('gx', gx), ...starts.map((v, j) => u(`t${j}`, v))],
+    uniforms: [
+      u('size', size),
+      u('splits', splits),
+      u('gx', gx),
+      ...starts.map((v, j) => u(`t${j}`, v)),
+      ...(parts ? [u('N', parts.n), u('Mw', parts.rows), ...columnPartsUniforms(parts.columns)] : []),
+    ],
     workgroupSize: [wg, 1, 1],
     dispatch: [gx, Math.ceil(groups / gx), 1],
     code: `
+  ${parts ? columnPartsCode(parts.columns) : ''}
   fn gemm() {
     let i = (i32(workgroupId.y) * uniforms.gx + i32(workgroupId.x)) * ${wg} + i32(localIndex);
     if (i >= uniforms.size) { return; }
     var s = 0.0;
     for (var z = 0; z < uniforms.splits; z = z + 1) { s = s + partial[z * uniforms.size + i]; }
     ${store}
-    result[i] = s;
   }`,
   };
+}
+
+/**
+ * A split product whose columns go to several tensors ({@link ColumnParts}): the partial sums are
+ * [splits, rows (+ 1 with bias names: the ones row), n].
+ */
+export interface ReducedParts {
+  columns: ColumnParts;
+  rows: number;
+  n: number;
 }
 
 /**

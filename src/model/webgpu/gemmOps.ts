@@ -13,13 +13,18 @@ import {
   convInputGradKernel,
   denseWeightGradKernel,
   matMulKernel,
+  partNames,
   reduceKernel,
+  viewMatMulKernel,
+  weightGradParts,
   type ElementwiseKernel,
   type Epilogue,
   type GemmKernel,
   type MatMulShape,
+  type ViewMatMul,
 } from './gemm';
 import type { ConvGeometry } from '../products';
+import { channelParts, partBindings, type ChannelInput } from './concat';
 import { registerWebGpuKernel, runLabKernel, runLabKernelOutputs, type LabProgram } from './program';
 
 /** The tfjs kernel names, one per product kind (dispatch counts and profiles show them). */
@@ -163,12 +168,25 @@ export interface ConvOptions {
   rowBias?: tf.Tensor2D;
 }
 
-function geometry(x: tf.Tensor4D, w: tf.Tensor4D, o: ConvOptions): ConvGeometry {
-  const [batch, h, wd, ci] = x.shape;
+function geometry(parts: tf.Tensor4D[], w: tf.Tensor4D, o: ConvOptions): ConvGeometry {
+  const [batch, h, wd] = parts[0].shape;
+  const ci = parts.reduce((c, p) => c + p.shape[3], 0);
   const [kh, kw, wci, co] = w.shape;
   if (wci !== ci) throw new Error(`conv: the filter takes ${wci} channels, the input has ${ci}`);
   const up = o.upsample ? 2 : 1;
-  return { batch, h: h * up, w: wd * up, ci, kh, kw, co, stride: o.stride, pad: o.pad, upsample: o.upsample };
+  return {
+    batch,
+    h: h * up,
+    w: wd * up,
+    ci,
+    kh,
+    kw,
+    co,
+    stride: o.stride,
+    pad: o.pad,
+    upsample: o.upsample,
+    ...(parts.length > 1 ? { split: parts[0].shape[3] } : {}),
+  };
 }
 
 type ConvFn = (...t: tf.Tensor[]) => tf.Tensor4D;
@@ -176,39 +194,45 @@ const convs = new Map<string, ConvFn>();
 
 /**
  * conv2d(up?(x) zero-padded, w, stride) + b (+ residual) (+ rowBias per sample): one dispatch
- * forward; backward the input gradient as a GEMM (of the stored input when upsampled), and the
- * filter, bias and rowBias gradients as one split-K GEMM (+ its sum).
+ * forward; backward the input gradient as a GEMM (of the stored input when upsampled; of both
+ * tensors of a concatenated input, each written where it belongs), and the filter, bias and
+ * rowBias gradients as one split-K GEMM (+ its sum).
  */
-export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
-  const key = `${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
+export function convGemm(x: ChannelInput, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
+  const parts = channelParts(x);
+  const key = `${parts.length}|${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
   let f = convs.get(key);
   if (!f) {
     const epilogue: Epilogue = { bias: true, residual: !!o.residual, rowBias: !!o.rowBias };
     f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
-      const [xs, ws, bs, ...extra] = args as tf.Tensor[];
-      const g = geometry(xs as tf.Tensor4D, ws as tf.Tensor4D, o);
-      save([xs, ws]);
-      const inputs: Record<string, tf.Tensor> = { x: xs, w: ws, bias: bs };
+      const xs = args.splice(0, parts.length) as tf.Tensor4D[];
+      const [ws, bs, ...extra] = args as tf.Tensor[];
+      const g = geometry(xs, ws as tf.Tensor4D, o);
+      save([ws, ...xs]);
+      const inputs: Record<string, tf.Tensor> = { ...partBindings(xs), w: ws, bias: bs };
       if (o.residual) inputs.res = extra.shift()!;
       if (o.rowBias) inputs.rowBias = extra.shift()!;
       return {
         value: run(GEMM_KERNELS.convForward, convForwardKernel(g, epilogue), inputs) as tf.Tensor4D,
         gradFunc: (dy, saved) => {
-          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
+          const [sw, ...sx] = saved as tf.Tensor4D[];
           const dy4 = dy as tf.Tensor4D;
-          const dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), {
-            dy: dy4,
-            w: sw,
-          }) as tf.Tensor4D;
+          // One tensor per input part: the output, and for a concatenation the side output dx2.
+          const dxKernel = convInputGradKernel(g);
+          const dxInputs = { dy: dy4, w: sw };
+          const dx =
+            g.split === undefined
+              ? [run(GEMM_KERNELS.convInputGrad, dxKernel, dxInputs)]
+              : runGemmKernelOutputs(GEMM_KERNELS.convInputGrad, dxKernel, dxInputs);
           const [dw, db, dRowBias] = runSplitWithBias(
             GEMM_KERNELS.convFilterGrad,
             convFilterGradKernel(g, true, !!o.rowBias),
-            { x: sx, dy: dy4 },
+            { ...partBindings(sx), dy: dy4 },
             sw.shape,
             o.rowBias ? g.batch : 0,
           );
-          const grads: tf.Tensor[] = [dx, dw, db];
+          const grads: tf.Tensor[] = [...dx, dw, db];
           if (o.residual) grads.push(dy4);
           if (o.rowBias) grads.push(dRowBias);
           return grads;
@@ -218,7 +242,7 @@ export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: Conv
     convs.set(key, f);
   }
   const extra = [o.residual, o.rowBias].filter((t): t is tf.Tensor4D | tf.Tensor2D => t !== undefined);
-  return f(x, w, b, ...extra);
+  return f(...parts, w, b, ...extra);
 }
 
 /** C = op(A)·op(B) for one matrix pair (a gradient), split-K when `s.splitK`. */
@@ -276,20 +300,90 @@ export function linearGemm(
   return residual ? f(x, w, b, residual) : f(x, w, b);
 }
 
+type ProjectionsFn = (...t: tf.Tensor[]) => tf.Tensor2D;
+const projections = new Map<number, ProjectionsFn>();
+
+/** WebGPU's default storage buffers per shader stage: a kernel binds no more. */
+const MAX_STORAGE_BINDINGS = 8;
+
 /**
- * Batched op(a)·op(b)·alpha on [batch, ·, ·] tensors, not differentiable by itself: the building
- * block of attention's forward and backward products.
+ * [x·W₁ + b₁ | x·W₂ + b₂ | …] for dense layers that read the same x (attention's to_q, to_k,
+ * to_v): one GEMM whose B is the weights side by side where they lie, output [rows, Σ out_j].
+ * Backward: dx = dy·[W₁|W₂|…]ᵀ as one GEMM (its k runs over the layers, so no gradient sum), and
+ * every weight and bias gradient from one GEMM over dy's columns (+ its sum when split). The
+ * parameters stay separate tensors. At most three layers: the forward binds x, the weights, the
+ * biases and its output, and WebGPU guarantees 8 storage buffers per kernel.
  */
-export function batchMatMulGemm(
-  a: tf.Tensor3D,
-  b: tf.Tensor3D,
-  transA: boolean,
-  transB: boolean,
-  alpha?: number,
-): tf.Tensor3D {
-  const [batch] = a.shape;
-  const [m, k] = transA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
-  const n = transB ? b.shape[1] : b.shape[2];
-  const kernel = matMulKernel({ batch, m, n, k, transA, transB }, alpha === undefined ? {} : { alpha });
-  return run(GEMM_KERNELS.matMul, kernel, { a, b }) as tf.Tensor3D;
+export function projectionsGemm(x: tf.Tensor2D, ws: tf.Tensor2D[], bs: tf.Tensor1D[]): tf.Tensor2D {
+  const count = ws.length;
+  if (count < 1 || bs.length !== count || 2 * count + 2 > MAX_STORAGE_BINDINGS)
+    throw new Error(
+      `projectionsGemm: 1 to 3 layers with a bias each, got ${count} weights and ${bs.length} biases`,
+    );
+  let f = projections.get(count);
+  if (!f) {
+    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [xs, ...rest] = args as tf.Tensor2D[];
+      const [weights, biases] = [rest.slice(0, count), rest.slice(count)];
+      const [rows, inCh] = xs.shape;
+      const widths = weights.map((w) => w.shape[1]);
+      const outCh = widths.reduce((a, b) => a + b, 0);
+      save([xs, ...weights]);
+      const named = (base: string, t: tf.Tensor[]) =>
+        Object.fromEntries(partNames(base, t.length).map((n, j) => [n, t[j]]));
+      const shape = { batch: 1, sharedB: true, bParts: widths };
+      const kernel = matMulKernel(
+        { ...shape, m: rows, n: outCh, k: inCh, transA: false, transB: false },
+        { bias: true },
+      );
+      const value = run(GEMM_KERNELS.matMul, kernel, {
+        a: xs,
+        ...named('b', weights),
+        ...named('bias', biases),
+      });
+      return {
+        value: tf.reshape(value, [rows, outCh]) as tf.Tensor2D,
+        gradFunc: (dy, saved) => {
+          const [sx, ...sw] = saved as tf.Tensor2D[];
+          const dxKernel = matMulKernel({
+            ...shape,
+            m: rows,
+            n: inCh,
+            k: outCh,
+            transA: false,
+            transB: true,
+          });
+          const dx = tf.reshape(run(GEMM_KERNELS.matMul, dxKernel, { a: dy, ...named('b', sw) }), [
+            rows,
+            inCh,
+          ]);
+          const columns = weightGradParts(widths);
+          const dwKernel = denseWeightGradKernel(rows, inCh, outCh, columns);
+          const grads = tf.tidy(() => {
+            const { splits } = dwKernel.plan;
+            if (splits === 1) return runGemmKernelOutputs(GEMM_KERNELS.matMul, dwKernel, { a: sx, b: dy });
+            const partial = run(GEMM_KERNELS.matMul, dwKernel, { a: sx, b: dy });
+            const reduce = reduceKernel(splits, partial.size / splits, [inCh, widths[0]], [], {
+              columns,
+              rows: inCh,
+              n: outCh,
+            });
+            return runGemmKernelOutputs(GEMM_KERNELS.splitKSum, reduce, { partial });
+          });
+          return [dx, ...grads];
+        },
+      };
+    }) as unknown as ProjectionsFn;
+    projections.set(count, f);
+  }
+  return f(x, ...ws, ...bs);
+}
+
+/**
+ * Products of one shape over views of their operands (gemm.ts' {@link viewMatMulKernel}), not
+ * differentiable by itself: the attention core's forward and backward products.
+ */
+export function viewMatMulGemm(s: ViewMatMul, inputs: Record<string, tf.Tensor>): tf.Tensor {
+  return run(GEMM_KERNELS.matMul, viewMatMulKernel(s), inputs);
 }
