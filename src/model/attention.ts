@@ -1,6 +1,6 @@
 /** diffusers' spatial self-attention block (`Attention` as built by AttnDownBlock2D, AttnUpBlock2D and the mid block). */
 import * as tf from '@tensorflow/tfjs';
-import { groupNorm, linear, type ForwardContext } from './ops';
+import { groupNormFork, linear, type ForwardContext } from './ops';
 import type { AttentionPlan } from './plan';
 import { attentionCoreWebGpu } from './webgpu/attention';
 
@@ -12,7 +12,9 @@ export function attentionBlock(ctx: ForwardContext, x: tf.Tensor4D, a: Attention
   const [n, h, w, c] = x.shape;
   const tokens = h * w;
   const d = c / a.heads;
-  const flat = tf.reshape(groupNorm(ctx, x, `${a.prefix}.group_norm`), [n * tokens, c]) as tf.Tensor2D;
+  // The residual reads x through the norm's fork: x's two gradients are summed by its kernel.
+  const [normed, residual] = groupNormFork(ctx, x, `${a.prefix}.group_norm`, false, 1);
+  const flat = tf.reshape(normed, [n * tokens, c]) as tf.Tensor2D;
   // [n·tokens, c] → [n·heads, tokens, d], diffusers' head_to_batch_dim; with one head a reshape
   // (a transpose of a size-1 axis moves no data but is still a dispatch, and one backward).
   const split = (t: tf.Tensor2D) =>
@@ -35,6 +37,6 @@ export function attentionBlock(ctx: ForwardContext, x: tf.Tensor4D, a: Attention
       ? tf.reshape(mixed, [n * tokens, c])
       : tf.reshape(tf.transpose(tf.reshape(mixed, [n, a.heads, tokens, d]), [0, 2, 1, 3]), [n * tokens, c])
   ) as tf.Tensor2D;
-  const out = linear(ctx, merged, `${a.prefix}.to_out.0`, tf.reshape(x, [n * tokens, c]));
+  const out = linear(ctx, merged, `${a.prefix}.to_out.0`, tf.reshape(residual, [n * tokens, c]));
   return tf.reshape(out, [n, h, w, c]);
 }

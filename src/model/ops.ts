@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dropoutMask, keyWords, type DrawKey } from '../random/draws';
 import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
-import { groupNormWebGpu } from './webgpu/groupNorm';
+import { groupNormForkWebGpu } from './webgpu/groupNorm';
 import { convGemm, linearGemm } from './webgpu/gemmOps';
 
 /**
@@ -134,28 +134,37 @@ function convValid(stride: number): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
 /** PyTorch's padding=1 for a 3×3 stride-1 conv. */
 export const SAME_3X3: Padding = [1, 1, 1, 1];
 
-/** GroupNorm over NHWC: statistics per sample and per group of C/groups channels, biased variance like PyTorch. */
-export function groupNorm(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-  if (ctx.fused) return groupNormFused(ctx, x, prefix, false);
+/** silu(groupNorm(x)) (see {@link groupNormFork}): one kernel forward (and two backward) on the fused path. */
+export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+  return groupNormFork(ctx, x, prefix, true, 0)[0];
+}
+
+/**
+ * [groupNorm(x) (then SiLU with `withSilu`), then `views` tensors equal to x] for x's other
+ * readers (a shortcut, a residual, a skip). GroupNorm over NHWC: statistics per sample and per
+ * group of C/groups channels, biased variance like PyTorch, then the affine `prefix.weight`,
+ * `prefix.bias`. On the fused path the views share x's data, and x's
+ * gradient (the norm's plus every view's) is one kernel, where tfjs' autodiff would add each
+ * reader's gradient in a dispatch of its own. Every view must be read.
+ */
+export function groupNormFork(
+  ctx: ForwardContext,
+  x: tf.Tensor4D,
+  prefix: string,
+  withSilu: boolean,
+  views: number,
+): tf.Tensor4D[] {
+  const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
+  const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
+  if (ctx.fused)
+    return groupNormForkWebGpu(x, gamma, beta, { groups: ctx.groups, eps: ctx.eps, silu: withSilu }, views);
   const [n, h, w, c] = x.shape;
   const g = ctx.groups;
   const grouped = tf.reshape(x, [n, h * w, g, c / g]);
   const { mean, variance } = tf.moments(grouped, [1, 3], true);
   const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, ctx.eps)));
-  const back = tf.reshape(normed, [n, h, w, c]);
-  return tf.add(tf.mul(back, ctx.param(`${prefix}.weight`)), ctx.param(`${prefix}.bias`));
-}
-
-/** silu(groupNorm(x)): one kernel forward (and four backward) on the fused path. */
-export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-  if (ctx.fused) return groupNormFused(ctx, x, prefix, true);
-  return silu(groupNorm(ctx, x, prefix)) as tf.Tensor4D;
-}
-
-function groupNormFused(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, withSilu: boolean): tf.Tensor4D {
-  const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
-  const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
-  return groupNormWebGpu(x, gamma, beta, { groups: ctx.groups, eps: ctx.eps, silu: withSilu });
+  const y = tf.add(tf.mul(tf.reshape(normed, [n, h, w, c]), gamma), beta) as tf.Tensor4D;
+  return [withSilu ? (silu(y) as tf.Tensor4D) : y, ...Array.from({ length: views }, () => x)];
 }
 
 /** Dropout at the context's rate, only while training. */

@@ -210,9 +210,10 @@ function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tens
   const tembAct = silu(temb) as tf.Tensor2D;
   let h = conv(ctx, x, 'conv_in', { pad: SAME_3X3 });
   if (c.lab_norm_after_conv_in === 'batch') h = batchNorm(ctx, h, CONV_IN_NORM);
-  const skips: tf.Tensor4D[] = [h];
+  // conv_in's output is the first skip; each block's first resnet pushes its input (blocks.ts).
+  const skips: tf.Tensor4D[] = [];
   for (const block of plan.down) h = downBlock(ctx, h, tembAct, block, c.downsample_padding, skips);
-  h = midBlock(ctx, h, tembAct, plan.mid);
+  h = midBlock(ctx, h, tembAct, plan.mid, skips);
   for (const block of plan.up) h = upBlock(ctx, h, tembAct, block, skips);
   h = groupNormSilu(ctx, h, 'conv_norm_out');
   return conv(ctx, h, 'conv_out', { pad: SAME_3X3 });

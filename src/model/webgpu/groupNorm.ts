@@ -4,6 +4,10 @@
  * (the input gradient; γ's and β's gradients together), where tfjs' own ops take about forty
  * (moments through transposes and reductions, ~10 elementwise ops and their autodiff). Semantics as PyTorch's GroupNorm: statistics per sample and group of C/G channels
  * over H·W·C/G values, biased variance, y = γ·(x−μ)/√(σ²+ε) + β, then y·σ(y) with `silu`.
+ * The forward can also hand out views of its input (a fork, {@link groupNormForkWebGpu}): the
+ * input's other readers (a shortcut, a residual, a skip) read those, and their gradients are
+ * added to x's by the input-gradient kernel itself instead of by tfjs' autodiff, one add
+ * dispatch per reader.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -23,6 +27,18 @@ interface GroupNormAttrs {
   eps: number;
   silu: boolean;
 }
+
+/** The forward's: how many views of x it returns besides y. */
+interface ForwardAttrs extends GroupNormAttrs {
+  views: number;
+}
+
+/** The input gradient's: how many gradients of views it adds (bound as `add0`, `add1`, …). */
+interface GradXAttrs extends GroupNormAttrs {
+  addends: number;
+}
+
+const addendNames = (count: number) => Array.from({ length: count }, (_, i) => `add${i}`);
 
 const UNIFORMS = 'batch : i32, hw : i32, channels : i32, groups : i32, cg : i32, eps : f32,';
 
@@ -97,8 +113,12 @@ const FORWARD = 'LabGroupNorm';
 const GRAD_X = 'LabGroupNormGradX';
 const GRAD_AFFINE = 'LabGroupNormGradAffine';
 
+let registered = false;
+
 function register(): void {
-  registerWebGpuKernel<GroupNormAttrs>(
+  if (registered) return;
+  registered = true;
+  registerWebGpuKernel<ForwardAttrs>(
     FORWARD,
     ([x], a) => ({
       program: groupProgram(
@@ -123,16 +143,18 @@ function register(): void {
       ),
       uniforms: uniformsOf(x.shape, a),
       sideOutputs: [{ name: 'stats', shape: [x.shape[0] * a.groups, 2] }],
+      views: a.views,
     }),
     ['x', 'gamma', 'beta'],
   );
-  // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy.
-  registerWebGpuKernel<GroupNormAttrs>(
+  // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy, plus the
+  // views' gradients.
+  registerWebGpuKernel<GradXAttrs>(
     GRAD_X,
     ([x], a) => ({
       program: groupProgram(
-        'gn_dx',
-        ['x', 'dy', 'gamma', 'beta', 'stats'],
+        `gn_dx${a.addends}`,
+        gradXInputs(a),
         x.shape,
         x.shape,
         a,
@@ -157,13 +179,15 @@ function register(): void {
             let ch = g * uniforms.cg + k % uniforms.cg;
             let xhat = (x[i] - mean) * rstd;
             let dxhat = actGrad(dy[i], xhat * gamma[ch] + beta[ch]) * gamma[ch];
-            result[i] = rstd * (dxhat - m1 - xhat * m2);
+            result[i] = rstd * (dxhat - m1 - xhat * m2)${addendNames(a.addends)
+              .map((name) => ` + ${name}[i]`)
+              .join('')};
           }
         }`,
       ),
       uniforms: uniformsOf(x.shape, a),
     }),
-    ['x', 'dy', 'gamma', 'beta', 'stats'],
+    gradXInputs,
   );
   // One workgroup per channel sums over batch and pixels: dγ = Σ act'(a)·dy·x̂ (the output) and
   // dβ = Σ act'(a)·dy (a side output) in one pass.
@@ -210,10 +234,28 @@ function register(): void {
     },
     ['x', 'dy', 'gamma', 'beta', 'stats'],
   );
+  tf.registerGradient({
+    kernelName: FORWARD,
+    inputsToSave: ['x', 'gamma', 'beta'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      // [dy, the statistics' (unused, zeros tfjs makes on the host and never uploads), the views'].
+      const [dy, , ...dViews] = dys as tf.Tensor[];
+      const [x, gamma, beta, stats] = saved;
+      const a = attrs as unknown as ForwardAttrs;
+      const inputs = { x, dy, gamma, beta, stats };
+      const [dGamma, dBeta] = runLabKernelOutputs(GRAD_AFFINE, inputs, a);
+      const addends = Object.fromEntries(addendNames(dViews.length).map((name, i) => [name, dViews[i]]));
+      const gradX: GradXAttrs = { groups: a.groups, eps: a.eps, silu: a.silu, addends: dViews.length };
+      const dx = runLabKernel(GRAD_X, { ...inputs, ...addends }, gradX);
+      return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
+    },
+  });
 }
 
-type GroupNormFn = (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D;
-const byAttrs = new Map<string, GroupNormFn>();
+function gradXInputs(a: GradXAttrs): string[] {
+  return ['x', 'dy', 'gamma', 'beta', 'stats', ...addendNames(a.addends)];
+}
 
 /**
  * GroupNorm with affine (and SiLU when `silu`) over NHWC on the WebGPU backend, differentiable
@@ -225,27 +267,28 @@ export function groupNormWebGpu(
   beta: tf.Tensor1D,
   attrs: GroupNormAttrs,
 ): tf.Tensor4D {
+  return groupNormForkWebGpu(x, gamma, beta, attrs, 0)[0];
+}
+
+/**
+ * {@link groupNormWebGpu}(x) and `views` views of x (its data, no copy) for x's other readers:
+ * one forward dispatch, and backward x's whole gradient (the norm's plus every view's) in the
+ * input-gradient kernel. Each view must reach the loss (an unused one's gradient is zeros made on
+ * the host).
+ */
+export function groupNormForkWebGpu(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  attrs: GroupNormAttrs,
+  views: number,
+): tf.Tensor4D[] {
   if (x.shape[3] % attrs.groups !== 0)
     throw new Error(`groupNormWebGpu: ${x.shape[3]} channels are not divisible into ${attrs.groups} groups`);
-  const key = `${attrs.groups}|${attrs.eps}|${attrs.silu}`;
-  let f = byAttrs.get(key);
-  if (!f) {
-    register();
-    f = tf.customGrad((...args) => {
-      const [xs, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-      const [y, stats] = runLabKernelOutputs(FORWARD, { x: xs, gamma: g, beta: b }, attrs);
-      save([xs, g, b, stats]);
-      return {
-        value: y as tf.Tensor4D,
-        gradFunc: (dy, saved) => {
-          const [sx, sg, sb, sstats] = saved;
-          const inputs = { x: sx, dy: dy as tf.Tensor, gamma: sg, beta: sb, stats: sstats };
-          const [dGamma, dBeta] = runLabKernelOutputs(GRAD_AFFINE, inputs, attrs);
-          return [runLabKernel(GRAD_X, inputs, attrs), dGamma, dBeta];
-        },
-      };
-    }) as unknown as GroupNormFn;
-    byAttrs.set(key, f);
-  }
-  return f(x, gamma, beta);
+  register();
+  const forward: ForwardAttrs = { ...attrs, views };
+  const [y, stats, ...rest] = runLabKernelOutputs(FORWARD, { x, gamma, beta }, forward) as tf.Tensor4D[];
+  // The gradient keeps its own reference to the statistics (outputsToSave).
+  stats.dispose();
+  return [y, ...rest];
 }
