@@ -134,7 +134,7 @@ function convValid(stride: number): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
 /** PyTorch's padding=1 for a 3×3 stride-1 conv. */
 export const SAME_3X3: Padding = [1, 1, 1, 1];
 
-/** silu(groupNorm(x)) (see {@link groupNormFork}): one kernel forward (and two backward) on the fused path. */
+/** silu(groupNorm(x)) (see {@link groupNormFork}): one kernel forward (and one backward) on the fused path. */
 export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
   return groupNormFork(ctx, x, prefix, true, 0)[0];
 }

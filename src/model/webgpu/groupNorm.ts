@@ -1,13 +1,14 @@
 /**
  * GroupNorm (+ per-channel affine, + optional SiLU) as WebGPU kernels: one dispatch forward (the
- * output and, as a side output, each group's mean and 1/σ for the backward pass), two backward
- * (the input gradient; γ's and β's gradients together), where tfjs' own ops take about forty
- * (moments through transposes and reductions, ~10 elementwise ops and their autodiff). Semantics as PyTorch's GroupNorm: statistics per sample and group of C/G channels
- * over H·W·C/G values, biased variance, y = γ·(x−μ)/√(σ²+ε) + β, then y·σ(y) with `silu`.
- * The forward can also hand out views of its input (a fork, {@link groupNormForkWebGpu}): the
- * input's other readers (a shortcut, a residual, a skip) read those, and their gradients are
- * added to x's by the input-gradient kernel itself instead of by tfjs' autodiff, one add
- * dispatch per reader.
+ * output and, as a side output, each group's mean and 1/σ for the backward pass), one backward
+ * (the input gradient, and γ's and β's as side outputs, from workgroups of two kinds), where
+ * tfjs' own ops take about forty (moments through transposes and reductions, ~10 elementwise
+ * ops and their autodiff). Semantics as PyTorch's GroupNorm: statistics per sample and group of
+ * C/G channels over H·W·C/G values, biased variance, y = γ·(x−μ)/√(σ²+ε) + β, then y·σ(y) with
+ * `silu`. The forward can also hand out views of its input (a fork, {@link groupNormForkWebGpu}):
+ * the input's other readers (a shortcut, a residual, a skip) read those, and their gradients are
+ * added to x's by the gradient kernel itself instead of by tfjs' autodiff, one add dispatch per
+ * reader.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -16,7 +17,6 @@ import {
   reductionProgram,
   reductionWorkgroup,
   registerWebGpuKernel,
-  runLabKernel,
   runLabKernelOutputs,
   type UniformValue,
 } from './program';
@@ -33,8 +33,8 @@ interface ForwardAttrs extends GroupNormAttrs {
   views: number;
 }
 
-/** The input gradient's: how many gradients of views it adds (bound as `add0`, `add1`, …). */
-interface GradXAttrs extends GroupNormAttrs {
+/** The gradient's: how many gradients of views it adds to x's (bound as `add0`, `add1`, …). */
+interface GradAttrs extends GroupNormAttrs {
   addends: number;
 }
 
@@ -57,6 +57,10 @@ function commonCode(silu: boolean): string {
       let p = k / uniforms.cg;
       return base + p * uniforms.channels + (k - p * uniforms.cg);
     }
+    // In the statistics (side output of the forward): each group's mean and 1/σ, then γ and β
+    // as the forward read them, so the backward binds neither (WebGPU guarantees only 8 storage
+    // buffers a shader: x, dy, the statistics, 2 views' gradients, dx, dγ and dβ).
+    fn affineAt() -> i32 { return 2 * uniforms.batch * uniforms.groups; }
     fn act(a : f32) -> f32 { return ${silu ? 'a / (1.0 + exp(-a))' : 'a'}; }
     fn actGrad(dy : f32, a : f32) -> f32 {
       ${silu ? 'let s = 1.0 / (1.0 + exp(-a)); return dy * s * (1.0 + a * (1.0 - s));' : 'return dy;'}
@@ -110,8 +114,7 @@ function groupProgram(
 }
 
 const FORWARD = 'LabGroupNorm';
-const GRAD_X = 'LabGroupNormGradX';
-const GRAD_AFFINE = 'LabGroupNormGradAffine';
+const GRAD = 'LabGroupNormGrad';
 
 let registered = false;
 
@@ -139,122 +142,120 @@ function register(): void {
             stats[grp * 2] = mean;
             stats[grp * 2 + 1] = rstd;
           }
-        }`,
-      ),
-      uniforms: uniformsOf(x.shape, a),
-      sideOutputs: [{ name: 'stats', shape: [x.shape[0] * a.groups, 2] }],
-      views: a.views,
-    }),
-    ['x', 'gamma', 'beta'],
-  );
-  // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy, plus the
-  // views' gradients.
-  registerWebGpuKernel<GradXAttrs>(
-    GRAD_X,
-    ([x], a) => ({
-      program: groupProgram(
-        `gn_dx${a.addends}`,
-        gradXInputs(a),
-        x.shape,
-        x.shape,
-        a,
-        `
-        let mean = stats[grp * 2];
-        let rstd = stats[grp * 2 + 1];
-        var s1 = 0.0;
-        var s2 = 0.0;
-        for (var k = i32(localId.x); k < count; k = k + WG) {
-          let i = groupElement(base, k);
-          let ch = g * uniforms.cg + k % uniforms.cg;
-          let xhat = (x[i] - mean) * rstd;
-          let dxhat = actGrad(dy[i], xhat * gamma[ch] + beta[ch]) * gamma[ch];
-          s1 = s1 + dxhat;
-          s2 = s2 + dxhat * xhat;
-        }
-        let m1 = workgroupSum(s1) / f32(count);
-        let m2 = workgroupSum(s2) / f32(count);
-        if (n < uniforms.batch) {
-          for (var k = i32(localId.x); k < count; k = k + WG) {
-            let i = groupElement(base, k);
-            let ch = g * uniforms.cg + k % uniforms.cg;
-            let xhat = (x[i] - mean) * rstd;
-            let dxhat = actGrad(dy[i], xhat * gamma[ch] + beta[ch]) * gamma[ch];
-            result[i] = rstd * (dxhat - m1 - xhat * m2)${addendNames(a.addends)
-              .map((name) => ` + ${name}[i]`)
-              .join('')};
+          if (grp == 0) {
+            for (var c = i32(localId.x); c < uniforms.channels; c = c + WG) {
+              stats[affineAt() + c] = gamma[c];
+              stats[affineAt() + uniforms.channels + c] = beta[c];
+            }
           }
         }`,
       ),
       uniforms: uniformsOf(x.shape, a),
+      sideOutputs: [{ name: 'stats', shape: [2 * (x.shape[0] * a.groups + x.shape[3])] }],
+      views: a.views,
     }),
-    gradXInputs,
+    ['x', 'gamma', 'beta'],
   );
-  // One workgroup per channel sums over batch and pixels: dγ = Σ act'(a)·dy·x̂ (the output) and
-  // dβ = Σ act'(a)·dy (a side output) in one pass.
-  registerWebGpuKernel<GroupNormAttrs>(
-    GRAD_AFFINE,
+  // One dispatch, two kinds of workgroup. The first batch·groups each take a (sample, group):
+  // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy, plus the
+  // views' gradients. The last `channels` each take a channel and sum over batch and pixels
+  // dγ = Σ act'(a)·dy·x̂ and dβ = Σ act'(a)·dy (side outputs). Neither reads what the other
+  // writes, so they run side by side. Every workgroup passes both halves' barriers (uniform
+  // control flow); the loops of the half it does not take run zero times.
+  registerWebGpuKernel<GradAttrs>(
+    GRAD,
     ([x], a) => {
       const [n, h, w, c] = x.shape;
-      const wg = reductionWorkgroup(n * h * w);
+      const wg = reductionWorkgroup(Math.max((h * w * c) / a.groups, n * h * w));
       return {
         program: reductionProgram(
-          `gn_daffine_${a.silu ? 'silu' : 'id'}`,
-          ['x', 'dy', 'gamma', 'beta', 'stats'],
-          [c],
-          c,
+          `gn_grad${a.addends}_${a.silu ? 'silu' : 'id'}`,
+          gradInputs(a),
+          x.shape,
+          n * a.groups + c,
           wg,
           UNIFORMS,
           `const WG = ${wg};
           ${commonCode(a.silu)}
+          fn gammaOf(ch : i32) -> f32 { return stats[affineAt() + ch]; }
+          fn betaOf(ch : i32) -> f32 { return stats[affineAt() + uniforms.channels + ch]; }
           fn main(index : i32) {
-            let ch = index / WG;
-            let count = uniforms.batch * uniforms.hw;
+            ${GROUP_COORDS}
+            let isX = n < uniforms.batch;
+            let countX = select(0, count, isX);
+            let at = select(0, grp, isX) * 2;
+            let mean = stats[at];
+            let rstd = stats[at + 1];
+            var s1 = 0.0;
+            var s2 = 0.0;
+            for (var k = i32(localId.x); k < countX; k = k + WG) {
+              let i = groupElement(base, k);
+              let ch = g * uniforms.cg + k % uniforms.cg;
+              let xhat = (x[i] - mean) * rstd;
+              let dxhat = actGrad(dy[i], xhat * gammaOf(ch) + betaOf(ch)) * gammaOf(ch);
+              s1 = s1 + dxhat;
+              s2 = s2 + dxhat * xhat;
+            }
+            let m1 = workgroupSum(s1) / f32(max(countX, 1));
+            let m2 = workgroupSum(s2) / f32(max(countX, 1));
+            for (var k = i32(localId.x); k < countX; k = k + WG) {
+              let i = groupElement(base, k);
+              let ch = g * uniforms.cg + k % uniforms.cg;
+              let xhat = (x[i] - mean) * rstd;
+              let dxhat = actGrad(dy[i], xhat * gammaOf(ch) + betaOf(ch)) * gammaOf(ch);
+              result[i] = rstd * (dxhat - m1 - xhat * m2)${addendNames(a.addends)
+                .map((name) => ` + ${name}[i]`)
+                .join('')};
+            }
+            let ch = grp - uniforms.batch * uniforms.groups;
+            let countAffine = select(uniforms.batch * uniforms.hw, 0, isX);
             let grpOfCh = ch / uniforms.cg;
             var sg = 0.0;
             var sb = 0.0;
-            for (var k = i32(localId.x); k < count; k = k + WG) {
+            for (var k = i32(localId.x); k < countAffine; k = k + WG) {
               let i = k * uniforms.channels + ch;
               let st = (k / uniforms.hw) * uniforms.groups + grpOfCh;
               let xhat = (x[i] - stats[st * 2]) * stats[st * 2 + 1];
-              let da = actGrad(dy[i], xhat * gamma[ch] + beta[ch]);
+              let da = actGrad(dy[i], xhat * gammaOf(ch) + betaOf(ch));
               sg = sg + da * xhat;
               sb = sb + da;
             }
             let dGamma = workgroupSum(sg);
             let dBeta = workgroupSum(sb);
-            if (localId.x == 0u && ch < uniforms.channels) {
-              result[ch] = dGamma;
+            if (!isX && localId.x == 0u && ch < uniforms.channels) {
+              dgamma[ch] = dGamma;
               dbeta[ch] = dBeta;
             }
           }`,
         ),
         uniforms: uniformsOf(x.shape, a),
-        sideOutputs: [{ name: 'dbeta', shape: [c] }],
+        sideOutputs: [
+          { name: 'dgamma', shape: [c] },
+          { name: 'dbeta', shape: [c] },
+        ],
       };
     },
-    ['x', 'dy', 'gamma', 'beta', 'stats'],
+    gradInputs,
   );
   tf.registerGradient({
     kernelName: FORWARD,
-    inputsToSave: ['x', 'gamma', 'beta'],
+    inputsToSave: ['x'],
     outputsToSave: [false, true],
     gradFunc: (dys, saved, attrs) => {
       // [dy, the statistics' (unused, zeros tfjs makes on the host and never uploads), the views'].
       const [dy, , ...dViews] = dys as tf.Tensor[];
-      const [x, gamma, beta, stats] = saved;
+      const [x, stats] = saved;
       const a = attrs as unknown as ForwardAttrs;
-      const inputs = { x, dy, gamma, beta, stats };
-      const [dGamma, dBeta] = runLabKernelOutputs(GRAD_AFFINE, inputs, a);
       const addends = Object.fromEntries(addendNames(dViews.length).map((name, i) => [name, dViews[i]]));
-      const gradX: GradXAttrs = { groups: a.groups, eps: a.eps, silu: a.silu, addends: dViews.length };
-      const dx = runLabKernel(GRAD_X, { ...inputs, ...addends }, gradX);
+      const grad: GradAttrs = { groups: a.groups, eps: a.eps, silu: a.silu, addends: dViews.length };
+      const [dx, dGamma, dBeta] = runLabKernelOutputs(GRAD, { x, dy, stats, ...addends }, grad);
       return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
     },
   });
 }
 
-function gradXInputs(a: GradXAttrs): string[] {
-  return ['x', 'dy', 'gamma', 'beta', 'stats', ...addendNames(a.addends)];
+function gradInputs(a: GradAttrs): string[] {
+  return ['x', 'dy', 'stats', ...addendNames(a.addends)];
 }
 
 /**
@@ -273,7 +274,7 @@ export function groupNormWebGpu(
 /**
  * {@link groupNormWebGpu}(x) and `views` views of x (its data, no copy) for x's other readers:
  * one forward dispatch, and backward x's whole gradient (the norm's plus every view's) in the
- * input-gradient kernel. Each view must reach the loss (an unused one's gradient is zeros made on
+ * gradient kernel. Each view must reach the loss (an unused one's gradient is zeros made on
  * the host).
  */
 export function groupNormForkWebGpu(
