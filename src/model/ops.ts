@@ -8,6 +8,7 @@ import { dropoutMask, keyWords, type DrawKey } from '../random/draws';
 import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormForkWebGpu } from './webgpu/groupNorm';
+import { siluWebGpu } from './webgpu/silu';
 import { convGemm, linearGemm } from './webgpu/gemmOps';
 
 /**
@@ -40,8 +41,9 @@ export interface ForwardContext {
   fused: boolean;
 }
 
-/** SiLU (swish), x·σ(x): tfjs has no fused kernel for it. */
-export function silu(x: tf.Tensor): tf.Tensor {
+/** SiLU (swish), x·σ(x): tfjs has no fused kernel for it; the fused path has its own. */
+export function silu<T extends tf.Tensor>(ctx: Pick<ForwardContext, 'fused'>, x: T): T {
+  if (ctx.fused) return siluWebGpu(x);
   return tf.mul(x, tf.sigmoid(x));
 }
 
@@ -164,7 +166,7 @@ export function groupNormFork(
   const { mean, variance } = tf.moments(grouped, [1, 3], true);
   const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, ctx.eps)));
   const y = tf.add(tf.mul(tf.reshape(normed, [n, h, w, c]), gamma), beta) as tf.Tensor4D;
-  return [withSilu ? (silu(y) as tf.Tensor4D) : y, ...Array.from({ length: views }, () => x)];
+  return [withSilu ? silu(ctx, y) : y, ...Array.from({ length: views }, () => x)];
 }
 
 /** Dropout at the context's rate, only while training. */

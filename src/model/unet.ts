@@ -207,7 +207,7 @@ export class UNet {
 function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tensor1D): tf.Tensor4D {
   const c = plan.config;
   const temb = timeEmbedding(ctx, t, plan.timeChannels, c.flip_sin_to_cos, c.freq_shift);
-  const tembAct = silu(temb) as tf.Tensor2D;
+  const tembAct = silu(ctx, temb);
   let h = conv(ctx, x, 'conv_in', { pad: SAME_3X3 });
   if (c.lab_norm_after_conv_in === 'batch') h = batchNorm(ctx, h, CONV_IN_NORM);
   // conv_in's output is the first skip; each block's first resnet pushes its input (blocks.ts).
