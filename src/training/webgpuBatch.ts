@@ -1,10 +1,10 @@
 /**
  * The batch, its timesteps and its noise made on the GPU: the training set is uploaded once as
  * packed bytes, and each step the host sends only the batch indices and the draw key
- * [seed low, seed high, step]. A kernel gathers each example's bytes (flipped when Philox says
+ * [seed low, seed high, step]. One kernel gathers each example's bytes (flipped when Philox says
  * so), normalises them, draws t and ε from the same Philox streams as `src/random/draws.ts` and
- * writes x_t or the regression target, so no random value is drawn and no image is uploaded by
- * the host per step.
+ * writes x_t, the regression target and t, so no random value is drawn and no image is uploaded
+ * by the host per step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../data/batch';
