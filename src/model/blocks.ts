@@ -2,7 +2,7 @@
  * Down, mid and up blocks (DownBlock2D/AttnDownBlock2D, UNetMidBlock2D, UpBlock2D/AttnUpBlock2D)
  * and the skip bookkeeping between them.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { attentionBlock } from './attention';
 import { SAME_3X3, conv, type ForwardContext } from './ops';
 import type { BlockPlan, UNetPlan } from './plan';
@@ -26,7 +26,7 @@ export function downBlock(
 ): tf.Tensor4D {
   let h = x;
   block.resnets.forEach((r, j) => {
-    h = resnetBlock(ctx, h, tembAct, r, skips);
+    h = resnetBlock(ctx, h, tembAct, r, { skips });
     if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
   });
   if (block.resample) {
@@ -48,7 +48,7 @@ export function midBlock(
   mid: UNetPlan['mid'],
   skips: tf.Tensor4D[],
 ): tf.Tensor4D {
-  const h = resnetBlock(ctx, x, tembAct, mid.resnets[0], skips);
+  const h = resnetBlock(ctx, x, tembAct, mid.resnets[0], { skips });
   return resnetBlock(ctx, attentionBlock(ctx, h, mid.attention), tembAct, mid.resnets[1]);
 }
 
@@ -67,7 +67,7 @@ export function upBlock(
   block.resnets.forEach((r, j) => {
     const skip = skips.pop();
     if (!skip) throw new Error(`${r.prefix}: no skip connection left (the plan and the skips disagree)`);
-    h = resnetBlock(ctx, tf.concat([h, skip], 3), tembAct, r);
+    h = resnetBlock(ctx, h, tembAct, r, { concat: skip });
     if (block.attentions[j]) h = attentionBlock(ctx, h, block.attentions[j]);
   });
   if (block.resample) h = conv(ctx, h, block.resample.prefix, { pad: SAME_3X3, upsample: true });

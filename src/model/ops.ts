@@ -145,9 +145,11 @@ export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: strin
  * [groupNorm(x) (then SiLU with `withSilu`), then `views` tensors equal to x] for x's other
  * readers (a shortcut, a residual, a skip). GroupNorm over NHWC: statistics per sample and per
  * group of C/groups channels, biased variance like PyTorch, then the affine `prefix.weight`,
- * `prefix.bias`. On the fused path the views share x's data, and x's
- * gradient (the norm's plus every view's) is one kernel, where tfjs' autodiff would add each
- * reader's gradient in a dispatch of its own. Every view must be read.
+ * `prefix.bias`. On the fused path the views share x's data, and x's gradient (the norm's plus
+ * every view's) is one kernel, where tfjs' autodiff would add each reader's gradient in a
+ * dispatch of its own. Every view must be read. With `concatWith`, x stands for x and
+ * `concatWith` concatenated along the channels (one view only): on the fused path the norm's
+ * kernels read and write both, with no concat or slice dispatch.
  */
 export function groupNormFork(
   ctx: ForwardContext,
@@ -155,11 +157,14 @@ export function groupNormFork(
   prefix: string,
   withSilu: boolean,
   views: number,
+  concatWith?: tf.Tensor4D,
 ): tf.Tensor4D[] {
   const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
   const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
-  if (ctx.fused)
-    return groupNormForkWebGpu(x, gamma, beta, { groups: ctx.groups, eps: ctx.eps, silu: withSilu }, views);
+  const attrs = { groups: ctx.groups, eps: ctx.eps, silu: withSilu };
+  if (ctx.fused) return groupNormForkWebGpu(x, gamma, beta, attrs, views, concatWith);
+  if (concatWith)
+    return groupNormFork(ctx, tf.concat([x, concatWith], 3) as tf.Tensor4D, prefix, withSilu, views);
   const [n, h, w, c] = x.shape;
   const g = ctx.groups;
   const grouped = tf.reshape(x, [n, h * w, g, c / g]);

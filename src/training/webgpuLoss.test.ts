@@ -7,11 +7,13 @@ import { mseLossWebGpu } from './webgpuLoss';
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`WebGPU loss tests skipped: ${unavailable}`);
 
+type Shape4 = [number, number, number, number];
+
 /** Loss, each example's loss and the loss's gradient in the prediction, read back. */
-async function lossAndGrad(backend: 'cpu' | 'webgpu', shape: number[]): Promise<Float32Array[]> {
+async function lossAndGrad(backend: 'cpu' | 'webgpu', shape: Shape4): Promise<Float32Array[]> {
   await tf.setBackend(backend);
-  const prediction = tf.tensor(random(shape, 1).data, shape) as tf.Tensor4D;
-  const target = tf.tensor(random(shape, 2).data, shape) as tf.Tensor4D;
+  const prediction = tf.tensor4d(random(shape, 1).data, shape);
+  const target = tf.tensor4d(random(shape, 2).data, shape);
   let perExample: tf.Tensor1D | null = null;
   const { value, grads } = tf.valueAndGrads((p: tf.Tensor) => {
     if (backend === 'webgpu') {
@@ -30,7 +32,7 @@ async function lossAndGrad(backend: 'cpu' | 'webgpu', shape: number[]): Promise<
 }
 
 describe.skipIf(unavailable !== null)('the MSE loss on WebGPU', () => {
-  it.each([[[1, 1, 1, 1]], [[1, 4, 4, 3]], [[3, 5, 3, 1]], [[2, 32, 32, 3]], [[5, 1, 1, 3]]])(
+  it.each<[Shape4]>([[[1, 1, 1, 1]], [[1, 4, 4, 3]], [[3, 5, 3, 1]], [[2, 32, 32, 3]], [[5, 1, 1, 3]]])(
     '%j: the loss, each example’s and the gradient as tfjs computes them on the CPU, in 2 + 1 dispatches',
     async (shape) => {
       const want = await lossAndGrad('cpu', shape);
@@ -46,8 +48,8 @@ describe.skipIf(unavailable !== null)('the MSE loss on WebGPU', () => {
 
   it('runs no tfjs elementwise op forward or backward: one Mean of the per-example losses', async () => {
     await tf.setBackend('webgpu');
-    const shape = [2, 3, 3, 2];
-    const [p, target] = [1, 2].map((s) => tf.tensor(random(shape, s).data, shape) as tf.Tensor4D);
+    const shape: Shape4 = [2, 3, 3, 2];
+    const [p, target] = [1, 2].map((s) => tf.tensor4d(random(shape, s).data, shape));
     const profile = await tf.profile(() => {
       const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => {
         const mse = mseLossWebGpu(x as tf.Tensor4D, target);

@@ -120,6 +120,49 @@ describe.skipIf(unavailable !== null)('GroupNorm WebGPU kernels against tfjs ops
     },
   );
 
+  it.each([
+    { x: [1, 4, 4, 3], x2: [1, 4, 4, 5], groups: 2, silu: true }, // a group spans both inputs
+    { x: [2, 1, 1, 32], x2: [2, 1, 1, 32], groups: 32, silu: true }, // 1×1 image
+    { x: [1, 3, 5, 1], x2: [1, 3, 5, 2], groups: 1, silu: false },
+    { x: [3, 2, 2, 16], x2: [3, 2, 2, 48], groups: 32, silu: true },
+  ] as const)(
+    'concatenating fork $x + $x2, $groups groups, silu $silu: no concat or slice, every gradient as tfjs on the CPU',
+    async ({ x, x2, groups, silu }) => {
+      const c = x[3] + x2[3];
+      const attrs = { groups, eps: 1e-5, silu };
+      const before = runs();
+      const fork = (a: tf.Tensor, a2: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => {
+        const [y, ...rest] = groupNormForkWebGpu(
+          a as tf.Tensor4D,
+          b as tf.Tensor1D,
+          d as tf.Tensor1D,
+          attrs,
+          1,
+          a2 as tf.Tensor4D,
+        );
+        return readers(y, rest);
+      };
+      const ref = (a: tf.Tensor, a2: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => {
+        const cat = tf.concat([a, a2], 3);
+        return readers(reference(groups, 1e-5, silu)(cat, b, d), [cat]);
+      };
+      const inputs = [random([...x], 8), random([...x2], 9), random([c], 10), random([c], 11)];
+      const errs = await compareOnCpu(fork, ref, inputs);
+      expect(runs().map((n, i) => n - before[i])).toEqual([2, 1]);
+      for (const e of errs) expect(e).toBeLessThan(1e-4);
+      const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+      const profile = await tf.profile(() => {
+        const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(fork(a[0], a[1], a[2], a[3])))(xs);
+        tf.dispose(grads);
+      });
+      tf.dispose(xs);
+      const names = profile.kernels.map((k) => k.name);
+      // readers' own concat (of y and the view) and its slices are the only ones.
+      expect(names.filter((n) => n === 'Concat').length).toBe(1);
+      expect(names.filter((n) => n === 'Add' || n === 'AddN')).toEqual([]);
+    },
+  );
+
   it('rejects channels that do not split into the groups', () => {
     const x = tf.zeros([1, 2, 2, 6]) as tf.Tensor4D;
     expect(() =>

@@ -28,24 +28,46 @@ interface GroupNormAttrs {
   silu: boolean;
 }
 
-/** The forward's: how many views of x it returns besides y. */
+/**
+ * The forward's: how many views of x it returns besides y, and `split`: 0, or x's channel count
+ * when the normalised tensor is the channel concatenation of inputs `x` and `x2` (a skip
+ * connection), which the forward then writes out as its one view.
+ */
 interface ForwardAttrs extends GroupNormAttrs {
   views: number;
+  split: number;
 }
 
-/** The gradient's: how many gradients of views it adds to x's (bound as `add0`, `add1`, …). */
+/**
+ * The gradient's: how many gradients of views it adds to x's (bound as `add0`, `add1`, …), and
+ * the forward's `split`: then x's gradient is the output and x2's a side output.
+ */
 interface GradAttrs extends GroupNormAttrs {
   addends: number;
+  split: number;
 }
 
 const addendNames = (count: number) => Array.from({ length: count }, (_, i) => `add${i}`);
 
-const UNIFORMS = 'batch : i32, hw : i32, channels : i32, groups : i32, cg : i32, eps : f32,';
+const UNIFORMS = 'batch : i32, hw : i32, channels : i32, groups : i32, cg : i32, eps : f32, split : i32,';
 
-function uniformsOf(xShape: number[], a: GroupNormAttrs): UniformValue[] {
+/** The uniforms for the (concatenated) input's shape. */
+function uniformsOf(xShape: number[], a: GroupNormAttrs & { split: number }): UniformValue[] {
   const [n, h, w, c] = xShape;
-  return [i32(n), i32(h * w), i32(c), i32(a.groups), i32(c / a.groups), f32(a.eps)];
+  return [i32(n), i32(h * w), i32(c), i32(a.groups), i32(c / a.groups), f32(a.eps), i32(a.split || c)];
 }
+
+/**
+ * WGSL `part(i)`: where element i of the concatenation of x (`split` channels) and x2 lies:
+ * (0, index in x) or (1, index in x2).
+ */
+const CONCAT_PART = `
+    fn part(i : i32) -> vec2<i32> {
+      let pix = i / uniforms.channels;
+      let c = i - pix * uniforms.channels;
+      if (c < uniforms.split) { return vec2<i32>(0, pix * uniforms.split + c); }
+      return vec2<i32>(1, pix * (uniforms.channels - uniforms.split) + c - uniforms.split);
+    }`;
 
 /**
  * WGSL shared by the kernels: the flat index of a group's k-th element, the activation and its
@@ -78,11 +100,11 @@ const GROUP_COORDS = `
 /** WGSL: two-pass mean and 1/√(var+ε) of the group (as PyTorch, not a one-pass E[x²]−E[x]²). */
 const GROUP_STATS = `
     var s = 0.0;
-    for (var k = i32(localId.x); k < count; k = k + WG) { s = s + x[groupElement(base, k)]; }
+    for (var k = i32(localId.x); k < count; k = k + WG) { s = s + readX(groupElement(base, k)); }
     let mean = workgroupSum(s) / f32(count);
     var q = 0.0;
     for (var k = i32(localId.x); k < count; k = k + WG) {
-      let d = x[groupElement(base, k)] - mean;
+      let d = readX(groupElement(base, k)) - mean;
       q = q + d * d;
     }
     let rstd = inverseSqrt(workgroupSum(q) / f32(count) + uniforms.eps);`;
@@ -123,12 +145,13 @@ function register(): void {
   registered = true;
   registerWebGpuKernel<ForwardAttrs>(
     FORWARD,
-    ([x], a) => ({
-      program: groupProgram(
-        'gn',
-        ['x', 'gamma', 'beta'],
-        x.shape,
-        x.shape,
+    (inputs, a) => {
+      const shape = concatShape(inputs[0].shape, a.split ? inputs[1].shape : null);
+      const program = groupProgram(
+        a.split ? 'gn_cat' : 'gn',
+        forwardInputs(a),
+        shape,
+        shape,
         a,
         `
         ${GROUP_STATS}
@@ -136,7 +159,9 @@ function register(): void {
           for (var k = i32(localId.x); k < count; k = k + WG) {
             let i = groupElement(base, k);
             let ch = g * uniforms.cg + k % uniforms.cg;
-            result[i] = act((x[i] - mean) * rstd * gamma[ch] + beta[ch]);
+            let xv = readX(i);
+            result[i] = act((xv - mean) * rstd * gamma[ch] + beta[ch]);
+            ${a.split ? 'xcat[i] = xv;' : ''}
           }
           if (localId.x == 0u) {
             stats[grp * 2] = mean;
@@ -149,12 +174,24 @@ function register(): void {
             }
           }
         }`,
-      ),
-      uniforms: uniformsOf(x.shape, a),
-      sideOutputs: [{ name: 'stats', shape: [2 * (x.shape[0] * a.groups + x.shape[3])] }],
-      views: a.views,
-    }),
-    ['x', 'gamma', 'beta'],
+      );
+      const main = program.getUserCode();
+      const readX = a.split
+        ? `${CONCAT_PART}
+    fn readX(i : i32) -> f32 { let p = part(i); if (p.x == 0) { return x[p.y]; } return x2[p.y]; }`
+        : 'fn readX(i : i32) -> f32 { return x[i]; }';
+      program.getUserCode = () => `${readX}\n${main}`;
+      return {
+        program,
+        uniforms: uniformsOf(shape, a),
+        sideOutputs: [
+          { name: 'stats', shape: [2 * (shape[0] * a.groups + shape[3])] },
+          ...(a.split ? [{ name: 'xcat', shape }] : []),
+        ],
+        views: a.views,
+      };
+    },
+    forwardInputs,
   );
   // One dispatch, two kinds of workgroup. The first batch·groups each take a (sample, group):
   // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over the group, dx̂ = γ·act'(a)·dy, plus the
@@ -167,16 +204,22 @@ function register(): void {
     ([x], a) => {
       const [n, h, w, c] = x.shape;
       const wg = reductionWorkgroup(Math.max((h * w * c) / a.groups, n * h * w));
+      const outputShape = a.split ? [n, h, w, a.split] : x.shape;
+      const writeDx = a.split
+        ? `${CONCAT_PART}
+          fn writeDx(i : i32, v : f32) { let p = part(i); if (p.x == 0) { result[p.y] = v; } else { dx2[p.y] = v; } }`
+        : 'fn writeDx(i : i32, v : f32) { result[i] = v; }';
       return {
         program: reductionProgram(
-          `gn_grad${a.addends}_${a.silu ? 'silu' : 'id'}`,
+          `gn_grad${a.addends}${a.split ? '_cat' : ''}_${a.silu ? 'silu' : 'id'}`,
           gradInputs(a),
-          x.shape,
+          outputShape,
           n * a.groups + c,
           wg,
           UNIFORMS,
           `const WG = ${wg};
           ${commonCode(a.silu)}
+          ${writeDx}
           fn gammaOf(ch : i32) -> f32 { return stats[affineAt() + ch]; }
           fn betaOf(ch : i32) -> f32 { return stats[affineAt() + uniforms.channels + ch]; }
           fn main(index : i32) {
@@ -203,9 +246,9 @@ function register(): void {
               let ch = g * uniforms.cg + k % uniforms.cg;
               let xhat = (x[i] - mean) * rstd;
               let dxhat = actGrad(dy[i], xhat * gammaOf(ch) + betaOf(ch)) * gammaOf(ch);
-              result[i] = rstd * (dxhat - m1 - xhat * m2)${addendNames(a.addends)
+              writeDx(i, rstd * (dxhat - m1 - xhat * m2)${addendNames(a.addends)
                 .map((name) => ` + ${name}[i]`)
-                .join('')};
+                .join('')});
             }
             let ch = grp - uniforms.batch * uniforms.groups;
             let countAffine = select(uniforms.batch * uniforms.hw, 0, isX);
@@ -230,6 +273,7 @@ function register(): void {
         ),
         uniforms: uniformsOf(x.shape, a),
         sideOutputs: [
+          ...(a.split ? [{ name: 'dx2', shape: [n, h, w, c - a.split] }] : []),
           { name: 'dgamma', shape: [c] },
           { name: 'dbeta', shape: [c] },
         ],
@@ -239,19 +283,41 @@ function register(): void {
   );
   tf.registerGradient({
     kernelName: FORWARD,
+    // Saved: x, the statistics and, split, the concatenation (a first view otherwise: a clone
+    // of x's data, which costs nothing).
     inputsToSave: ['x'],
-    outputsToSave: [false, true],
+    outputsToSave: [false, true, true],
     gradFunc: (dys, saved, attrs) => {
-      // [dy, the statistics' (unused, zeros tfjs makes on the host and never uploads), the views'].
+      // [dy, the statistics' (unused, zeros tfjs makes on the host and never uploads), the
+      // concatenation's or views'].
       const [dy, , ...dViews] = dys as tf.Tensor[];
-      const [x, stats] = saved;
       const a = attrs as unknown as ForwardAttrs;
+      const [x, stats] = a.split ? [saved[2], saved[1]] : saved;
       const addends = Object.fromEntries(addendNames(dViews.length).map((name, i) => [name, dViews[i]]));
-      const grad: GradAttrs = { groups: a.groups, eps: a.eps, silu: a.silu, addends: dViews.length };
-      const [dx, dGamma, dBeta] = runLabKernelOutputs(GRAD, { x, dy, stats, ...addends }, grad);
-      return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
+      const grad: GradAttrs = {
+        groups: a.groups,
+        eps: a.eps,
+        silu: a.silu,
+        addends: dViews.length,
+        split: a.split,
+      };
+      const outputs = runLabKernelOutputs(GRAD, { x, dy, stats, ...addends }, grad);
+      const [dGamma, dBeta] = outputs.slice(-2);
+      const dxs: Record<string, () => tf.Tensor> = a.split
+        ? { x: () => outputs[0], x2: () => outputs[1] }
+        : { x: () => outputs[0] };
+      return { ...dxs, gamma: () => dGamma, beta: () => dBeta };
     },
   });
+}
+
+function forwardInputs(a: ForwardAttrs): string[] {
+  return a.split ? ['x', 'x2', 'gamma', 'beta'] : ['x', 'gamma', 'beta'];
+}
+
+/** NHWC `x`'s shape, with `x2`'s channels added when given. */
+function concatShape(x: number[], x2: number[] | null): number[] {
+  return x2 ? [...x.slice(0, 3), x[3] + x2[3]] : x;
 }
 
 function gradInputs(a: GradAttrs): string[] {
@@ -275,7 +341,10 @@ export function groupNormWebGpu(
  * {@link groupNormWebGpu}(x) and `views` views of x (its data, no copy) for x's other readers:
  * one forward dispatch, and backward x's whole gradient (the norm's plus every view's) in the
  * gradient kernel. Each view must reach the loss (an unused one's gradient is zeros made on
- * the host).
+ * the host). With `concatWith`, the normalised tensor is x and `concatWith` concatenated along
+ * the channels (a skip connection), read from both by the forward, which also writes the
+ * concatenation out as the one view (`views` must be 1); the gradient kernel writes x's and
+ * `concatWith`'s gradients apart. No concat or slice dispatch either way.
  */
 export function groupNormForkWebGpu(
   x: tf.Tensor4D,
@@ -283,12 +352,22 @@ export function groupNormForkWebGpu(
   beta: tf.Tensor1D,
   attrs: GroupNormAttrs,
   views: number,
+  concatWith?: tf.Tensor4D,
 ): tf.Tensor4D[] {
-  if (x.shape[3] % attrs.groups !== 0)
-    throw new Error(`groupNormWebGpu: ${x.shape[3]} channels are not divisible into ${attrs.groups} groups`);
+  const shape = concatShape(x.shape, concatWith?.shape ?? null);
+  if (shape[3] % attrs.groups !== 0)
+    throw new Error(`groupNormWebGpu: ${shape[3]} channels are not divisible into ${attrs.groups} groups`);
+  if (concatWith && views !== 1)
+    throw new Error(`groupNormWebGpu: a concatenation is its one view, not ${views}`);
   register();
-  const forward: ForwardAttrs = { ...attrs, views };
-  const [y, stats, ...rest] = runLabKernelOutputs(FORWARD, { x, gamma, beta }, forward) as tf.Tensor4D[];
+  const forward: ForwardAttrs = {
+    ...attrs,
+    views: concatWith ? 0 : views,
+    split: concatWith ? x.shape[3] : 0,
+  };
+  const inputs: Record<string, tf.Tensor> = { x, gamma, beta };
+  if (concatWith) inputs.x2 = concatWith;
+  const [y, stats, ...rest] = runLabKernelOutputs(FORWARD, inputs, forward) as tf.Tensor4D[];
   // The gradient keeps its own reference to the statistics (outputsToSave).
   stats.dispose();
   return [y, ...rest];
