@@ -1,6 +1,6 @@
 /** diffusers' spatial self-attention block (`Attention` as built by AttnDownBlock2D, AttnUpBlock2D and the mid block). */
 import * as tf from '@tensorflow/tfjs';
-import { groupNorm, linear, type ForwardContext } from './ops';
+import { groupNormFork, linear, type ForwardContext } from './ops';
 import type { AttentionPlan } from './plan';
 import { attentionCoreWebGpu } from './webgpu/attention';
 import { projectionsGemm } from './webgpu/gemmOps';
@@ -57,12 +57,14 @@ function attentionCore(
  */
 export function attentionBlock(ctx: ForwardContext, x: tf.Tensor4D, a: AttentionPlan): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const flat = tf.reshape(groupNorm(ctx, x, `${a.prefix}.group_norm`), [n * h * w, c]) as tf.Tensor2D;
+  // The residual reads x through the norm's fork: x's two gradients are summed by its kernel.
+  const [normed, residual] = groupNormFork(ctx, x, `${a.prefix}.group_norm`, false, 1);
+  const flat = tf.reshape(normed, [n * h * w, c]) as tf.Tensor2D;
   const out = linear(
     ctx,
     attentionCore(ctx, flat, a, n),
     `${a.prefix}.to_out.0`,
-    tf.reshape(x, [n * h * w, c]),
+    tf.reshape(residual, [n * h * w, c]),
   );
   return tf.reshape(out, [n, h, w, c]);
 }

@@ -7,11 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { dropoutMask, keyWords, type DrawKey } from '../random/draws';
 import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
-import { groupNormWebGpu } from './webgpu/groupNorm';
+import { groupNormForkWebGpu } from './webgpu/groupNorm';
+import { siluWebGpu } from './webgpu/silu';
 import { convGemm, linearGemm } from './webgpu/gemmOps';
-import type { ChannelInput } from './webgpu/concat';
-
-export type { ChannelInput } from './webgpu/concat';
 
 /**
  * The key of a training pass's dropout masks: Philox (src/random) keyed by the run seed, the
@@ -43,22 +41,9 @@ export interface ForwardContext {
   fused: boolean;
 }
 
-/**
- * [a, b] concatenated along channels (the up blocks' skip connection): a real concat on tfjs'
- * ops; on the fused path the pair itself, which the convs and GroupNorm that read it read in
- * place (webgpu/concat.ts).
- */
-export function concatChannels(ctx: ForwardContext, a: tf.Tensor4D, b: tf.Tensor4D): ChannelInput {
-  return ctx.fused ? [a, b] : (tf.concat([a, b], 3) as tf.Tensor4D);
-}
-
-/** An input as one tensor (concatenated here if it is a pair). */
-export function concatenated(x: ChannelInput): tf.Tensor4D {
-  return Array.isArray(x) ? (tf.concat(x as tf.Tensor4D[], 3) as tf.Tensor4D) : (x as tf.Tensor4D);
-}
-
-/** SiLU (swish), x·σ(x): tfjs has no fused kernel for it. */
-export function silu(x: tf.Tensor): tf.Tensor {
+/** SiLU (swish), x·σ(x): tfjs has no fused kernel for it; the fused path has its own. */
+export function silu<T extends tf.Tensor>(ctx: Pick<ForwardContext, 'fused'>, x: T): T {
+  if (ctx.fused) return siluWebGpu(x);
   return tf.mul(x, tf.sigmoid(x));
 }
 
@@ -98,12 +83,12 @@ export interface ConvOptions {
  * convs match PyTorch exactly: tfjs' 'same' puts the extra pixel of an even-sized stride-2 conv on
  * the other side. On the fused path all of it is one GEMM kernel (webgpu/gemm.ts).
  */
-export function conv(ctx: ForwardContext, x: ChannelInput, prefix: string, opts: ConvOptions): tf.Tensor4D {
+export function conv(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, opts: ConvOptions): tf.Tensor4D {
   const w = ctx.param(`${prefix}.weight`) as tf.Tensor4D;
   const b = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
   const stride = opts.stride ?? 1;
   if (ctx.fused) return convGemm(x, w, b, { ...opts, stride });
-  const input = opts.upsample ? upsampleNearest2x(concatenated(x)) : concatenated(x);
+  const input = opts.upsample ? upsampleNearest2x(x) : x;
   const [t, bo, l, r] = opts.pad;
   const padded =
     t || bo || l || r
@@ -151,33 +136,42 @@ function convValid(stride: number): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
 /** PyTorch's padding=1 for a 3×3 stride-1 conv. */
 export const SAME_3X3: Padding = [1, 1, 1, 1];
 
-/** GroupNorm over NHWC: statistics per sample and per group of C/groups channels, biased variance like PyTorch. */
-export function groupNorm(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-  if (ctx.fused) return groupNormFused(ctx, x, prefix, false);
+/** silu(groupNorm(x)) (see {@link groupNormFork}): one kernel forward (and one backward) on the fused path. */
+export function groupNormSilu(ctx: ForwardContext, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+  return groupNormFork(ctx, x, prefix, true, 0)[0];
+}
+
+/**
+ * [groupNorm(x) (then SiLU with `withSilu`), then `views` tensors equal to x] for x's other
+ * readers (a shortcut, a residual, a skip). GroupNorm over NHWC: statistics per sample and per
+ * group of C/groups channels, biased variance like PyTorch, then the affine `prefix.weight`,
+ * `prefix.bias`. On the fused path the views share x's data, and x's gradient (the norm's plus
+ * every view's) is one kernel, where tfjs' autodiff would add each reader's gradient in a
+ * dispatch of its own. Every view must be read. With `concatWith`, x stands for x and
+ * `concatWith` concatenated along the channels (one view only): on the fused path the norm's
+ * kernels read and write both, with no concat or slice dispatch.
+ */
+export function groupNormFork(
+  ctx: ForwardContext,
+  x: tf.Tensor4D,
+  prefix: string,
+  withSilu: boolean,
+  views: number,
+  concatWith?: tf.Tensor4D,
+): tf.Tensor4D[] {
+  const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
+  const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
+  const attrs = { groups: ctx.groups, eps: ctx.eps, silu: withSilu };
+  if (ctx.fused) return groupNormForkWebGpu(x, gamma, beta, attrs, views, concatWith);
+  if (concatWith)
+    return groupNormFork(ctx, tf.concat([x, concatWith], 3) as tf.Tensor4D, prefix, withSilu, views);
   const [n, h, w, c] = x.shape;
   const g = ctx.groups;
   const grouped = tf.reshape(x, [n, h * w, g, c / g]);
   const { mean, variance } = tf.moments(grouped, [1, 3], true);
   const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, ctx.eps)));
-  const back = tf.reshape(normed, [n, h, w, c]);
-  return tf.add(tf.mul(back, ctx.param(`${prefix}.weight`)), ctx.param(`${prefix}.bias`));
-}
-
-/** silu(groupNorm(x)): one kernel forward (and two backward) on the fused path. */
-export function groupNormSilu(ctx: ForwardContext, x: ChannelInput, prefix: string): tf.Tensor4D {
-  if (ctx.fused) return groupNormFused(ctx, x, prefix, true);
-  return silu(groupNorm(ctx, concatenated(x), prefix)) as tf.Tensor4D;
-}
-
-function groupNormFused(
-  ctx: ForwardContext,
-  x: ChannelInput,
-  prefix: string,
-  withSilu: boolean,
-): tf.Tensor4D {
-  const gamma = ctx.param(`${prefix}.weight`) as tf.Tensor1D;
-  const beta = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
-  return groupNormWebGpu(x, gamma, beta, { groups: ctx.groups, eps: ctx.eps, silu: withSilu });
+  const y = tf.add(tf.mul(tf.reshape(normed, [n, h, w, c]), gamma), beta) as tf.Tensor4D;
+  return [withSilu ? silu(ctx, y) : y, ...Array.from({ length: views }, () => x)];
 }
 
 /** Dropout at the context's rate, only while training. */

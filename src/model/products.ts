@@ -22,11 +22,6 @@ export interface ConvGeometry {
   pad: [number, number, number, number];
   /** The stored input is h/2 × w/2 and is read nearest-×2-upsampled. */
   upsample?: boolean;
-  /**
-   * The input is two tensors concatenated along channels (the up blocks' skip concatenation,
-   * never materialised): channels [0, split) in the first, [split, ci) in the second.
-   */
-  split?: number;
 }
 
 /** One product of the forward pass. `dataInput`: its input is data, so backprop needs no input gradient. */

@@ -52,6 +52,6 @@ export function timeEmbedding(
   const proj = ctx.fused
     ? sinusoidsWebGpu(t, timestepFrequencies(dim, freqShift), dim, flipSinToCos)
     : sinusoidalEmbedding(t, dim, flipSinToCos, freqShift);
-  const h = silu(linear(ctx, proj, 'time_embedding.linear_1')) as tf.Tensor2D;
+  const h = silu(ctx, linear(ctx, proj, 'time_embedding.linear_1'));
   return linear(ctx, h, 'time_embedding.linear_2');
 }

@@ -207,12 +207,13 @@ export class UNet {
 function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tensor1D): tf.Tensor4D {
   const c = plan.config;
   const temb = timeEmbedding(ctx, t, plan.timeChannels, c.flip_sin_to_cos, c.freq_shift);
-  const tembAct = silu(temb) as tf.Tensor2D;
+  const tembAct = silu(ctx, temb);
   let h = conv(ctx, x, 'conv_in', { pad: SAME_3X3 });
   if (c.lab_norm_after_conv_in === 'batch') h = batchNorm(ctx, h, CONV_IN_NORM);
-  const skips: tf.Tensor4D[] = [h];
+  // conv_in's output is the first skip; each block's first resnet pushes its input (blocks.ts).
+  const skips: tf.Tensor4D[] = [];
   for (const block of plan.down) h = downBlock(ctx, h, tembAct, block, c.downsample_padding, skips);
-  h = midBlock(ctx, h, tembAct, plan.mid);
+  h = midBlock(ctx, h, tembAct, plan.mid, skips);
   for (const block of plan.up) h = upBlock(ctx, h, tembAct, block, skips);
   h = groupNormSilu(ctx, h, 'conv_norm_out');
   return conv(ctx, h, 'conv_out', { pad: SAME_3X3 });

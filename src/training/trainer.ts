@@ -25,6 +25,7 @@ import { noiseTables, noisyInputAndTarget, perExampleMse, type NoiseTables } fro
 import { learningRate } from './metrics';
 import { applyUpdate } from './update';
 import { gpuBatchFits, noisyBatchWebGpu, packImages, type GpuBatchSource } from './webgpuBatch';
+import { mseLossWebGpu } from './webgpuLoss';
 import { webGpuBackend } from './compiled/backend';
 import { ADAM_SETTINGS } from './adam';
 import { CompiledStep, type CompiledStats, type TracedStep } from './compiled/compiledStep';
@@ -131,6 +132,8 @@ export class Trainer {
   private readonly order: EpochOrder;
   /** The packed training set and what the GPU batch kernel needs, on WebGPU when it fits. */
   private readonly gpuBatch: GpuBatchSource | null;
+  /** Whether the lab's WebGPU kernels run the step (the model's and the loss's). */
+  private readonly fused: boolean;
   private readonly shape: [number, number, number, number];
   /** Optimiser steps done. */
   step = 0;
@@ -163,6 +166,7 @@ export class Trainer {
     const ds = data.dataset;
     this.shape = [training.batchSize, ds.height, ds.width, ds.channels];
     const fused = useFusedKernels(tf.getBackend());
+    this.fused = fused;
     this.gpuBatch =
       fused && gpuBatchFits(ds)
         ? {
@@ -237,6 +241,11 @@ export class Trainer {
         dropout: key,
         dropoutKeyTensor: inputs.dropoutKey,
       });
+      if (this.fused) {
+        const mse = mseLossWebGpu(prediction, inputs.target);
+        perExample = mse.perExample;
+        return mse.loss;
+      }
       perExample = tf.keep(perExampleMse(prediction, inputs.target));
       return tf.mean(perExample) as tf.Scalar;
     }, this.unet.trainableVariables());

@@ -1,26 +1,30 @@
 /**
  * The batch, its timesteps and its noise made on the GPU: the training set is uploaded once as
  * packed bytes, and each step the host sends only the batch indices and the draw key
- * [seed low, seed high, step]. A kernel gathers each example's bytes (flipped when Philox says
+ * [seed low, seed high, step]. One kernel gathers each example's bytes (flipped when Philox says
  * so), normalises them, draws t and ε from the same Philox streams as `src/random/draws.ts` and
- * writes x_t or the regression target, so no random value is drawn and no image is uploaded by
- * the host per step.
+ * writes x_t, the regression target and t, so no random value is drawn and no image is uploaded
+ * by the host per step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../data/batch';
 import type { Dataset } from '../data/types';
-import { elementwiseProgram, f32, i32, registerWebGpuKernel, runLabKernel } from '../model/webgpu/program';
+import type { PredictionType } from '../diffusion';
+import {
+  elementwiseProgram,
+  f32,
+  i32,
+  registerWebGpuKernel,
+  runLabKernelOutputs,
+} from '../model/webgpu/program';
 import { trainingDrawsWgsl } from '../random/philoxWgsl';
 import type { NoiseTables } from './loss';
 
 const KERNEL = 'LabNoisyBatch';
-const T_KERNEL = 'LabDrawTimesteps';
-
-/** What the batch kernel writes: x_t or the target of the prediction type. */
-type Output = 'xt' | 'epsilon' | 'sample' | 'v_prediction';
 
 interface Attrs {
-  output: Output;
+  /** The regression target the kernel writes beside x_t. */
+  target: PredictionType;
   shape: [number, number, number, number];
   T: number;
   sharedT: boolean;
@@ -36,13 +40,13 @@ function register(): void {
     KERNEL,
     (_inputs, a) => {
       const [B, H, W, C] = a.shape;
-      const value = {
-        xt: 'a * x0 + s * eps',
+      const target = {
         epsilon: 'eps',
         sample: 'x0',
         v_prediction: 'a * eps - s * x0',
-      }[a.output];
-      // Every mode reads every input (a binding no statement touches is not in the layout).
+      }[a.target];
+      // x_t is the output; the target and each example's t (written by its first element's
+      // thread) are side outputs.
       const body = `
         let k = vec2<u32>(bitcast<u32>(key[0]), bitcast<u32>(key[1]));
         let step = bitcast<u32>(key[2]);
@@ -61,9 +65,11 @@ function register(): void {
         let a = sqrtAlphaBar[tb];
         let s = sqrtOneMinusAlphaBar[tb];
         let eps = drawNormal(k, step, u32(index));
-        result[index] = ${value};`;
+        result[index] = a * x0 + s * eps;
+        regressionTarget[index] = ${target};
+        if (r == 0) { timesteps[b] = f32(tb); }`;
       const program = elementwiseProgram(
-        `noisy_batch_${a.output}`,
+        `noisy_batch_${a.target}`,
         ['images', 'indices', 'key', 'sqrtAlphaBar', 'sqrtOneMinusAlphaBar'],
         [B, H, W, C],
         'H : i32, W : i32, C : i32, T : i32, sharedT : i32, flip : i32, scale : vec4<f32>, offset : vec4<f32>,',
@@ -83,28 +89,13 @@ function register(): void {
           f32(...pad4(a.scale)),
           f32(...pad4(a.offset)),
         ],
+        sideOutputs: [
+          { name: 'regressionTarget', shape: [B, H, W, C] },
+          { name: 'timesteps', shape: [B] },
+        ],
       };
     },
     ['images', 'indices', 'key', 'sqrtAlphaBar', 'sqrtOneMinusAlphaBar'],
-  );
-  // The batch's t as float32 [B], for the model's time embedding and the step's report.
-  registerWebGpuKernel<{ batch: number; T: number; sharedT: boolean }>(
-    T_KERNEL,
-    (_inputs, a) => {
-      const program = elementwiseProgram(
-        'draw_timesteps',
-        ['key'],
-        [a.batch],
-        'T : i32, sharedT : i32,',
-        `
-        let k = vec2<u32>(bitcast<u32>(key[0]), bitcast<u32>(key[1]));
-        result[index] = f32(drawTimestep(k, bitcast<u32>(key[2]), u32(index), u32(uniforms.T), uniforms.sharedT != 0));`,
-      );
-      const main = program.getUserCode();
-      program.getUserCode = () => `${trainingDrawsWgsl()}\n${main}`;
-      return { program, uniforms: [i32(a.T), i32(a.sharedT ? 1 : 0)] };
-    },
-    ['key'],
   );
 }
 
@@ -132,8 +123,8 @@ export interface GpuBatchSource {
 }
 
 /**
- * x_t, the target and t (float32 [B]) for batch `indices` (int32 [B]) under `key` (int32
- * [seed low, seed high, step]): three dispatches, each redrawing what it needs from Philox.
+ * x_t, the target and t (float32 [B], for the model's time embedding and the step's report) for
+ * batch `indices` (int32 [B]) under `key` (int32 [seed low, seed high, step]): one dispatch.
  */
 export function noisyBatchWebGpu(
   src: GpuBatchSource,
@@ -148,24 +139,17 @@ export function noisyBatchWebGpu(
     sqrtAlphaBar: src.tables.sqrtAlphaBar,
     sqrtOneMinusAlphaBar: src.tables.sqrtOneMinusAlphaBar,
   };
-  const attrs = (output: Output): Attrs => ({
-    output,
+  const attrs: Attrs = {
+    target: src.tables.predictionType,
     shape: src.shape,
     T: src.T,
     sharedT: src.sharedT,
     flip: src.flip,
     scale: src.normalization.scale,
     offset: src.normalization.offset,
-  });
-  return {
-    xt: runLabKernel(KERNEL, inputs, attrs('xt')) as tf.Tensor4D,
-    target: runLabKernel(KERNEL, inputs, attrs(src.tables.predictionType)) as tf.Tensor4D,
-    t: runLabKernel(
-      T_KERNEL,
-      { key },
-      { batch: src.shape[0], T: src.T, sharedT: src.sharedT },
-    ) as tf.Tensor1D,
   };
+  const [xt, target, t] = runLabKernelOutputs(KERNEL, inputs, attrs);
+  return { xt: xt as tf.Tensor4D, target: target as tf.Tensor4D, t: t as tf.Tensor1D };
 }
 
 /** Whether the packed training set fits one storage binding of the current WebGPU device. */

@@ -185,8 +185,7 @@ interface Body {
  * C's columns cut into consecutive parts, each written to its own tensor: part j (`widths[j]`
  * columns) to `names[j]` as [rows, widths[j]] (the first name is the kernel's output `result`, the
  * others side outputs), and with a ones row (`Body.onesRow`) that row's part j to `biasNames[j]`.
- * E.g. an input gradient written straight into the two tensors of a channel concatenation, or
- * three weight gradients (and their biases') from one GEMM over their concatenated columns.
+ * E.g. three weight gradients (and their biases') from one GEMM over their concatenated columns.
  */
 export interface ColumnParts {
   names: string[];
@@ -393,42 +392,20 @@ function convUniforms(g: ConvGeometry): GemmUniform[] {
     u('stride', g.stride),
     u('top', g.pad[0]),
     u('left', g.pad[2]),
-    ...(g.split !== undefined ? [u('C1', g.split)] : []),
   ];
 }
 
-/**
- * WGSL: the stored input's value at conv-input pixel (b, iy, ix), channel c, or 0 outside; with
- * `split`, channels from C1 on are read from `x2` (the second tensor of a channel concatenation).
- */
-function inputPixel(g: ConvGeometry): string {
-  const [y, xx] = g.upsample ? ['(iy >> 1u)', '(ix >> 1u)'] : ['iy', 'ix'];
-  const read =
-    g.split === undefined
-      ? 'return x[p * uniforms.Ci + c];'
-      : `if (c >= uniforms.C1) { return x2[p * (uniforms.Ci - uniforms.C1) + c - uniforms.C1]; }
-    return x[p * uniforms.C1 + c];`;
+/** WGSL: the stored input's value at conv-input pixel (b, iy, ix), channel c, or 0 outside. */
+function inputPixel(upsample: boolean | undefined): string {
+  const [y, xx] = upsample ? ['(iy >> 1u)', '(ix >> 1u)'] : ['iy', 'ix'];
   return `
   fn inputAt(b : i32, iy : i32, ix : i32, c : i32) -> f32 {
     if (iy < 0 || iy >= uniforms.H || ix < 0 || ix >= uniforms.W) { return 0.0; }
-    let p = (b * uniforms.srcH + ${y}) * uniforms.srcW + ${xx};
-    ${read}
+    return x[((b * uniforms.srcH + ${y}) * uniforms.srcW + ${xx}) * uniforms.Ci + c];
   }`;
 }
 
-/** The names of a conv input's tensors: `x`, and `x2` for a channel concatenation's second. */
-function inputNames(g: ConvGeometry): string[] {
-  return g.split === undefined ? ['x'] : ['x', 'x2'];
-}
-
-/** The kernel key's suffix for what a conv's loader folds in. */
-function convKeySuffix(g: ConvGeometry): string {
-  return `${g.upsample ? '_up' : ''}${g.split !== undefined ? '_cat' : ''}`;
-}
-
 function checkConv(g: ConvGeometry): void {
-  if (g.split !== undefined && !(Number.isInteger(g.split) && g.split > 0 && g.split < g.ci))
-    throw new RangeError(`a concatenated conv input splits its ${g.ci} channels at ${g.split}`);
   if (g.upsample && (g.h % 2 !== 0 || g.w % 2 !== 0))
     throw new RangeError(`an upsampled conv input must have even sides, got ${g.h}×${g.w}`);
   const [ho, wo] = convOutputSide(g);
@@ -437,20 +414,20 @@ function checkConv(g: ConvGeometry): void {
 
 /**
  * The forward conv: C[m = (b, oy, ox), n = co] = Σ_{k = (i, j, ci)} xpad[b, s·oy+i, s·ox+j, ci] ·
- * w[i, j, ci, co]. Inputs `x` (stored NHWC; h/2 × w/2 when upsampled; with `split`, `x` and `x2`
- * hold the channels before and after it) and `w` (HWIO), then the epilogue's. `rowBias` is per sample ([batch, co]).
+ * w[i, j, ci, co]. Inputs `x` (stored NHWC; h/2 × w/2 when upsampled) and `w` (HWIO), then the
+ * epilogue's. `rowBias` is per sample ([batch, co]).
  */
 export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): GemmKernel {
   checkConv(g);
   const [ho, wo] = convOutputSide(g);
   const plan = chooseTile(g.batch * ho * wo, g.co, g.kh * g.kw * g.ci);
   return assemble({
-    key: `lab_conv_fwd${convKeySuffix(g)}`,
-    inputs: [...inputNames(g), 'w'],
+    key: `lab_conv_fwd${g.upsample ? '_up' : ''}`,
+    inputs: ['x', 'w'],
     uniforms: [...convUniforms(g), u('rowsPerSample', ho * wo)],
     a: {
       kContiguous: true,
-      code: `${inputPixel(g)}
+      code: `${inputPixel(g.upsample)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     let b = m / (uniforms.Ho * uniforms.Wo);
@@ -482,8 +459,7 @@ export function convForwardKernel(g: ConvGeometry, epilogue: Epilogue = {}): Gem
 /**
  * The input gradient as a GEMM: dX[m = (b, y, x), n = ci] = Σ_{k = (i, j, co)} dy[b, oy, ox, co] ·
  * w[i, j, ci, co] over the taps with y + top − i = s·oy (likewise x), i.e. the transposed conv,
- * gathered. Inputs `dy` and `w`; output [batch, h, w, ci] (with `split`, [batch, h, w, split] and
- * the side output `dx2` with the other channels: each input tensor's gradient). For an upsampled input the gradient is
+ * gathered. Inputs `dy` and `w`; output [batch, h, w, ci]. For an upsampled input the gradient is
  * the stored input's, [batch, h/2, w/2, ci]: each stored pixel gathers the four conv-input pixels
  * it was copied to, k = (sub, i, j, co) with sub the position in the 2×2 block (the same
  * multiply-adds as the full-size GEMM and a block sum, in one pass). With stride 2 three taps in
@@ -501,7 +477,7 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
     : `let y = p / uniforms.W;
     let x = p - y * uniforms.W;`;
   return assemble({
-    key: `lab_conv_dx${convKeySuffix(g)}`,
+    key: `lab_conv_dx${up ? '_up' : ''}`,
     inputs: ['dy', 'w'],
     uniforms: [...convUniforms(g), u('subK', subK)],
     a: {
@@ -545,16 +521,13 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
     epilogue: {},
     outputShape: [g.batch, h, w, g.ci],
     plan,
-    ...(g.split !== undefined
-      ? { columnParts: { names: ['result', 'dx2'], widths: [g.split, g.ci - g.split] } }
-      : {}),
   });
 }
 
 /**
  * The filter gradient, split-K: partial[s][m = (i, j, ci), n = co] = Σ over chunk s of k = (b, oy,
- * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` (`x`, `x2` with `split`) and
- * `dy`; output [splits, kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
+ * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
+ * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
  * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
  * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
  * `rowBias` too, `batch` more rows give each sample's Σ dy (`Body.sampleRows`, side output `drow`).
@@ -567,12 +540,12 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = fa
   const sampleRows = rowBias ? g.batch : 0;
   const plan = chooseTile(rows + (bias ? 1 : 0) + sampleRows, g.co, g.batch * ho * wo, 1, true);
   return assemble({
-    key: `lab_conv_dw${convKeySuffix(g)}`,
-    inputs: [...inputNames(g), 'dy'],
+    key: `lab_conv_dw${g.upsample ? '_up' : ''}`,
+    inputs: ['x', 'dy'],
     uniforms: convUniforms(g),
     a: {
       kContiguous: false,
-      code: `${inputPixel(g)}
+      code: `${inputPixel(g.upsample)}
   fn rowA(z : i32, m : i32) -> vec4<i32> {
     if (m >= uniforms.M) { return vec4<i32>(-1); }
     ${bias ? 'if (m == uniforms.Mw) { return vec4<i32>(0, 0, 0, 1); }' : ''}

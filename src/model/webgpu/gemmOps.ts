@@ -24,7 +24,6 @@ import {
   type ViewMatMul,
 } from './gemm';
 import type { ConvGeometry } from '../products';
-import { channelParts, partBindings, type ChannelInput } from './concat';
 import { registerWebGpuKernel, runLabKernel, runLabKernelOutputs, type LabProgram } from './program';
 
 /** The tfjs kernel names, one per product kind (dispatch counts and profiles show them). */
@@ -168,25 +167,12 @@ export interface ConvOptions {
   rowBias?: tf.Tensor2D;
 }
 
-function geometry(parts: tf.Tensor4D[], w: tf.Tensor4D, o: ConvOptions): ConvGeometry {
-  const [batch, h, wd] = parts[0].shape;
-  const ci = parts.reduce((c, p) => c + p.shape[3], 0);
+function geometry(x: tf.Tensor4D, w: tf.Tensor4D, o: ConvOptions): ConvGeometry {
+  const [batch, h, wd, ci] = x.shape;
   const [kh, kw, wci, co] = w.shape;
   if (wci !== ci) throw new Error(`conv: the filter takes ${wci} channels, the input has ${ci}`);
   const up = o.upsample ? 2 : 1;
-  return {
-    batch,
-    h: h * up,
-    w: wd * up,
-    ci,
-    kh,
-    kw,
-    co,
-    stride: o.stride,
-    pad: o.pad,
-    upsample: o.upsample,
-    ...(parts.length > 1 ? { split: parts[0].shape[3] } : {}),
-  };
+  return { batch, h: h * up, w: wd * up, ci, kh, kw, co, stride: o.stride, pad: o.pad, upsample: o.upsample };
 }
 
 type ConvFn = (...t: tf.Tensor[]) => tf.Tensor4D;
@@ -194,45 +180,39 @@ const convs = new Map<string, ConvFn>();
 
 /**
  * conv2d(up?(x) zero-padded, w, stride) + b (+ residual) (+ rowBias per sample): one dispatch
- * forward; backward the input gradient as a GEMM (of the stored input when upsampled; of both
- * tensors of a concatenated input, each written where it belongs), and the filter, bias and
- * rowBias gradients as one split-K GEMM (+ its sum).
+ * forward; backward the input gradient as a GEMM (of the stored input when upsampled), and the
+ * filter, bias and rowBias gradients as one split-K GEMM (+ its sum).
  */
-export function convGemm(x: ChannelInput, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
-  const parts = channelParts(x);
-  const key = `${parts.length}|${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
+export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
+  const key = `${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
   let f = convs.get(key);
   if (!f) {
     const epilogue: Epilogue = { bias: true, residual: !!o.residual, rowBias: !!o.rowBias };
     f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
-      const xs = args.splice(0, parts.length) as tf.Tensor4D[];
-      const [ws, bs, ...extra] = args as tf.Tensor[];
-      const g = geometry(xs, ws as tf.Tensor4D, o);
-      save([ws, ...xs]);
-      const inputs: Record<string, tf.Tensor> = { ...partBindings(xs), w: ws, bias: bs };
+      const [xs, ws, bs, ...extra] = args as tf.Tensor[];
+      const g = geometry(xs as tf.Tensor4D, ws as tf.Tensor4D, o);
+      save([xs, ws]);
+      const inputs: Record<string, tf.Tensor> = { x: xs, w: ws, bias: bs };
       if (o.residual) inputs.res = extra.shift()!;
       if (o.rowBias) inputs.rowBias = extra.shift()!;
       return {
         value: run(GEMM_KERNELS.convForward, convForwardKernel(g, epilogue), inputs) as tf.Tensor4D,
         gradFunc: (dy, saved) => {
-          const [sw, ...sx] = saved as tf.Tensor4D[];
+          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
           const dy4 = dy as tf.Tensor4D;
-          // One tensor per input part: the output, and for a concatenation the side output dx2.
-          const dxKernel = convInputGradKernel(g);
-          const dxInputs = { dy: dy4, w: sw };
-          const dx =
-            g.split === undefined
-              ? [run(GEMM_KERNELS.convInputGrad, dxKernel, dxInputs)]
-              : runGemmKernelOutputs(GEMM_KERNELS.convInputGrad, dxKernel, dxInputs);
+          const dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), {
+            dy: dy4,
+            w: sw,
+          }) as tf.Tensor4D;
           const [dw, db, dRowBias] = runSplitWithBias(
             GEMM_KERNELS.convFilterGrad,
             convFilterGradKernel(g, true, !!o.rowBias),
-            { ...partBindings(sx), dy: dy4 },
+            { x: sx, dy: dy4 },
             sw.shape,
             o.rowBias ? g.batch : 0,
           );
-          const grads: tf.Tensor[] = [...dx, dw, db];
+          const grads: tf.Tensor[] = [dx, dw, db];
           if (o.residual) grads.push(dy4);
           if (o.rowBias) grads.push(dRowBias);
           return grads;
@@ -242,7 +222,7 @@ export function convGemm(x: ChannelInput, w: tf.Tensor4D, b: tf.Tensor1D, o: Con
     convs.set(key, f);
   }
   const extra = [o.residual, o.rowBias].filter((t): t is tf.Tensor4D | tf.Tensor2D => t !== undefined);
-  return f(...parts, w, b, ...extra);
+  return f(x, w, b, ...extra);
 }
 
 /** C = op(A)·op(B) for one matrix pair (a gradient), split-K when `s.splitK`. */

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { dropoutMask } from '../../random/draws';
 import { dropoutWebGpu } from './dropout';
 import { timestepFrequencies } from '../timeEmbedding';
+import { labKernelRuns } from './program';
+import { siluWebGpu } from './silu';
 import { sinusoidsWebGpu } from './sinusoids';
-import { compareWithGrads, startWebGpu } from './testing';
+import { compareOnCpu, compareWithGrads, random, startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`WebGPU kernel tests skipped: ${unavailable}`);
@@ -64,6 +66,27 @@ describe.skipIf(unavailable !== null)('timestep sinusoids on WebGPU', () => {
       });
       expect(worst).toBeLessThan(1e-6);
       t.dispose();
+    },
+  );
+});
+
+describe.skipIf(unavailable !== null)('SiLU on WebGPU', () => {
+  it.each([[[4, 128]], [[1, 1]], [[3, 7]], [[2, 5, 3, 1]]])(
+    '%j: x·σ(x) and its gradient as tfjs computes them on the CPU, one dispatch each way',
+    async (shape) => {
+      const runs = () => ['LabSilu', 'LabSiluGrad'].map((k) => labKernelRuns().get(k) ?? 0);
+      const before = runs();
+      // Values in [−12, 12): both tails of σ.
+      const x = random(shape, 11);
+      x.data.forEach((v, i) => (x.data[i] = 12 * v));
+      const errs = await compareOnCpu(
+        (xs) => siluWebGpu(xs),
+        (xs) => tf.mul(xs, tf.sigmoid(xs)),
+        [x],
+      );
+      // compareOnCpu runs the forward twice (value, then inside the gradient) and the backward once.
+      expect(runs().map((n, i) => n - before[i])).toEqual([2, 1]);
+      for (const e of errs) expect(e).toBeLessThan(1e-6);
     },
   );
 });

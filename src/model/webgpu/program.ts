@@ -50,6 +50,7 @@ export interface SideOutput {
 interface WebGpuBackendLike {
   device: GPUDevice;
   makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  incRef(dataId: tf.DataId): void;
   runWebGPUProgram(
     program: LabProgram,
     inputs: tf.TensorInfo[],
@@ -178,15 +179,18 @@ function runWithSideOutputs(
 
 /**
  * Registers a WebGPU kernel once; `run` builds the program and its uniforms from the inputs, named
- * by `inputNames` (a fixed list, or one the attributes give), and may ask for side outputs: the
- * kernel then returns the output and the side outputs, in that order.
+ * by `inputNames` (a fixed list, or one the attributes give), and may ask for side outputs and for
+ * `views`: more outputs that are the first input itself (its data, no copy, as tfjs' Reshape
+ * returns), so that several readers of a tensor read distinct tensors and send their gradients to
+ * the kernel's own gradient function separately (see groupNorm.ts). The kernel then returns the
+ * output, the side outputs and the views, in that order.
  */
 export function registerWebGpuKernel<A extends object>(
   kernelName: string,
   run: (
     inputs: tf.TensorInfo[],
     attrs: A,
-  ) => { program: LabProgram; uniforms: UniformValue[]; sideOutputs?: readonly SideOutput[] },
+  ) => { program: LabProgram; uniforms: UniformValue[]; sideOutputs?: readonly SideOutput[]; views?: number },
   inputNames: readonly string[] | ((attrs: A) => readonly string[]),
 ): void {
   if (tf.getKernel(kernelName, 'webgpu')) return;
@@ -200,12 +204,19 @@ export function registerWebGpuKernel<A extends object>(
         if (!t) throw new Error(`${kernelName}: missing input "${name}"`);
         return t;
       });
-      const { program, uniforms, sideOutputs } = run(list, attrs as unknown as A);
+      const { program, uniforms, sideOutputs, views = 0 } = run(list, attrs as unknown as A);
       program.labKernel = kernelName;
       runs.set(kernelName, (runs.get(kernelName) ?? 0) + 1);
       const gpu = backend as unknown as WebGpuBackendLike;
-      if (sideOutputs?.length) return runWithSideOutputs(gpu, program, list, uniforms, sideOutputs);
-      return gpu.runWebGPUProgram(program, list, 'float32', uniforms);
+      const outputs = sideOutputs?.length
+        ? runWithSideOutputs(gpu, program, list, uniforms, sideOutputs)
+        : [gpu.runWebGPUProgram(program, list, 'float32', uniforms)];
+      const [x] = list;
+      for (let i = 0; i < views; i++) {
+        gpu.incRef(x.dataId);
+        outputs.push({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
+      }
+      return outputs.length === 1 ? outputs[0] : outputs;
     },
   });
 }
