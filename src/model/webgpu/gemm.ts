@@ -184,13 +184,14 @@ interface Body {
 /**
  * C's columns cut into consecutive parts, each written to its own tensor: part j (`widths[j]`
  * columns) to `names[j]` as [rows, widths[j]] (the first name is the kernel's output `result`, the
- * others side outputs), and with a ones row (`Body.onesRow`) that row's part j to `biasNames[j]`.
+ * others side outputs), and the ones row's (`Body.onesRow`, which column parts come with) part j
+ * to `biasNames[j]`.
  * E.g. three weight gradients (and their biases') from one GEMM over their concatenated columns.
  */
 export interface ColumnParts {
   names: string[];
   widths: number[];
-  biasNames?: string[];
+  biasNames: string[];
 }
 
 /** The uniforms of {@link ColumnParts}: part j's first column `cP<j>` (j ≥ 1) and width `cQ<j>`. */
@@ -207,8 +208,8 @@ function columnPartsUniforms(p: ColumnParts): GemmUniform[] {
 }
 
 /**
- * WGSL: `storePart(row, n, v)` writes C's (row, n) into the part that holds column n, and with
- * bias names `storeBiasPart(n, v)` the ones row's value likewise.
+ * WGSL: `storePart(row, n, v)` writes C's (row, n) into the part that holds column n, and
+ * `storeBiasPart(n, v)` the ones row's value likewise.
  */
 function columnPartsCode(p: ColumnParts): string {
   // Part j's index of column n: row · width + n − first column (no row for the bias parts).
@@ -223,17 +224,14 @@ function columnPartsCode(p: ColumnParts): string {
     ${chain}
   }`;
   };
-  return [
-    store('storePart', p.names, true),
-    ...(p.biasNames ? [store('storeBiasPart', p.biasNames, false)] : []),
-  ].join('\n  ');
+  return [store('storePart', p.names, true), store('storeBiasPart', p.biasNames, false)].join('\n  ');
 }
 
 /** The side outputs of {@link ColumnParts} for C's `rows` (its shape but the last axis): the parts after the first, then the bias parts. */
 export function columnPartsOutputs(p: ColumnParts, rows: number[]): SideOutputShape[] {
   return [
     ...p.names.slice(1).map((name, i) => ({ name, shape: [...rows, p.widths[i + 1]] })),
-    ...(p.biasNames ?? []).map((name, i) => ({ name, shape: [p.widths[i]] })),
+    ...p.biasNames.map((name, i) => ({ name, shape: [p.widths[i]] })),
   ];
 }
 
@@ -298,7 +296,7 @@ function assemble(b: Body): GemmKernel {
   const parts = b.columnParts;
   if (parts && (e.bias || e.residual || e.rowBias || e.alpha !== undefined || b.sampleRows))
     throw new Error(`${b.key}: column parts take no epilogue and no per-sample rows`);
-  if (parts && b.onesRow && !parts.biasNames) throw new Error(`${b.key}: a ones row needs its bias parts`);
+  if (parts && !b.onesRow) throw new Error(`${b.key}: column parts come with a ones row (their bias parts)`);
   // Split, the partial sums stay whole for the sum pass to cut (reduceKernel's `parts`).
   const partsOut = parts && splits === 1 ? parts : undefined;
   const inputs = [...b.inputs];
@@ -943,7 +941,7 @@ export function reduceKernel(
   const store = parts
     ? `let row = i / uniforms.N;
     let n = i - row * uniforms.N;
-    ${parts.columns.biasNames ? 'if (row == uniforms.Mw) { storeBiasPart(n, s); return; }' : ''}
+    if (row == uniforms.Mw) { storeBiasPart(n, s); return; }
     storePart(row, n, s);`
     : [
         ...tails
@@ -953,7 +951,7 @@ export function reduceKernel(
       ].join('\n    ');
   const sides = parts ? columnPartsOutputs(parts.columns, [parts.rows]) : tails;
   return {
-    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}${parts ? `_parts${parts.columns.names.length}${parts.columns.biasNames ? 'b' : ''}` : ''}`,
+    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}${parts ? `_parts${parts.columns.names.length}b` : ''}`,
     inputs: ['partial'],
     ...(sides.length > 0 ? { sideOutputs: [...sides] } : {}),
     outputShape,
