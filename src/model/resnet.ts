@@ -1,6 +1,6 @@
 /** diffusers' ResnetBlock2D with the default time-embedding injection (added after conv1). */
 import type * as tf from '@tensorflow/tfjs';
-import { SAME_3X3, conv, dropout, groupNormSilu, linear, type ForwardContext } from './ops';
+import { SAME_3X3, conv, dropout, groupNormSilu, timeEmbeddingBias, type ForwardContext } from './ops';
 import type { ResnetPlan } from './plan';
 
 /**
@@ -15,8 +15,8 @@ export function resnetBlock(
   r: ResnetPlan,
 ): tf.Tensor4D {
   const p = r.prefix;
-  const temb = linear(ctx, tembAct, `${p}.time_emb_proj`);
-  let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3, rowBias: temb });
+  const temb = timeEmbeddingBias(ctx, tembAct, p);
+  let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3, ...temb });
   h = dropout(ctx, groupNormSilu(ctx, h, `${p}.norm2`));
   const shortcut =
     r.inChannels === r.outChannels ? x : conv(ctx, x, `${p}.conv_shortcut`, { pad: [0, 0, 0, 0] });

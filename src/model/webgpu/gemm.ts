@@ -127,6 +127,13 @@ export interface GemmKernel extends ElementwiseKernel {
 export interface SideOutputShape {
   name: string;
   shape: number[];
+  /**
+   * Written into the kernel input of this name (bound read_write) instead of a new tensor, at
+   * the kernel's offset for it: a per-sample bias gradient landing in its window of a wider buffer.
+   */
+  inPlace?: boolean;
+  /** Where an in-place side output's values start in that input. */
+  offset?: number;
 }
 
 /** What is added to each output C[z][m, n] on the way out. */
@@ -135,8 +142,12 @@ export interface Epilogue {
   bias?: boolean;
   /** + res[z][m, n] (input `res`, same layout as the output): a residual connection. */
   residual?: boolean;
-  /** + rowBias[(m / rowsPerSample)·N + n] (input `rowBias`): e.g. the time embedding per sample. */
+  /**
+   * + rowBias[rowBiasOffset + (m / rowsPerSample)·N + n] (input `rowBias`): e.g. the time
+   * embedding per sample, read from a window of a larger buffer when `rowBiasOffset` > 0.
+   */
   rowBias?: boolean;
+  rowBiasOffset?: number;
   /** × alpha, before the additions. */
   alpha?: number;
 }
@@ -151,7 +162,8 @@ interface Operand {
   kContiguous: boolean;
 }
 
-interface Body {
+/** What {@link assemble} builds a GEMM kernel from. */
+export interface GemmBody {
   key: string;
   inputs: string[];
   uniforms: GemmUniform[];
@@ -173,20 +185,28 @@ interface Body {
    * embedding). Unsplit they go to the side output `drow` [samples, n].
    */
   sampleRows?: number;
+  /** Where the `sampleRows` sums start in `drow` (an in-place window, see {@link biasRowOutputs}). */
+  drowOffset?: number;
+  /** WGSL body of `fn storeC(z, m, n, acc)` replacing the epilogue's store (a grouped product's layout). */
+  store?: string;
 }
 
-/** The side outputs that C's rows from `Body.onesRow` on go to: `dbias`, then `drow`. */
-export function biasRowOutputs(n: number, sampleRows = 0): SideOutputShape[] {
+/**
+ * The side outputs that C's rows from `GemmBody.onesRow` on go to: `dbias`, then `drow` (written
+ * in place into the input `drow` from `drowOffset` on when that is given).
+ */
+export function biasRowOutputs(n: number, sampleRows = 0, drowOffset?: number): SideOutputShape[] {
+  const window = drowOffset === undefined ? {} : { inPlace: true, offset: drowOffset };
   return [
     { name: 'dbias', shape: [n] },
-    ...(sampleRows > 0 ? [{ name: 'drow', shape: [sampleRows, n] }] : []),
+    ...(sampleRows > 0 ? [{ name: 'drow', shape: [sampleRows, n], ...window }] : []),
   ];
 }
 
 const u = (name: string, value: number, type: 'i32' | 'f32' = 'i32'): GemmUniform => ({ name, type, value });
 
 /** The shared GEMM body around the loaders and the epilogue. */
-function assemble(b: Body): GemmKernel {
+export function assemble(b: GemmBody): GemmKernel {
   const { tile: t, m, n, k, splits, kChunk, batch } = b.plan;
   const e = b.epilogue;
   // Partial sums of a split product are only summed later: nothing may be added to each.
@@ -245,6 +265,8 @@ function assemble(b: Body): GemmKernel {
     u('kChunk', kChunk),
     ...(e.alpha !== undefined ? [u('alpha', e.alpha, 'f32')] : []),
     ...(b.onesRow ? [u('Mw', m - 1 - (b.sampleRows ?? 0))] : []),
+    ...(e.rowBias ? [u('rowBiasOffset', e.rowBiasOffset ?? 0)] : []),
+    ...(biasOut && b.sampleRows ? [u('drowOffset', b.drowOffset ?? 0)] : []),
     ...b.uniforms,
   ];
   const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}`;
@@ -253,14 +275,14 @@ function assemble(b: Body): GemmKernel {
   var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
   ${b.a.code}
   ${b.b.code}
-  fn storeC(z : i32, m : i32, n : i32, acc : f32) {
-    ${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
+  fn storeC(z : i32, m : i32, n : i32, acc : f32) {${b.store ?? `
+    ${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[uniforms.drowOffset + (m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
     let o = (z * uniforms.M + m) * uniforms.N + n;
     var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
     ${e.bias ? 'v = v + bias[n];' : ''}
     ${e.residual ? 'v = v + res[o];' : ''}
-    ${e.rowBias ? 'v = v + rowBias[(m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
-    result[o] = v;
+    ${e.rowBias ? 'v = v + rowBias[uniforms.rowBiasOffset + (m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
+    result[o] = v;`}
   }
   fn gemm() {
     let tid = i32(localIndex);
@@ -292,7 +314,7 @@ function assemble(b: Body): GemmKernel {
   return {
     key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
     inputs,
-    ...(biasOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
+    ...(biasOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows, b.drowOffset) } : {}),
     outputShape: b.outputShape,
     uniforms,
     workgroupSize: [T, 1, 1],
@@ -454,10 +476,16 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
  * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
  * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
  * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
- * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
- * `rowBias` too, `batch` more rows give each sample's Σ dy (`Body.sampleRows`, side output `drow`).
+ * `GemmBody.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
+ * `rowBias` too, `batch` more rows give each sample's Σ dy (`GemmBody.sampleRows`, side output `drow`,
+ * or with `drowOffset` the input `drow` written in place from there on).
  */
-export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = false): GemmKernel {
+export function convFilterGradKernel(
+  g: ConvGeometry,
+  bias = false,
+  rowBias = false,
+  drowOffset?: number,
+): GemmKernel {
   checkConv(g);
   if (rowBias && !bias) throw new Error('per-sample bias rows come after the bias row');
   const [ho, wo] = convOutputSide(g);
@@ -502,6 +530,7 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = fa
     plan,
     onesRow: bias,
     sampleRows,
+    ...(drowOffset === undefined ? {} : { drowOffset }),
   });
 }
 
@@ -519,7 +548,7 @@ export interface MatMulShape {
   splitK?: boolean;
   /**
    * A weight gradient xᵀ·dy (transA) that also gives the bias gradient Σ_k dy from one more row of
-   * ones in A (`Body.onesRow`); `m` is the weight's rows, without that extra row.
+   * ones in A (`GemmBody.onesRow`); `m` is the weight's rows, without that extra row.
    */
   biasRow?: boolean;
 }
@@ -604,7 +633,7 @@ export interface ElementwiseKernel {
 /**
  * Σ over the first axis of partial sums [splits, rest…] → [rest…] (split-K's second pass). With
  * `tails` (see {@link biasRowOutputs}), the last sums (a weight gradient's ones rows, see
- * `Body.onesRow`) go to those side outputs in order and the rest to the output.
+ * `GemmBody.onesRow`) go to those side outputs in order and the rest to the output.
  */
 export function reduceKernel(
   splits: number,
@@ -621,15 +650,25 @@ export function reduceKernel(
   // Segment j of the tail starts at uniforms.t<j>; the last segment that starts at or before i holds it.
   const starts = lengths.map((_, j) => main + lengths.slice(0, j).reduce((x, y) => x + y, 0));
   const store = tails
-    .map((t, j) => `if (i >= uniforms.t${j}) { ${t.name}[i - uniforms.t${j}] = s; return; }`)
+    .map(
+      (t, j) =>
+        `if (i >= uniforms.t${j}) { ${t.name}[${t.inPlace ? `uniforms.o${j} + ` : ''}i - uniforms.t${j}] = s; return; }`,
+    )
     .reverse()
     .join('\n    ');
+  const offsets = tails.flatMap((t, j) => (t.inPlace ? [u(`o${j}`, t.offset ?? 0)] : []));
   return {
-    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}`,
+    key: `lab_splitk_sum${tails.map((t) => `_${t.name}${t.inPlace ? '_w' : ''}`).join('')}`,
     inputs: ['partial'],
     ...(tails.length > 0 ? { sideOutputs: [...tails] } : {}),
     outputShape,
-    uniforms: [u('size', size), u('splits', splits), u('gx', gx), ...starts.map((v, j) => u(`t${j}`, v))],
+    uniforms: [
+      u('size', size),
+      u('splits', splits),
+      u('gx', gx),
+      ...starts.map((v, j) => u(`t${j}`, v)),
+      ...offsets,
+    ],
     workgroupSize: [wg, 1, 1],
     dispatch: [gx, Math.ceil(groups / gx), 1],
     code: `

@@ -34,12 +34,26 @@ import {
   type ReplayDispatch,
 } from './replay';
 
-/** What the captured function returns: the loss, per-example losses, t and one gradient per parameter. */
+/**
+ * What the captured function returns: the loss, per-example losses, t and one gradient per
+ * parameter (none for the grouped ones), and the grouped stand-in's gradient.
+ */
 export interface TracedStep {
   loss: tf.Scalar;
   perExample: tf.Tensor1D;
   t: tf.Tensor1D;
-  grads: tf.Tensor[];
+  grads: (tf.Tensor | undefined)[];
+  groupedGrad?: tf.Tensor;
+}
+
+/**
+ * Variables the step reads as one range of the flat parameters (every resnet's time projection,
+ * see model/timeProjections.ts): the range's length and each member's offset in it, by index in
+ * `vars`. The trace gets a stand-in variable of that length, bound to the range.
+ */
+export interface GroupedParams {
+  length: number;
+  members: ReadonlyMap<number, number>;
 }
 
 /** The values one step's hyper-parameters take (float64 on the host, float32 on the GPU). */
@@ -65,9 +79,15 @@ export interface CompiledStepOptions {
   vars: readonly tf.Variable[];
   batch: number;
   ema: boolean;
-  /** The tfjs step to capture, given the per-step inputs (int32 indices [B], int32 key [3]). */
-  trace: (indices: tf.Tensor1D, key: tf.Tensor1D) => TracedStep;
+  grouped: GroupedParams;
+  /**
+   * The tfjs step to capture, given the per-step inputs (int32 indices [B], int32 key [3]) and
+   * the grouped parameters' stand-in.
+   */
+  trace: (indices: tf.Tensor1D, key: tf.Tensor1D, grouped: tf.Variable) => TracedStep;
 }
+
+let standIns = 0;
 
 export class CompiledStep {
   /** Dispatches in one step (captured + gradient copies + norm, statistics, update). */
@@ -101,13 +121,25 @@ export class CompiledStep {
     this.device = backend.device;
     const device = this.device;
     const limits = device.limits;
-    // Parameter slices start at 256-byte boundaries so each can be bound alone.
+    // Parameter slices start at 256-byte boundaries so each can be bound alone; the grouped ones
+    // lie together in their range (which starts at such a boundary) as its layout says.
+    const { grouped } = opts;
     this.offsets = [];
     let n = 0;
-    for (const v of vars) {
-      this.offsets.push(n);
-      n += alignUp(v.size, ALIGN / 4);
-    }
+    let groupStart = -1;
+    vars.forEach((v, p) => {
+      const inGroup = grouped.members.get(p);
+      if (inGroup === undefined) {
+        this.offsets.push(n);
+        n += alignUp(v.size, ALIGN / 4);
+        return;
+      }
+      if (groupStart < 0) {
+        groupStart = n;
+        n += alignUp(grouped.length, ALIGN / 4);
+      }
+      this.offsets.push(groupStart + inGroup);
+    });
     this.flatLength = n;
     const flatBytes = 4 * n;
     if (flatBytes > limits.maxStorageBufferBindingSize || flatBytes > limits.maxBufferSize)
@@ -125,11 +157,15 @@ export class CompiledStep {
     // Capture the tfjs step once, with placeholders for the per-step inputs.
     const indicesT = tf.tensor1d(new Int32Array(batch), 'int32');
     const keyT = tf.tensor1d(new Int32Array(3), 'int32');
+    const zeros = tf.zeros([Math.max(grouped.length, 1)]);
+    const groupT = tf.variable(zeros, true, `compiledStep${standIns++}/grouped`);
+    zeros.dispose();
     const varIds = new Map<object, number>(vars.map((v, i) => [v.dataId, i]));
-    const externals = new Set<object>([indicesT.dataId, keyT.dataId, ...varIds.keys()]);
+    const externals = new Set<object>([indicesT.dataId, keyT.dataId, groupT.dataId, ...varIds.keys()]);
     bufferOf(backend, indicesT);
     bufferOf(backend, keyT);
-    const { result, capture } = captureDispatches(backend, externals, () => opts.trace(indicesT, keyT));
+    bufferOf(backend, groupT);
+    const { result, capture } = captureDispatches(backend, externals, () => opts.trace(indicesT, keyT, groupT));
     // The captured step's intermediates sit in tfjs' pool: free them before this step's own buffers.
     releasePooledBuffers(backend);
     this.params = make(flatBytes);
@@ -143,13 +179,24 @@ export class CompiledStep {
     this.stepBytes = new ArrayBuffer(this.layout.hyper + 4 * HYPER_FIELDS.length);
     this.stepBuffer = make(this.stepBytes.byteLength);
     const keep = [result.loss.dataId, result.perExample.dataId, result.t.dataId];
-    const gradIds = result.grads.map((g) => g.dataId);
+    // Where each gradient goes in the flat buffer: every ungrouped parameter's, then the group's.
+    const targets: { value: object; offset: number; size: number }[] = [];
+    vars.forEach((v, p) => {
+      if (grouped.members.has(p)) return;
+      const g = result.grads[p];
+      if (!g) throw new Error(`the traced step has no gradient for ${v.name}`);
+      targets.push({ value: g.dataId, offset: this.offsets[p], size: v.size });
+    });
+    if (grouped.members.size > 0) {
+      if (!result.groupedGrad) throw new Error('the traced step has no gradient for the grouped parameters');
+      targets.push({ value: result.groupedGrad.dataId, offset: groupStart, size: grouped.length });
+    }
     const plan: StepPlan<object> = planStep(
       capture.dispatches,
       capture.bytes,
       externals,
       new Set(capture.constants.keys()),
-      gradIds,
+      targets.map((g) => g.value),
       keep,
     );
     const slots = plan.slotBytes.map((bytes) => make(bytes));
@@ -163,13 +210,15 @@ export class CompiledStep {
         case 'slot':
           return { buffer: slots[p.slot], offset: 0, size: bytesOf(id) };
         case 'grad':
-          return { buffer: grads, offset: 4 * this.offsets[p.param], size: bytesOf(id) };
+          return { buffer: grads, offset: 4 * targets[p.param].offset, size: bytesOf(id) };
         case 'constant':
           return { buffer: capture.constants.get(id) as GPUBuffer };
         case 'external': {
           if (id === indicesT.dataId)
             return { buffer: this.stepBuffer, offset: this.layout.indices, size: 4 * batch };
           if (id === keyT.dataId) return { buffer: this.stepBuffer, offset: 0, size: 12 };
+          if (id === groupT.dataId)
+            return { buffer: this.params, offset: 4 * groupStart, size: 4 * grouped.length };
           const param = varIds.get(id) as number;
           return { buffer: this.params, offset: 4 * this.offsets[param], size: 4 * vars[param].size };
         }
@@ -189,14 +238,15 @@ export class CompiledStep {
     const pipeline = (code: string) => labPipeline(device, code);
     const copy = pipeline(COPY_WGSL);
     for (const { value, param } of plan.gradCopies) {
-      const size = 4 * vars[param].size;
+      const target = targets[param];
+      const size = 4 * target.size;
       add(
         copy,
         [
-          { buffer: grads, offset: 4 * this.offsets[param], size },
+          { buffer: grads, offset: 4 * target.offset, size },
           { ...bindingOf(value), size },
         ],
-        [Math.ceil(vars[param].size / WG), 1, 1],
+        [Math.ceil(target.size / WG), 1, 1],
         'LabCopy',
       );
     }
@@ -242,7 +292,9 @@ export class CompiledStep {
       this.ring.push(make(this.statsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
     this.dispatchesPerStep = this.dispatches.length;
     this.kernelCounts = countKernels([this.dispatches]);
-    tf.dispose([indicesT, keyT, result.loss, result.perExample, result.t, ...result.grads]);
+    tf.dispose([indicesT, keyT, groupT, result.loss, result.perExample, result.t]);
+    tf.dispose(result.grads.filter((g): g is tf.Tensor => g !== undefined));
+    if (result.groupedGrad) result.groupedGrad.dispose();
     releasePooledBuffers(backend);
   }
 

@@ -17,7 +17,7 @@ if (unavailable) console.warn(`compiled parity tests skipped: ${unavailable}`);
  * One compiled step of the pass with a zero step size: its statistics carry the output (as the
  * per-example values) and its flat gradient buffer every gradient; no weight moves.
  */
-const compiledGradients: GradientEngine = async (pass, vars) => {
+const compiledGradients: GradientEngine = async (pass, vars, group) => {
   const shape = tf.tidy(() => pass().output.shape);
   const size = shape.reduce((a, b) => a * b, 1);
   const step = new CompiledStep({
@@ -25,15 +25,22 @@ const compiledGradients: GradientEngine = async (pass, vars) => {
     vars,
     batch: size,
     ema: false,
-    trace: () => {
+    grouped: group,
+    trace: (_indices, _key, grouped) => {
       let output: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const r = pass();
+        const r = pass(grouped as tf.Tensor as tf.Tensor1D);
         output = tf.keep(tf.reshape(r.output, [-1]));
         return r.loss;
-      }, vars);
+      }, [...vars, grouped]);
       const flat = output as tf.Tensor1D;
-      return { loss: value, perExample: flat, t: tf.zerosLike(flat), grads: vars.map((v) => grads[v.name]) };
+      return {
+        loss: value,
+        perExample: flat,
+        t: tf.zerosLike(flat),
+        grads: vars.map((v) => grads[v.name]),
+        groupedGrad: grads[grouped.name],
+      };
     },
   });
   const total = vars.reduce((n, v) => n + v.size, 0);
