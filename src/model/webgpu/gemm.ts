@@ -628,6 +628,20 @@ export interface ElementwiseKernel {
   dispatch: [number, number, number];
   /** Defines `fn gemm()`, the whole work of one invocation. */
   code: string;
+  /** Set on a split-K sum: what it adds up and where (a compiled step may merge such sums). */
+  splitKSum?: SplitKSum;
+}
+
+/**
+ * What a split-K sum ({@link reduceKernel}) computes: Σ_z partial[z·size + i] over `splits` for
+ * every i < size, in pieces, one per value it writes in binding order (the output, then each side
+ * output): piece values start at `start` of each split's row and land in their value from
+ * `offset` on (`inPlace`: a window of an input, see {@link SideOutputShape}).
+ */
+export interface SplitKSum {
+  splits: number;
+  size: number;
+  pieces: { start: number; length: number; offset: number; inPlace: boolean }[];
 }
 
 /**
@@ -657,6 +671,10 @@ export function reduceKernel(
     .reverse()
     .join('\n    ');
   const offsets = tails.flatMap((t, j) => (t.inPlace ? [u(`o${j}`, t.offset ?? 0)] : []));
+  const pieces = [
+    { start: 0, length: main, offset: 0, inPlace: false },
+    ...tails.map((t, j) => ({ start: starts[j], length: lengths[j], offset: t.offset ?? 0, inPlace: !!t.inPlace })),
+  ];
   return {
     key: `lab_splitk_sum${tails.map((t) => `_${t.name}${t.inPlace ? '_w' : ''}`).join('')}`,
     inputs: ['partial'],
@@ -671,6 +689,7 @@ export function reduceKernel(
     ],
     workgroupSize: [wg, 1, 1],
     dispatch: [gx, Math.ceil(groups / gx), 1],
+    splitKSum: { splits, size, pieces },
     code: `
   fn gemm() {
     let i = (i32(workgroupId.y) * uniforms.gx + i32(workgroupId.x)) * ${wg} + i32(localIndex);

@@ -46,6 +46,7 @@ export function labProgramOf(k: AnyKernel): LabProgram {
     size: false,
     getUserCode: () => `${k.code}
   fn main(index : i32) { gemm(); }`,
+    ...(k.splitKSum ? { labSplitKSum: k.splitKSum } : {}),
   };
 }
 

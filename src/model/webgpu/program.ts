@@ -7,6 +7,7 @@
  * is only ever reached through kernels registered for the 'webgpu' backend name.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SplitKSum } from './gemm';
 
 /** A value in the program's uniform struct, in the order of its `uniforms` declaration. */
 export interface UniformValue {
@@ -33,6 +34,8 @@ export interface LabProgram {
    * {@link SideOutput}); a compiled step's capture reads it to know they are written, not read.
    */
   labWrites?: number[];
+  /** Set on a split-K sum (a compiled step's capture records it, to merge such sums). */
+  labSplitKSum?: SplitKSum;
 }
 
 /**

@@ -3,8 +3,9 @@
  * Built once per (config, batch): the tfjs step (GPU batch, forward, loss, backward) runs once
  * under `captureDispatches`, `planStep` places every value (weights as slices of one flat
  * parameter buffer, gradients written in place into one flat gradient buffer, activations in
- * liveness-shared slots), and pipelines (tfjs' own, from its cache), uniform bytes and bind groups
- * are made once. The norm (two stages), the statistics and clip + Adam + EMA (one dispatch,
+ * liveness-shared slots; the split-K sums of the gradients merged into a few dispatches,
+ * splitKSums.ts), and pipelines (tfjs' own, from its cache), uniform bytes and bind groups are
+ * made once. The norm (two stages), the statistics and clip + Adam + EMA (one dispatch,
  * skipped on the GPU when the loss or norm is not finite) follow. Each step is then one
  * `writeBuffer` (draw key, batch indices, hyper-parameters), one compute pass, one copy of the
  * statistics into a staging buffer of a ring, and one submit. Individual dispatches are the
@@ -13,17 +14,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bufferOf, flushTfjs, releasePooledBuffers, type WebGpuBackendInternals } from './backend';
-import { captureDispatches } from './capture';
+import { captureDispatches, type CapturedDispatch } from './capture';
 import {
   COPY_WGSL,
   FINALIZE_WGSL,
   HYPER_FIELDS,
   NORM_PARTIAL_WGSL,
+  PIECE_FIELDS,
   STATS_HEADER,
   WG,
+  splitKSumsWgsl,
   updateWgsl,
 } from './kernels';
-import { planStep, type StepPlan } from './plan';
+import { planStep, type PlanDispatch, type StepPlan } from './plan';
+import { mergeSplitKSums, type MergedSums } from './splitKSums';
 import {
   bindCaptured,
   bindDispatch,
@@ -72,6 +76,12 @@ const ALIGN = 256;
 const alignUp = (n: number, a = ALIGN) => Math.ceil(n / a) * a;
 /** Staging buffers in the statistics ring: a step's statistics may be read while the next runs. */
 const RING = 3;
+/**
+ * A group of merged split-K sums keeps its partial products alive until its one dispatch: at most
+ * this fraction of the step's activation memory (without merging) per group, so merging costs at
+ * most about that much memory.
+ */
+const MERGE_BUDGET = 0.25;
 
 export interface CompiledStepOptions {
   backend: WebGpuBackendInternals;
@@ -94,9 +104,11 @@ export class CompiledStep {
   readonly dispatchesPerStep: number;
   /** Dispatch counts by kernel, for the bench. */
   readonly kernelCounts: ReadonlyMap<string, number>;
-  /** Activation bytes with and without liveness sharing. */
+  /** Activation bytes with and without liveness sharing (the merged sums' partial products included). */
   readonly slotBytes: number;
   readonly unsharedBytes: number;
+  /** Activation bytes without merging split-K sums (what merging costs: slotBytes − this). */
+  readonly unmergedSlotBytes: number;
   /** Floats of each flat buffer (parameters padded to 64 floats each, for binding alignment). */
   readonly flatLength: number;
   private readonly offsets: number[];
@@ -191,24 +203,54 @@ export class CompiledStep {
       if (!result.groupedGrad) throw new Error('the traced step has no gradient for the grouped parameters');
       targets.push({ value: result.groupedGrad.dataId, offset: groupStart, size: grouped.length });
     }
-    const plan: StepPlan<object> = planStep(
+    // The split-K sums whose results are gradients leave the list in groups of one dispatch each.
+    const gradIds = targets.map((g) => g.value);
+    const constants = new Set(capture.constants.keys());
+    const unmerged = planStep(capture.dispatches, capture.bytes, externals, constants, gradIds, keep);
+    const total = (plan: StepPlan<object>) => plan.slotBytes.reduce((a, b) => a + b, 0);
+    this.unmergedSlotBytes = total(unmerged);
+    const sumGroups = mergeSplitKSums(
       capture.dispatches,
-      capture.bytes,
-      externals,
-      new Set(capture.constants.keys()),
-      targets.map((g) => g.value),
-      keep,
+      new Set(gradIds),
+      (id) => capture.bytes.get(id) ?? 0,
+      MERGE_BUDGET * this.unmergedSlotBytes,
+      () => ({}),
     );
-    const slots = plan.slotBytes.map((bytes) => make(bytes));
-    this.slotBytes = plan.slotBytes.reduce((a, b) => a + b, 0);
+    const merged = new Set(sumGroups.flatMap((g) => g.merged));
+    const groupAt = new Map(sumGroups.map((g) => [g.position, g]));
+    // The list in order: the captured dispatches left, each group's dispatch at its position.
+    const order: (CapturedDispatch | MergedSums<object>)[] = [];
+    capture.dispatches.forEach((d, i) => {
+      const g = groupAt.get(i);
+      if (g) order.push(g);
+      if (!merged.has(i)) order.push(d);
+    });
+    const last = groupAt.get(capture.dispatches.length);
+    if (last) order.push(last);
+    const isGroup = (e: CapturedDispatch | MergedSums<object>): e is MergedSums<object> => 'pieces' in e;
+    const bytes = new Map(capture.bytes);
+    for (const g of sumGroups) bytes.set(g.whole, g.bytes);
+    const plan: StepPlan<object> = planStep(
+      order.map((e): PlanDispatch<object> => (isGroup(e) ? e.dispatch : e)),
+      bytes,
+      externals,
+      constants,
+      gradIds,
+      keep,
+      new Map(sumGroups.flatMap((g) => [...g.parts])),
+    );
+    const slots = plan.slotBytes.map((b) => make(b));
+    this.slotBytes = total(plan);
     this.unsharedBytes = plan.unsharedBytes;
-    const bytesOf = (id: object) => capture.bytes.get(id) ?? 4;
+    const bytesOf = (id: object) => bytes.get(id) ?? 4;
     const bindingOf = (id: object): GPUBufferBinding => {
       const p = plan.placement.get(id);
       if (!p) throw new Error('the compiled step has no place for a captured value');
       switch (p.kind) {
         case 'slot':
           return { buffer: slots[p.slot], offset: 0, size: bytesOf(id) };
+        case 'part':
+          return { buffer: slots[p.slot], offset: p.offset, size: bytesOf(id) };
         case 'grad':
           return { buffer: grads, offset: 4 * targets[p.param].offset, size: bytesOf(id) };
         case 'constant':
@@ -226,9 +268,42 @@ export class CompiledStep {
     };
     for (const c of capture.constants.values()) this.buffers.push(c);
 
-    const uniforms = packUniforms(device, capture.dispatches);
+    const kept = capture.dispatches.filter((_, i) => !merged.has(i));
+    const uniforms = packUniforms(device, kept);
     this.buffers.push(uniforms.buffer);
-    this.dispatches.push(...bindCaptured(device, capture.dispatches, uniforms.bindings, bindingOf));
+    const replayed = bindCaptured(device, kept, uniforms.bindings, bindingOf);
+    const sums = new Map<boolean, GPUComputePipeline>();
+    let next = 0;
+    for (const e of order) {
+      if (!isGroup(e)) {
+        this.dispatches.push(replayed[next++]);
+        continue;
+      }
+      const { table, extra, threads } = this.sumsTable(e, plan, targets);
+      const tableBuffer = make(table.byteLength);
+      device.queue.writeBuffer(tableBuffer, 0, table);
+      const groupCount = Math.ceil(threads / WG);
+      const x = Math.min(groupCount, limits.maxComputeWorkgroupsPerDimension);
+      let pipeline = sums.get(extra !== null);
+      if (!pipeline) {
+        pipeline = labPipeline(device, splitKSumsWgsl(extra !== null));
+        sums.set(extra !== null, pipeline);
+      }
+      this.dispatches.push(
+        bindDispatch(
+          device,
+          pipeline,
+          [
+            { buffer: grads },
+            bindingOf(e.whole),
+            { buffer: tableBuffer },
+            ...(extra !== null ? [bindingOf(extra)] : []),
+          ],
+          [x, Math.ceil(groupCount / x), 1],
+          'LabSplitKSums',
+        ),
+      );
+    }
     const add = (
       pipeline: GPUComputePipeline,
       entries: GPUBufferBinding[],
@@ -296,6 +371,43 @@ export class CompiledStep {
     tf.dispose(result.grads.filter((g): g is tf.Tensor => g !== undefined));
     if (result.groupedGrad) result.groupedGrad.dispose();
     releasePooledBuffers(backend);
+  }
+
+  /**
+   * A merged dispatch's table (kernels.ts' splitKSumsWgsl): each piece's first thread, length,
+   * source in the group's partial products, stride, splits, and where it lands (a gradient's slice
+   * of the flat buffer, or its window of the one value written in place, `extra`); and the
+   * threads in all.
+   */
+  private sumsTable(
+    merge: MergedSums<object>,
+    plan: StepPlan<object>,
+    targets: readonly { offset: number }[],
+  ): { table: Int32Array<ArrayBuffer>; extra: object | null; threads: number } {
+    const table = new Int32Array(merge.pieces.length * PIECE_FIELDS);
+    let extra: object | null = null;
+    let first = 0;
+    merge.pieces.forEach((piece, k) => {
+      const source = plan.placement.get(piece.partial);
+      const into = plan.placement.get(piece.into);
+      if (source?.kind !== 'part') throw new Error('a merged split-K sum reads partial products outside its group');
+      let destination: [number, number];
+      if (piece.inPlace) {
+        extra ??= piece.into;
+        if (extra !== piece.into || into?.kind !== 'slot')
+          throw new Error('merged split-K sums write windows of more than one buffer');
+        destination = [1, piece.offset];
+      } else {
+        if (into?.kind !== 'grad') throw new Error('a merged split-K sum has a result outside the flat gradient');
+        destination = [0, targets[into.param].offset + piece.offset];
+      }
+      table.set(
+        [first, piece.length, source.offset / 4 + piece.start, piece.stride, piece.splits, ...destination],
+        k * PIECE_FIELDS,
+      );
+      first += piece.length;
+    });
+    return { table, extra, threads: first };
   }
 
   /** Copies the variables, the flat moments and the flat EMA (tfjs tensors, unpadded) in. */
