@@ -1,5 +1,17 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Padding } from '../../model/convGrad';
 import type { SplitKSum } from '../../model/webgpu/gemm';
+import { groupedParameterOffsets } from '../../model/timeProjections';
+import { convGemm } from '../../model/webgpu/gemmOps';
+import { attachTimeProjections, projectionWindow, timeProjectionsGemm } from '../../model/webgpu/timeProjections';
+import { random, startWebGpu } from '../../model/webgpu/testing';
+import { webGpuBackend } from './backend';
+import { CompiledStep } from './compiledStep';
 import { mergeSplitKSums, type SumCandidate } from './splitKSums';
+import { frozenStep } from './testing';
+
+const unavailable = await startWebGpu();
+if (unavailable) console.warn(`merged split-K sum tests on WebGPU skipped: ${unavailable}`);
 
 /** A split GEMM writing partial products `p` from `x`. */
 const gemm = (p: string, ...inputs: string[]): SumCandidate<string> => ({ output: p, inputs });
@@ -89,4 +101,78 @@ describe('mergeSplitKSums', () => {
       ['W1', 512, 10],
     ]);
   });
+});
+
+describe.skipIf(unavailable !== null)('merged split-K sums in a compiled step', () => {
+  it('give the same gradients as one sum per layer, bit for bit, time projection windows included', async () => {
+    // Two convs on 16×16 images at batch 2 (each filter gradient split over its 512 pixels), each
+    // adding its window of two grouped time projections (3 → 4 and 3 → 5 channels).
+    const pad: Padding = [1, 1, 1, 1];
+    const layout = { inChannels: 3, prefixes: ['a', 'b'], columns: [0, 4, 9] };
+    const { offsets, length } = groupedParameterOffsets(layout);
+    const tensor = (shape: number[], seed: number) => tf.tensor(random(shape, seed).data, shape);
+    const x = tensor([2, 16, 16, 3], 1) as tf.Tensor4D;
+    const r = tensor([2, 16, 16, 5], 2);
+    const tembAct = tensor([2, 3], 3) as tf.Tensor2D;
+    const convs = [tensor([3, 3, 3, 4], 4), tensor([4], 5), tensor([3, 3, 4, 5], 6), tensor([5], 7)];
+    const projections = [
+      ['a.time_emb_proj.weight', tensor([3, 4], 8)],
+      ['a.time_emb_proj.bias', tensor([4], 9)],
+      ['b.time_emb_proj.weight', tensor([3, 5], 10)],
+      ['b.time_emb_proj.bias', tensor([5], 11)],
+    ] as const;
+    const vars = [...convs, ...projections.map(([, t]) => t)].map((t) => tf.variable(t));
+    const [w1, b1, w2, b2] = vars as unknown as [tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D];
+    const loss = (grouped: tf.Tensor1D) => {
+      const packed = timeProjectionsGemm(tembAct, grouped, layout);
+      const window = (k: number) => projectionWindow(packed, layout, 2, k);
+      const h = convGemm(x, w1, b1, { stride: 1, pad, rowBiasWindow: window(0) });
+      const y = convGemm(h, w2, b2, { stride: 1, pad, rowBiasWindow: window(1) });
+      return tf.sum(tf.mul(attachTimeProjections(y, packed), r)) as tf.Scalar;
+    };
+    // The op-by-op step: the same kernels, one sum per layer, the grouped vector a variable.
+    const order = [...projections.map(([name], k) => ({ k, at: offsets.get(name) as number }))].sort((p, q) => p.at - q.at);
+    const grouped = tf.variable(tf.concat(order.map(({ k }) => tf.reshape(projections[k][1], [-1]))));
+    expect(grouped.size).toBe(length);
+    const want = tf.variableGrads(() => loss(grouped as tf.Tensor as tf.Tensor1D), [...vars.slice(0, 4), grouped]);
+    const groupedGrad = (await want.grads[grouped.name].data()) as Float32Array;
+    const expected = [
+      ...(await Promise.all(vars.slice(0, 4).map((v) => want.grads[v.name].data()))),
+      ...projections.map(([name, t]) => groupedGrad.slice(offsets.get(name), (offsets.get(name) as number) + t.size)),
+    ];
+    tf.dispose([want.value, ...Object.values(want.grads)]);
+
+    const tensors = tf.memory().numTensors;
+    const step = new CompiledStep({
+      backend: webGpuBackend(),
+      vars,
+      batch: 1,
+      ema: false,
+      grouped: { length, members: new Map(projections.map(([name], k) => [4 + k, offsets.get(name) as number])) },
+      trace: (_indices, _key, stand) => {
+        const { value, grads } = tf.variableGrads(() => loss(stand as tf.Tensor as tf.Tensor1D), [
+          ...vars.slice(0, 4),
+          stand,
+        ]);
+        const perExample = tf.reshape(value, [1]) as tf.Tensor1D;
+        return {
+          loss: value,
+          perExample,
+          t: tf.zerosLike(perExample),
+          grads: vars.map((v) => grads[v.name]),
+          groupedGrad: grads[stand.name],
+        };
+      },
+    });
+    // Both sums merged into one dispatch, which writes their time-projection windows too.
+    expect(step.kernelCounts.get('LabSplitKSums')).toBe(1);
+    expect(step.kernelCounts.has('LabSplitKSum')).toBe(false);
+    expect(step.kernelCounts.get('LabTimeProjections')).toBe(3);
+    const { stats, grads } = await frozenStep(step, vars, 1);
+    expect(stats.finite).toBe(true);
+    expect(tf.memory().numTensors).toBe(tensors + grads.length); // the traced step left nothing behind
+    const got = await Promise.all(grads.map((g) => g.data()));
+    got.forEach((g, i) => expect(Array.from(g), vars[i].name).toEqual(Array.from(expected[i])));
+    tf.dispose([x, r, tembAct, grouped, ...grads, ...vars]);
+  }, 300_000);
 });
