@@ -6,7 +6,7 @@ import {
   conv,
   dropout,
   groupNormSilu,
-  linear,
+  timeEmbeddingBias,
   type ChannelInput,
   type ForwardContext,
 } from './ops';
@@ -25,8 +25,8 @@ export function resnetBlock(
   r: ResnetPlan,
 ): tf.Tensor4D {
   const p = r.prefix;
-  const temb = linear(ctx, tembAct, `${p}.time_emb_proj`);
-  let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3, rowBias: temb });
+  const temb = timeEmbeddingBias(ctx, tembAct, p);
+  let h = conv(ctx, groupNormSilu(ctx, x, `${p}.norm1`), `${p}.conv1`, { pad: SAME_3X3, ...temb });
   h = dropout(ctx, groupNormSilu(ctx, h, `${p}.norm2`));
   const shortcut =
     r.inChannels === r.outChannels ? concatenated(x) : conv(ctx, x, `${p}.conv_shortcut`, { pad: [0, 0, 0, 0] });
