@@ -76,16 +76,21 @@ export interface ParityResult {
   grads: Map<string, number>;
 }
 
-/** One pass of the model as a gradient engine sees it: the loss and the output it came from. */
-export type ParityPass = () => { loss: tf.Scalar; output: tf.Tensor };
+/**
+ * One pass of the model as a gradient engine sees it: the loss and the output it came from. With
+ * `timeProjections`, the pass reads the time projections' parameters from it (ApplyOptions).
+ */
+export type ParityPass = (timeProjections?: tf.Tensor1D) => { loss: tf.Scalar; output: tf.Tensor };
 
 /**
  * Computes a pass's output and the gradients of its loss with respect to `vars` (in order):
- * tfjs' `variableGrads` by default, or another path to test (the compiled WebGPU step).
+ * tfjs' `variableGrads` by default, or another path to test (the compiled WebGPU step, which
+ * reads the variables `group` names from one grouped vector, see UNet.timeProjectionGroup).
  */
 export type GradientEngine = (
   pass: ParityPass,
   vars: tf.Variable[],
+  group: ReturnType<UNet['timeProjectionGroup']>,
 ) => Promise<{ output: tf.Tensor; grads: tf.Tensor[] }>;
 
 /** tfjs' own autodiff: the reference path. */
@@ -131,10 +136,14 @@ export async function measureParity(
     yEval.dispose();
   }
   const vars = [...model.trainableVariables(), x];
-  const { output, grads: gradList } = await engine(() => {
-    const y = model.apply(x, t, { training: isBatchNorm });
-    return { loss: tf.losses.meanSquaredError(target, y) as tf.Scalar, output: y };
-  }, vars);
+  const { output, grads: gradList } = await engine(
+    (timeProjections) => {
+      const y = model.apply(x, t, { training: isBatchNorm, ...(timeProjections ? { timeProjections } : {}) });
+      return { loss: tf.losses.meanSquaredError(target, y) as tf.Scalar, output: y };
+    },
+    vars,
+    model.timeProjectionGroup(),
+  );
   const grads = Object.fromEntries(vars.map((v, i) => [v.name, gradList[i]]));
   result.forward = relErr(await toNchw(output), fx.get('output'));
   result.gradSample = relErr(await toNchw(grads[x.name]), fx.get('grad.sample'));

@@ -9,7 +9,7 @@ import { filterGradient, type Padding } from './convGrad';
 import { dropoutWebGpu } from './webgpu/dropout';
 import { groupNormForkWebGpu } from './webgpu/groupNorm';
 import { siluWebGpu } from './webgpu/silu';
-import { convGemm, linearGemm } from './webgpu/gemmOps';
+import { convGemm, linearGemm, type RowBiasWindow } from './webgpu/gemmOps';
 
 /**
  * The key of a training pass's dropout masks: Philox (src/random) keyed by the run seed, the
@@ -39,6 +39,11 @@ export interface ForwardContext {
   assignState(name: string, value: tf.Tensor): void;
   /** Use the lab's WebGPU kernels (src/model/webgpu); only ever true on the WebGPU backend. */
   fused: boolean;
+  /**
+   * Set (fused only) when the pass computed every resnet's time projection at once
+   * (timeProjections.ts): resnet `prefix`'s window of them, for its conv1.
+   */
+  timeProjectionWindow?: (prefix: string) => RowBiasWindow;
 }
 
 /** SiLU (swish), x·σ(x): tfjs has no fused kernel for it; the fused path has its own. */
@@ -75,6 +80,8 @@ export interface ConvOptions {
   residual?: tf.Tensor4D;
   /** Added per sample and output channel, [batch, out] (the resnet's time embedding). */
   rowBias?: tf.Tensor2D;
+  /** The same as a window of every resnet's projections (fused path only, see timeEmbeddingBias). */
+  rowBiasWindow?: RowBiasWindow;
 }
 
 /**
@@ -88,6 +95,8 @@ export function conv(ctx: ForwardContext, x: tf.Tensor4D, prefix: string, opts: 
   const b = ctx.param(`${prefix}.bias`) as tf.Tensor1D;
   const stride = opts.stride ?? 1;
   if (ctx.fused) return convGemm(x, w, b, { ...opts, stride });
+  if (opts.rowBiasWindow)
+    throw new Error(`${prefix}: a window of grouped projections needs the fused kernels`);
   const input = opts.upsample ? upsampleNearest2x(x) : x;
   const [t, bo, l, r] = opts.pad;
   const padded =
@@ -131,6 +140,19 @@ function convValid(stride: number): (x: tf.Tensor, w: tf.Tensor) => tf.Tensor {
     convByStride.set(stride, f);
   }
   return f;
+}
+
+/**
+ * What a resnet's conv1 adds per sample: its time projection `prefix.time_emb_proj` of
+ * silu(temb), or, where the pass projected for every resnet at once, its window of those.
+ */
+export function timeEmbeddingBias(
+  ctx: ForwardContext,
+  tembAct: tf.Tensor2D,
+  prefix: string,
+): Pick<ConvOptions, 'rowBias' | 'rowBiasWindow'> {
+  if (ctx.timeProjectionWindow) return { rowBiasWindow: ctx.timeProjectionWindow(prefix) };
+  return { rowBias: linear(ctx, tembAct, `${prefix}.time_emb_proj`) };
 }
 
 /** PyTorch's padding=1 for a 3×3 stride-1 conv. */

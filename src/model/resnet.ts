@@ -1,6 +1,14 @@
 /** diffusers' ResnetBlock2D with the default time-embedding injection (added after conv1). */
 import type * as tf from '@tensorflow/tfjs';
-import { SAME_3X3, conv, dropout, groupNormFork, groupNormSilu, linear, type ForwardContext } from './ops';
+import {
+  SAME_3X3,
+  conv,
+  dropout,
+  groupNormFork,
+  groupNormSilu,
+  timeEmbeddingBias,
+  type ForwardContext,
+} from './ops';
 import type { ResnetPlan } from './plan';
 
 /** What a resnet does with its input besides reading it. */
@@ -26,11 +34,11 @@ export function resnetBlock(
   io: ResnetInput = {},
 ): tf.Tensor4D {
   const p = r.prefix;
-  const temb = linear(ctx, tembAct, `${p}.time_emb_proj`);
+  const temb = timeEmbeddingBias(ctx, tembAct, p);
   const views = io.skips ? 2 : 1;
   const [normed, xShortcut, xSkip] = groupNormFork(ctx, x, `${p}.norm1`, true, views, io.concat);
   io.skips?.push(xSkip);
-  let h = conv(ctx, normed, `${p}.conv1`, { pad: SAME_3X3, rowBias: temb });
+  let h = conv(ctx, normed, `${p}.conv1`, { pad: SAME_3X3, ...temb });
   h = dropout(ctx, groupNormSilu(ctx, h, `${p}.norm2`));
   const shortcut =
     r.inChannels === r.outChannels

@@ -31,6 +31,8 @@ import {
   type StateTensor,
 } from './stateDict';
 import { timeEmbedding } from './timeEmbedding';
+import { groupedParameterOffsets, timeProjectionLayout, type TimeProjectionLayout } from './timeProjections';
+import { attachTimeProjections, projectionWindow, timeProjectionsGemm } from './webgpu/timeProjections';
 
 /** How to initialise a new model. */
 export interface UNetOptions {
@@ -56,6 +58,14 @@ export interface ApplyOptions {
    * (the compiled training step binds its per-step buffer here); made from `dropout` when absent.
    */
   dropoutKeyTensor?: tf.Tensor1D;
+  /**
+   * Every resnet's `time_emb_proj` weight and bias in one vector, laid out as
+   * `groupedParameterOffsets(model.timeProjections)` says (the compiled step binds its flat
+   * parameters' range there). The pass then projects silu(temb) for every resnet with one kernel
+   * and reads no `time_emb_proj` variable: these parameters' gradient is this tensor's. Fused
+   * kernels only.
+   */
+  timeProjections?: tf.Tensor1D;
 }
 
 /** An input the U-Net cannot take (wrong rank, channels, sides or timestep count). */
@@ -74,6 +84,8 @@ export class UNet {
   readonly plan: UNetPlan;
   /** False when a lab-only key is set (the weights would not load into diffusers). */
   readonly diffusersCompatible: boolean;
+  /** Every resnet's time projection as one group (ApplyOptions.timeProjections). */
+  readonly timeProjections: TimeProjectionLayout;
   private readonly specs: ParamSpec[];
   private readonly vars = new Map<string, tf.Variable>();
   private readonly fused: boolean | undefined;
@@ -87,6 +99,7 @@ export class UNet {
     this.config = config;
     this.plan = planUNet(config);
     this.diffusersCompatible = isDiffusersCompatible(config);
+    this.timeProjections = timeProjectionLayout(this.plan);
     this.specs = paramSpecs(this.plan);
     this.fused = options.fused;
     const scheme = options.init ?? 'ddpm';
@@ -126,7 +139,14 @@ export class UNet {
       assignState: (name, value) => this.variable(name).assign(value),
       fused: useFusedKernels(tf.getBackend(), this.fused),
     };
-    return tf.tidy(() => forward(this.plan, ctx, x, t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
+    if (opts.timeProjections && !ctx.fused)
+      throw new Error('grouped time projections need the fused WebGPU kernels');
+    const grouped = opts.timeProjections
+      ? { params: opts.timeProjections, layout: this.timeProjections }
+      : null;
+    return tf.tidy(() =>
+      forward(this.plan, ctx, x, t.dtype === 'float32' ? t : tf.cast(t, 'float32'), grouped),
+    );
   }
 
   /** The variables an optimiser updates (everything but BatchNorm running statistics). */
@@ -144,6 +164,22 @@ export class UNet {
     const v = this.vars.get(name);
     if (!v) throw new Error(`the model has no parameter "${name}"`);
     return v;
+  }
+
+  /**
+   * The grouped time-projection vector (ApplyOptions.timeProjections): its length, and each
+   * `time_emb_proj` variable's offset in it by its index in {@link trainableVariables}.
+   */
+  timeProjectionGroup(): { length: number; members: Map<number, number> } {
+    const { offsets, length } = groupedParameterOffsets(this.timeProjections);
+    const members = new Map<number, number>();
+    this.specs
+      .filter((s) => s.trainable)
+      .forEach((s, i) => {
+        const offset = offsets.get(s.name);
+        if (offset !== undefined) members.set(i, offset);
+      });
+    return { length, members };
   }
 
   /** Number of trainable scalars (equals countParameters(config)). */
@@ -203,11 +239,26 @@ export class UNet {
   }
 }
 
-/** conv_in [→ BatchNorm] → down blocks → mid → up blocks → GroupNorm, SiLU, conv_out. */
-function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tensor1D): tf.Tensor4D {
+/**
+ * conv_in [→ BatchNorm] → down blocks → mid → up blocks → GroupNorm, SiLU, conv_out; with
+ * `grouped`, every resnet's time projection first, in one kernel (see ApplyOptions.timeProjections).
+ */
+function forward(
+  plan: UNetPlan,
+  ctx: ForwardContext,
+  x: tf.Tensor4D,
+  t: tf.Tensor1D,
+  grouped: { params: tf.Tensor1D; layout: TimeProjectionLayout } | null,
+): tf.Tensor4D {
   const c = plan.config;
   const temb = timeEmbedding(ctx, t, plan.timeChannels, c.flip_sin_to_cos, c.freq_shift);
   const tembAct = silu(ctx, temb);
+  const packed = grouped ? timeProjectionsGemm(tembAct, grouped.params, grouped.layout) : null;
+  if (grouped && packed) {
+    const index = new Map(grouped.layout.prefixes.map((p, r) => [p, r]));
+    ctx.timeProjectionWindow = (prefix) =>
+      projectionWindow(packed, grouped.layout, x.shape[0], index.get(prefix) as number);
+  }
   let h = conv(ctx, x, 'conv_in', { pad: SAME_3X3 });
   if (c.lab_norm_after_conv_in === 'batch') h = batchNorm(ctx, h, CONV_IN_NORM);
   // conv_in's output is the first skip; each block's first resnet pushes its input (blocks.ts).
@@ -216,5 +267,6 @@ function forward(plan: UNetPlan, ctx: ForwardContext, x: tf.Tensor4D, t: tf.Tens
   h = midBlock(ctx, h, tembAct, plan.mid, skips);
   for (const block of plan.up) h = upBlock(ctx, h, tembAct, block, skips);
   h = groupNormSilu(ctx, h, 'conv_norm_out');
-  return conv(ctx, h, 'conv_out', { pad: SAME_3X3 });
+  const out = conv(ctx, h, 'conv_out', { pad: SAME_3X3 });
+  return packed ? attachTimeProjections(out, packed) : out;
 }

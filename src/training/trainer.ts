@@ -229,26 +229,36 @@ export class Trainer {
     }
   }
 
-  /** The mean loss, each example's loss and every trainable variable's gradient (by name). */
+  /**
+   * The mean loss, each example's loss and every trainable variable's gradient (by name). With
+   * `grouped`, the U-Net's time projections read their parameters from it (the compiled step's
+   * stand-in for their range of its flat buffer), which then has the gradient and they none.
+   */
   private lossAndGrads(
     inputs: Pick<StepInputs, 'xt' | 'target' | 't' | 'dropoutKey'>,
     key: DrawKey,
+    grouped?: tf.Variable,
   ): { value: tf.Scalar; perExample: tf.Tensor1D; grads: tf.NamedTensorMap } {
     let perExample: tf.Tensor1D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const prediction = this.unet.apply(inputs.xt, inputs.t, {
-        training: true,
-        dropout: key,
-        dropoutKeyTensor: inputs.dropoutKey,
-      });
-      if (this.fused) {
-        const mse = mseLossWebGpu(prediction, inputs.target);
-        perExample = mse.perExample;
-        return mse.loss;
-      }
-      perExample = tf.keep(perExampleMse(prediction, inputs.target));
-      return tf.mean(perExample) as tf.Scalar;
-    }, this.unet.trainableVariables());
+    const vars = this.unet.trainableVariables();
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const prediction = this.unet.apply(inputs.xt, inputs.t, {
+          training: true,
+          dropout: key,
+          dropoutKeyTensor: inputs.dropoutKey,
+          ...(grouped ? { timeProjections: grouped as tf.Tensor as tf.Tensor1D } : {}),
+        });
+        if (this.fused) {
+          const mse = mseLossWebGpu(prediction, inputs.target);
+          perExample = mse.perExample;
+          return mse.loss;
+        }
+        perExample = tf.keep(perExampleMse(prediction, inputs.target));
+        return tf.mean(perExample) as tf.Scalar;
+      },
+      grouped ? [...vars, grouped] : vars,
+    );
     return { value, perExample: perExample as unknown as tf.Tensor1D, grads };
   }
 
@@ -275,16 +285,24 @@ export class Trainer {
       vars: this.unet.trainableVariables(),
       batch: this.shape[0],
       ema: this.ema !== null,
-      trace: (indices, key): TracedStep => {
+      grouped: this.unet.timeProjectionGroup(),
+      trace: (indices, key, grouped): TracedStep => {
         const vars = this.unet.trainableVariables();
         const { xt, target, t } = noisyBatchWebGpu(src, indices, key);
         // The key's seed and step are unused: the GPU kernels read them from the key tensor.
         const { value, perExample, grads } = this.lossAndGrads(
           { xt, target, t, dropoutKey: key },
           { seed: 0, step: 0 },
+          grouped,
         );
         tf.dispose([xt, target]);
-        return { loss: value, perExample, t, grads: vars.map((v) => grads[v.name]) };
+        return {
+          loss: value,
+          perExample,
+          t,
+          grads: vars.map((v) => grads[v.name]),
+          groupedGrad: grads[grouped.name],
+        };
       },
     });
     return this.compiled;

@@ -127,6 +127,13 @@ export interface GemmKernel extends ElementwiseKernel {
 export interface SideOutputShape {
   name: string;
   shape: number[];
+  /**
+   * Written into the kernel input of this name (bound read_write) instead of a new tensor, at
+   * the kernel's offset for it: a per-sample bias gradient landing in its window of a wider buffer.
+   */
+  inPlace?: boolean;
+  /** Where an in-place side output's values start in that input. */
+  offset?: number;
 }
 
 /** What is added to each output C[z][m, n] on the way out. */
@@ -135,8 +142,12 @@ export interface Epilogue {
   bias?: boolean;
   /** + res[z][m, n] (input `res`, same layout as the output): a residual connection. */
   residual?: boolean;
-  /** + rowBias[(m / rowsPerSample)·N + n] (input `rowBias`): e.g. the time embedding per sample. */
+  /**
+   * + rowBias[rowBiasOffset + (m / rowsPerSample)·N + n] (input `rowBias`): e.g. the time
+   * embedding per sample, read from a window of a larger buffer when `rowBiasOffset` > 0.
+   */
   rowBias?: boolean;
+  rowBiasOffset?: number;
   /** × alpha, before the additions. */
   alpha?: number;
 }
@@ -151,7 +162,8 @@ interface Operand {
   kContiguous: boolean;
 }
 
-interface Body {
+/** What {@link assemble} builds a GEMM kernel from. */
+export interface GemmBody {
   key: string;
   inputs: string[];
   uniforms: GemmUniform[];
@@ -179,6 +191,10 @@ interface Body {
   bias?: { inputs: string[]; at: string };
   /** WGSL: C's (z, m, n) flat index in `result` (default: row-major [batch, M, N]). */
   outputIndex?: string;
+  /** Where the `sampleRows` sums start in `drow` (an in-place window, see {@link biasRowOutputs}). */
+  drowOffset?: number;
+  /** WGSL body of `fn storeC(z, m, n, acc)` replacing the epilogue's store (a grouped product's layout). */
+  store?: string;
 }
 
 /**
@@ -235,18 +251,22 @@ export function columnPartsOutputs(p: ColumnParts, rows: number[]): SideOutputSh
   ];
 }
 
-/** The side outputs that C's rows from `Body.onesRow` on go to: `dbias`, then `drow`. */
-export function biasRowOutputs(n: number, sampleRows = 0): SideOutputShape[] {
+/**
+ * The side outputs that C's rows from `GemmBody.onesRow` on go to: `dbias`, then `drow` (written
+ * in place into the input `drow` from `drowOffset` on when that is given).
+ */
+export function biasRowOutputs(n: number, sampleRows = 0, drowOffset?: number): SideOutputShape[] {
+  const window = drowOffset === undefined ? {} : { inPlace: true, offset: drowOffset };
   return [
     { name: 'dbias', shape: [n] },
-    ...(sampleRows > 0 ? [{ name: 'drow', shape: [sampleRows, n] }] : []),
+    ...(sampleRows > 0 ? [{ name: 'drow', shape: [sampleRows, n], ...window }] : []),
   ];
 }
 
 const u = (name: string, value: number, type: 'i32' | 'f32' = 'i32'): GemmUniform => ({ name, type, value });
 
 /** The shared GEMM body around the loaders and the epilogue. */
-function assemble(b: Body): GemmKernel {
+export function assemble(b: GemmBody): GemmKernel {
   const { tile: t, m, n, k, splits, kChunk, batch } = b.plan;
   const e = b.epilogue;
   // Partial sums of a split product are only summed later: nothing may be added to each.
@@ -312,17 +332,19 @@ function assemble(b: Body): GemmKernel {
     ...(e.alpha !== undefined ? [u('alpha', e.alpha, 'f32')] : []),
     ...(b.onesRow ? [u('Mw', m - 1 - (b.sampleRows ?? 0))] : []),
     ...(partsOut ? columnPartsUniforms(partsOut) : []),
+    ...(e.rowBias ? [u('rowBiasOffset', e.rowBiasOffset ?? 0)] : []),
+    ...(biasOut && b.sampleRows ? [u('drowOffset', b.drowOffset ?? 0)] : []),
     ...b.uniforms,
   ];
   const storeBody = partsOut
     ? `${biasOut ? 'if (m >= uniforms.Mw) { storeBiasPart(n, acc); return; }' : ''}
     storePart(z * uniforms.M + m, n, acc);`
-    : `${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[(m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
+    : `${biasOut ? `if (m >= uniforms.Mw) { ${b.sampleRows ? 'if (m > uniforms.Mw) { drow[uniforms.drowOffset + (m - uniforms.Mw - 1) * uniforms.N + n] = acc; return; }' : ''} dbias[n] = acc; return; }` : ''}
     let o = ${b.outputIndex ?? '(z * uniforms.M + m) * uniforms.N + n'};
     var v = acc${e.alpha !== undefined ? ' * uniforms.alpha' : ''};
     ${e.bias ? `v = v + ${b.bias?.at ?? 'bias[n]'};` : ''}
     ${e.residual ? 'v = v + res[o];' : ''}
-    ${e.rowBias ? 'v = v + rowBias[(m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
+    ${e.rowBias ? 'v = v + rowBias[uniforms.rowBiasOffset + (m / uniforms.rowsPerSample) * uniforms.N + n];' : ''}
     result[o] = v;`;
   const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}${partsOut ? `c${partsOut.names.length}` : ''}`;
   const code = `
@@ -332,7 +354,7 @@ function assemble(b: Body): GemmKernel {
   ${b.b.code}
   ${partsOut ? columnPartsCode(partsOut) : ''}
   fn storeC(z : i32, m : i32, n : i32, acc : f32) {
-    ${storeBody}
+    ${b.store ?? storeBody}
   }
   fn gemm() {
     let tid = i32(localIndex);
@@ -364,7 +386,7 @@ function assemble(b: Body): GemmKernel {
   return {
     key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
     inputs,
-    ...(biasOut && !partsOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows) } : {}),
+    ...(biasOut && !partsOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows, b.drowOffset) } : {}),
     ...(partsOut ? { sideOutputs: columnPartsOutputs(partsOut, b.outputShape.slice(0, -1)) } : {}),
     outputShape: partsOut ? [...b.outputShape.slice(0, -1), partsOut.widths[0]] : b.outputShape,
     uniforms,
@@ -527,10 +549,16 @@ export function convInputGradKernel(g: ConvGeometry): GemmKernel {
  * ox) of xpad[b, s·oy+i, s·ox+j, ci] · dy[b, oy, ox, co]. Inputs `x` and `dy`; output [splits,
  * kh·kw·ci, co], summed by {@link reduceKernel} when splits > 1 (otherwise it already is dW, HWIO).
  * With `bias`, one more row of ones gives the bias gradient Σ dy in the same pass (see
- * `Body.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
- * `rowBias` too, `batch` more rows give each sample's Σ dy (`Body.sampleRows`, side output `drow`).
+ * `GemmBody.onesRow`): unsplit, the side output `dbias`; split, row kh·kw·ci of each partial. With
+ * `rowBias` too, `batch` more rows give each sample's Σ dy (`GemmBody.sampleRows`, side output `drow`,
+ * or with `drowOffset` the input `drow` written in place from there on).
  */
-export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = false): GemmKernel {
+export function convFilterGradKernel(
+  g: ConvGeometry,
+  bias = false,
+  rowBias = false,
+  drowOffset?: number,
+): GemmKernel {
   checkConv(g);
   if (rowBias && !bias) throw new Error('per-sample bias rows come after the bias row');
   const [ho, wo] = convOutputSide(g);
@@ -575,6 +603,7 @@ export function convFilterGradKernel(g: ConvGeometry, bias = false, rowBias = fa
     plan,
     onesRow: bias,
     sampleRows,
+    ...(drowOffset === undefined ? {} : { drowOffset }),
   });
 }
 
@@ -592,7 +621,7 @@ export interface MatMulShape {
   splitK?: boolean;
   /**
    * A weight gradient xᵀ·dy (transA) that also gives the bias gradient Σ_k dy from one more row of
-   * ones in A (`Body.onesRow`); `m` is the weight's rows, without that extra row.
+   * ones in A (`GemmBody.onesRow`); `m` is the weight's rows, without that extra row.
    */
   biasRow?: boolean;
   /**
@@ -915,12 +944,26 @@ export interface ElementwiseKernel {
   dispatch: [number, number, number];
   /** Defines `fn gemm()`, the whole work of one invocation. */
   code: string;
+  /** Set on a split-K sum: what it adds up and where (a compiled step may merge such sums). */
+  splitKSum?: SplitKSum;
+}
+
+/**
+ * What a split-K sum ({@link reduceKernel}) computes: Σ_z partial[z·size + i] over `splits` for
+ * every i < size, in pieces, one per value it writes in binding order (the output, then each side
+ * output): piece values start at `start` of each split's row and land in their value from
+ * `offset` on (`inPlace`: a window of an input, see {@link SideOutputShape}).
+ */
+export interface SplitKSum {
+  splits: number;
+  size: number;
+  pieces: { start: number; length: number; offset: number; inPlace: boolean }[];
 }
 
 /**
  * Σ over the first axis of partial sums [splits, rest…] → [rest…] (split-K's second pass). With
  * `tails` (see {@link biasRowOutputs}), the last sums (a weight gradient's ones rows, see
- * `Body.onesRow`) go to those side outputs in order and the rest to the output; with `parts`,
+ * `GemmBody.onesRow`) go to those side outputs in order and the rest to the output; with `parts`,
  * each sum goes to the tensor of its column part ({@link ColumnParts}, `outputShape` the first's).
  */
 export function reduceKernel(
@@ -945,13 +988,26 @@ export function reduceKernel(
     storePart(row, n, s);`
     : [
         ...tails
-          .map((t, j) => `if (i >= uniforms.t${j}) { ${t.name}[i - uniforms.t${j}] = s; return; }`)
+          .map(
+            (t, j) =>
+              `if (i >= uniforms.t${j}) { ${t.name}[${t.inPlace ? `uniforms.o${j} + ` : ''}i - uniforms.t${j}] = s; return; }`,
+          )
           .reverse(),
         'result[i] = s;',
       ].join('\n    ');
+  const offsets = tails.flatMap((t, j) => (t.inPlace ? [u(`o${j}`, t.offset ?? 0)] : []));
+  const pieces = [
+    { start: 0, length: main, offset: 0, inPlace: false },
+    ...tails.map((t, j) => ({
+      start: starts[j],
+      length: lengths[j],
+      offset: t.offset ?? 0,
+      inPlace: !!t.inPlace,
+    })),
+  ];
   const sides = parts ? columnPartsOutputs(parts.columns, [parts.rows]) : tails;
   return {
-    key: `lab_splitk_sum${tails.map((t) => `_${t.name}`).join('')}${parts ? `_parts${parts.columns.names.length}b` : ''}`,
+    key: `lab_splitk_sum${tails.map((t) => `_${t.name}${t.inPlace ? '_w' : ''}`).join('')}${parts ? `_parts${parts.columns.names.length}b` : ''}`,
     inputs: ['partial'],
     ...(sides.length > 0 ? { sideOutputs: [...sides] } : {}),
     outputShape,
@@ -961,9 +1017,12 @@ export function reduceKernel(
       u('gx', gx),
       ...starts.map((v, j) => u(`t${j}`, v)),
       ...(parts ? [u('N', parts.n), u('Mw', parts.rows), ...columnPartsUniforms(parts.columns)] : []),
+      ...offsets,
     ],
     workgroupSize: [wg, 1, 1],
     dispatch: [gx, Math.ceil(groups / gx), 1],
+    // A sum into column parts is no run of values: it stays a dispatch of its own.
+    ...(parts ? {} : { splitKSum: { splits, size, pieces } }),
     code: `
   ${parts ? columnPartsCode(parts.columns) : ''}
   fn gemm() {

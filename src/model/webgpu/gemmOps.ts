@@ -50,6 +50,7 @@ export function labProgramOf(k: AnyKernel): LabProgram {
     size: false,
     getUserCode: () => `${k.code}
   fn main(index : i32) { gemm(); }`,
+    ...(k.splitKSum ? { labSplitKSum: k.splitKSum } : {}),
   };
 }
 
@@ -130,7 +131,8 @@ function runSplit(
  * Runs a weight gradient whose kernel has a ones row (`biasRow`, a conv filter gradient with
  * `bias`): [dW (shape `shape`), db ([n]), and with `sampleRows` the per-sample sums ([samples,
  * n])] from one GEMM, plus the split-K sum when split, which also splits those rows off. No
- * separate column sums.
+ * separate column sums. With `drow` the per-sample sums are written into that tensor in place,
+ * from `drowOffset` on, and not returned.
  */
 function runSplitWithBias(
   name: string,
@@ -138,19 +140,22 @@ function runSplitWithBias(
   inputs: Record<string, tf.Tensor>,
   shape: number[],
   sampleRows = 0,
+  drow?: { into: tf.Tensor; offset: number },
 ): tf.Tensor[] {
   const n = shape[shape.length - 1];
+  const into: Record<string, tf.Tensor> = drow ? { drow: drow.into } : {};
   return tf.tidy(() => {
     const { splits } = kernel.plan;
     if (splits === 1) {
-      const [dw, ...rest] = runGemmKernelOutputs(name, kernel, inputs);
+      const [dw, ...rest] = runGemmKernelOutputs(name, kernel, { ...inputs, ...into });
       return [tf.reshape(dw, shape), ...rest];
     }
     const partial = run(name, kernel, inputs);
     const size = partial.size / splits;
-    const tails = biasRowOutputs(n, sampleRows);
+    const tails = biasRowOutputs(n, sampleRows, drow?.offset);
     return runGemmKernelOutputs(GEMM_KERNELS.splitKSum, reduceKernel(splits, size, shape, tails), {
       partial,
+      ...into,
     });
   });
 }
@@ -165,6 +170,19 @@ export interface ConvOptions {
   residual?: tf.Tensor4D;
   /** Added per sample and output channel ([batch, co]): the resnet's time embedding. */
   rowBias?: tf.Tensor2D;
+  /** The same read from a window of a buffer shared with other convs (instead of `rowBias`). */
+  rowBiasWindow?: RowBiasWindow;
+}
+
+/**
+ * A per-sample bias [batch, co] at `offset` of `packed` (every resnet's time projection, see
+ * timeProjections.ts), whose gradient the conv's backward writes into `packed` at `gradOffset`
+ * instead of returning it: `packed` is read outside tfjs' tape, so tfjs sums no gradients for it.
+ */
+export interface RowBiasWindow {
+  packed: tf.Tensor1D;
+  offset: number;
+  gradOffset: number;
 }
 
 function geometry(x: tf.Tensor4D, w: tf.Tensor4D, o: ConvOptions): ConvGeometry {
@@ -184,45 +202,61 @@ const convs = new Map<string, ConvFn>();
  * filter, bias and rowBias gradients as one split-K GEMM (+ its sum).
  */
 export function convGemm(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, o: ConvOptions): tf.Tensor4D {
+  const extra = [o.residual, o.rowBias].filter((t): t is tf.Tensor4D | tf.Tensor2D => t !== undefined);
+  // A window's buffer and offsets are the call's own: its function is not shared.
+  if (o.rowBiasWindow) return convFunction(o, o.rowBiasWindow)(x, w, b, ...extra);
   const key = `${o.stride}|${o.pad.join(',')}|${o.upsample ?? false}|${!!o.residual}|${!!o.rowBias}`;
   let f = convs.get(key);
   if (!f) {
-    const epilogue: Epilogue = { bias: true, residual: !!o.residual, rowBias: !!o.rowBias };
-    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const save = args.pop() as tf.GradSaveFunc;
-      const [xs, ws, bs, ...extra] = args as tf.Tensor[];
-      const g = geometry(xs as tf.Tensor4D, ws as tf.Tensor4D, o);
-      save([xs, ws]);
-      const inputs: Record<string, tf.Tensor> = { x: xs, w: ws, bias: bs };
-      if (o.residual) inputs.res = extra.shift()!;
-      if (o.rowBias) inputs.rowBias = extra.shift()!;
-      return {
-        value: run(GEMM_KERNELS.convForward, convForwardKernel(g, epilogue), inputs) as tf.Tensor4D,
-        gradFunc: (dy, saved) => {
-          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-          const dy4 = dy as tf.Tensor4D;
-          const dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), {
-            dy: dy4,
-            w: sw,
-          }) as tf.Tensor4D;
-          const [dw, db, dRowBias] = runSplitWithBias(
-            GEMM_KERNELS.convFilterGrad,
-            convFilterGradKernel(g, true, !!o.rowBias),
-            { x: sx, dy: dy4 },
-            sw.shape,
-            o.rowBias ? g.batch : 0,
-          );
-          const grads: tf.Tensor[] = [dx, dw, db];
-          if (o.residual) grads.push(dy4);
-          if (o.rowBias) grads.push(dRowBias);
-          return grads;
-        },
-      };
-    }) as unknown as ConvFn;
+    f = convFunction(o);
     convs.set(key, f);
   }
-  const extra = [o.residual, o.rowBias].filter((t): t is tf.Tensor4D | tf.Tensor2D => t !== undefined);
   return f(x, w, b, ...extra);
+}
+
+/** {@link convGemm} as a differentiable function of (x, w, b[, residual][, rowBias]). */
+function convFunction(o: ConvOptions, window?: RowBiasWindow): ConvFn {
+  const epilogue: Epilogue = {
+    bias: true,
+    residual: !!o.residual,
+    rowBias: !!o.rowBias || !!window,
+    ...(window ? { rowBiasOffset: window.offset } : {}),
+  };
+  const perSample = !!o.rowBias || !!window;
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xs, ws, bs, ...extra] = args as tf.Tensor[];
+    const g = geometry(xs as tf.Tensor4D, ws as tf.Tensor4D, o);
+    // The window's buffer is saved too: the backward pass writes its gradient into it.
+    save(window ? [xs, ws, window.packed] : [xs, ws]);
+    const inputs: Record<string, tf.Tensor> = { x: xs, w: ws, bias: bs };
+    if (o.residual) inputs.res = extra.shift()!;
+    if (o.rowBias) inputs.rowBias = extra.shift()!;
+    if (window) inputs.rowBias = window.packed;
+    return {
+      value: run(GEMM_KERNELS.convForward, convForwardKernel(g, epilogue), inputs) as tf.Tensor4D,
+      gradFunc: (dy, saved) => {
+        const [sx, sw, packed] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor?];
+        const dy4 = dy as tf.Tensor4D;
+        const dx = run(GEMM_KERNELS.convInputGrad, convInputGradKernel(g), {
+          dy: dy4,
+          w: sw,
+        }) as tf.Tensor4D;
+        const [dw, db, dRowBias] = runSplitWithBias(
+          GEMM_KERNELS.convFilterGrad,
+          convFilterGradKernel(g, true, perSample, window?.gradOffset),
+          { x: sx, dy: dy4 },
+          sw.shape,
+          perSample ? g.batch : 0,
+          window && packed ? { into: packed, offset: window.gradOffset } : undefined,
+        );
+        const grads: tf.Tensor[] = [dx, dw, db];
+        if (o.residual) grads.push(dy4);
+        if (o.rowBias) grads.push(dRowBias);
+        return grads;
+      },
+    };
+  }) as unknown as ConvFn;
 }
 
 /** C = op(A)·op(B) for one matrix pair (a gradient), split-K when `s.splitK`. */

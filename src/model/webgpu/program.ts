@@ -7,6 +7,7 @@
  * is only ever reached through kernels registered for the 'webgpu' backend name.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SplitKSum } from './gemm';
 
 /** A value in the program's uniform struct, in the order of its `uniforms` declaration. */
 export interface UniformValue {
@@ -33,6 +34,8 @@ export interface LabProgram {
    * {@link SideOutput}); a compiled step's capture reads it to know they are written, not read.
    */
   labWrites?: number[];
+  /** Set on a split-K sum (a compiled step's capture records it, to merge such sums). */
+  labSplitKSum?: SplitKSum;
 }
 
 /**
@@ -44,6 +47,11 @@ export interface LabProgram {
 export interface SideOutput {
   name: string;
   shape: number[];
+  /**
+   * Written into the kernel's input of this name (passed to `runKernel` beside the read inputs)
+   * rather than into a new tensor, and not returned: a window of a buffer several kernels fill.
+   */
+  inPlace?: boolean;
 }
 
 /** The part of tfjs' WebGPUBackend the kernels use. */
@@ -147,7 +155,8 @@ export function labKernelRuns(): ReadonlyMap<string, number> {
 /**
  * Runs `program` with its side outputs bound after the inputs: tfjs declares every input binding
  * `var<storage, read>`, so while tfjs compiles the program (once per shader key) the side
- * outputs' declarations are made read_write. Returns the output, then the side outputs.
+ * outputs' declarations are made read_write. Returns the output, then the side outputs that are
+ * not written in place.
  */
 function runWithSideOutputs(
   backend: WebGpuBackendLike,
@@ -155,8 +164,14 @@ function runWithSideOutputs(
   inputs: tf.TensorInfo[],
   uniforms: UniformValue[],
   sides: readonly SideOutput[],
+  named: tf.NamedTensorInfoMap,
 ): tf.TensorInfo[] {
-  const written = sides.map((s) => backend.makeTensorInfo(s.shape, 'float32'));
+  const written = sides.map((s) => {
+    if (!s.inPlace) return backend.makeTensorInfo(s.shape, 'float32');
+    const into = named[s.name];
+    if (!into) throw new Error(`side output ${s.name}: no input to write it into`);
+    return into;
+  });
   program.variableNames = [...program.variableNames, ...sides.map((s) => s.name)];
   program.labWrites = sides.map((_, i) => inputs.length + i);
   const device = backend.device;
@@ -171,7 +186,8 @@ function runWithSideOutputs(
     return create.call(device, { ...descriptor, code });
   };
   try {
-    return [backend.runWebGPUProgram(program, [...inputs, ...written], 'float32', uniforms), ...written];
+    const output = backend.runWebGPUProgram(program, [...inputs, ...written], 'float32', uniforms);
+    return [output, ...written.filter((_, i) => !sides[i].inPlace)];
   } finally {
     device.createShaderModule = create;
   }
@@ -209,7 +225,7 @@ export function registerWebGpuKernel<A extends object>(
       runs.set(kernelName, (runs.get(kernelName) ?? 0) + 1);
       const gpu = backend as unknown as WebGpuBackendLike;
       const outputs = sideOutputs?.length
-        ? runWithSideOutputs(gpu, program, list, uniforms, sideOutputs)
+        ? runWithSideOutputs(gpu, program, list, uniforms, sideOutputs, inputs)
         : [gpu.runWebGPUProgram(program, list, 'float32', uniforms)];
       const [x] = list;
       for (let i = 0; i < views; i++) {

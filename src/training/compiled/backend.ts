@@ -4,6 +4,7 @@
  * dispatch goes through (`recordAndSubmit`), which the capture wraps.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SplitKSum } from '../../model/webgpu/gemm';
 
 /** A program as `recordAndSubmit` sees it, after `runWebGPUProgram` compiled its pipeline. */
 export interface RecordedProgram {
@@ -13,6 +14,8 @@ export interface RecordedProgram {
   labKernel?: string;
   /** Positions in `inputs` that a lab kernel writes (its side outputs). */
   labWrites?: number[];
+  /** What a split-K sum adds up (splitKSums.ts merges such sums). */
+  labSplitKSum?: SplitKSum;
 }
 
 /** The WebGPU backend's members the compiled step reads or wraps. */

@@ -8,6 +8,7 @@
  * buffers besides the output (side outputs, `labWrites`). The recording is the raw material of `plan.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SplitKSum } from '../../model/webgpu/gemm';
 import type { WebGpuBackendInternals } from './backend';
 
 /** One recorded dispatch. */
@@ -23,6 +24,8 @@ export interface CapturedDispatch {
   writes: object[];
   /** The lab kernel or tfjs shader key, for counts and messages. */
   name: string;
+  /** Set on a split-K sum: what it adds up (splitKSums.ts). */
+  splitKSum?: SplitKSum;
 }
 
 export interface Capture {
@@ -103,6 +106,7 @@ export function captureDispatches<T>(
       inputs: inputs.map((i) => i.dataId),
       writes,
       name: program.labKernel ?? program.shaderKey.split('_')[0],
+      ...(program.labSplitKSum ? { splitKSum: program.labSplitKSum } : {}),
     });
   };
   const forward = tf.env().getBool('WEBGPU_CPU_FORWARD');

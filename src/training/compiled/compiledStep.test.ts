@@ -46,6 +46,9 @@ describe.skipIf(unavailable !== null)('the compiled WebGPU step', () => {
     const step = compiled.compiledStep();
     expect(step.slotBytes).toBeLessThan(step.unsharedBytes);
     expect(step.kernelCounts.get('LabUpdate')).toBe(1);
+    // Every resnet's time projection in 3 dispatches (splitKSums.test.ts covers merged sums:
+    // at 8×8 and batch 2 no filter gradient is split).
+    expect(step.kernelCounts.get('LabTimeProjections')).toBe(3);
     got.forEach((r, i) => {
       expect(r.step).toBe(i + 1);
       expect(Array.from(r.t)).toEqual(Array.from(expected[i].t));

@@ -2,7 +2,8 @@
  * The compiled step's own kernels after the captured forward and backward: the gradient's global
  * norm in two stages (many workgroups write partial sums of squares, one workgroup adds them),
  * the statistics the host reads, and clipping, Adam and the EMA fused into one dispatch that
- * changes nothing when the step's loss or norm is not finite.
+ * changes nothing when the step's loss or norm is not finite; and, inside the captured list, the
+ * merged split-K sums (splitKSums.ts).
  */
 
 /** Threads per workgroup of every kernel here. */
@@ -24,6 +25,43 @@ export const HYPER_FIELDS = [
   'decay',
   'oneMinusDecay',
 ] as const;
+
+/** Integers per piece in the merged split-K sums' table (see {@link splitKSumsWgsl}). */
+export const PIECE_FIELDS = 7;
+
+/**
+ * Every merged split-K sum in one dispatch, one thread per value: the table `pieces` holds, per
+ * piece in order of `first`, [first (its first thread), length, source (its first value in the
+ * partial products' split 0), stride (between splits), splits, into (0: the flat gradient, 1:
+ * `extra`), offset (where its values land)]. A thread finds its piece by binary search and adds
+ * the piece's splits in order z = 0, 1, …: the order of the sums it replaces (gemm.ts'
+ * reduceKernel), so the results are the same bit for bit.
+ */
+export function splitKSumsWgsl(extra: boolean): string {
+  const F = PIECE_FIELDS;
+  return `
+@group(0) @binding(0) var<storage, read_write> grads : array<f32>;
+@group(0) @binding(1) var<storage, read> partials : array<f32>;
+@group(0) @binding(2) var<storage, read> pieces : array<i32>;
+${extra ? '@group(0) @binding(3) var<storage, read_write> extra : array<f32>;' : ''}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) groups : vec3<u32>) {
+  let i = i32(gid.x + gid.y * groups.x * ${WG}u);
+  var lo = 0;
+  var hi = i32(arrayLength(&pieces)) / ${F} - 1;
+  while (lo < hi) {
+    let mid = (lo + hi + 1) / 2;
+    if (pieces[mid * ${F}] <= i) { lo = mid; } else { hi = mid - 1; }
+  }
+  let p = lo * ${F};
+  let l = i - pieces[p];
+  if (l < 0 || l >= pieces[p + 1]) { return; }
+  var s = 0.0;
+  for (var z = 0; z < pieces[p + 4]; z = z + 1) { s = s + partials[pieces[p + 2] + z * pieces[p + 3] + l]; }
+  ${extra ? 'if (pieces[p + 5] == 1) { extra[pieces[p + 6] + l] = s; return; }' : ''}
+  grads[pieces[p + 6] + l] = s;
+}`;
+}
 
 /** Copies a value into its slice of the flat gradient (both bound with the value's size). */
 export const COPY_WGSL = `

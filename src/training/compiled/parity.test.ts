@@ -9,6 +9,7 @@ import { UNET_FIXTURES, measureParity, type GradientEngine } from '../../../scri
 import { startWebGpu } from '../../model/webgpu/testing';
 import { webGpuBackend } from './backend';
 import { CompiledStep } from './compiledStep';
+import { frozenStep } from './testing';
 
 const unavailable = await startWebGpu();
 if (unavailable) console.warn(`compiled parity tests skipped: ${unavailable}`);
@@ -17,7 +18,7 @@ if (unavailable) console.warn(`compiled parity tests skipped: ${unavailable}`);
  * One compiled step of the pass with a zero step size: its statistics carry the output (as the
  * per-example values) and its flat gradient buffer every gradient; no weight moves.
  */
-const compiledGradients: GradientEngine = async (pass, vars) => {
+const compiledGradients: GradientEngine = async (pass, vars, group) => {
   const shape = tf.tidy(() => pass().output.shape);
   const size = shape.reduce((a, b) => a * b, 1);
   const step = new CompiledStep({
@@ -25,37 +26,26 @@ const compiledGradients: GradientEngine = async (pass, vars) => {
     vars,
     batch: size,
     ema: false,
-    trace: () => {
+    grouped: group,
+    trace: (_indices, _key, grouped) => {
       let output: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const r = pass();
+        const r = pass(grouped as tf.Tensor as tf.Tensor1D);
         output = tf.keep(tf.reshape(r.output, [-1]));
         return r.loss;
-      }, vars);
+      }, [...vars, grouped]);
       const flat = output as tf.Tensor1D;
-      return { loss: value, perExample: flat, t: tf.zerosLike(flat), grads: vars.map((v) => grads[v.name]) };
+      return {
+        loss: value,
+        perExample: flat,
+        t: tf.zerosLike(flat),
+        grads: vars.map((v) => grads[v.name]),
+        groupedGrad: grads[grouped.name],
+      };
     },
   });
-  const total = vars.reduce((n, v) => n + v.size, 0);
-  const [m, v] = [tf.zeros([total]) as tf.Tensor1D, tf.zeros([total]) as tf.Tensor1D];
-  step.load(m, v, null);
-  tf.dispose([m, v]);
-  const stats = await step.step(new Int32Array(3), new Int32Array(size), {
-    stepSize: 0,
-    vScale: 1,
-    epsilon: 1e-8,
-    beta1: 0.9,
-    oneMinusBeta1: 0.1,
-    beta2: 0.999,
-    oneMinusBeta2: 0.001,
-    clip: -1,
-    decay: 0,
-    oneMinusDecay: 1,
-  });
+  const { stats, grads } = await frozenStep(step, vars, size);
   expect(stats.finite).toBe(true);
-  const grads = step.readGradients();
-  await Promise.all(grads.map((g) => g.data())); // read before the buffers go
-  step.dispose();
   return { output: tf.tensor(stats.perExampleLoss, shape), grads };
 };
 

@@ -111,6 +111,32 @@ describe('planStep', () => {
     expect(plan.gradCopies).toEqual([]);
   });
 
+  it('places parts inside their whole, which lives from the first part’s write to the last read', () => {
+    // Two split products p and q, parts of P, read together by a merged sum much later; h, k between.
+    const parts = new Map([
+      ['p', { whole: 'P', offset: 0 }],
+      ['q', { whole: 'P', offset: 256 }],
+    ]);
+    const plan = planStep(
+      [d('a', 'x'), d('p', 'a'), d('h', 'x'), d('q', 'x'), d('k', 'h'), { output: 'g', inputs: ['p', 'q'] }, d('m', 'x')],
+      sizes({ a: 16, p: 100, q: 8, P: 512, h: 64, k: 64, g: 4, m: 512 }),
+      new Set(['x']),
+      new Set(),
+      ['g'],
+      ['k', 'm'],
+      parts,
+    );
+    const slot = (id: string) => (plan.placement.get(id) as { slot: number }).slot;
+    expect(plan.placement.get('P')?.kind).toBe('slot');
+    expect(plan.placement.get('p')).toEqual({ kind: 'part', slot: slot('P'), offset: 0 });
+    expect(plan.placement.get('q')).toEqual({ kind: 'part', slot: slot('P'), offset: 256 });
+    expect(plan.placement.get('g')).toEqual({ kind: 'grad', param: 0 });
+    // P is alive while h and k are: they take other slots; m, written after the sum, reuses P's.
+    expect([slot('h'), slot('k')]).not.toContain(slot('P'));
+    expect(slot('m')).toBe(slot('P'));
+    expect(plan.unsharedBytes).toBe(16 + 512 + 64 + 64 + 512); // the whole once, not its parts
+  });
+
   it('refuses a dispatch that reads a value nobody wrote or binds', () => {
     expect(() => planStep([d('a', 'ghost')], sizes({ a: 4 }), new Set(), new Set(), [], [])).toThrow(
       /nothing wrote/,

@@ -3,7 +3,9 @@
  * binding the caller owns (a weight's slice of the flat parameters, a per-step input), its slice
  * of the flat gradient (a parameter's final gradient is written there in place), a constant, or
  * a slot: a buffer shared by values whose lifetimes (first write to last read) do not overlap,
- * assigned greedily in dispatch order, so activations reuse memory. A gradient whose dispatch
+ * assigned greedily in dispatch order, so activations reuse memory; or a part of such a value
+ * (values one dispatch reads together, e.g. the partial products of merged split-K sums,
+ * splitKSums.ts: one binding for all of them, alive from the first one's write). A gradient whose dispatch
  * would read and write the flat gradient at once (WebGPU forbids a writable binding to alias any
  * other in one dispatch) is placed in a slot and copied afterwards.
  */
@@ -25,7 +27,14 @@ export type Placement =
   | { kind: 'external' }
   | { kind: 'constant' }
   | { kind: 'slot'; slot: number }
-  | { kind: 'grad'; param: number };
+  | { kind: 'grad'; param: number }
+  | { kind: 'part'; slot: number; offset: number };
+
+/** A value placed inside another (`whole`, which the plan places) from byte `offset` on. */
+export interface Part<Id> {
+  whole: Id;
+  offset: number;
+}
 
 export interface StepPlan<Id> {
   placement: Map<Id, Placement>;
@@ -40,7 +49,9 @@ export interface StepPlan<Id> {
 /**
  * Plans a captured step: `bytes` of every value, `externals` bound by the caller, `constants`
  * captured, `grads[p]` the value holding parameter p's gradient, `keep` values read after the
- * step (the loss and statistics: alive to the end).
+ * step (the loss and statistics: alive to the end), `parts` values that live inside another: a
+ * write or read of a part is one of its whole (sized in `bytes`), which lives from the first
+ * write of any part to the last read.
  */
 export function planStep<Id>(
   dispatches: readonly PlanDispatch<Id>[],
@@ -49,19 +60,24 @@ export function planStep<Id>(
   constants: ReadonlySet<Id>,
   grads: readonly Id[],
   keep: readonly Id[],
+  parts: ReadonlyMap<Id, Part<Id>> = new Map(),
 ): StepPlan<Id> {
   const placement = new Map<Id, Placement>();
+  const whole = (id: Id) => parts.get(id)?.whole ?? id;
+  /** Every value a dispatch writes and reads, parts as their wholes. */
+  const writes = (d: PlanDispatch<Id>) => [...new Set(written(d).map(whole))];
+  const reads = (d: PlanDispatch<Id>) => [...new Set(read(d).map(whole))];
   for (const id of externals) placement.set(id, { kind: 'external' });
   for (const id of constants) placement.set(id, { kind: 'constant' });
   const writer = new Map<Id, number>();
   const lastRead = new Map<Id, number>();
   dispatches.forEach((d, i) => {
     // A second write (an accumulation into a zero-filled output) keeps the value alive like a read.
-    for (const id of written(d)) {
+    for (const id of writes(d)) {
       if (writer.has(id)) lastRead.set(id, i);
       else writer.set(id, i);
     }
-    for (const id of read(d)) lastRead.set(id, i);
+    for (const id of reads(d)) lastRead.set(id, i);
   });
   const end = dispatches.length;
   for (const id of keep) lastRead.set(id, end);
@@ -90,7 +106,7 @@ export function planStep<Id>(
   const releaseAt = new Map<number, number[]>();
   let unsharedBytes = 0;
   dispatches.forEach((d, i) => {
-    for (const id of written(d)) {
+    for (const id of writes(d)) {
       if (placement.has(id)) continue;
       const need = bytes.get(id);
       if (need === undefined) throw new Error('a captured value has no size');
@@ -114,6 +130,11 @@ export function planStep<Id>(
     // outputs must not alias its inputs or each other).
     for (const s of releaseAt.get(i) ?? []) free.push(s);
   });
+  for (const [id, part] of parts) {
+    const p = placement.get(part.whole);
+    if (p?.kind !== 'slot') throw new Error('a part of a value outside the slots');
+    placement.set(id, { kind: 'part', slot: p.slot, offset: part.offset });
+  }
   for (const d of dispatches)
     for (const id of read(d))
       if (!placement.has(id))
