@@ -16,9 +16,9 @@ import { bufferOf, flushTfjs, releasePooledBuffers, type WebGpuBackendInternals 
 import { captureDispatches } from './capture';
 import {
   COPY_WGSL,
-  FINALIZE_WGSL,
+  finalizeWgsl,
   HYPER_FIELDS,
-  NORM_PARTIAL_WGSL,
+  normPartialWgsl,
   STATS_HEADER,
   WG,
   updateWgsl,
@@ -203,7 +203,7 @@ export class CompiledStep {
     const partialCount = Math.min(256, Math.ceil(n / WG));
     const partials = make(4 * partialCount);
     add(
-      pipeline(NORM_PARTIAL_WGSL),
+      pipeline(normPartialWgsl()),
       [{ buffer: partials }, { buffer: grads }],
       [partialCount, 1, 1],
       'LabNormPartial',
@@ -211,7 +211,7 @@ export class CompiledStep {
     this.statsBytes = 4 * (STATS_HEADER + 2 * batch);
     this.stats = make(this.statsBytes);
     add(
-      pipeline(FINALIZE_WGSL),
+      pipeline(finalizeWgsl()),
       [
         { buffer: this.stats },
         { buffer: partials },
