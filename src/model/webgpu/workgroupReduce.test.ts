@@ -11,7 +11,7 @@ const unavailable = await startWebGpu({ subgroups: true, shaderF16: false });
 if (unavailable) console.warn(`workgroup reduction GPU tests skipped: ${unavailable}`);
 
 /** Runs a one-entry-point module over storage buffers (binding i = buffers[i]); reads binding 0 back. */
-async function runModule(code: string, buffers: Float32Array[], workgroups: number): Promise<Float32Array> {
+async function runModule(code: string, buffers: Float32Array<ArrayBuffer>[], workgroups: number): Promise<Float32Array<ArrayBuffer>> {
   const device = webGpuBackend().device;
   device.pushErrorScope('validation');
   const pipeline = device.createComputePipeline({
