@@ -83,12 +83,7 @@ async function time(f: () => tf.Tensor): Promise<number> {
 
 const normal = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', 7);
 
-async function bench(
-  name: string,
-  layer: string,
-  make: () => GemmKernel,
-  inputs: Record<string, tf.Tensor>,
-) {
+async function bench(name: string, layer: string, make: () => GemmKernel, inputs: Record<string, tf.Tensor>) {
   for (const f16 of granted.shaderF16 ? [false, true] : [false]) {
     setKernelFeatures({ ...granted, shaderF16: f16 });
     await benchKernel(name, layer, make(), inputs, f16 ? 'f16' : 'f32');

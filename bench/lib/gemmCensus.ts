@@ -85,7 +85,8 @@ export async function runGemmCensus(o: BenchOptions): Promise<void> {
       );
     }
     // The micro-bench's stderr says which asked-for feature the adapter lacks.
-    for (const line of run.stderr.split('\n').filter((l) => l.includes('was switched on'))) console.log(`    ${line}`);
+    for (const line of run.stderr.split('\n').filter((l) => l.includes('was switched on')))
+      console.log(`    ${line}`);
     if (run.status !== 0)
       console.log(`    micro-bench failed: ${run.error?.message ?? run.stderr.slice(-500)}`);
     await write();

@@ -124,14 +124,23 @@ describe('node-null twins', () => {
 describe('--gpu-features', () => {
   it('switches shader features on for the node WebGPU cases, flagged; other cases untouched', () => {
     const cases = planCases(
-      parseOptions(['--presets', 'tiny', '--backends', 'node-cpu,node-webgpu,browser-webgpu', '--gpu-features', 'subgroups']),
+      parseOptions([
+        '--presets',
+        'tiny',
+        '--backends',
+        'node-cpu,node-webgpu,browser-webgpu',
+        '--gpu-features',
+        'subgroups',
+      ]),
     );
     expect(cases.map((c) => [c.backend, c.spec.gpuFeatures, c.flags])).toEqual([
       ['node-cpu', undefined, []],
       ['node-webgpu', 'subgroups', ['gpu features subgroups']],
       ['browser-webgpu', undefined, []],
     ]);
-    expect(planCases(parseOptions(['--presets', 'tiny', '--backends', 'node-webgpu']))[0].spec.gpuFeatures).toBeUndefined();
+    expect(
+      planCases(parseOptions(['--presets', 'tiny', '--backends', 'node-webgpu']))[0].spec.gpuFeatures,
+    ).toBeUndefined();
   });
 
   it('rejects an unknown feature, naming the known ones', () => {

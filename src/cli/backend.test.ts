@@ -11,8 +11,13 @@ describe('CLI backends', () => {
   it('takes --gpu-features on WebGPU only, known names only; none given: all off', () => {
     expect(parseGpuFeaturesFlag(undefined, 'cpu')).toEqual({ subgroups: false, shaderF16: false });
     expect(parseGpuFeaturesFlag('subgroups', 'webgpu')).toEqual({ subgroups: true, shaderF16: false });
-    expect(parseGpuFeaturesFlag('shader-f16,subgroups', 'webgpu')).toEqual({ subgroups: true, shaderF16: true });
-    expect(() => parseGpuFeaturesFlag('subgroups', 'cpu')).toThrow('--gpu-features subgroups needs --backend webgpu');
+    expect(parseGpuFeaturesFlag('shader-f16,subgroups', 'webgpu')).toEqual({
+      subgroups: true,
+      shaderF16: true,
+    });
+    expect(() => parseGpuFeaturesFlag('subgroups', 'cpu')).toThrow(
+      '--gpu-features subgroups needs --backend webgpu',
+    );
     expect(() => parseGpuFeaturesFlag('f16', 'webgpu')).toThrow(
       '--gpu-features: Unknown GPU feature "f16": use subgroups, shader-f16 (comma-separated) or none.',
     );

@@ -39,7 +39,10 @@ export function parseGpuFeaturesFlag(value: string | undefined, backend: CliBack
  * On WebGPU, `gpuFeatures` switches optional shader features on; one the adapter lacks is said on
  * stderr and the run goes on without it.
  */
-export async function useBackend(name: CliBackend, gpuFeatures: GpuFeatureSwitches = NO_GPU_FEATURES): Promise<string> {
+export async function useBackend(
+  name: CliBackend,
+  gpuFeatures: GpuFeatureSwitches = NO_GPU_FEATURES,
+): Promise<string> {
   // Production mode drops tfjs' Node banner and debug checks; the CLI's stderr is for its own errors.
   tf.enableProdMode();
   if (name === 'webgpu') await registerWebGpu(gpuFeatures);

@@ -15,8 +15,7 @@ import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const FORWARD_USAGE =
-  `ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--force] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG}   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])`;
+export const FORWARD_USAGE = `ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--force] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG}   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])`;
 
 /** Reads the input, runs the model in eval mode, writes `sample` to OUT. */
 export async function forwardCommand(argv: readonly string[], out: Output): Promise<number> {

@@ -26,8 +26,7 @@ import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const SAMPLE_USAGE =
-  `ddpm-lab sample --pipeline PATH --sampler ddpm|ddim --steps N [--eta E] --seed S --num N --out grid.png [--frames frames.safetensors] [--force] [--batch B] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG}`;
+export const SAMPLE_USAGE = `ddpm-lab sample --pipeline PATH --sampler ddpm|ddim --steps N [--eta E] --seed S --num N --out grid.png [--frames frames.safetensors] [--force] [--batch B] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG}`;
 
 const FLAGS = {
   pipeline: true,

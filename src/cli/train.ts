@@ -43,8 +43,7 @@ import { StagedFolder, readRegularFile } from './files';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const TRAIN_USAGE =
-  `ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--force] [--seed S] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG} [--data PATH] [--log-every K]`;
+export const TRAIN_USAGE = `ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--force] [--seed S] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG} [--data PATH] [--log-every K]`;
 
 const FLAGS = {
   config: true,

@@ -60,7 +60,10 @@ async function train(backend: 'cpu' | 'webgpu') {
  * `forward` of the attn_rgb_pad0 fixture (attention, GroupNorm, stride-2 and upsampling convs) on
  * `backend`, with `extra` flags; its output and stderr.
  */
-async function forward(backend: 'cpu' | 'webgpu', extra: string[] = []): Promise<{ sample: Float32Array; stderr: string }> {
+async function forward(
+  backend: 'cpu' | 'webgpu',
+  extra: string[] = [],
+): Promise<{ sample: Float32Array; stderr: string }> {
   const out = join(dir, `forward-${backend}${extra.join('')}.safetensors`);
   const r = await spawnCli(
     [

@@ -47,8 +47,12 @@ describe('the lab’s WebGPU device request', () => {
       'shader-f16',
     ]);
     const noF16 = fakeAdapter(['subgroups']);
-    expect(deviceDescriptor(noF16, { subgroups: true, shaderF16: true }).requiredFeatures).toEqual(['subgroups']);
-    expect(deviceDescriptor(fakeAdapter([]), { subgroups: true, shaderF16: true }).requiredFeatures).toEqual([]);
+    expect(deviceDescriptor(noF16, { subgroups: true, shaderF16: true }).requiredFeatures).toEqual([
+      'subgroups',
+    ]);
+    expect(deviceDescriptor(fakeAdapter([]), { subgroups: true, shaderF16: true }).requiredFeatures).toEqual(
+      [],
+    );
   });
 
   it('is what tfjs’ webgpu backend requests once registered, in place of tfjs’ own', async () => {

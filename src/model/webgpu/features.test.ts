@@ -10,7 +10,9 @@ describe('the GPU feature switches', () => {
     expect(parseGpuFeatures(null)).toEqual({ switches: { subgroups: false, shaderF16: false } });
     expect(parseGpuFeatures('none')).toEqual({ switches: { subgroups: false, shaderF16: false } });
     expect(parseGpuFeatures('subgroups')).toEqual({ switches: { subgroups: true, shaderF16: false } });
-    expect(parseGpuFeatures(' shader-f16 , subgroups ')).toEqual({ switches: { subgroups: true, shaderF16: true } });
+    expect(parseGpuFeatures(' shader-f16 , subgroups ')).toEqual({
+      switches: { subgroups: true, shaderF16: true },
+    });
   });
 
   it('refuse an unknown name, naming it and the known ones, and stay off', () => {
@@ -24,7 +26,9 @@ describe('the GPU feature switches', () => {
     const both = { subgroups: true, shaderF16: true };
     expect(missingFeatureMessages(both, adapter(['subgroups', 'shader-f16']))).toEqual([]);
     expect(missingFeatureMessages({ subgroups: false, shaderF16: false }, adapter([]))).toEqual([]);
-    expect(missingFeatureMessages(both, adapter([], { vendor: 'google', architecture: 'swiftshader' }))).toEqual([
+    expect(
+      missingFeatureMessages(both, adapter([], { vendor: 'google', architecture: 'swiftshader' })),
+    ).toEqual([
       'WebGPU feature "subgroups" was switched on, but the adapter google/swiftshader does not have it: the lab runs without it.',
       'WebGPU feature "shader-f16" was switched on, but the adapter google/swiftshader does not have it: the lab runs without it.',
     ]);
@@ -34,6 +38,9 @@ describe('the GPU feature switches', () => {
   });
 
   it('a device honours what it was granted', () => {
-    expect(switchesOf(adapter(['subgroups', 'timestamp-query']))).toEqual({ subgroups: true, shaderF16: false });
+    expect(switchesOf(adapter(['subgroups', 'timestamp-query']))).toEqual({
+      subgroups: true,
+      shaderF16: false,
+    });
   });
 });

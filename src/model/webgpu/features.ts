@@ -15,7 +15,10 @@ export interface GpuFeatureSwitches {
 }
 
 /** Every switch off: the default everywhere. */
-export const NO_GPU_FEATURES: Readonly<GpuFeatureSwitches> = Object.freeze({ subgroups: false, shaderF16: false });
+export const NO_GPU_FEATURES: Readonly<GpuFeatureSwitches> = Object.freeze({
+  subgroups: false,
+  shaderF16: false,
+});
 
 /** The WebGPU feature name of each switch (also the name a user writes). */
 export const GPU_FEATURE_NAMES = {
@@ -29,10 +32,28 @@ export type SwitchedFeature = (typeof GPU_FEATURE_NAMES)[keyof GpuFeatureSwitche
 const SWITCHES = Object.keys(GPU_FEATURE_NAMES) as (keyof GpuFeatureSwitches)[];
 
 /**
+ * What of a GPUAdapter or GPUDevice is read here (structural, so the page, which has no WebGPU
+ * types, can use this module too).
+ */
+export interface HasFeatures {
+  features: { has(name: string): boolean };
+}
+
+/** An adapter's names, as GPUAdapterInfo has them. */
+interface AdapterNames {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+}
+
+/**
  * Parses a comma-separated list of feature names (`subgroups,shader-f16`; empty or `none`: all
  * off). An unknown name is reported, not guessed: the switches then stay off.
  */
-export function parseGpuFeatures(text: string | null | undefined): { switches: GpuFeatureSwitches; error?: string } {
+export function parseGpuFeatures(text: string | null | undefined): {
+  switches: GpuFeatureSwitches;
+  error?: string;
+} {
   const switches = { ...NO_GPU_FEATURES };
   const names = (text ?? '')
     .split(',')
@@ -55,15 +76,12 @@ export function switchedOn(switches: GpuFeatureSwitches): SwitchedFeature[] {
 }
 
 /** What the device request asks for: each switched-on feature the adapter has. */
-export function featuresToRequest(
-  switches: GpuFeatureSwitches,
-  adapter: Pick<GPUAdapter, 'features'>,
-): SwitchedFeature[] {
+export function featuresToRequest(switches: GpuFeatureSwitches, adapter: HasFeatures): SwitchedFeature[] {
   return switchedOn(switches).filter((f) => adapter.features.has(f));
 }
 
 /** How an adapter is named in messages: `vendor/architecture`, or its description. */
-function adapterName(info: Partial<GPUAdapterInfo> | undefined): string {
+function adapterName(info: AdapterNames | undefined): string {
   const name = [info?.vendor, info?.architecture].filter(Boolean).join('/');
   return name || info?.description || 'unnamed adapter';
 }
@@ -71,7 +89,7 @@ function adapterName(info: Partial<GPUAdapterInfo> | undefined): string {
 /** One message per switched-on feature the adapter lacks, naming the feature and the adapter. */
 export function missingFeatureMessages(
   switches: GpuFeatureSwitches,
-  adapter: Pick<GPUAdapter, 'features'> & { info?: Partial<GPUAdapterInfo> },
+  adapter: HasFeatures & { info?: AdapterNames },
 ): string[] {
   return switchedOn(switches)
     .filter((f) => !adapter.features.has(f))
@@ -82,7 +100,7 @@ export function missingFeatureMessages(
 }
 
 /** The switches a device honours: those whose feature it was granted. */
-export function switchesOf(device: Pick<GPUDevice, 'features'>): GpuFeatureSwitches {
+export function switchesOf(device: HasFeatures): GpuFeatureSwitches {
   return { subgroups: device.features.has('subgroups'), shaderF16: device.features.has('shader-f16') };
 }
 

@@ -90,7 +90,10 @@ describe('GEMM kernels with f16 tiles (the shader-f16 switch)', () => {
       device.pushErrorScope('validation');
       const module = device.createShaderModule({ code });
       const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
-      const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const pipeline = device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+      });
       const scope = await device.popErrorScope();
       return { errors: errors.map((e) => e.message), scope: scope?.message, pipeline };
     };
@@ -107,7 +110,8 @@ describe('GEMM kernels with f16 tiles (the shader-f16 switch)', () => {
 });
 
 describe.skipIf(unavailable !== null)('the shader-f16 switch on this machine’s adapter', () => {
-  const adapterHasF16 = async () => (await navigator.gpu.requestAdapter())?.features.has('shader-f16') ?? false;
+  const adapterHasF16 = async () =>
+    (await navigator.gpu.requestAdapter())?.features.has('shader-f16') ?? false;
 
   it('is honoured where the adapter has shader-f16, and said to be missing (the lab runs in f32) where not', async () => {
     if (await adapterHasF16()) {
@@ -116,7 +120,9 @@ describe.skipIf(unavailable !== null)('the shader-f16 switch on this machine’s
     } else {
       expect(kernelFeatures().shaderF16).toBe(false);
       expect(warnings).toEqual([
-        expect.stringMatching(/^WebGPU feature "shader-f16" was switched on, but the adapter .+ does not have it: the lab runs without it\.$/),
+        expect.stringMatching(
+          /^WebGPU feature "shader-f16" was switched on, but the adapter .+ does not have it: the lab runs without it\.$/,
+        ),
       ]);
       expect(convForwardKernel(geometry({})).code).not.toContain('f16');
     }
@@ -127,34 +133,43 @@ describe.skipIf(unavailable !== null)('the shader-f16 switch on this machine’s
 
   it.each([
     { name: 'stride 2, odd sides, 1 channel', x: [2, 7, 5, 1], k: 3, co: 4, stride: 2, pad: [1, 1, 1, 1] },
-    { name: 'split-K filter gradient (K = 1,024)', x: [4, 16, 16, 2], k: 3, co: 3, stride: 1, pad: [1, 1, 1, 1] },
-  ])('a conv ($name): values and gradients within the bound of tfjs’ CPU', async ({ x, k, co, stride, pad }) => {
-    const w = [k, k, x[3], co];
-    const errs = await compareOnCpu(
-      (a, b, c) =>
-        convGemm(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D, { stride: stride as 1 | 2, pad: pad as Padding }),
-      (a, b, c) =>
-        tf.add(
-          tf.conv2d(
-            tf.pad(a as tf.Tensor4D, [
-              [0, 0],
-              [pad[0], pad[1]],
-              [pad[2], pad[3]],
-              [0, 0],
-            ]),
-            b as tf.Tensor4D,
-            stride,
-            'valid',
+    {
+      name: 'split-K filter gradient (K = 1,024)',
+      x: [4, 16, 16, 2],
+      k: 3,
+      co: 3,
+      stride: 1,
+      pad: [1, 1, 1, 1],
+    },
+  ])(
+    'a conv ($name): values and gradients within the bound of tfjs’ CPU',
+    async ({ x, k, co, stride, pad }) => {
+      const w = [k, k, x[3], co];
+      const errs = await compareOnCpu(
+        (a, b, c) =>
+          convGemm(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D, {
+            stride: stride as 1 | 2,
+            pad: pad as Padding,
+          }),
+        (a, b, c) =>
+          tf.add(
+            tf.conv2d(
+              tf.pad(a as tf.Tensor4D, [
+                [0, 0],
+                [pad[0], pad[1]],
+                [pad[2], pad[3]],
+                [0, 0],
+              ]),
+              b as tf.Tensor4D,
+              stride,
+              'valid',
+            ),
+            c,
           ),
-          c,
-        ),
-      [
-        random(x, 1),
-        random(w, 2),
-        random([co], 3),
-      ],
-    );
-    const limit = await bound();
-    for (const e of errs) expect(e).toBeLessThan(limit);
-  });
+        [random(x, 1), random(w, 2), random([co], 3)],
+      );
+      const limit = await bound();
+      for (const e of errs) expect(e).toBeLessThan(limit);
+    },
+  );
 });

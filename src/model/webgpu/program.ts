@@ -149,7 +149,8 @@ export function labKernelRuns(): ReadonlyMap<string, number> {
  */
 function withShaderCode<T>(device: GPUDevice, rewrite: (code: string) => string, compile: () => T): T {
   const create = device.createShaderModule;
-  device.createShaderModule = (descriptor) => create.call(device, { ...descriptor, code: rewrite(descriptor.code) });
+  device.createShaderModule = (descriptor) =>
+    create.call(device, { ...descriptor, code: rewrite(descriptor.code) });
   try {
     return compile();
   } finally {
@@ -185,7 +186,8 @@ function runProgram(
     return program.directives ? `${program.directives}\n${code}` : code;
   };
   const run = () => backend.runWebGPUProgram(program, [...inputs, ...written], 'float32', uniforms);
-  const output = sides.length > 0 || program.directives ? withShaderCode(backend.device, rewrite, run) : run();
+  const output =
+    sides.length > 0 || program.directives ? withShaderCode(backend.device, rewrite, run) : run();
   return [output, ...written];
 }
 

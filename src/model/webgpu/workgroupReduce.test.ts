@@ -11,7 +11,11 @@ const unavailable = await startWebGpu({ subgroups: true, shaderF16: false });
 if (unavailable) console.warn(`workgroup reduction GPU tests skipped: ${unavailable}`);
 
 /** Runs a one-entry-point module over storage buffers (binding i = buffers[i]); reads binding 0 back. */
-async function runModule(code: string, buffers: Float32Array<ArrayBuffer>[], workgroups: number): Promise<Float32Array<ArrayBuffer>> {
+async function runModule(
+  code: string,
+  buffers: Float32Array<ArrayBuffer>[],
+  workgroups: number,
+): Promise<Float32Array<ArrayBuffer>> {
   const device = webGpuBackend().device;
   device.pushErrorScope('validation');
   const pipeline = device.createComputePipeline({
@@ -106,80 +110,82 @@ describe('the workgroup reduction generator', () => {
   });
 });
 
-describe.skipIf(unavailable !== null)('workgroup reductions with and without subgroups (Dawn, SwiftShader)', () => {
-  it('the lab’s device was granted subgroups, and the kernels follow it', () => {
-    expect(webGpuBackend().device.features.has('subgroups')).toBe(true);
-    expect(kernelFeatures()).toEqual({ subgroups: true, shaderF16: false });
-  });
+describe.skipIf(unavailable !== null)(
+  'workgroup reductions with and without subgroups (Dawn, SwiftShader)',
+  () => {
+    it('the lab’s device was granted subgroups, and the kernels follow it', () => {
+      expect(webGpuBackend().device.features.has('subgroups')).toBe(true);
+      expect(kernelFeatures()).toEqual({ subgroups: true, shaderF16: false });
+    });
 
-  // Odd row lengths: shorter than a workgroup, one past it, many times it and not a multiple.
-  for (const op of ['add', 'max'] as const)
-    for (const wg of [64, 256])
-      it(`${op} over ${wg} invocations: equal with subgroups on and off, and to tfjs’ CPU`, async () => {
-        const cols = [1, 3, wg + 1, 7 * wg - 5];
-        for (const c of cols) {
-          const rows = 5;
-          const x = random([rows, c], c + wg).data;
-          const shape = new Float32Array([c]);
-          const out = () => new Float32Array(2 * rows);
-          const off = await runModule(rowReduceModule(op, wg, false), [out(), x, shape], rows);
-          const on = await runModule(rowReduceModule(op, wg, true), [out(), x, shape], rows);
-          const cpu = await withCpu(() => rowReduceOnCpu(op, wg, x, rows, c));
-          // A maximum is exact; sums are added in another order (cancelling sums: 1e-5 of the result).
-          if (op === 'max') expect(on, `${c} columns`).toEqual(off);
-          expect(maxRelTo(on, off), `${c} columns`).toBeLessThan(1e-5);
-          expect(maxRelTo(off, cpu), `${c} columns`).toBeLessThan(1e-5);
-          expect(maxRelTo(on, cpu), `${c} columns`).toBeLessThan(1e-5);
+    // Odd row lengths: shorter than a workgroup, one past it, many times it and not a multiple.
+    for (const op of ['add', 'max'] as const)
+      for (const wg of [64, 256])
+        it(`${op} over ${wg} invocations: equal with subgroups on and off, and to tfjs’ CPU`, async () => {
+          const cols = [1, 3, wg + 1, 7 * wg - 5];
+          for (const c of cols) {
+            const rows = 5;
+            const x = random([rows, c], c + wg).data;
+            const shape = new Float32Array([c]);
+            const out = () => new Float32Array(2 * rows);
+            const off = await runModule(rowReduceModule(op, wg, false), [out(), x, shape], rows);
+            const on = await runModule(rowReduceModule(op, wg, true), [out(), x, shape], rows);
+            const cpu = await withCpu(() => rowReduceOnCpu(op, wg, x, rows, c));
+            // A maximum is exact; sums are added in another order (cancelling sums: 1e-5 of the result).
+            if (op === 'max') expect(on, `${c} columns`).toEqual(off);
+            expect(maxRelTo(on, off), `${c} columns`).toBeLessThan(1e-5);
+            expect(maxRelTo(off, cpu), `${c} columns`).toBeLessThan(1e-5);
+            expect(maxRelTo(on, cpu), `${c} columns`).toBeLessThan(1e-5);
+          }
+        });
+
+    it('the compiled step’s gradient norm (both stages): equal with subgroups on and off, and to tfjs’ CPU', async () => {
+      for (const n of [1, 255, 257, 100_003]) {
+        const grad = random([n], n).data;
+        const partialCount = Math.min(256, Math.ceil(n / WG));
+        const norms: number[] = [];
+        for (const subgroups of [false, true]) {
+          const partials = await runModule(
+            normPartialWgsl(subgroups),
+            [new Float32Array(partialCount), grad],
+            partialCount,
+          );
+          const batch = 3;
+          const stats = await runModule(
+            finalizeWgsl(subgroups),
+            [
+              new Float32Array(STATS_HEADER + 2 * batch),
+              partials,
+              new Float32Array([0.5]),
+              new Float32Array([1, 2, 3]),
+              new Float32Array([7, 8, 9]),
+            ],
+            1,
+          );
+          expect([...stats], `n = ${n}`).toEqual([0.5, stats[1], 1, 0, 1, 2, 3, 7, 8, 9]);
+          norms.push(stats[1]);
         }
-      });
-
-  it('the compiled step’s gradient norm (both stages): equal with subgroups on and off, and to tfjs’ CPU', async () => {
-    for (const n of [1, 255, 257, 100_003]) {
-      const grad = random([n], n).data;
-      const partialCount = Math.min(256, Math.ceil(n / WG));
-      const norms: number[] = [];
-      for (const subgroups of [false, true]) {
-        const partials = await runModule(
-          normPartialWgsl(subgroups),
-          [new Float32Array(partialCount), grad],
-          partialCount,
-        );
-        const batch = 3;
-        const stats = await runModule(
-          finalizeWgsl(subgroups),
-          [
-            new Float32Array(STATS_HEADER + 2 * batch),
-            partials,
-            new Float32Array([0.5]),
-            new Float32Array([1, 2, 3]),
-            new Float32Array([7, 8, 9]),
-          ],
-          1,
-        );
-        expect([...stats], `n = ${n}`).toEqual([0.5, stats[1], 1, 0, 1, 2, 3, 7, 8, 9]);
-        norms.push(stats[1]);
+        const cpu = await withCpu(() => tf.tidy(() => tf.norm(tf.tensor1d(grad)).dataSync()[0]));
+        expect(Math.abs(norms[1] - norms[0]) / norms[0], `n = ${n}`).toBeLessThan(1e-6);
+        expect(Math.abs(norms[1] - cpu) / cpu, `n = ${n}`).toBeLessThan(1e-5);
       }
-      const cpu = await withCpu(() => tf.tidy(() => tf.norm(tf.tensor1d(grad)).dataSync()[0]));
-      expect(Math.abs(norms[1] - norms[0]) / norms[0], `n = ${n}`).toBeLessThan(1e-6);
-      expect(Math.abs(norms[1] - cpu) / cpu, `n = ${n}`).toBeLessThan(1e-5);
-    }
-  });
+    });
 
-  it('a tfjs program’s workgroupSum (reductionProgram): equal with subgroups on and off, and to tfjs’ CPU', async () => {
-    // One workgroup per row of x [rows, cols]: the row's sum.
-    registerWebGpuKernel<{ subgroups: boolean; wg: number }>(
-      'TestRowSum',
-      ([x], { subgroups, wg }) => {
-        const [rows, cols] = x.shape;
-        return {
-          program: reductionProgram(
-            `test_row_sum`,
-            ['x'],
-            [rows],
-            rows,
-            wg,
-            'cols : i32,',
-            `fn main(index : i32) {
+    it('a tfjs program’s workgroupSum (reductionProgram): equal with subgroups on and off, and to tfjs’ CPU', async () => {
+      // One workgroup per row of x [rows, cols]: the row's sum.
+      registerWebGpuKernel<{ subgroups: boolean; wg: number }>(
+        'TestRowSum',
+        ([x], { subgroups, wg }) => {
+          const [rows, cols] = x.shape;
+          return {
+            program: reductionProgram(
+              `test_row_sum`,
+              ['x'],
+              [rows],
+              rows,
+              wg,
+              'cols : i32,',
+              `fn main(index : i32) {
               let row = index / ${wg};
               var s = 0.0;
               for (var k = i32(localId.x); k < uniforms.cols; k = k + ${wg}) { s = s + x[row * uniforms.cols + k]; }
@@ -187,36 +193,41 @@ describe.skipIf(unavailable !== null)('workgroup reductions with and without sub
               let again = workgroupSum(total);
               if (localId.x == 0u) { result[row] = again / ${wg}.0; }
             }`,
-            subgroups,
-          ),
-          uniforms: [{ type: 'int32', data: [cols] }],
-        };
-      },
-      ['x'],
-    );
-    for (const wg of [64, 256])
-      for (const cols of [1, 5, wg + 3, 4099]) {
-        const rows = 3;
-        const data = random([rows, cols], cols).data;
-        const run = (subgroups: boolean) =>
-          tf.tidy(() => runLabKernel('TestRowSum', { x: tf.tensor2d(data, [rows, cols]) }, { subgroups, wg }));
-        const [off, on] = [run(false), run(true)];
-        const got = [(await off.data()) as Float32Array, (await on.data()) as Float32Array];
-        tf.dispose([off, on]);
-        const cpu = await withCpu(() => tf.tidy(() => tf.sum(tf.tensor2d(data, [rows, cols]), 1).dataSync()));
-        expect(maxRelTo(got[1], got[0]), `${wg} × ${cols}`).toBeLessThan(1e-6);
-        expect(maxRelTo(got[0], cpu as Float32Array), `${wg} × ${cols}`).toBeLessThan(1e-5);
-        expect(maxRelTo(got[1], cpu as Float32Array), `${wg} × ${cols}`).toBeLessThan(1e-5);
-      }
-  });
+              subgroups,
+            ),
+            uniforms: [{ type: 'int32', data: [cols] }],
+          };
+        },
+        ['x'],
+      );
+      for (const wg of [64, 256])
+        for (const cols of [1, 5, wg + 3, 4099]) {
+          const rows = 3;
+          const data = random([rows, cols], cols).data;
+          const run = (subgroups: boolean) =>
+            tf.tidy(() =>
+              runLabKernel('TestRowSum', { x: tf.tensor2d(data, [rows, cols]) }, { subgroups, wg }),
+            );
+          const [off, on] = [run(false), run(true)];
+          const got = [(await off.data()) as Float32Array, (await on.data()) as Float32Array];
+          tf.dispose([off, on]);
+          const cpu = await withCpu(() =>
+            tf.tidy(() => tf.sum(tf.tensor2d(data, [rows, cols]), 1).dataSync()),
+          );
+          expect(maxRelTo(got[1], got[0]), `${wg} × ${cols}`).toBeLessThan(1e-6);
+          expect(maxRelTo(got[0], cpu as Float32Array), `${wg} × ${cols}`).toBeLessThan(1e-5);
+          expect(maxRelTo(got[1], cpu as Float32Array), `${wg} × ${cols}`).toBeLessThan(1e-5);
+        }
+    });
 
-  it('generators follow the switches by default', () => {
-    expect(normPartialWgsl()).toContain(SUBGROUPS_ENABLE);
-    setKernelFeatures({ subgroups: false, shaderF16: false });
-    expect(normPartialWgsl()).not.toContain('subgroup');
-    setKernelFeatures({ subgroups: true, shaderF16: false });
-  });
-});
+    it('generators follow the switches by default', () => {
+      expect(normPartialWgsl()).toContain(SUBGROUPS_ENABLE);
+      setKernelFeatures({ subgroups: false, shaderF16: false });
+      expect(normPartialWgsl()).not.toContain('subgroup');
+      setKernelFeatures({ subgroups: true, shaderF16: false });
+    });
+  },
+);
 
 /** Runs f on tfjs' CPU backend, then returns to WebGPU. */
 async function withCpu<T>(f: () => T): Promise<T> {
