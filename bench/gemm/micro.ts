@@ -15,6 +15,7 @@ import { parseBackend, parseGpuFeaturesFlag, useBackend } from '../../src/cli/ba
 import { countParameters } from '../../src/model/plan';
 import { presetConfig } from '../../src/model/presets';
 import { kernelFeatures, setKernelFeatures } from '../../src/model/webgpu/features';
+import { groupNormWebGpu } from '../../src/model/webgpu/groupNorm';
 import { finalizeWgsl, normPartialWgsl, WG } from '../../src/training/compiled/kernels';
 import { forwardProducts, productMacs, type Product } from '../../src/model/products';
 import {
@@ -190,6 +191,41 @@ async function benchNorm(n: number) {
   for (const b of [grad, partials, stats, loss, perExample, t]) b.destroy();
 }
 
+/**
+ * GroupNorm+SiLU forward and backward (their sums are `reductionProgram`'s `workgroupSum`) on
+ * `shape` with 32 groups, with and without subgroups where the device has them.
+ */
+async function benchGroupNorm(layer: string, shape: [number, number, number, number]) {
+  const x = normal(shape) as tf.Tensor4D;
+  const [gamma, beta] = [normal([shape[3]]), normal([shape[3]])] as tf.Tensor1D[];
+  const step = () =>
+    tf.tidy(() => {
+      const [value, [dx]] = [
+        groupNormWebGpu(x, gamma, beta, { groups: 32, eps: 1e-5, silu: true }),
+        tf.grads((a: tf.Tensor) =>
+          tf.sum(groupNormWebGpu(a as tf.Tensor4D, gamma, beta, { groups: 32, eps: 1e-5, silu: true })),
+        )([x]),
+      ];
+      return tf.add(tf.sum(value), tf.sum(dx));
+    });
+  for (const subgroups of granted.subgroups ? [false, true] : [false]) {
+    setKernelFeatures({ ...granted, subgroups });
+    const seconds = await time(step);
+    console.log(
+      JSON.stringify({
+        preset,
+        kernel: 'GroupNorm+SiLU fwd+bwd',
+        layer,
+        shape,
+        subgroups,
+        ms: seconds * 1000,
+      }),
+    );
+  }
+  setKernelFeatures(granted);
+  tf.dispose([x, gamma, beta]);
+}
+
 await useBackend('webgpu', parseGpuFeaturesFlag(gpuFeatures || undefined, parseBackend('webgpu')));
 /** What the device was granted of the switches asked for. */
 const granted = { ...kernelFeatures() };
@@ -223,3 +259,4 @@ if (att) {
   await bench('attention q·kᵀ', att.name, () => matMulKernel(s), { a: normal(shape), b: normal(shape) });
 }
 await benchNorm(countParameters(config));
+if (g.ci % 32 === 0) await benchGroupNorm(`${conv.name} input`, xShape as [number, number, number, number]);

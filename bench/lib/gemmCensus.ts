@@ -73,9 +73,11 @@ export async function runGemmCensus(o: BenchOptions): Promise<void> {
     for (const line of run.stdout.split('\n').filter((l) => l.startsWith('{'))) {
       const m = JSON.parse(line) as Record<string, number | string | boolean>;
       micro.push(m);
-      if (m.gbPerS !== undefined) {
+      if (m.subgroups !== undefined) {
+        const what = m.gbPerS !== undefined ? `over ${m.n} floats` : `(${m.layer}, ${String(m.shape)})`;
+        const rate = m.gbPerS !== undefined ? `, ${Number(m.gbPerS).toPrecision(3)} GB/s` : '';
         console.log(
-          `    ${m.kernel} over ${m.n} floats${m.subgroups ? ' with subgroups' : ''}: ${Number(m.ms).toPrecision(3)} ms, ${Number(m.gbPerS).toPrecision(3)} GB/s`,
+          `    ${m.kernel} ${what}${m.subgroups ? ' with subgroups' : ''}: ${Number(m.ms).toPrecision(3)} ms${rate}`,
         );
         continue;
       }
