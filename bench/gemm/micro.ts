@@ -6,8 +6,9 @@
  * `--gpu-features` (src/model/webgpu/features.ts) switches optional shader features on: each
  * GEMM then runs with f32 and, where the device was granted shader-f16, f16 tiles
  * (`staging`), and the compiled step's gradient norm (both stages, over the preset's parameter
- * count) runs with the shared-memory tree and, where granted, subgroups (`subgroups`): both ways
- * in this one process on the same device.
+ * count) and GroupNorm+SiLU run with the shared-memory tree and, where granted, subgroups
+ * (`subgroups`): both ways in this one process on the same device, taking turns over 5 rounds
+ * (medians).
  *   tsx bench/gemm/micro.ts --preset cifar-small --batch 2 --reps 3 [--gpu-features subgroups]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -132,6 +133,20 @@ async function benchKernel(
   );
 }
 
+/** Tree (false) and, where the device has subgroups, subgroup (true) reductions. */
+const subgroupVariants = () => (granted.subgroups ? [false, true] : [false]);
+
+/**
+ * Median seconds of each timer over 5 rounds, the variants taking turns within each round (each
+ * timed once untimed first), so a change of load on a shared machine hits them alike.
+ */
+async function interleaved(timers: (() => Promise<number>)[]): Promise<number[]> {
+  for (const t of timers) await t();
+  const samples: number[][] = timers.map(() => []);
+  for (let round = 0; round < 5; round++) for (const [i, t] of timers.entries()) samples[i].push(await t());
+  return samples.map((x) => x.sort((a, b) => a - b)[2]);
+}
+
 /**
  * The compiled step's gradient norm over `n` floats (both stages, as `compiledStep.ts` dispatches
  * them), with and without subgroups where the device has them: GB/s of gradient read.
@@ -143,7 +158,7 @@ async function benchNorm(n: number) {
   const partialCount = Math.min(256, Math.ceil(n / WG));
   const [grad, partials, stats] = [storage(4 * n), storage(4 * partialCount), storage(4 * 8)];
   const [loss, perExample, t] = [storage(4), storage(4), storage(4)];
-  for (const subgroups of granted.subgroups ? [false, true] : [false]) {
+  const timer = (subgroups: boolean) => {
     const pipeline = (code: string) =>
       device.createComputePipeline({
         layout: 'auto',
@@ -173,21 +188,25 @@ async function benchNorm(n: number) {
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
     };
-    await run(1);
-    const t0 = performance.now();
-    await run(reps);
-    const seconds = (performance.now() - t0) / 1000 / reps;
+    return async () => {
+      const t0 = performance.now();
+      await run(reps);
+      return (performance.now() - t0) / 1000 / reps;
+    };
+  };
+  const medians = await interleaved(subgroupVariants().map(timer));
+  subgroupVariants().forEach((subgroups, i) =>
     console.log(
       JSON.stringify({
         preset,
         kernel: 'gradient norm (2 stages)',
         n,
         subgroups,
-        ms: seconds * 1000,
-        gbPerS: (4 * n) / seconds / 1e9,
+        ms: medians[i] * 1000,
+        gbPerS: (4 * n) / medians[i] / 1e9,
       }),
-    );
-  }
+    ),
+  );
   for (const b of [grad, partials, stats, loss, perExample, t]) b.destroy();
 }
 
@@ -208,9 +227,13 @@ async function benchGroupNorm(layer: string, shape: [number, number, number, num
       ];
       return tf.add(tf.sum(value), tf.sum(dx));
     });
-  for (const subgroups of granted.subgroups ? [false, true] : [false]) {
+  const timer = (subgroups: boolean) => async () => {
     setKernelFeatures({ ...granted, subgroups });
-    const seconds = await time(step);
+    return time(step);
+  };
+  const medians = await interleaved(subgroupVariants().map(timer));
+  setKernelFeatures(granted);
+  subgroupVariants().forEach((subgroups, i) =>
     console.log(
       JSON.stringify({
         preset,
@@ -218,11 +241,10 @@ async function benchGroupNorm(layer: string, shape: [number, number, number, num
         layer,
         shape,
         subgroups,
-        ms: seconds * 1000,
+        ms: medians[i] * 1000,
       }),
-    );
-  }
-  setKernelFeatures(granted);
+    ),
+  );
   tf.dispose([x, gamma, beta]);
 }
 
