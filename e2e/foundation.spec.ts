@@ -33,6 +33,22 @@ test('an unknown ?backend= is named, and the lab still starts', async ({ page })
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
 });
 
+test('?gpu-features= switches optional shader features on where the adapter has them, and names those it lacks', async ({
+  page,
+}) => {
+  // SwiftShader has subgroups, not shader-f16.
+  await page.goto('./?gpu-features=subgroups,shader-f16');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('gpu-features')).toContainText('shader features: subgroups');
+  await expect(page.getByTestId('gpu-features-missing')).toContainText(
+    'WebGPU feature "shader-f16" was switched on, but the adapter google/swiftshader does not have it: the lab runs without it.',
+  );
+  await page.goto('./?gpu-features=turbo');
+  await expect(page.getByRole('alert').first()).toContainText('Unknown GPU feature "turbo"');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('gpu-features')).toHaveCount(0);
+});
+
 test('without WebGPU the lab falls back and shows the reason', async ({ baseURL }) => {
   // A browser started without --enable-unsafe-webgpu has no WebGPU adapter on this machine.
   const browser = await chromium.launch({ executablePath: chromiumPath, args: baseArgs });

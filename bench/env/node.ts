@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWebGpuBackend } from '../../src/model/webgpu/device';
+import { parseGpuFeatures, type GpuFeatureSwitches } from '../../src/model/webgpu/features';
 import { installFastCpuKernels } from '../../src/training/cpuKernels';
 import type { BenchEvent, EnvSpec } from '../lib/types';
 import { runHostCost } from './hostCost';
@@ -40,7 +41,12 @@ function arg(name: string): string | undefined {
  * Loads Dawn, exposes navigator.gpu, then registers tfjs' WebGPU backend with the lab's device
  * request (src/model/webgpu/device.ts). `nullBackend`: Dawn's Null backend (validation only, no GPU work).
  */
-async function initWebgpu(dawnPath: string, profile: boolean, nullBackend: boolean): Promise<string> {
+async function initWebgpu(
+  dawnPath: string,
+  profile: boolean,
+  nullBackend: boolean,
+  gpuFeatures: GpuFeatureSwitches,
+): Promise<string> {
   const dawn = createRequire(import.meta.url)(dawnPath) as DawnModule;
   Object.assign(globalThis, dawn.globals);
   // Timestamp queries (for --profile) are behind Dawn's unsafe APIs in some builds.
@@ -54,7 +60,7 @@ async function initWebgpu(dawnPath: string, profile: boolean, nullBackend: boole
     throw new Error(
       `Dawn (${dawnPath}) found no WebGPU adapter: is there a Vulkan driver (VK_ICD_FILENAMES)?`,
     );
-  registerWebGpuBackend(gpu);
+  registerWebGpuBackend(gpu, gpuFeatures);
   const i = adapter.info;
   if (nullBackend) return 'webgpu Dawn Null backend (validation, no GPU work)';
   return `webgpu ${i.vendor}/${i.architecture}${i.description ? ` (${i.description})` : ''}`;
@@ -69,7 +75,9 @@ async function main(): Promise<void> {
   if (spec.device === 'webgpu') {
     const dawn = arg('dawn');
     if (!dawn) throw new Error('--dawn path/to/dawn.node is required for the webgpu backend');
-    device = await initWebgpu(dawn, spec.profile === true, spec.hostPath !== undefined);
+    const { switches, error } = parseGpuFeatures(spec.gpuFeatures);
+    if (error) throw new Error(error);
+    device = await initWebgpu(dawn, spec.profile === true, spec.hostPath !== undefined, switches);
   }
   if (!(await tf.setBackend(spec.device)))
     throw new Error(`tfjs could not initialise the ${spec.device} backend`);

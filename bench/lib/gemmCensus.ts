@@ -2,7 +2,8 @@
  * `npm run bench -- --gemm-census`: every GEMM-like dispatch of one training step per preset, as
  * the lab's kernels cut it and as tfjs' own programs did before (src/model/webgpu/census.ts),
  * with the targets of issue 15 checked (≥ 264 workgroups and ≥ 80 % tile use for every GEMM over
- * 1 GFLOP), then the kernel micro-bench (bench/gemm/micro.ts) on WebGPU at `--micro-batch`.
+ * 1 GFLOP), then the kernel micro-bench (bench/gemm/micro.ts) on WebGPU at `--micro-batch`, each
+ * kernel with the `--gpu-features` the device was granted off and on.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -65,17 +66,29 @@ export async function runGemmCensus(o: BenchOptions): Promise<void> {
         String(microBatch),
         '--reps',
         String(o.steps),
+        ...(o.gpuFeatures ? ['--gpu-features', o.gpuFeatures] : []),
       ],
       { env, encoding: 'utf8', timeout: o.budgetSeconds * 1000 },
     );
     for (const line of run.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-      const m = JSON.parse(line) as Record<string, number | string>;
+      const m = JSON.parse(line) as Record<string, number | string | boolean>;
       micro.push(m);
+      if (m.subgroups !== undefined) {
+        const what = m.gbPerS !== undefined ? `over ${m.n} floats` : `(${m.layer}, ${String(m.shape)})`;
+        const rate = m.gbPerS !== undefined ? `, ${Number(m.gbPerS).toPrecision(3)} GB/s` : '';
+        console.log(
+          `    ${m.kernel} ${what}${m.subgroups ? ' with subgroups' : ''}: ${Number(m.ms).toPrecision(3)} ms${rate}`,
+        );
+        continue;
+      }
       console.log(
-        `    ${m.kernel} (${m.layer}, ${m.m}×${m.n}×${m.k}×${m.gemmBatch}, ${m.tile}): lab ${Number(m.labGflops).toPrecision(3)} GFLOP/s, ` +
+        `    ${m.kernel} (${m.layer}, ${m.m}×${m.n}×${m.k}×${m.gemmBatch}, ${m.tile}, ${m.staging} tiles): lab ${Number(m.labGflops).toPrecision(3)} GFLOP/s, ` +
           `plain reference GEMM ${Number(m.referenceGflops).toPrecision(3)}, tfjs MatMul ${Number(m.tfjsMatMulGflops).toPrecision(3)}`,
       );
     }
+    // The micro-bench's stderr says which asked-for feature the adapter lacks.
+    for (const line of run.stderr.split('\n').filter((l) => l.includes('was switched on')))
+      console.log(`    ${line}`);
     if (run.status !== 0)
       console.log(`    micro-bench failed: ${run.error?.message ?? run.stderr.slice(-500)}`);
     await write();

@@ -4,6 +4,7 @@
  * cases that cannot are cut by the caps and budgets, and the results say so.
  */
 import { UNET_PRESET_NAMES, type UNetPresetName } from '../../src/model/presets';
+import { parseGpuFeatures } from '../../src/model/webgpu/features';
 import { BENCH_BACKENDS, type BenchBackend } from './types';
 
 export interface BenchOptions {
@@ -46,6 +47,12 @@ export interface BenchOptions {
   gemmCensus: boolean;
   /** Batch of the --gemm-census micro-bench (small: SwiftShader runs a GFLOP in about a minute). */
   microBatch: number;
+  /**
+   * Optional WebGPU shader features (`src/model/webgpu/features.ts`) as `--gpu-features` names
+   * them, '' for none: node WebGPU cases run with them; the micro-bench runs each kernel with
+   * them off and on.
+   */
+  gpuFeatures: string;
   help: boolean;
 }
 
@@ -82,6 +89,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   fused: 'on',
   gemmCensus: false,
   microBatch: 1,
+  gpuFeatures: '',
   help: false,
 });
 
@@ -116,6 +124,9 @@ export const USAGE = `npm run bench -- [options]
   --gemm-census         instead of timing steps: every GEMM dispatch of one training step per preset (lab
                         kernels and tfjs' before), then the kernel micro-bench on WebGPU at --batch
   --micro-batch N       batch of the --gemm-census micro-bench (default 1); --steps is its repetitions
+  --gpu-features LIST   optional WebGPU shader features: subgroups, shader-f16 (default none; a
+                        feature the adapter lacks is said and left off): node-webgpu and node-null
+                        cases run with them; the micro-bench runs each kernel with them off and on
   --help`;
 
 type Setter = (o: BenchOptions, value: string, flag: string) => void;
@@ -149,6 +160,11 @@ const SETTERS: Record<string, Setter> = {
   dawn: (o, v) => (o.dawn = v),
   bundles: (o, v) => (o.bundles = v),
   'micro-batch': (o, v, f) => (o.microBatch = int(v, f, 1)),
+  'gpu-features': (o, v, f) => {
+    const { error } = parseGpuFeatures(v);
+    if (error) throw new BenchOptionsError(`${f} "${v}": ${error}`);
+    o.gpuFeatures = v;
+  },
   fused: (o, v, f) => {
     if (v !== 'on' && v !== 'off' && v !== 'both')
       throw new BenchOptionsError(`${f} "${v}": allowed on, off, both`);

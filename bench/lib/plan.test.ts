@@ -120,3 +120,32 @@ describe('node-null twins', () => {
     expect(countParameters(twinConfig('paper-cifar10', 4)) * 20).toBeLessThan(NULL_DEVICE_BYTES / 4);
   });
 });
+
+describe('--gpu-features', () => {
+  it('switches shader features on for the node WebGPU cases, flagged; other cases untouched', () => {
+    const cases = planCases(
+      parseOptions([
+        '--presets',
+        'tiny',
+        '--backends',
+        'node-cpu,node-webgpu,browser-webgpu',
+        '--gpu-features',
+        'subgroups',
+      ]),
+    );
+    expect(cases.map((c) => [c.backend, c.spec.gpuFeatures, c.flags])).toEqual([
+      ['node-cpu', undefined, []],
+      ['node-webgpu', 'subgroups', ['gpu features subgroups']],
+      ['browser-webgpu', undefined, []],
+    ]);
+    expect(
+      planCases(parseOptions(['--presets', 'tiny', '--backends', 'node-webgpu']))[0].spec.gpuFeatures,
+    ).toBeUndefined();
+  });
+
+  it('rejects an unknown feature, naming the known ones', () => {
+    expect(() => parseOptions(['--gpu-features', 'subgroups,f16'])).toThrow(
+      /--gpu-features "subgroups,f16": Unknown GPU feature "f16": use subgroups, shader-f16/,
+    );
+  });
+});

@@ -70,6 +70,10 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
         seed: 1,
         ...(o.profile && backend !== 'pytorch' ? { profile: true } : {}),
         fused: true,
+        // Node's WebGPU cases only: the browser's device is the page's (not plumbed here).
+        ...(o.gpuFeatures && (backend === 'node-webgpu' || backend === 'node-null')
+          ? { gpuFeatures: o.gpuFeatures }
+          : {}),
       };
       const variants = fusedVariants(o, backend);
       const twin = backend === 'node-null' ? nullDeviceTwin(preset) : null;
@@ -79,7 +83,12 @@ function presetMajor(o: BenchOptions): PlannedCase[] {
           preset,
           backend,
           spec: { ...spec, fused, ...(twin ? { widthDivisor: twin.divisor } : {}) },
-          flags: [...flags, ...note, ...(twin ? [twin.flag] : [])],
+          flags: [
+            ...flags,
+            ...note,
+            ...(twin ? [twin.flag] : []),
+            ...(spec.gpuFeatures ? [`gpu features ${spec.gpuFeatures}`] : []),
+          ],
         });
       }
     }

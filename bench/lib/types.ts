@@ -64,6 +64,8 @@ export interface EnvSpec {
   profile?: boolean;
   /** WebGPU: the lab's fused kernels (src/model/fused.ts) rather than tfjs' own ops. */
   fused: boolean;
+  /** Node WebGPU: optional shader features to switch on (`--gpu-features`, src/model/webgpu/features.ts). */
+  gpuFeatures?: string;
   /** `node-null` only: which path this process measures (each path runs in its own process). */
   hostPath?: HostPath;
   /**

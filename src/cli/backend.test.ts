@@ -1,4 +1,4 @@
-import { importWebGpu, parseBackend } from './backend';
+import { importWebGpu, parseBackend, parseGpuFeaturesFlag } from './backend';
 import { UsageError } from './args';
 
 describe('CLI backends', () => {
@@ -6,6 +6,21 @@ describe('CLI backends', () => {
     expect(parseBackend(undefined)).toBe('cpu');
     expect(parseBackend('webgpu')).toBe('webgpu');
     expect(() => parseBackend('webgl')).toThrow(UsageError);
+  });
+
+  it('takes --gpu-features on WebGPU only, known names only; none given: all off', () => {
+    expect(parseGpuFeaturesFlag(undefined, 'cpu')).toEqual({ subgroups: false, shaderF16: false });
+    expect(parseGpuFeaturesFlag('subgroups', 'webgpu')).toEqual({ subgroups: true, shaderF16: false });
+    expect(parseGpuFeaturesFlag('shader-f16,subgroups', 'webgpu')).toEqual({
+      subgroups: true,
+      shaderF16: true,
+    });
+    expect(() => parseGpuFeaturesFlag('subgroups', 'cpu')).toThrow(
+      '--gpu-features subgroups needs --backend webgpu',
+    );
+    expect(() => parseGpuFeaturesFlag('f16', 'webgpu')).toThrow(
+      '--gpu-features: Unknown GPU feature "f16": use subgroups, shader-f16 (comma-separated) or none.',
+    );
   });
 
   it('says how to install the optional webgpu package when it is missing', async () => {

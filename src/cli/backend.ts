@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWebGpuBackend } from '../model/webgpu/device';
+import { NO_GPU_FEATURES, parseGpuFeatures, type GpuFeatureSwitches } from '../model/webgpu/features';
 import type { BackendName } from '../worker/protocol';
 import { UsageError } from './args';
 import { hasSystemVulkanDriver, vulkanEnvironment } from './vulkan';
@@ -21,11 +22,30 @@ export function parseBackend(value: string | undefined): CliBackend {
   throw new UsageError(`--backend ${value} is not supported; backends: ${CLI_BACKENDS.join(', ')}`);
 }
 
-/** Activates the backend and returns the name tfjs reports, failing loudly instead of falling back. */
-export async function useBackend(name: CliBackend): Promise<string> {
+/** The flag of the optional WebGPU shader features, and what it takes. */
+export const GPU_FEATURES_FLAG = '[--gpu-features subgroups,shader-f16]';
+
+/** Validates a --gpu-features value (`model/webgpu/features.ts`): WebGPU only, known names only. */
+export function parseGpuFeaturesFlag(value: string | undefined, backend: CliBackend): GpuFeatureSwitches {
+  if (value === undefined) return { ...NO_GPU_FEATURES };
+  if (backend !== 'webgpu') throw new UsageError(`--gpu-features ${value} needs --backend webgpu`);
+  const { switches, error } = parseGpuFeatures(value);
+  if (error) throw new UsageError(`--gpu-features: ${error}`);
+  return switches;
+}
+
+/**
+ * Activates the backend and returns the name tfjs reports, failing loudly instead of falling back.
+ * On WebGPU, `gpuFeatures` switches optional shader features on; one the adapter lacks is said on
+ * stderr and the run goes on without it.
+ */
+export async function useBackend(
+  name: CliBackend,
+  gpuFeatures: GpuFeatureSwitches = NO_GPU_FEATURES,
+): Promise<string> {
   // Production mode drops tfjs' Node banner and debug checks; the CLI's stderr is for its own errors.
   tf.enableProdMode();
-  if (name === 'webgpu') await registerWebGpu();
+  if (name === 'webgpu') await registerWebGpu(gpuFeatures);
   if (!(await tf.setBackend(name))) throw new Error(`the tfjs ${name} backend failed to initialise`);
   await tf.ready();
   if (tf.getBackend() !== name)
@@ -33,7 +53,7 @@ export async function useBackend(name: CliBackend): Promise<string> {
   return name;
 }
 
-async function registerWebGpu(): Promise<void> {
+async function registerWebGpu(gpuFeatures: GpuFeatureSwitches): Promise<void> {
   // Without a GPU driver, Dawn runs on Chromium's SwiftShader when installed (main.ts has
   // already restarted the process with Chromium's Vulkan loader where the system has none).
   const { VK_ICD_FILENAMES } = vulkanEnvironment(process.env, hasSystemVulkanDriver()).env;
@@ -47,7 +67,7 @@ async function registerWebGpu(): Promise<void> {
     throw new Error(
       'no WebGPU adapter: Dawn found no Vulkan device (install a Vulkan loader, e.g. Debian libvulkan1, or run with LD_LIBRARY_PATH=/usr/lib/chromium; without a GPU set VK_ICD_FILENAMES to a SwiftShader ICD)',
     );
-  registerWebGpuBackend(gpu);
+  registerWebGpuBackend(gpu, gpuFeatures, (message) => console.warn(`ddpm-lab: ${message}`));
 }
 
 /** The `webgpu` package's loader, replaceable in tests. */

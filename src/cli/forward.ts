@@ -9,20 +9,19 @@ import { parseUNetConfig } from '../model/config';
 import { checkWeightsForConfig } from '../model/limits';
 import { UNet } from '../model/unet';
 import { parseArgs, requireFlag, UsageError } from './args';
-import { parseBackend, useBackend } from './backend';
+import { GPU_FEATURES_FLAG, parseBackend, parseGpuFeaturesFlag, useBackend } from './backend';
 import { checkOutputFile, readRegularFile, writeFileAtomic } from './files';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const FORWARD_USAGE =
-  'ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--force] [--backend cpu|webgpu]   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])';
+export const FORWARD_USAGE = `ddpm-lab forward --unet PATH --input IN.safetensors --out OUT.safetensors [--force] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG}   (IN: sample F32 [B,C,H,W], timestep F32/I64 [B])`;
 
 /** Reads the input, runs the model in eval mode, writes `sample` to OUT. */
 export async function forwardCommand(argv: readonly string[], out: Output): Promise<number> {
   const args = parseArgs(
     argv,
-    { unet: true, input: true, out: true, backend: true, force: false },
+    { unet: true, input: true, out: true, backend: true, 'gpu-features': true, force: false },
     'forward',
   );
   if (args.positionals.length)
@@ -33,6 +32,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
   const inputPath = requireFlag(args, 'input', 'forward');
   const outPath = requireFlag(args, 'out', 'forward');
   const backend = parseBackend(args.flags.get('backend') as string | undefined);
+  const gpuFeatures = parseGpuFeaturesFlag(args.flags.get('gpu-features') as string | undefined, backend);
   checkOutputFile(outPath, args.flags.has('force'), '--out');
 
   const { sample, timestep } = readForwardInput(inputPath);
@@ -40,7 +40,7 @@ export async function forwardCommand(argv: readonly string[], out: Output): Prom
   const config = parseUNetConfig(bundle.unetConfig);
   // Shapes, limits and finiteness of the file before a model is built from its config.
   checkWeightsForConfig(config, bundle.tensors);
-  await useBackend(backend);
+  await useBackend(backend, gpuFeatures);
   const model = new UNet(config, { seed: 0 });
   try {
     model.loadStateDict(bundle.tensors);

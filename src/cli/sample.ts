@@ -20,14 +20,13 @@ import type { ImageShape, SampleFrame } from '../sampling/frames';
 import { MAX_IMAGES } from '../sampling/options';
 import { sample } from '../sampling/runner';
 import { parseArgs, requireFlag, UsageError } from './args';
-import { parseBackend, useBackend } from './backend';
+import { GPU_FEATURES_FLAG, parseBackend, parseGpuFeaturesFlag, useBackend } from './backend';
 import { checkOutputFile, samePath, writeFileAtomic } from './files';
 import { readModelPath } from './modelFiles';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const SAMPLE_USAGE =
-  'ddpm-lab sample --pipeline PATH --sampler ddpm|ddim --steps N [--eta E] --seed S --num N --out grid.png [--frames frames.safetensors] [--force] [--batch B] [--backend cpu|webgpu]';
+export const SAMPLE_USAGE = `ddpm-lab sample --pipeline PATH --sampler ddpm|ddim --steps N [--eta E] --seed S --num N --out grid.png [--frames frames.safetensors] [--force] [--batch B] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG}`;
 
 const FLAGS = {
   pipeline: true,
@@ -40,6 +39,7 @@ const FLAGS = {
   frames: true,
   batch: true,
   backend: true,
+  'gpu-features': true,
   force: false,
 };
 
@@ -71,6 +71,7 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
   const outPath = requireFlag(args, 'out', 'sample');
   const framesPath = flag('frames');
   const backend = parseBackend(flag('backend'));
+  const gpuFeatures = parseGpuFeaturesFlag(flag('gpu-features'), backend);
   const force = args.flags.has('force');
   if (framesPath !== undefined && samePath(framesPath, outPath))
     throw new UsageError(`sample: --frames and --out are both ${outPath}; give two different files`);
@@ -93,7 +94,7 @@ export async function sampleCommand(argv: readonly string[], out: Output): Promi
   const config = parseUNetConfig(bundle.unetConfig);
   // Shapes, limits and finiteness of the file before a model is built from its config.
   checkWeightsForConfig(config, bundle.tensors);
-  await useBackend(backend);
+  await useBackend(backend, gpuFeatures);
   const model = new UNet(config, { seed: 0 });
   try {
     model.loadStateDict(bundle.tensors);

@@ -37,14 +37,13 @@ import { encodeCheckpoint } from '../training/checkpoint';
 import { RunMetrics } from '../training/runMetrics';
 import { RUN_AHEAD, Trainer } from '../training/trainer';
 import { parseArgs, requireFlag, UsageError } from './args';
-import { parseBackend, useBackend } from './backend';
+import { GPU_FEATURES_FLAG, parseBackend, parseGpuFeaturesFlag, useBackend } from './backend';
 import { loadPaths } from './data';
 import { StagedFolder, readRegularFile } from './files';
 import type { Output } from './output';
 
 /** Usage line shown by --help and on errors. */
-export const TRAIN_USAGE =
-  'ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--force] [--seed S] [--backend cpu|webgpu] [--data PATH] [--log-every K]';
+export const TRAIN_USAGE = `ddpm-lab train (--config run.json | --preset NAME) --steps N --out DIR [--force] [--seed S] [--backend cpu|webgpu] ${GPU_FEATURES_FLAG} [--data PATH] [--log-every K]`;
 
 const FLAGS = {
   config: true,
@@ -53,6 +52,7 @@ const FLAGS = {
   out: true,
   seed: true,
   backend: true,
+  'gpu-features': true,
   data: true,
   'log-every': true,
   force: false,
@@ -83,6 +83,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       : settingFlag(flag('log-every')!, 'log-every', 'training.targetSteps');
   const outDir = requireFlag(args, 'out', 'train');
   const backend = parseBackend(flag('backend'));
+  const gpuFeatures = parseGpuFeaturesFlag(flag('gpu-features'), backend);
 
   // Checked before any work; everything is written into a sibling and moved into place at the end.
   const folder = new StagedFolder(outDir, args.flags.has('force'));
@@ -90,7 +91,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   let last: { loss: number; smoothed: number; ms: number };
   try {
     const data = prepareTrainingData(await loadData(checked, flag('data')), checked);
-    await useBackend(backend);
+    await useBackend(backend, gpuFeatures);
     if (backend === 'cpu') installFastCpuKernels();
     folder.write('run.json', encode(`${JSON.stringify(checked, null, 2)}\n`));
     trainer = new Trainer(checked, data);

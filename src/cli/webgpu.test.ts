@@ -3,7 +3,7 @@
  * - `train`: the same config and seed give the same per-step losses (within 1e-3 relative) for
  *   the first 10 steps of the tiny preset, the WebGPU run through the compiled step (issue 14);
  * - `forward`: the lab's WebGPU kernels (GEMM convs, GroupNorm, attention) give the CPU's output
- *   within 1e-4 on a PyTorch U-Net fixture (issue 15).
+ *   within 1e-4 on a PyTorch U-Net fixture (issue 15), also with `--gpu-features`.
  * Without a GPU the CLI runs Dawn on Chromium's SwiftShader by itself (src/cli/vulkan.ts), as here.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,9 +56,15 @@ async function train(backend: 'cpu' | 'webgpu') {
   return { summary: JSON.parse(r.stdout) as Record<string, unknown>, losses };
 }
 
-/** `forward` of the attn_rgb_pad0 fixture (attention, GroupNorm, stride-2 and upsampling convs) on `backend`. */
-async function forward(backend: 'cpu' | 'webgpu'): Promise<Float32Array> {
-  const out = join(dir, `forward-${backend}.safetensors`);
+/**
+ * `forward` of the attn_rgb_pad0 fixture (attention, GroupNorm, stride-2 and upsampling convs) on
+ * `backend`, with `extra` flags; its output and stderr.
+ */
+async function forward(
+  backend: 'cpu' | 'webgpu',
+  extra: string[] = [],
+): Promise<{ sample: Float32Array; stderr: string }> {
+  const out = join(dir, `forward-${backend}${extra.join('')}.safetensors`);
   const r = await spawnCli(
     [
       'forward',
@@ -70,13 +76,14 @@ async function forward(backend: 'cpu' | 'webgpu'): Promise<Float32Array> {
       out,
       '--backend',
       backend,
+      ...extra,
     ],
     cliEnv(),
     300_000,
   );
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain(`(${backend} backend`);
-  return readSafetensors(readFileSync(out)).tensors.get('sample')!.data;
+  return { sample: readSafetensors(readFileSync(out)).tensors.get('sample')!.data, stderr: r.stderr };
 }
 
 describe('ddpm-lab on WebGPU (Dawn) against the CPU', () => {
@@ -88,8 +95,8 @@ describe('ddpm-lab on WebGPU (Dawn) against the CPU', () => {
       ['timestep', fx.get('timestep')],
     ]);
     writeFileSync(join(dir, 'in.safetensors'), writeSafetensors(input));
-    const cpu = await forward('cpu');
-    const gpu = await forward('webgpu');
+    const cpu = (await forward('cpu')).sample;
+    const gpu = (await forward('webgpu')).sample;
     const vsCpu = relErr(gpu, { shape: [cpu.length], data: cpu });
     const vsTorch = relErr(gpu, fx.get('output'));
     console.log(
@@ -97,6 +104,14 @@ describe('ddpm-lab on WebGPU (Dawn) against the CPU', () => {
     );
     expect(vsCpu).toBeLessThan(1e-4);
     expect(vsTorch).toBeLessThan(1e-4);
+    // With the optional shader features asked for: SwiftShader has subgroups (GroupNorm's sums
+    // use them), not shader-f16, which is said on stderr, and the output stays within 1e-4.
+    const switched = await forward('webgpu', ['--gpu-features', 'subgroups,shader-f16']);
+    expect(switched.stderr).toMatch(
+      /ddpm-lab: WebGPU feature "shader-f16" was switched on, but the adapter .+ does not have it: the lab runs without it\./,
+    );
+    expect(switched.stderr).not.toMatch(/"subgroups"/);
+    expect(relErr(switched.sample, { shape: [cpu.length], data: cpu })).toBeLessThan(1e-4);
   }, 600_000);
 
   it('gives the same losses step by step for the first 10 steps of tiny, through the compiled step', async () => {

@@ -4,7 +4,14 @@
  */
 import { create } from 'zustand';
 import { LabClient, failedJob, type Job, type Listener } from '../worker/client';
-import { BACKENDS, parseBackendRequest, type BackendInfo, type BackendName, type WorkerEvent } from '../worker/protocol';
+import {
+  BACKENDS,
+  parseBackendRequest,
+  parseGpuFeaturesRequest,
+  type BackendInfo,
+  type BackendName,
+  type WorkerEvent,
+} from '../worker/protocol';
 
 export type GpuCheck = Job<object, { gflops: number; ms: number; size: number }>;
 
@@ -18,7 +25,8 @@ interface LabState {
   gpuCheck: GpuCheck;
   /**
    * Starts the worker once; `listener` receives every event it sends and `onExit` hears if it
-   * ends unasked. `?backend=` picks the backend, `?faults` turns fault injection on (tests).
+   * ends unasked. `?backend=` picks the backend, `?gpu-features=subgroups,shader-f16` switches
+   * optional WebGPU shader features on, `?faults` turns fault injection on (tests).
    */
   connect(search: string, listener: Listener, onExit: () => void): void;
   /** Replaces the worker with a fresh one, same URL options and listeners, and waits for its `ready` afresh. */
@@ -41,9 +49,15 @@ function startClient(): { client: LabClient; urlWarning: string | undefined } {
   const { search, listener, onExit } = connection;
   const params = new URLSearchParams(search);
   const { backend, error } = parseBackendRequest(params.get('backend'));
-  const client = new LabClient(backend, { faults: params.has('faults'), onExit });
+  const features = parseGpuFeaturesRequest(params.get('gpu-features'));
+  const client = new LabClient(backend, {
+    faults: params.has('faults'),
+    onExit,
+    gpuFeatures: features.gpuFeatures,
+  });
   client.subscribe(listener);
-  return { client, urlWarning: error };
+  const warnings = [error, features.error].filter((w) => w !== undefined);
+  return { client, urlWarning: warnings.length > 0 ? warnings.join(' ') : undefined };
 }
 
 export const useLab = create<LabState>((set, get) => ({

@@ -2,7 +2,10 @@ import { useLab } from '../store/labStore';
 
 const LABELS = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' } as const;
 
-/** Shows the compute backend really in use, the adapter behind it, and why others were skipped. */
+/**
+ * Shows the compute backend really in use, the adapter behind it, why others were skipped, and
+ * with `?gpu-features=` the optional shader features the device runs with and those it lacks.
+ */
 export function BackendBadge() {
   const backend = useLab((s) => s.backend);
   if (!backend)
@@ -36,6 +39,19 @@ export function BackendBadge() {
             ? `, which could not start: fell back to ${LABELS[backend.name]}`
             : ''}
         </span>
+      )}
+      {backend.gpuFeatures && (
+        <span className="hint" data-testid="gpu-features">
+          {' '}
+          shader features: {backend.gpuFeatures.granted.join(', ') || 'none'} (?gpu-features)
+        </span>
+      )}
+      {backend.gpuFeatures && backend.gpuFeatures.missing.length > 0 && (
+        <ul className="fallback" data-testid="gpu-features-missing" aria-label="Shader features this GPU lacks">
+          {backend.gpuFeatures.missing.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
       )}
       {backend.fallbackReasons.length > 0 && (
         <ul className="fallback" data-testid="fallback-reasons" aria-label="Why other backends were not used">

@@ -7,6 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWebGpuBackend } from '../model/webgpu/device';
 import {
+  kernelFeatures,
+  NO_GPU_FEATURES,
+  switchedOn,
+  type GpuFeatureSwitches,
+} from '../model/webgpu/features';
+import {
   BACKENDS,
   type AdapterInfo,
   type BackendInfo,
@@ -37,10 +43,14 @@ async function webgpuAdapter(): Promise<{ adapter?: AdapterInfo; reason?: string
   };
 }
 
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+async function tryBackend(
+  name: BackendName,
+  gpuFeatures: GpuFeatureSwitches,
+  missing: string[],
+): Promise<string | undefined> {
   try {
-    // The lab's device request (the adapter's largest buffers), in place of tfjs' own.
-    if (name === 'webgpu') registerWebGpuBackend();
+    // The lab's device request (the adapter's largest buffers, the switched-on features it has), in place of tfjs' own.
+    if (name === 'webgpu') registerWebGpuBackend(undefined, gpuFeatures, (m) => missing.push(m));
     const ok = await tf.setBackend(name);
     await tf.ready();
     if (ok && tf.getBackend() === name) return undefined;
@@ -50,8 +60,14 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
 }
 
-/** Initialises tfjs on the requested backend (or the best available) and reports what happened. */
-export async function initBackend(requested: BackendRequest): Promise<BackendInfo> {
+/**
+ * Initialises tfjs on the requested backend (or the best available) and reports what happened;
+ * on WebGPU with the optional shader features `gpuFeatures` switches on, where the adapter has them.
+ */
+export async function initBackend(
+  requested: BackendRequest,
+  gpuFeatures: GpuFeatureSwitches = NO_GPU_FEATURES,
+): Promise<BackendInfo> {
   const order: BackendName[] =
     requested === 'auto' ? [...BACKENDS] : [requested, ...BACKENDS.filter((b) => b !== requested)];
   const fallbackReasons: string[] = [];
@@ -65,12 +81,22 @@ export async function initBackend(requested: BackendRequest): Promise<BackendInf
       }
       adapter = probe.adapter;
     }
-    const reason = await tryBackend(name);
+    const missing: string[] = [];
+    const reason = await tryBackend(name, gpuFeatures, missing);
     if (reason) {
       fallbackReasons.push(reason);
       continue;
     }
-    return { name, requested, adapter, fallbackReasons };
+    const asked = switchedOn(gpuFeatures).length > 0;
+    return {
+      name,
+      requested,
+      adapter,
+      fallbackReasons,
+      ...(asked && name === 'webgpu'
+        ? { gpuFeatures: { granted: switchedOn(kernelFeatures()), missing } }
+        : {}),
+    };
   }
   throw new Error(`No tfjs backend could be initialised: ${fallbackReasons.join('; ')}`);
 }

@@ -14,6 +14,7 @@ import {
   type ErrorCode,
   type RequestCommand,
   type WorkerEvent,
+  type GpuFeatureSwitches,
 } from './protocol';
 
 export type Listener = (event: WorkerEvent) => void;
@@ -133,6 +134,8 @@ export class ExitWatch {
 export interface ClientOptions {
   /** Fault injection in the worker (`?faults`; see faults.ts). */
   faults?: boolean;
+  /** Optional WebGPU shader features to switch on (`?gpu-features=`). */
+  gpuFeatures?: GpuFeatureSwitches;
   /** Called once if the worker ends without {@link LabClient.terminate}: a crash, self.close(), a killed tab process. */
   onExit?: () => void;
 }
@@ -169,7 +172,12 @@ export class LabClient {
           message: `The lab worker failed: ${e.message || 'unknown error'}`,
         }),
       );
-    this.send({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend });
+    this.send({
+      type: 'init',
+      protocolVersion: PROTOCOL_VERSION,
+      backend,
+      ...(options.gpuFeatures ? { gpuFeatures: options.gpuFeatures } : {}),
+    });
   }
 
   /** Sends a command no promise waits on: the training run's controls, listing checkpoints. */

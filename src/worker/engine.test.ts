@@ -1,6 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Engine, type EngineDeps } from './engine';
-import { PROTOCOL_VERSION, parseBackendRequest, type BackendInfo, type WorkerEvent } from './protocol';
+import {
+  PROTOCOL_VERSION,
+  parseBackendRequest,
+  parseGpuFeaturesRequest,
+  type BackendInfo,
+  type WorkerEvent,
+} from './protocol';
 
 const webgpu: BackendInfo = { name: 'webgpu', requested: 'auto', fallbackReasons: [] };
 
@@ -18,8 +24,15 @@ describe('worker engine handshake', () => {
   it('answers init with ready and the backend actually chosen', async () => {
     const { engine, events, deps } = setup();
     await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'webgl' });
-    expect(deps.initBackend).toHaveBeenCalledWith('webgl');
+    expect(deps.initBackend).toHaveBeenCalledWith('webgl', undefined);
     expect(events).toEqual([{ type: 'ready', protocolVersion: PROTOCOL_VERSION, backend: webgpu }]);
+  });
+
+  it('passes the shader feature switches of init (?gpu-features=) to the backend choice', async () => {
+    const { engine, deps } = setup();
+    const gpuFeatures = { subgroups: true, shaderF16: false };
+    await engine.handle({ type: 'init', protocolVersion: PROTOCOL_VERSION, backend: 'auto', gpuFeatures });
+    expect(deps.initBackend).toHaveBeenCalledWith('auto', gpuFeatures);
   });
 
   it('rejects a protocol version mismatch with a clear error and starts nothing', async () => {
@@ -80,5 +93,13 @@ describe('backend URL parameter', () => {
   });
   it('names an unknown backend', () => {
     expect(parseBackendRequest('cuda').error).toMatch(/Unknown backend "cuda"/);
+  });
+  it('reads ?gpu-features=, and names an unknown feature (all then off)', () => {
+    expect(parseGpuFeaturesRequest(null)).toEqual({ gpuFeatures: { subgroups: false, shaderF16: false } });
+    expect(parseGpuFeaturesRequest('subgroups')).toEqual({ gpuFeatures: { subgroups: true, shaderF16: false } });
+    expect(parseGpuFeaturesRequest('subgroups,turbo')).toEqual({
+      gpuFeatures: { subgroups: false, shaderF16: false },
+      error: 'Unknown GPU feature "turbo": use subgroups, shader-f16 (comma-separated) or none. (?gpu-features= in the URL)',
+    });
   });
 });

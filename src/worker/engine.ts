@@ -10,6 +10,7 @@ import {
   type BackendRequest,
   type Command,
   type Post,
+  type GpuFeatureSwitches,
 } from './protocol';
 import * as tf from '@tensorflow/tfjs';
 import { MemoryCheckpointStore } from '../training/checkpointStore';
@@ -23,7 +24,7 @@ import { ScoreCommands } from './scoreCommands';
 
 
 export interface EngineDeps {
-  initBackend(requested: BackendRequest): Promise<BackendInfo>;
+  initBackend(requested: BackendRequest, gpuFeatures?: GpuFeatureSwitches): Promise<BackendInfo>;
   runGpuCheck(size: number, iterations: number): Promise<{ ms: number; gflops: number }>;
   /** Where score classifiers are kept: IndexedDB in the worker; in memory when left out (tests). */
   classifierCache?: ClassifierCache;
@@ -98,7 +99,7 @@ export class Engine {
           });
           return;
         }
-        this.backend = await this.deps.initBackend(cmd.backend);
+        this.backend = await this.deps.initBackend(cmd.backend, cmd.gpuFeatures);
         this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION, backend: this.backend });
         return;
       case 'gpuCheck': {

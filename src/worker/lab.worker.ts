@@ -49,8 +49,8 @@ if (faults) self.__labFaults = faults;
 const engine = new Engine(
   (event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []),
   {
-    initBackend: async (requested) => {
-      const info = await initBackend(requested);
+    initBackend: async (requested, gpuFeatures) => {
+      const info = await initBackend(requested, gpuFeatures);
       watchDeviceLoss();
       return info;
     },

@@ -12,6 +12,9 @@
  * (`trainState`, `trainProgress`, …) carry the run's `runId`.
  */
 
+import { parseGpuFeatures, type GpuFeatureSwitches } from '../model/webgpu/features';
+
+export type { GpuFeatureSwitches };
 import type { SchedulerConfig, SchedulerKind } from '../diffusion';
 import type { ImageShape } from '../sampling/frames';
 import type { FrameFormat, SampleLoop, SampleOptions } from '../sampling/options';
@@ -41,6 +44,11 @@ export interface BackendInfo {
   adapter?: AdapterInfo;
   /** Why a preferred backend was not used, one line per backend tried and rejected. */
   fallbackReasons: string[];
+  /**
+   * WebGPU with `?gpu-features=`: the optional shader features the device runs with
+   * (`model/webgpu/features.ts`), and one line per switched-on feature the adapter lacks.
+   */
+  gpuFeatures?: { granted: string[]; missing: string[] };
 }
 
 export interface AdapterInfo {
@@ -53,7 +61,8 @@ export interface AdapterInfo {
 }
 
 export type Command =
-  | { type: 'init'; protocolVersion: number; backend: BackendRequest }
+  /** `gpuFeatures`: optional WebGPU shader features to switch on (`?gpu-features=`); none when left out. */
+  | { type: 'init'; protocolVersion: number; backend: BackendRequest; gpuFeatures?: GpuFeatureSwitches }
   | { type: 'gpuCheck'; requestId: string; size: number; iterations: number }
   /**
    * Samples from the current model (see `sampleProgress`, `sampleFrames`, `sampleDone`) with the
@@ -238,6 +247,15 @@ export type ErrorCode =
 /** Compile-time exhaustiveness check for `switch` statements over the unions above. */
 export function assertNever(x: never): never {
   throw new Error(`unhandled message: ${JSON.stringify(x)}`);
+}
+
+/** Parses a `?gpu-features=` value (`subgroups,shader-f16`); an unknown name is reported and all stay off. */
+export function parseGpuFeaturesRequest(value: string | null): {
+  gpuFeatures: GpuFeatureSwitches;
+  error?: string;
+} {
+  const { switches, error } = parseGpuFeatures(value);
+  return { gpuFeatures: switches, ...(error ? { error: `${error} (?gpu-features= in the URL)` } : {}) };
 }
 
 /** Parses a `?backend=` value; anything else is reported, not guessed. */

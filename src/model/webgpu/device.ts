@@ -11,6 +11,14 @@ import * as tf from '@tensorflow/tfjs';
 // Imported here, before any registration of the lab's: tfjs' own (when navigator.gpu exists at
 // import) then comes first and is replaced, instead of displacing the lab's later.
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import {
+  featuresToRequest,
+  missingFeatureMessages,
+  NO_GPU_FEATURES,
+  setKernelFeatures,
+  switchesOf,
+  type GpuFeatureSwitches,
+} from './features';
 
 /**
  * Limits requested at the adapter's maximum: the two the lab's big buffers need, and those tfjs'
@@ -25,7 +33,10 @@ export const REQUESTED_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
 ] as const;
 
-/** Features tfjs uses when the adapter has them (timestamps for `tf.profile`). */
+/**
+ * Features tfjs uses when the adapter has them (timestamps for `tf.profile`). They change no
+ * generated WGSL; the lab's shader features (`subgroups`, `shader-f16`) are switches, see `features.ts`.
+ */
 const OPTIONAL_FEATURES: readonly GPUFeatureName[] = ['timestamp-query', 'bgra8unorm-storage'];
 
 /** What of an adapter the device request reads. */
@@ -34,20 +45,38 @@ export type AdapterLimits = Pick<GPUAdapter, 'features' | 'limits'>;
 /** `navigator.gpu`, or Dawn's equivalent in Node. */
 export type GpuLike = Pick<GPU, 'requestAdapter'>;
 
-/** The device request for an adapter: its maximum for each of {@link REQUESTED_LIMITS}, and the optional features it has. */
-export function deviceDescriptor(adapter: AdapterLimits): GPUDeviceDescriptor {
+/**
+ * The device request for an adapter: its maximum for each of {@link REQUESTED_LIMITS}, tfjs'
+ * optional features it has, and each feature `switches` turns on that it has.
+ */
+export function deviceDescriptor(
+  adapter: AdapterLimits,
+  switches: GpuFeatureSwitches = NO_GPU_FEATURES,
+): GPUDeviceDescriptor {
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  return { requiredFeatures: OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)), requiredLimits };
+  return {
+    requiredFeatures: [
+      ...OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)),
+      ...(featuresToRequest(switches, adapter) as GPUFeatureName[]),
+    ],
+    requiredLimits,
+  };
 }
 
 /**
  * Registers tfjs' `webgpu` backend with the lab's device request, in place of tfjs' own; call it
  * before `tf.setBackend('webgpu')`. Returns false, changing nothing, where there is no WebGPU
  * (`gpu` missing) or the backend already runs (its device is made; replacing it would drop every
- * tensor on it).
+ * tensor on it). `switches` turns optional shader features on (`features.ts`): each one the adapter
+ * lacks is passed to `warn` (a message naming it and the adapter) and the lab runs without it;
+ * the kernel generators then follow what the device was granted.
  */
-export function registerWebGpuBackend(gpu: GpuLike | undefined = globalThis.navigator?.gpu): boolean {
+export function registerWebGpuBackend(
+  gpu: GpuLike | undefined = globalThis.navigator?.gpu,
+  switches: GpuFeatureSwitches = NO_GPU_FEATURES,
+  warn: (message: string) => void = console.warn,
+): boolean {
   if (!gpu || tf.findBackend('webgpu')) return false;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend(
@@ -56,7 +85,9 @@ export function registerWebGpuBackend(gpu: GpuLike | undefined = globalThis.navi
       const powerPreference = tf.env().getBool('WEBGPU_USE_LOW_POWER_GPU') ? 'low-power' : 'high-performance';
       const adapter = await gpu.requestAdapter({ powerPreference });
       if (!adapter) throw new Error('WebGPU: requestAdapter() returned no adapter');
-      const device = await adapter.requestDevice(deviceDescriptor(adapter));
+      for (const message of missingFeatureMessages(switches, adapter)) warn(message);
+      const device = await adapter.requestDevice(deviceDescriptor(adapter, switches));
+      setKernelFeatures(switchesOf(device));
       return new WebGPUBackend(device, adapter.info);
     },
     // tfjs' own priority for webgpu: above WebGL (2) and the CPU (1).

@@ -1,5 +1,6 @@
 import { webGpuBackend } from '../../training/compiled/backend';
 import { REQUESTED_LIMITS } from './device';
+import { kernelFeatures } from './features';
 import { startWebGpu } from './testing';
 
 const unavailable = await startWebGpu();
@@ -10,5 +11,13 @@ describe.skipIf(unavailable !== null)('tfjs’ WebGPU device in Node (Dawn)', ()
     const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
     const device = webGpuBackend().device;
     for (const name of REQUESTED_LIMITS) expect(device.limits[name], name).toBe(adapter?.limits[name]);
+  });
+
+  // SwiftShader has subgroups: still not asked for.
+  it('asks for no optional shader feature unless switched on', () => {
+    const device = webGpuBackend().device;
+    expect(device.features.has('subgroups')).toBe(false);
+    expect(device.features.has('shader-f16')).toBe(false);
+    expect(kernelFeatures()).toEqual({ subgroups: false, shaderF16: false });
   });
 });

@@ -21,6 +21,7 @@
  */
 
 import { convOutputSide, type ConvGeometry } from '../products';
+import { kernelFeatures } from './features';
 
 /** A tile shape: BM×BN outputs per workgroup, BK deep per step, TM×TN outputs per thread. */
 export interface Tile {
@@ -265,8 +266,14 @@ export function biasRowOutputs(n: number, sampleRows = 0, drowOffset?: number): 
 
 const u = (name: string, value: number, type: 'i32' | 'f32' = 'i32'): GemmUniform => ({ name, type, value });
 
-/** The shared GEMM body around the loaders and the epilogue. */
-export function assemble(b: GemmBody): GemmKernel {
+/**
+ * The shared GEMM body around the loaders and the epilogue. `f16` (the `shader-f16` switch, by
+ * default what the device was granted) stages the A and B tiles in workgroup memory as f16, half
+ * the bytes per tile, still multiplying and accumulating in f32 (~1e-3 relative from rounding
+ * the operands).
+ */
+export function assemble(b: GemmBody, f16 = kernelFeatures().shaderF16): GemmKernel {
+  const staged = f16 ? 'f16' : 'f32';
   const { tile: t, m, n, k, splits, kChunk, batch } = b.plan;
   const e = b.epilogue;
   // Partial sums of a split product are only summed later: nothing may be added to each.
@@ -295,14 +302,14 @@ export function assemble(b: GemmBody): GemmKernel {
   );
   // A narrow tile stages fewer values than it has threads: the others skip the store.
   const load = (p: string, l: number, rows: number, fn: string, shared: string) => {
-    const body = `let kk = k0 + ${p}q${l}; var v = 0.0; if (kk < kEnd && ${p}f${l}.x >= 0) { v = ${fn}(${p}f${l}, kk); } ${shared}[${p}q${l} * ${rows} + ${p}r${l}] = v;`;
+    const body = `let kk = k0 + ${p}q${l}; var v = 0.0; if (kk < kEnd && ${p}f${l}.x >= 0) { v = ${fn}(${p}f${l}, kk); } ${shared}[${p}q${l} * ${rows} + ${p}r${l}] = ${staged}(v);`;
     return (l + 1) * T > rows * t.bk ? `if (tid + ${l * T} < ${rows * t.bk}) { ${body} }` : `{ ${body} }`;
   };
   const loadA = Array.from({ length: slotsA }, (_, l) => load('a', l, t.bm, 'loadA', 'As')).join('\n      ');
   const loadB = Array.from({ length: slotsB }, (_, l) => load('b', l, t.bn, 'loadB', 'Bs')).join('\n      ');
   const regs: string[] = [];
-  for (let i = 0; i < t.tm; i++) regs.push(`let a${i} = As[kk * ${t.bm} + ty + ${i * TY}];`);
-  for (let j = 0; j < t.tn; j++) regs.push(`let b${j} = Bs[kk * ${t.bn} + tx + ${j * TX}];`);
+  for (let i = 0; i < t.tm; i++) regs.push(`let a${i} = f32(As[kk * ${t.bm} + ty + ${i * TY}]);`);
+  for (let j = 0; j < t.tn; j++) regs.push(`let b${j} = f32(Bs[kk * ${t.bn} + tx + ${j * TX}]);`);
   for (let i = 0; i < t.tm; i++)
     for (let j = 0; j < t.tn; j++)
       regs.push(`acc[${i * t.tn + j}] = fma(a${i}, b${j}, acc[${i * t.tn + j}]);`);
@@ -348,8 +355,8 @@ export function assemble(b: GemmBody): GemmKernel {
     result[o] = v;`;
   const epilogueKey = `${e.bias ? 'b' : ''}${e.residual ? 'r' : ''}${e.rowBias ? 't' : ''}${e.alpha !== undefined ? 'a' : ''}${b.onesRow ? (biasOut ? 'o' : 'O') : ''}${b.sampleRows ? 's' : ''}${partsOut ? `c${partsOut.names.length}` : ''}`;
   const code = `
-  var<workgroup> As : array<f32, ${t.bm * t.bk}>;
-  var<workgroup> Bs : array<f32, ${t.bn * t.bk}>;
+  var<workgroup> As : array<${staged}, ${t.bm * t.bk}>;
+  var<workgroup> Bs : array<${staged}, ${t.bn * t.bk}>;
   ${b.a.code}
   ${b.b.code}
   ${partsOut ? columnPartsCode(partsOut) : ''}
@@ -384,7 +391,8 @@ export function assemble(b: GemmBody): GemmKernel {
     ${stores.join('\n    ')}
   }`;
   return {
-    key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}`,
+    key: `${b.key}_${t.bm}x${t.bn}x${t.bk}_${t.tm}x${t.tn}_${epilogueKey}${f16 ? '_h' : ''}`,
+    ...(f16 ? { directives: 'enable f16;' } : {}),
     inputs,
     ...(biasOut && !partsOut ? { sideOutputs: biasRowOutputs(n, b.sampleRows, b.drowOffset) } : {}),
     ...(partsOut ? { sideOutputs: columnPartsOutputs(partsOut, b.outputShape.slice(0, -1)) } : {}),
@@ -946,6 +954,8 @@ export interface ElementwiseKernel {
   code: string;
   /** Set on a split-K sum: what it adds up and where (a compiled step may merge such sums). */
   splitKSum?: SplitKSum;
+  /** `enable` directives the module starts with (`enable f16;`), when it needs any. */
+  directives?: string;
 }
 
 /**
@@ -1060,7 +1070,7 @@ export function standaloneShader(k: GemmKernel | ElementwiseKernel): string {
         `@group(0) @binding(${k.inputs.length + 1 + i}) var<storage, read_write> ${o.name} : array<f32>;`,
     ),
   ].join('\n');
-  return `struct Uniforms {
+  return `${k.directives ? `${k.directives}\n` : ''}struct Uniforms {
 ${fields}
 };
 @group(0) @binding(0) var<storage, read_write> result : array<f32>;

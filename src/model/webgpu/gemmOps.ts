@@ -48,6 +48,7 @@ export function labProgramOf(k: AnyKernel): LabProgram {
     workgroupSize: k.workgroupSize,
     uniforms: k.uniforms.map((x) => `${x.name} : ${x.type},`).join(' '),
     size: false,
+    ...(k.directives ? { directives: k.directives } : {}),
     getUserCode: () => `${k.code}
   fn main(index : i32) { gemm(); }`,
     ...(k.splitKSum ? { labSplitKSum: k.splitKSum } : {}),

@@ -8,6 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SplitKSum } from './gemm';
+import { kernelFeatures } from './features';
+import { SUBGROUPS_ENABLE, workgroupReduceWgsl } from './workgroupReduce';
 
 /** A value in the program's uniform struct, in the order of its `uniforms` declaration. */
 export interface UniformValue {
@@ -36,6 +38,11 @@ export interface LabProgram {
   labWrites?: number[];
   /** Set on a split-K sum (a compiled step's capture records it, to merge such sums). */
   labSplitKSum?: SplitKSum;
+  /**
+   * `enable` directives (`enable subgroups;`) the module must start with: tfjs puts its own
+   * declarations first, so the lab puts these before them when tfjs compiles the program.
+   */
+  directives?: string;
 }
 
 /**
@@ -73,8 +80,10 @@ export function reductionWorkgroup(elementsPerGroup: number): number {
 }
 
 /**
- * A program whose workgroup w (of `workgroups`) reduces over some elements with `workgroupSum`;
- * `main` gets `index`, so `index / wg` is the workgroup and `localId.x` the thread.
+ * A program whose workgroup w (of `workgroups`) reduces over some elements with `workgroupSum`
+ * (`workgroupReduce.ts`; through subgroup operations when `subgroups`, by default what the
+ * device was granted); `main` gets `index`, so `index / wg` is the workgroup and `localId.x` the
+ * thread.
  */
 export function reductionProgram(
   key: string,
@@ -84,32 +93,23 @@ export function reductionProgram(
   wg: number,
   uniforms: string,
   body: string,
+  subgroups = kernelFeatures().subgroups,
 ): LabProgram {
   return {
     variableNames,
     outputShape,
-    shaderKey: `lab_${key}_${wg}`,
+    shaderKey: `lab_${key}_${wg}${subgroups ? '_sg' : ''}`,
     dispatchLayout: { x: outputShape.map((_, i) => i) },
     dispatch: [workgroups, 1, 1],
     workgroupSize: [wg, 1, 1],
     uniforms,
     size: false,
+    ...(subgroups ? { directives: SUBGROUPS_ENABLE } : {}),
     getUserCode: () => `
-      var<workgroup> partial : array<f32, ${wg}>;
+      ${workgroupReduceWgsl({ name: 'workgroupSumAt', op: 'add', workgroupSize: wg, subgroups })}
       // Sum of v over the workgroup's threads, returned to every thread. Called from uniform
       // control flow only (it has barriers).
-      fn workgroupSum(v : f32) -> f32 {
-        let lid = localId.x;
-        partial[lid] = v;
-        workgroupBarrier();
-        for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
-          if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
-          workgroupBarrier();
-        }
-        let total = partial[0];
-        workgroupBarrier();
-        return total;
-      }
+      fn workgroupSum(v : f32) -> f32 { return workgroupSumAt(v, localId.x); }
       ${body}`,
   };
 }
@@ -153,18 +153,33 @@ export function labKernelRuns(): ReadonlyMap<string, number> {
 }
 
 /**
+ * Runs `compile` with the device's `createShaderModule` rewriting each module's code (tfjs
+ * compiles a program once per shader key, inside `runWebGPUProgram`).
+ */
+function withShaderCode<T>(device: GPUDevice, rewrite: (code: string) => string, compile: () => T): T {
+  const create = device.createShaderModule;
+  device.createShaderModule = (descriptor) =>
+    create.call(device, { ...descriptor, code: rewrite(descriptor.code) });
+  try {
+    return compile();
+  } finally {
+    device.createShaderModule = create;
+  }
+}
+
+/**
  * Runs `program` with its side outputs bound after the inputs: tfjs declares every input binding
  * `var<storage, read>`, so while tfjs compiles the program (once per shader key) the side
- * outputs' declarations are made read_write. Returns the output, then the side outputs that are
- * not written in place.
+ * outputs' declarations are made read_write, and its `directives` are put first. Returns the
+ * output, then the side outputs that are not written in place.
  */
-function runWithSideOutputs(
+function runProgram(
   backend: WebGpuBackendLike,
   program: LabProgram,
   inputs: tf.TensorInfo[],
   uniforms: UniformValue[],
-  sides: readonly SideOutput[],
-  named: tf.NamedTensorInfoMap,
+  sides: readonly SideOutput[] = [],
+  named: tf.NamedTensorInfoMap = {},
 ): tf.TensorInfo[] {
   const written = sides.map((s) => {
     if (!s.inPlace) return backend.makeTensorInfo(s.shape, 'float32');
@@ -172,25 +187,23 @@ function runWithSideOutputs(
     if (!into) throw new Error(`side output ${s.name}: no input to write it into`);
     return into;
   });
-  program.variableNames = [...program.variableNames, ...sides.map((s) => s.name)];
-  program.labWrites = sides.map((_, i) => inputs.length + i);
-  const device = backend.device;
-  const create = device.createShaderModule;
-  device.createShaderModule = (descriptor) => {
-    let code = descriptor.code;
+  if (sides.length > 0) {
+    program.variableNames = [...program.variableNames, ...sides.map((s) => s.name)];
+    program.labWrites = sides.map((_, i) => inputs.length + i);
+  }
+  const rewrite = (source: string) => {
+    let code = source;
     for (const s of sides) {
       const read = `var<storage, read> ${s.name}: array<`;
       if (!code.includes(read)) throw new Error(`side output ${s.name}: no binding declared in the program`);
       code = code.replace(read, `var<storage, read_write> ${s.name}: array<`);
     }
-    return create.call(device, { ...descriptor, code });
+    return program.directives ? `${program.directives}\n${code}` : code;
   };
-  try {
-    const output = backend.runWebGPUProgram(program, [...inputs, ...written], 'float32', uniforms);
-    return [output, ...written.filter((_, i) => !sides[i].inPlace)];
-  } finally {
-    device.createShaderModule = create;
-  }
+  const run = () => backend.runWebGPUProgram(program, [...inputs, ...written], 'float32', uniforms);
+  const output =
+    sides.length > 0 || program.directives ? withShaderCode(backend.device, rewrite, run) : run();
+  return [output, ...written.filter((_, i) => !sides[i].inPlace)];
 }
 
 /**
@@ -224,9 +237,7 @@ export function registerWebGpuKernel<A extends object>(
       program.labKernel = kernelName;
       runs.set(kernelName, (runs.get(kernelName) ?? 0) + 1);
       const gpu = backend as unknown as WebGpuBackendLike;
-      const outputs = sideOutputs?.length
-        ? runWithSideOutputs(gpu, program, list, uniforms, sideOutputs, inputs)
-        : [gpu.runWebGPUProgram(program, list, 'float32', uniforms)];
+      const outputs = runProgram(gpu, program, list, uniforms, sideOutputs, inputs);
       const [x] = list;
       for (let i = 0; i < views; i++) {
         gpu.incRef(x.dataId);

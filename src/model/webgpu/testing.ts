@@ -5,19 +5,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWebGpuBackend } from './device';
+import { NO_GPU_FEATURES, type GpuFeatureSwitches } from './features';
 
 /**
  * Starts WebGPU through the `webgpu` package (Dawn; vitest.config.ts points it at SwiftShader on
- * a machine without a GPU); resolves to null when tfjs runs on it, else the reason it cannot.
+ * a machine without a GPU) with the optional features `switches` turns on; resolves to null when
+ * tfjs runs on it, else the reason it cannot.
  */
-export async function startWebGpu(): Promise<string | null> {
+export async function startWebGpu(switches: GpuFeatureSwitches = NO_GPU_FEATURES): Promise<string | null> {
   try {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
     const gpu = create([]);
     Object.assign(globalThis, { navigator: { gpu } });
     if (!(await gpu.requestAdapter())) return 'Dawn found no WebGPU adapter (no Vulkan driver)';
-    registerWebGpuBackend(gpu);
+    registerWebGpuBackend(gpu, switches);
     if (!(await tf.setBackend('webgpu'))) return 'the tfjs WebGPU backend did not start';
     await tf.ready();
     return null;

@@ -17,9 +17,9 @@ import { bufferOf, flushTfjs, releasePooledBuffers, type WebGpuBackendInternals 
 import { captureDispatches, type CapturedDispatch } from './capture';
 import {
   COPY_WGSL,
-  FINALIZE_WGSL,
+  finalizeWgsl,
   HYPER_FIELDS,
-  NORM_PARTIAL_WGSL,
+  normPartialWgsl,
   PIECE_FIELDS,
   STATS_HEADER,
   WG,
@@ -177,7 +177,9 @@ export class CompiledStep {
     bufferOf(backend, indicesT);
     bufferOf(backend, keyT);
     bufferOf(backend, groupT);
-    const { result, capture } = captureDispatches(backend, externals, () => opts.trace(indicesT, keyT, groupT));
+    const { result, capture } = captureDispatches(backend, externals, () =>
+      opts.trace(indicesT, keyT, groupT),
+    );
     // The captured step's intermediates sit in tfjs' pool: free them before this step's own buffers.
     releasePooledBuffers(backend);
     this.params = make(flatBytes);
@@ -328,7 +330,7 @@ export class CompiledStep {
     const partialCount = Math.min(256, Math.ceil(n / WG));
     const partials = make(4 * partialCount);
     add(
-      pipeline(NORM_PARTIAL_WGSL),
+      pipeline(normPartialWgsl()),
       [{ buffer: partials }, { buffer: grads }],
       [partialCount, 1, 1],
       'LabNormPartial',
@@ -336,7 +338,7 @@ export class CompiledStep {
     this.statsBytes = 4 * (STATS_HEADER + 2 * batch);
     this.stats = make(this.statsBytes);
     add(
-      pipeline(FINALIZE_WGSL),
+      pipeline(finalizeWgsl()),
       [
         { buffer: this.stats },
         { buffer: partials },
@@ -390,7 +392,8 @@ export class CompiledStep {
     merge.pieces.forEach((piece, k) => {
       const source = plan.placement.get(piece.partial);
       const into = plan.placement.get(piece.into);
-      if (source?.kind !== 'part') throw new Error('a merged split-K sum reads partial products outside its group');
+      if (source?.kind !== 'part')
+        throw new Error('a merged split-K sum reads partial products outside its group');
       let destination: [number, number];
       if (piece.inPlace) {
         extra ??= piece.into;
@@ -398,7 +401,8 @@ export class CompiledStep {
           throw new Error('merged split-K sums write windows of more than one buffer');
         destination = [1, piece.offset];
       } else {
-        if (into?.kind !== 'grad') throw new Error('a merged split-K sum has a result outside the flat gradient');
+        if (into?.kind !== 'grad')
+          throw new Error('a merged split-K sum has a result outside the flat gradient');
         destination = [0, targets[into.param].offset + piece.offset];
       }
       table.set(

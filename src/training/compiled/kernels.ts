@@ -5,6 +5,8 @@
  * changes nothing when the step's loss or norm is not finite; and, inside the captured list, the
  * merged split-K sums (splitKSums.ts).
  */
+import { kernelFeatures } from '../../model/webgpu/features';
+import { SUBGROUPS_ENABLE, workgroupReduceWgsl } from '../../model/webgpu/workgroupReduce';
 
 /** Threads per workgroup of every kernel here. */
 export const WG = 256;
@@ -72,23 +74,19 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   if (gid.x < arrayLength(&dst)) { dst[gid.x] = src[gid.x]; }
 }`;
 
-const WORKGROUP_SUM = `
-var<workgroup> partial : array<f32, ${WG}>;
-fn workgroupSum(v : f32, lid : u32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}`;
+/**
+ * The workgroup sum both stages use; with `subgroups` (the switch, `model/webgpu/features.ts`;
+ * by default what the device was granted) through subgroup operations.
+ */
+const workgroupSum = (subgroups: boolean) =>
+  workgroupReduceWgsl({ name: 'workgroupSum', op: 'add', workgroupSize: WG, subgroups });
+const enables = (subgroups: boolean) => (subgroups ? SUBGROUPS_ENABLE : '');
 
 /** Stage 1: workgroup w writes Σ g² over elements w·WG + lid, stepping by all threads. */
-export const NORM_PARTIAL_WGSL = `
+export const normPartialWgsl = (subgroups = kernelFeatures().subgroups) => `${enables(subgroups)}
 @group(0) @binding(0) var<storage, read_write> partials : array<f32>;
 @group(0) @binding(1) var<storage, read> grad : array<f32>;
-${WORKGROUP_SUM}
+${workgroupSum(subgroups)}
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>,
         @builtin(num_workgroups) groups : vec3<u32>) {
@@ -110,13 +108,13 @@ const IS_FINITE = `fn isFinite(x : f32) -> bool { return (bitcast<u32>(x) & 0x7f
  * Stage 2 (one workgroup): norm = √Σ partials; stats = [loss, norm, ok, 0, per-example losses…, t…]
  * with ok = 1 when loss and norm are finite.
  */
-export const FINALIZE_WGSL = `
+export const finalizeWgsl = (subgroups = kernelFeatures().subgroups) => `${enables(subgroups)}
 @group(0) @binding(0) var<storage, read_write> stats : array<f32>;
 @group(0) @binding(1) var<storage, read> partials : array<f32>;
 @group(0) @binding(2) var<storage, read> loss : array<f32>;
 @group(0) @binding(3) var<storage, read> perExample : array<f32>;
 @group(0) @binding(4) var<storage, read> t : array<f32>;
-${WORKGROUP_SUM}
+${workgroupSum(subgroups)}
 ${IS_FINITE}
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid : vec3<u32>) {
