@@ -80,7 +80,7 @@ describe('ddpm-lab (spawned)', () => {
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
     expect(plain.stderr.trim().split('\n')).toEqual([
-      'ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend, --force',
+      'ddpm-lab: forward: unknown flag --inptu; flags: --unet, --input, --out, --backend, --gpu-features, --force',
     ]);
     const debug = await spawnCli(['info', join(dir, 'nowhere'), '--debug']);
     expect(debug.code).toBe(1);
