@@ -10,7 +10,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { parseUNetConfig } from '../model/config';
 import type { StateDict } from '../model/stateDict';
 import { UNet } from '../model/unet';
-import { inProcess, spawnCli, writeUnetFolder as writeFolder } from './testCli';
+import { forwardArgs, inProcess, spawnCli, writeUnetFolder as writeFolder } from './testCli';
 
 const fx = loadUNetFixture('attn_rgb_pad0');
 let dir: string;
@@ -36,15 +36,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ddpm-lab (spawned)', () => {
   it('forward writes what the in-process model computes, which matches PyTorch', async () => {
     const out = join(dir, 'out.safetensors');
-    const r = await spawnCli([
-      'forward',
-      '--unet',
-      join(dir, 'unet'),
-      '--input',
-      join(dir, 'in.safetensors'),
-      '--out',
-      out,
-    ]);
+    const r = await spawnCli(forwardArgs(join(dir, 'unet'), join(dir, 'in.safetensors'), out));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote .*out\.safetensors: sample \[2, 3, 16, 16\] \(cpu backend/);

@@ -47,3 +47,8 @@ export function writeUnetFolder(dir: string, name: string, weights: StateDict, c
   writeFileSync(join(path, 'diffusion_pytorch_model.safetensors'), writeSafetensors(weights));
   return path;
 }
+
+/** `ddpm-lab forward` of the unet folder at `unet` on `input`, writing `out`, plus `extra` flags. */
+export function forwardArgs(unet: string, input: string, out: string, ...extra: string[]): string[] {
+  return ['forward', '--unet', unet, '--input', input, '--out', out, ...extra];
+}

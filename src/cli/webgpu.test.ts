@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadUNetFixture } from '../../scripts/reference/unet_fixture_files';
 import { relErr } from '../../scripts/reference/unet_fixtures';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
-import { spawnCli, writeUnetFolder } from './testCli';
+import { forwardArgs, spawnCli, writeUnetFolder } from './testCli';
 
 let dir: string;
 beforeAll(() => {
@@ -66,18 +66,7 @@ async function forward(
 ): Promise<{ sample: Float32Array; stderr: string }> {
   const out = join(dir, `forward-${backend}${extra.join('')}.safetensors`);
   const r = await spawnCli(
-    [
-      'forward',
-      '--unet',
-      join(dir, 'unet'),
-      '--input',
-      join(dir, 'in.safetensors'),
-      '--out',
-      out,
-      '--backend',
-      backend,
-      ...extra,
-    ],
+    forwardArgs(join(dir, 'unet'), join(dir, 'in.safetensors'), out, '--backend', backend, ...extra),
     cliEnv(),
     300_000,
   );
